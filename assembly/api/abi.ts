@@ -1,0 +1,103 @@
+// The canonical ABI in one place (component model, "CanonicalABI.md").
+//
+// Conventions used by every file in assembly/api/ (the build relies on them):
+//
+//  * A WIT function `iface.func-name` is implemented by an exported AS function
+//    named `ifaceName__funcName` (camelCase; the build maps it to
+//    `h3-wasi:core/iface-name@<ver>#func-name`). When the function returns
+//    memory (a list, a string, or a result/option holding one), it also exports
+//    `ifaceName__funcName__post`, mapped to `cabi_post_<canonical name>`, which
+//    frees what the call handed out.
+//  * Parameters that are lists arrive as (ptr, len). The memory was allocated
+//    by the host through `cabi_realloc` and belongs to us: glue reads it in
+//    place and frees it with `argFree` before returning.
+//  * Results that do not fit in one core value are written to the static
+//    return area `RET` and its address is returned. Lists inside are heap
+//    blocks (usually a Writer's block, handed over with `take()`), freed by
+//    the `__post` export.
+//  * u32 handles name objects kept in tables inside the core; nothing here
+//    keeps a reference to host memory across calls.
+
+import { Writer } from "../wire/writer";
+
+/** The return area: large enough for every result type the WIT uses. */
+export const RET: usize = memory.data(64, 8);
+
+/** Component-model allocator: the host allocates argument lists with it. */
+export function cabi_realloc(oldPtr: usize, oldSize: usize, align: usize, newSize: usize): usize {
+  if (newSize == 0) {
+    if (oldPtr != 0 && oldSize != 0) heap.free(oldPtr);
+    return align; // a non-null, never-dereferenced address for empty lists
+  }
+  if (oldPtr == 0 || oldSize == 0) return heap.alloc(newSize);
+  return heap.realloc(oldPtr, newSize);
+}
+
+/** Frees an argument list (ptr, len) once glue is done with it. */
+@inline
+export function argFree(ptr: usize, len: usize): void {
+  if (len != 0) heap.free(ptr);
+}
+
+/** Copies an argument list into a managed Uint8Array and frees the original. */
+export function argBytes(ptr: usize, len: usize): Uint8Array {
+  const out = new Uint8Array(<i32>len);
+  if (len != 0) {
+    memory.copy(out.dataStart, ptr, len);
+    heap.free(ptr);
+  }
+  return out;
+}
+
+/** Reads a `string` argument (UTF-8) and frees it. */
+export function argString(ptr: usize, len: usize): string {
+  const s = String.UTF8.decodeUnsafe(ptr, len, false);
+  argFree(ptr, len);
+  return s;
+}
+
+/** Stores a list handed over from a Writer at RET+off (ptr at off, len at off+4). */
+@inline
+export function retWriterAt(off: usize, w: Writer): void {
+  const len = w.len;
+  store<u32>(RET + off, <u32>w.take());
+  store<u32>(RET + off, <u32>len, 4);
+}
+
+/** Stores a copy of `len` bytes at `src` as a fresh heap list at RET+off. */
+export function retCopyAt(off: usize, src: usize, len: usize): void {
+  const p = heap.alloc(len == 0 ? 1 : len);
+  if (len != 0) memory.copy(p, src, len);
+  store<u32>(RET + off, <u32>p);
+  store<u32>(RET + off, <u32>len, 4);
+}
+
+/** Stores a managed Uint8Array as a heap list at RET+off. */
+@inline
+export function retBytesAt(off: usize, data: Uint8Array): void {
+  retCopyAt(off, data.dataStart, <usize>data.length);
+}
+
+/** Stores a string (UTF-8) as a heap list at RET+off. */
+export function retStringAt(off: usize, s: string): void {
+  const n = <usize>String.UTF8.byteLength(s, false);
+  const p = heap.alloc(n == 0 ? 1 : n);
+  String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, p, false);
+  store<u32>(RET + off, <u32>p);
+  store<u32>(RET + off, <u32>n, 4);
+}
+
+/** `__post` helper: frees the list whose (ptr, len) is at ret+off. */
+@inline
+export function postFreeAt(ret: usize, off: usize): void {
+  heap.free(<usize>load<u32>(ret + off));
+}
+
+/**
+ * The core's abort: AssemblyScript calls it on a failed assertion or an
+ * out-of-bounds access to a managed array. Network input must never get here
+ * (ARCHITECTURE.md: no input can trap the core); if it does, it is a bug.
+ */
+export function coreAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
+  unreachable();
+}

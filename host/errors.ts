@@ -1,0 +1,24 @@
+// Typed errors for the public API (undici's UND_ERR_* pattern): a stable
+// `code` string, plus the wire error code where one applies.
+
+export class H3WasiError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Input that a decoder rejected; `wireCode` is what the engine sends on the wire. */
+export class CodecError extends H3WasiError {
+  readonly wireCode: bigint;
+  readonly frameType: bigint;
+  readonly offset: number;
+  constructor(wireCode: bigint, frameType: bigint, offset: number, reason: string) {
+    super('H3W_ERR_CODEC', `${reason} (code 0x${wireCode.toString(16)}, frame type 0x${frameType.toString(16)}, offset ${offset})`);
+    this.wireCode = wireCode;
+    this.frameType = frameType;
+    this.offset = offset;
+  }
+}
