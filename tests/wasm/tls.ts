@@ -1,0 +1,55 @@
+// Test entry: exposes assembly/tls/ internals to tests/tls/*.test.ts.
+export { cabi_realloc } from "../../assembly/api/abi";
+import { parseCertificate, Certificate } from "../../assembly/tls/x509";
+import { certMatchesHost, dnsNameMatches } from "../../assembly/tls/names";
+import { pemDecodeAll, base64Decode } from "../../assembly/tls/pem";
+import { parseP256PrivateKey } from "../../assembly/tls/pkcs8";
+
+function hex(p: usize, n: i32): string {
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    const b = <i32>load<u8>(p + <usize>i);
+    s += (b < 16 ? "0" : "") + b.toString(16);
+  }
+  return s;
+}
+
+/** A JSON summary of a parsed certificate (or {"error":n}). */
+export function certInfo(der: Uint8Array): string {
+  const c = parseCertificate(der.dataStart, <usize>der.length);
+  if (c.error != 0) return `{"error":${c.error}}`;
+  let dns = "";
+  for (let i = 0; i < c.dnsNames.length; i++) dns += (i ? "," : "") + "\"" + c.dnsNames[i] + "\"";
+  let ips = "";
+  for (let i = 0; i < c.ipAddrs.length; i++) ips += (i ? "," : "") + "\"" + hex(c.ipAddrs[i].dataStart, c.ipAddrs[i].length) + "\"";
+  return `{"error":0,"version":${c.version},"serial":"${hex(c.ptr(c.serialOff), c.serialLen)}","sigAlg":${<i32>c.sigAlg},` +
+    `"notBefore":${c.notBefore},"notAfter":${c.notAfter},"keyType":${<i32>c.keyType},"pub":"${hex(c.ptr(c.pubOff), c.pubLen)}",` +
+    `"rsaN":"${hex(c.ptr(c.rsaNOff), c.rsaNLen)}","rsaE":"${hex(c.ptr(c.rsaEOff), c.rsaELen)}",` +
+    `"dns":[${dns}],"ips":[${ips}],"isCA":${c.isCA},"hasBC":${c.hasBasicConstraints},"pathLen":${c.pathLen},` +
+    `"hasKU":${c.hasKeyUsage},"ku":${c.keyUsage},"hasEKU":${c.hasExtKeyUsage},"serverAuth":${c.ekuServerAuth},` +
+    `"selfIssued":${c.selfIssued},"tbsLen":${c.tbsLen},"sigLen":${c.sigLen}}`;
+}
+
+/** Parses only; returns the error code (never traps). */
+export function certParse(der: Uint8Array): i32 {
+  return parseCertificate(der.dataStart, <usize>der.length).error;
+}
+
+export function certMatches(der: Uint8Array, host: string): i32 {
+  const c = parseCertificate(der.dataStart, <usize>der.length);
+  if (c.error != 0) return -1;
+  return certMatchesHost(c, host) ? 1 : 0;
+}
+
+export function dnsMatch(pattern: string, host: string): bool { return dnsNameMatches(pattern, host); }
+
+export function pemDecode(text: Uint8Array, label: string): Uint8Array[] {
+  return pemDecodeAll(text.dataStart, <usize>text.length, label);
+}
+
+export function b64(text: Uint8Array): Uint8Array | null { return base64Decode(text.dataStart, <usize>text.length); }
+
+export function p256Key(der: Uint8Array): Uint8Array | null {
+  const out = new Uint8Array(32);
+  return parseP256PrivateKey(der.dataStart, <usize>der.length, out.dataStart) ? out : null;
+}
