@@ -89,3 +89,22 @@ export function tpReencode(data: Uint8Array, fromServer: bool): Uint8Array | nul
   w.release();
   return out;
 }
+
+import { configNew, connNew, connStart, connHandle, connTakeEvents, connConfirm, connFree, configFree, lastError } from "../../assembly/tls/engine";
+
+export function tlsConfigNew(blob: Uint8Array): u32 { return configNew(blob.dataStart, <usize>blob.length); }
+export function tlsLastError(): string { return lastError; }
+export function tlsConnNew(cfg: u32, session: Uint8Array): u32 { return connNew(cfg, session.dataStart, <usize>session.length); }
+export function tlsStart(h: u32, nowMs: u64): bool { return connStart(h, nowMs); }
+export function tlsHandle(h: u32, level: i32, data: Uint8Array, nowMs: u64): bool { return connHandle(h, level, data.dataStart, <usize>data.length, nowMs); }
+export function tlsConfirm(h: u32): void { connConfirm(h); }
+export function tlsFree(h: u32): void { connFree(h); }
+export function tlsConfigFree(h: u32): void { configFree(h); }
+export function tlsEvents(h: u32): Uint8Array {
+  const w = new Writer();
+  connTakeEvents(h, w);
+  const out = new Uint8Array(<i32>w.len);
+  memory.copy(out.dataStart, w.buf, w.len);
+  w.release();
+  return out;
+}
