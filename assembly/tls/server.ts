@@ -227,8 +227,7 @@ export class TlsServer extends Handshake {
       if (haveAlpn) {
         for (let i = 0; i < cfg.alpn.length && alpnSel == null; i++) {
           const a = cfg.alpn[i];
-          const ar = new Reader(alpnPtr + 2, alpnLen - 2);
-          if (<usize>bswap<u16>(load<u16>(alpnPtr)) != alpnLen - 2) { this.decodeError(); return; }
+          const ar = new Reader(alpnPtr, alpnLen);
           while (!ar.atEnd) {
             const n = <usize>ar.u8();
             const p = ar.bytes(n);
