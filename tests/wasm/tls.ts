@@ -108,3 +108,24 @@ export function tlsEvents(h: u32): Uint8Array {
   w.release();
   return out;
 }
+
+import { KeySchedule } from "../../assembly/tls/key_schedule";
+import { HashAlg } from "../../assembly/crypto/hash";
+
+/** Runs the key schedule stages: [early, c hs traffic, s hs traffic, handshake, master] for a given ECDHE and CH..SH hash. */
+export function keySchedule(sha384: bool, ecdhe: Uint8Array, helloHash: Uint8Array): Uint8Array[] {
+  const ks = new KeySchedule(sha384 ? HashAlg.SHA384 : HashAlg.SHA256);
+  const hl = ks.hashLen;
+  const out: Uint8Array[] = [];
+  ks.early(0, 0);
+  out.push(ks.secret.slice(0, hl));
+  ks.handshake(ecdhe.dataStart, <usize>ecdhe.length);
+  const c = new Uint8Array(hl); const s = new Uint8Array(hl);
+  ks.derive("c hs traffic", helloHash.dataStart, c.dataStart);
+  ks.derive("s hs traffic", helloHash.dataStart, s.dataStart);
+  out.push(c); out.push(s);
+  out.push(ks.secret.slice(0, hl));
+  ks.master();
+  out.push(ks.secret.slice(0, hl));
+  return out;
+}
