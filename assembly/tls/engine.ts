@@ -52,7 +52,10 @@ export function connNew(ch: u32, sessionPtr: usize, sessionLen: usize): u32 {
 }
 
 export function connFree(h: u32): void {
-  if (getConn(h) != null) conns[<i32>h - 1] = null;
+  const c = getConn(h);
+  if (c == null) return;
+  c.dispose();
+  conns[<i32>h - 1] = null;
 }
 
 /** Client: sends the ClientHello. False for servers or twice. */

@@ -89,6 +89,24 @@ export abstract class Handshake {
 
   constructor(cfg: TlsConfig) { this.cfg = cfg; }
 
+  /**
+   * Frees the raw heap blocks the writers own (the GC does not see them)
+   * and wipes the secrets. The connection is unusable afterwards.
+   */
+  dispose(): void {
+    this.events.release();
+    for (let i = 0; i < 4; i++) this.inBuf[i].release();
+    this.msg.release();
+    this.transcript.buf.release();
+    memory.fill(this.clientHs.dataStart, 0, 48);
+    memory.fill(this.serverHs.dataStart, 0, 48);
+    memory.fill(this.clientAp.dataStart, 0, 48);
+    memory.fill(this.serverAp.dataStart, 0, 48);
+    memory.fill(this.resMaster.dataStart, 0, 48);
+    memory.fill(this.ks.secret.dataStart, 0, 48);
+    this.failed = true;
+  }
+
   /** Feeds handshake bytes received at `level`; false once the handshake failed. */
   handle(level: i32, ptr: usize, len: usize, nowMs: u64): bool {
     this.nowMs = nowMs;

@@ -129,3 +129,88 @@ export function keySchedule(sha384: bool, ecdhe: Uint8Array, helloHash: Uint8Arr
   out.push(ks.secret.slice(0, hl));
   return out;
 }
+
+// ---- micro-benchmarks for bench/tls.bench.mjs (the cost split of a handshake) ----
+import { KeyShare } from "../../assembly/tls/key_share";
+import { sha256 } from "../../assembly/crypto/sha256";
+import { ecdsaP256SignDigest, ecdsaP256VerifyDigest, p256PublicKey } from "../../assembly/crypto/p256";
+import { newHash } from "../../assembly/crypto/hash";
+import { hmac } from "../../assembly/crypto/hmac";
+
+/** n key exchanges as in one handshake: two key pairs and two agreements. */
+export function benchKeyExchange(group: u16, n: i32): i32 {
+  const shared = new Uint8Array(32);
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    const a = new KeyShare(group);
+    const b = new KeyShare(group);
+    if (a.agree(b.pub.dataStart, <usize>b.pub.length, shared.dataStart)) ok++;
+    if (b.agree(a.pub.dataStart, <usize>a.pub.length, shared.dataStart)) ok++;
+  }
+  return ok;
+}
+
+const benchPriv = new Uint8Array(32);
+const benchPub = new Uint8Array(65);
+const benchRs = new Uint8Array(64);
+const benchDigest = new Uint8Array(32);
+
+export function benchSign(n: i32): i32 {
+  benchPriv[31] = 7; benchPriv[0] = 0x11;
+  p256PublicKey(benchPub.dataStart, benchPriv.dataStart);
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    benchDigest[0] = <u8>i;
+    if (ecdsaP256SignDigest(benchRs.dataStart, benchPriv.dataStart, benchDigest.dataStart)) ok++;
+  }
+  return ok;
+}
+
+export function benchVerify(n: i32): i32 {
+  benchSign(1);
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (ecdsaP256VerifyDigest(benchPub.dataStart, 65, benchDigest.dataStart, benchRs.dataStart)) ok++;
+  return ok;
+}
+
+/**
+ * n runs of one side's key schedule and transcript work: about 2.5 KB of
+ * transcript hashed, 8 intermediate hashes (clones), the early / handshake /
+ * master extracts, 7 Derive-Secrets, 2 Finished MACs, 2 CertificateVerify digests.
+ */
+export function benchKeySchedule(n: i32): i32 {
+  const transcript = new Uint8Array(2560);
+  const th = new Uint8Array(48);
+  const out = new Uint8Array(48);
+  const ecdhe = new Uint8Array(32);
+  for (let i = 0; i < n; i++) {
+    const h = newHash(HashAlg.SHA256);
+    for (let k = 0; k < 8; k++) {
+      h.update(transcript.dataStart + <usize>(k * 320), 320);
+      h.clone().finish(th.dataStart);
+    }
+    const ks = new KeySchedule(HashAlg.SHA256);
+    ks.early(0, 0);
+    ks.handshake(ecdhe.dataStart, 32);
+    ks.derive("c hs traffic", th.dataStart, out.dataStart);
+    ks.derive("s hs traffic", th.dataStart, out.dataStart);
+    ks.master();
+    ks.derive("c ap traffic", th.dataStart, out.dataStart);
+    ks.derive("s ap traffic", th.dataStart, out.dataStart);
+    ks.derive("exp master", th.dataStart, out.dataStart);
+    ks.derive("res master", th.dataStart, out.dataStart);
+    ks.verifyData(out.dataStart, th.dataStart, out.dataStart);
+    ks.verifyData(out.dataStart, th.dataStart, out.dataStart);
+    sha256(transcript.dataStart, 130, out.dataStart);
+    sha256(transcript.dataStart, 130, out.dataStart);
+    hmac(HashAlg.SHA256, out.dataStart, 32, th.dataStart, 32, out.dataStart);
+  }
+  return n;
+}
+
+/** n X.509 parses of `der`. */
+export function benchParse(der: Uint8Array, n: i32): i32 {
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (parseCertificate(der.dataStart, <usize>der.length).error == 0) ok++;
+  return ok;
+}
