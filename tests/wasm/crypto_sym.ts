@@ -79,3 +79,65 @@ export function testCtEqual(a: Uint8Array, b: Uint8Array): bool {
   if (a.length != b.length) return false;
   return ctEqual(a.dataStart, b.dataStart, a.length);
 }
+
+// ---- AEADs, ciphers, header protection ----
+import { Aead, AeadAlg } from "../../assembly/crypto/aead";
+import { AesKey, aesEncryptBlock } from "../../assembly/crypto/aes";
+import { chacha20Block, chacha20Xor } from "../../assembly/crypto/chacha20";
+import { Poly1305 } from "../../assembly/crypto/poly1305";
+import { Ghash } from "../../assembly/crypto/ghash";
+import { HeaderProtection } from "../../assembly/crypto/header_protection";
+
+export function testAesBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+  const k = new AesKey(); k.expand(key.dataStart, key.length);
+  const o = bytes(16); aesEncryptBlock(k, block.dataStart, o.dataStart); return o;
+}
+
+export function testGhash(h: Uint8Array, data: Uint8Array): Uint8Array {
+  const g = new Ghash(); g.setKey(h.dataStart); g.updatePadded(data.dataStart, data.length);
+  const o = bytes(16); g.finish(o.dataStart); return o;
+}
+
+export function testChachaBlock(key: Uint8Array, counter: u32, nonce: Uint8Array): Uint8Array {
+  const o = bytes(64); chacha20Block(key.dataStart, counter, nonce.dataStart, o.dataStart); return o;
+}
+
+export function testChachaXor(key: Uint8Array, counter: u32, nonce: Uint8Array, data: Uint8Array): Uint8Array {
+  const o = bytes(data.length); chacha20Xor(key.dataStart, counter, nonce.dataStart, data.dataStart, o.dataStart, data.length); return o;
+}
+
+/** Poly1305 with the message fed in pieces of `chunk` bytes. */
+export function testPoly1305(key: Uint8Array, msg: Uint8Array, chunk: i32): Uint8Array {
+  const p = new Poly1305(); p.init(key.dataStart);
+  let off = 0;
+  while (off < msg.length) { const n = min(chunk, msg.length - off); p.update(msg.dataStart + off, n); off += n; }
+  const o = bytes(16); p.finish(o.dataStart); return o;
+}
+
+/** Seal: returns ciphertext || tag; the input array is copied first. */
+export function testSeal(alg: i32, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): Uint8Array {
+  const a = new Aead(<AeadAlg>alg, key.dataStart);
+  const o = bytes(pt.length + 16);
+  memory.copy(o.dataStart, pt.dataStart, pt.length);
+  a.seal(nonce.dataStart, aad.dataStart, aad.length, o.dataStart, pt.length, o.dataStart + pt.length);
+  return o;
+}
+
+/** Open: ciphertext || tag in; plaintext, or null. Checks that a failed open left the data unchanged. */
+export function testOpen(alg: i32, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array): Uint8Array | null {
+  if (ctTag.length < 16) return null;
+  const a = new Aead(<AeadAlg>alg, key.dataStart);
+  const n = ctTag.length - 16;
+  const o = bytes(n);
+  memory.copy(o.dataStart, ctTag.dataStart, n);
+  if (!a.open(nonce.dataStart, aad.dataStart, aad.length, o.dataStart, n, ctTag.dataStart + n)) {
+    for (let i = 0; i < n; i++) if (o[i] != ctTag[i]) return bytes(1); // data changed: sentinel of length 1
+    return null;
+  }
+  return o;
+}
+
+export function testHpMask(alg: i32, key: Uint8Array, sample: Uint8Array): Uint8Array {
+  const hp = new HeaderProtection(<AeadAlg>alg, key.dataStart);
+  const o = bytes(5); hp.mask(sample.dataStart, o.dataStart); return o;
+}
