@@ -27,3 +27,40 @@ export function x25519Iterate(n: i32): Uint8Array {
   }
   return k;
 }
+
+import {
+  p256PublicKey as p256PublicKeyRaw, p256Ecdh as p256EcdhRaw, ecdsaP256SignDigest, ecdsaP256SignDigestWithNonce,
+  ecdsaP256VerifyDigest,
+} from "../../assembly/crypto/p256";
+
+export function p256PublicKey(priv: Uint8Array): Uint8Array | null {
+  if (priv.length != 32) return null;
+  const out = new Uint8Array(65);
+  return p256PublicKeyRaw(out.dataStart, priv.dataStart) ? out : null;
+}
+
+export function p256Ecdh(priv: Uint8Array, pub: Uint8Array): Uint8Array | null {
+  if (priv.length != 32) return null;
+  const out = new Uint8Array(32);
+  return p256EcdhRaw(out.dataStart, priv.dataStart, pub.dataStart, <usize>pub.length) ? out : null;
+}
+
+/** r ‖ s over a 32-byte digest (random nonce), or null. */
+export function ecdsaSignDigest(priv: Uint8Array, digest: Uint8Array): Uint8Array | null {
+  if (priv.length != 32 || digest.length != 32) return null;
+  const out = new Uint8Array(64);
+  return ecdsaP256SignDigest(out.dataStart, priv.dataStart, digest.dataStart) ? out : null;
+}
+
+/** r ‖ s with a given nonce k (known-answer tests), or null. */
+export function ecdsaSignDigestWithNonce(priv: Uint8Array, digest: Uint8Array, k: Uint8Array): Uint8Array | null {
+  if (priv.length != 32 || digest.length != 32 || k.length != 32) return null;
+  const out = new Uint8Array(64);
+  return ecdsaP256SignDigestWithNonce(out.dataStart, priv.dataStart, digest.dataStart, k.dataStart) ? out : null;
+}
+
+export function ecdsaVerifyDigest(pub: Uint8Array, digest: Uint8Array, rs: Uint8Array): bool {
+  if (digest.length != 32 || rs.length != 64) return false;
+  return ecdsaP256VerifyDigest(pub.dataStart, <usize>pub.length, digest.dataStart, rs.dataStart);
+}
+
