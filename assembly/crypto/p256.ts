@@ -240,6 +240,13 @@ function setBase(out: usize): void {
 const D: usize = memory.data(32, 8);
 const Q: usize = memory.data(<i32>PT_SIZE, 8);
 
+/** True when the 32-byte big-endian private key is in [1, n-1]. */
+export function p256PrivateKeyValid(priv32: usize): bool {
+  const ok = fnFromBytesChecked(D, priv32);
+  memory.fill(D, 0, 32);
+  return ok;
+}
+
 /** out65 = 0x04 ‖ x ‖ y of priv32 · G; false when the private key is not in [1, n-1]. */
 export function p256PublicKey(out65: usize, priv32: usize): bool {
   if (!fnFromBytesChecked(D, priv32)) return false; // validity of a key is not a secret worth hiding

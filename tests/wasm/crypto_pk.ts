@@ -64,3 +64,21 @@ export function ecdsaVerifyDigest(pub: Uint8Array, digest: Uint8Array, rs: Uint8
   return ecdsaP256VerifyDigest(pub.dataStart, <usize>pub.length, digest.dataStart, rs.dataStart);
 }
 
+
+import { ecdsaSigToDer, ecdsaSigFromDer } from "../../assembly/crypto/ecdsa_der";
+import { Writer } from "../../assembly/wire/writer";
+
+export function sigToDer(rs: Uint8Array): Uint8Array | null {
+  if (rs.length != 64) return null;
+  const w = new Writer();
+  ecdsaSigToDer(rs.dataStart, w);
+  const out = new Uint8Array(<i32>w.len);
+  memory.copy(out.dataStart, w.buf, w.len);
+  w.release();
+  return out;
+}
+
+export function sigFromDer(der: Uint8Array): Uint8Array | null {
+  const out = new Uint8Array(64);
+  return ecdsaSigFromDer(der.dataStart, <usize>der.length, out.dataStart) ? out : null;
+}
