@@ -22,6 +22,8 @@ import {
 } from "./p256_scalar";
 import { bnCmp, bnLtMask } from "./bignum";
 import { randomBytes } from "./random";
+import { hmac } from "./hmac";
+import { HashAlg } from "./hash";
 
 /** Bytes of a projective point (3 field elements). */
 const PT_SIZE: usize = 96;
@@ -308,20 +310,75 @@ export function ecdsaP256SignDigestWithNonce(outRS64: usize, priv32: usize, dige
   return bad == 0;
 }
 
-// Nonce generation hook: RFC 6979 (deterministic, hedged with fresh
-// randomness) plugs in here once HMAC-SHA256 is available; until then k is
-// drawn uniformly from [1, n-1] by rejection sampling on wasi:random bytes.
-function generateNonce(k32: usize, priv32: usize, digest32: usize): void {
-  do {
-    randomBytes(k32, 32);
-  } while (!fnFromBytesChecked(W, k32));
+// RFC 6979 §3.2 state (HMAC-SHA256: hlen = qlen = 256, so bits2int is the identity on 32 bytes)
+const V: usize = memory.data(32, 8);
+const HK: usize = memory.data(32, 8);
+const MSG: usize = memory.data(32 + 1 + 32 + 32 + 32, 8); // V ‖ byte ‖ int2octets(x) ‖ bits2octets(h1) ‖ k'
+const EXTRA: usize = memory.data(32, 8);
+
+/**
+ * RFC 6979 §3.2 nonce for P-256 with HMAC-SHA256, with optional additional
+ * data k' (§3.6: hedges the deterministic nonce with fresh randomness). The
+ * candidate T is accepted when 1 <= k < n (step h.3); the loop runs again
+ * with probability ~2^-32, which reveals nothing useful about the key.
+ */
+export function rfc6979Nonce(k32: usize, priv32: usize, digest32: usize, extra: usize, extraLen: usize): void {
+  // a. h1 = digest; bits2octets(h1) = (h1 mod q) as 32 bytes
+  fnFromBytesReduce(E, digest32);
+  memory.copy(MSG + 33, priv32, 32);              // int2octets(x)
+  fnToBytes(MSG + 65, E);                         // bits2octets(h1)
+  if (extraLen != 0) memory.copy(MSG + 97, extra, extraLen);
+  const seedLen = 97 + extraLen;
+  // b. V = 0x01 0x01 ... ; c. K = 0x00 0x00 ...
+  memory.fill(V, 0x01, 32);
+  memory.fill(HK, 0x00, 32);
+  // d. K = HMAC_K(V ‖ 0x00 ‖ int2octets(x) ‖ bits2octets(h1) [‖ k']); e. V = HMAC_K(V)
+  memory.copy(MSG, V, 32); store<u8>(MSG + 32, 0x00);
+  hmac(HashAlg.SHA256, HK, 32, MSG, seedLen, HK);
+  hmac(HashAlg.SHA256, HK, 32, V, 32, V);
+  // f. K = HMAC_K(V ‖ 0x01 ‖ int2octets(x) ‖ bits2octets(h1) [‖ k']); g. V = HMAC_K(V)
+  memory.copy(MSG, V, 32); store<u8>(MSG + 32, 0x01);
+  hmac(HashAlg.SHA256, HK, 32, MSG, seedLen, HK);
+  hmac(HashAlg.SHA256, HK, 32, V, 32, V);
+  // h. generate T = V = HMAC_K(V) until 1 <= bits2int(T) < q
+  while (true) {
+    hmac(HashAlg.SHA256, HK, 32, V, 32, V);
+    memory.copy(k32, V, 32);
+    if (fnFromBytesChecked(W, k32)) break;
+    memory.copy(MSG, V, 32); store<u8>(MSG + 32, 0x00);
+    hmac(HashAlg.SHA256, HK, 32, MSG, 33, HK);      // K = HMAC_K(V ‖ 0x00)
+    hmac(HashAlg.SHA256, HK, 32, V, 32, V);         // V = HMAC_K(V)
+  }
+  memory.fill(MSG, 0, 129);
+  memory.fill(HK, 0, 32);
+  memory.fill(V, 0, 32);
 }
 
-/** ECDSA signature generation (FIPS 186-5 §6.4.1): outRS64 = r ‖ s; false for a private key not in [1, n-1]. */
+/**
+ * ECDSA signature generation with the RFC 6979 deterministic nonce (no
+ * randomness: same key and digest, same signature). For known-answer tests
+ * and for callers that want determinism; ecdsaP256SignDigest hedges it.
+ */
+export function ecdsaP256SignDigestDeterministic(outRS64: usize, priv32: usize, digest32: usize): bool {
+  if (!fnFromBytesChecked(D, priv32)) return false;
+  rfc6979Nonce(K, priv32, digest32, 0, 0);
+  const ok = ecdsaP256SignDigestWithNonce(outRS64, priv32, digest32, K);
+  memory.fill(K, 0, 32);
+  return ok;
+}
+
+/**
+ * ECDSA signature generation (FIPS 186-5 §6.4.1): outRS64 = r ‖ s; false for
+ * a private key not in [1, n-1]. The nonce is RFC 6979's, hedged with 32
+ * fresh random bytes as k' (§3.6): a broken random source still gives a
+ * safe deterministic nonce, and a fault cannot repeat a nonce across
+ * different messages.
+ */
 export function ecdsaP256SignDigest(outRS64: usize, priv32: usize, digest32: usize): bool {
   if (!fnFromBytesChecked(D, priv32)) return false;
-  for (let attempt = 0; attempt < 64; attempt++) {
-    generateNonce(K, priv32, digest32);
+  for (let attempt = 0; attempt < 64; attempt++) { // r or s = 0 has probability ~2^-255
+    randomBytes(EXTRA, 32);
+    rfc6979Nonce(K, priv32, digest32, EXTRA, 32);
     if (ecdsaP256SignDigestWithNonce(outRS64, priv32, digest32, K)) { memory.fill(K, 0, 32); return true; }
   }
   memory.fill(K, 0, 32);

@@ -30,8 +30,22 @@ export function x25519Iterate(n: i32): Uint8Array {
 
 import {
   p256PublicKey as p256PublicKeyRaw, p256Ecdh as p256EcdhRaw, ecdsaP256SignDigest, ecdsaP256SignDigestWithNonce,
-  ecdsaP256VerifyDigest,
+  ecdsaP256VerifyDigest, ecdsaP256SignDigestDeterministic, rfc6979Nonce,
 } from "../../assembly/crypto/p256";
+
+/** r ‖ s with the RFC 6979 nonce (no randomness), or null. */
+export function ecdsaSignDigestDeterministic(priv: Uint8Array, digest: Uint8Array): Uint8Array | null {
+  if (priv.length != 32 || digest.length != 32) return null;
+  const out = new Uint8Array(64);
+  return ecdsaP256SignDigestDeterministic(out.dataStart, priv.dataStart, digest.dataStart) ? out : null;
+}
+
+/** The RFC 6979 nonce k for (priv, digest). */
+export function nonce6979(priv: Uint8Array, digest: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  rfc6979Nonce(out.dataStart, priv.dataStart, digest.dataStart, 0, 0);
+  return out;
+}
 
 export function p256PublicKey(priv: Uint8Array): Uint8Array | null {
   if (priv.length != 32) return null;
