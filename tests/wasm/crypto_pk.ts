@@ -96,3 +96,17 @@ export function sigFromDer(der: Uint8Array): Uint8Array | null {
   const out = new Uint8Array(64);
   return ecdsaSigFromDer(der.dataStart, <usize>der.length, out.dataStart) ? out : null;
 }
+
+import { rsaPssSha256Verify, rsaPkcs1Sha256Verify, rsaPssSha384Verify, rsaPkcs1Sha384Verify } from "../../assembly/crypto/rsa";
+
+/** RSA verification on a digest: hash 256 or 384; pss false = PKCS#1 v1.5. */
+export function rsaVerifyDigest(hash: i32, pss: bool, n: Uint8Array, e: Uint8Array, digest: Uint8Array, sig: Uint8Array, saltLen: i32): bool {
+  const hl = hash == 384 ? 48 : 32;
+  if (digest.length != hl) return false;
+  const np = n.dataStart, nl = <usize>n.length, ep = e.dataStart, el = <usize>e.length;
+  const sp = sig.dataStart, sl = <usize>sig.length;
+  if (hash == 384) {
+    return pss ? rsaPssSha384Verify(np, nl, ep, el, digest.dataStart, sp, sl, saltLen) : rsaPkcs1Sha384Verify(np, nl, ep, el, digest.dataStart, sp, sl);
+  }
+  return pss ? rsaPssSha256Verify(np, nl, ep, el, digest.dataStart, sp, sl, saltLen) : rsaPkcs1Sha256Verify(np, nl, ep, el, digest.dataStart, sp, sl);
+}
