@@ -275,11 +275,13 @@ export class ExtIter {
   r: Reader = new Reader();
   type: u16 = 0;
   body: Reader = new Reader();
-  seen: StaticArray<u64> = new StaticArray<u64>(1024);
+  /** Types seen so far (a hello carries a few dozen at most). */
+  seen: StaticArray<u16> = new StaticArray<u16>(MAX_EXTENSIONS);
+  count: i32 = 0;
 
   init(ptr: usize, len: usize): void {
     this.r.reset(ptr, len);
-    for (let i = 0; i < 1024; i++) unchecked(this.seen[i] = 0);
+    this.count = 0;
   }
 
   /** Next extension; false at the end or on error (check `error`). */
@@ -291,16 +293,22 @@ export class ExtIter {
     return !this.r.failed;
   }
 
-  /** RFC 9846 §4.2: there MUST NOT be more than one extension of the same type. */
+  /**
+   * RFC 9846 §4.2: there MUST NOT be more than one extension of the same
+   * type. Also true (refused) past MAX_EXTENSIONS extensions.
+   */
   duplicate(): bool {
-    const t = <i32>this.type;
-    const word = t >> 6;
-    const bit: u64 = <u64>1 << <u64>(t & 63);
-    const cur = unchecked(this.seen[word]);
-    if (cur & bit) return true;
-    unchecked(this.seen[word] = cur | bit);
+    const t = this.type;
+    const n = this.count;
+    if (n >= MAX_EXTENSIONS) return true;
+    for (let i = 0; i < n; i++) if (unchecked(this.seen[i]) == t) return true;
+    unchecked(this.seen[n] = t);
+    this.count = n + 1;
     return false;
   }
 
   get error(): bool { return this.r.failed; }
 }
+
+/** More extensions than this in one block are refused (real ClientHellos carry about 20). */
+const MAX_EXTENSIONS: i32 = 128;

@@ -247,6 +247,33 @@ for (const variant of VARIANTS) {
         });
         expectAlert(p, 'client', 47);
       });
+      /** Removes supported_versions from the ServerHello and optionally plants a downgrade sentinel. */
+      const downgrade = (sentinel: number[] | null) => (from: string, level: number, d: Uint8Array) => {
+        if (from !== 'server' || d[0] !== 2) return d;
+        const h = Buffer.from(d).toString('hex');
+        const i = h.indexOf('002b00020304', 2 * (4 + 2 + 32 + 1 + 3 + 2));
+        const c = Buffer.from(h.slice(0, i) + h.slice(i + 12), 'hex');
+        const n = c.length - 4;
+        c[1] = n >> 16; c[2] = (n >> 8) & 255; c[3] = n & 255;
+        const extLenAt = 4 + 2 + 32 + 1 + c[4 + 2 + 32] + 3;
+        c.writeUInt16BE(c.readUInt16BE(extLenAt) - 6, extLenAt);
+        if (sentinel) c.set(sentinel, 4 + 2 + 24);
+        return Uint8Array.from(c);
+      };
+      it('TLS 1.2 ServerHello with the downgrade sentinel -> illegal_parameter', () =>
+        expectAlert(new Pair(t, config(t, clientBase), config(t, serverBase)).run(downgrade([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01])), 'client', 47));
+      it('TLS 1.2 ServerHello without the sentinel -> protocol_version', () =>
+        expectAlert(new Pair(t, config(t, clientBase), config(t, serverBase)).run(downgrade(null)), 'client', 70));
+      it('duplicate extension in the ClientHello -> illegal_parameter', () => {
+        const p = new Pair(t, config(t, clientBase), config(t, serverBase)).run((from, level, d) => {
+          if (from !== 'client') return d;
+          // rename signature_algorithms (000d) to supported_groups (000a): two supported_groups extensions
+          const h = Buffer.from(d).toString('hex').replace('000d00080006040308040401', '000a00080006040308040401');
+          expect(h).toContain('000a00080006040308040401');
+          return Uint8Array.from(Buffer.from(h, 'hex'));
+        });
+        expectAlert(p, 'server', 47);
+      });
       it('message at the wrong level -> unexpected_message', () => {
         const p = new Pair(t, config(t, clientBase), config(t, serverBase));
         p.run((from, level, d) => {
