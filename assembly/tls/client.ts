@@ -32,7 +32,7 @@ import {
 import {
   ALERT_UNEXPECTED_MESSAGE, ALERT_ILLEGAL_PARAMETER, ALERT_PROTOCOL_VERSION, ALERT_UNSUPPORTED_EXTENSION, ALERT_MISSING_EXTENSION,
   ALERT_DECRYPT_ERROR, ALERT_DECODE_ERROR, ALERT_NO_APPLICATION_PROTOCOL, ALERT_HANDSHAKE_FAILURE, ALERT_INTERNAL_ERROR,
-  QUIC_PROTOCOL_VIOLATION,
+  QUIC_PROTOCOL_VIOLATION, ALERT_BAD_CERTIFICATE,
 } from "./alert";
 
 const WAIT_SH: i32 = 1;
@@ -493,7 +493,7 @@ export class TlsClient extends Handshake {
       const extLen = <usize>lr.u16();
       lr.bytes(extLen);
       if (lr.failed || n == 0) { this.decodeError(); return; }
-      if (chain.length >= 10) { this.fail(ALERT_BAD_CERT_CHAIN_LEN, "certificate chain too long"); return; }
+      if (chain.length >= 10) { this.fail(ALERT_BAD_CERTIFICATE, "certificate chain too long"); return; }
       chain.push(parseCertificate(p, n));
     }
     // RFC 9846 §4.4.2.4: an empty Certificate from the server is a decode_error
@@ -608,4 +608,3 @@ export class TlsClient extends Handshake {
   }
 }
 
-const ALERT_BAD_CERT_CHAIN_LEN: u8 = 42;

@@ -105,7 +105,7 @@ export class TlsServer extends Handshake {
     let haveKeyShare = false;
     let alpnPtr: usize = 0, alpnLen: usize = 0, haveAlpn = false;
     let tpPtr: usize = 0, tpLen: usize = 0, haveTp = false;
-    let pskDheKe = false;
+    let pskDheKe = false, havePskModes = false;
     let earlyData = false;
     let pskPtr: usize = 0, pskLen: usize = 0, havePsk = false;
     let pskExtStart: usize = 0;
@@ -161,6 +161,7 @@ export class TlsServer extends Handshake {
         const n = <usize>b.u8();
         const mp = b.bytes(n);
         if (b.failed || !b.atEnd || n == 0) { this.decodeError(); return; }
+        havePskModes = true;
         for (let i: usize = 0; i < n; i++) if (load<u8>(mp + i) == PSK_DHE_KE) pskDheKe = true;
       } else if (t == EXT_EARLY_DATA) {
         if (!b.atEnd) { this.decodeError(); return; }
@@ -188,6 +189,8 @@ export class TlsServer extends Handshake {
     // RFC 9846 §4.2.1: without supported_versions the client speaks TLS 1.2 or older
     if (!haveVersions || !tls13) { this.fail(ALERT_PROTOCOL_VERSION, "client does not offer TLS 1.3"); return; }
     if (this.hrrDone && earlyData) { this.fail(ALERT_ILLEGAL_PARAMETER, "early_data after HelloRetryRequest"); return; }
+    // RFC 9846 §4.2.9: pre_shared_key without psk_key_exchange_modes MUST abort
+    if (havePsk && !havePskModes) { this.fail(ALERT_MISSING_EXTENSION, "pre_shared_key without psk_key_exchange_modes"); return; }
 
     // cipher suite: our preference order (RFC 9846 §4.1.1)
     let suite: u16 = 0;
@@ -308,6 +311,15 @@ export class TlsServer extends Handshake {
           }
         }
         index++;
+      }
+      if (!this.pskAccepted) {
+        // RFC 9846 §4.2.11: as many binders as identities
+        let nIds = 0, nBinders = 0;
+        const ir = new Reader(ids.start, ids.end - ids.start), br = new Reader(binders.start, binders.end - binders.start);
+        while (!ir.atEnd) { ir.skip(<usize>ir.u16()); ir.u32(); nIds++; }
+        while (!br.atEnd) { br.skip(<usize>br.u8()); nBinders++; }
+        if (ir.failed || br.failed) { this.decodeError(); return; }
+        if (nIds != nBinders) { this.fail(ALERT_ILLEGAL_PARAMETER, "PSK identities and binders differ in number"); return; }
       }
     }
     if (!this.pskAccepted) {

@@ -304,3 +304,25 @@ for (const variant of VARIANTS) {
     });
   });
 }
+
+for (const variant of VARIANTS) {
+  describe.runIf(hasOpenssl)(`hostile handshake input (${variant} build)`, async () => {
+    const t = await loadTest<any>('tls', variant);
+    it('never traps on random messages at any level, to either role', () => {
+      const pki = makePki();
+      const s = config(t, { server: true, certChainPem: pki.ecLeaf.certPem, privateKeyPem: pki.ecLeaf.keyPem, alpn: ['h3'], transportParams: SERVER_TP });
+      const c = config(t, { serverName: 'localhost', trustAnchorsPem: pki.ecCa.certPem, alpn: ['h3'], transportParams: CLIENT_TP });
+      fc.assert(fc.property(fc.boolean(), fc.constantFrom(0, 1, 2, 3, 7), fc.nat(255), fc.uint8Array({ maxLength: 400 }), (server, level, type, body) => {
+        const h = t.tlsConnNew(server ? s : c, new Uint8Array(0));
+        if (!server) t.tlsStart(h, BigInt(Date.now()));
+        const msg = Uint8Array.from([type, 0, body.length >> 8, body.length & 255, ...body]);
+        t.tlsHandle(h, level, msg, BigInt(Date.now()));
+        t.tlsHandle(h, level, body, BigInt(Date.now()));
+        const evs = decodeEvents(t.tlsEvents(h));
+        for (const e of evs) if (e.kind === 'error') expect(e.code === 0x08n || (e.code >= 0x100n && e.code < 0x200n)).toBe(true);
+        expect(evs.some((e) => e.kind === 'complete')).toBe(false);
+        t.tlsFree(h);
+      }), { numRuns: variant === 'debug' ? 200 : 500 });
+    });
+  });
+}
