@@ -14,7 +14,8 @@ import { sha256 } from "../crypto/sha256";
 import { HashAlg, newHash } from "../crypto/hash";
 import { ecdsaP256VerifyDigest, ecdsaP256SignDigest } from "../crypto/p256";
 import { ecdsaSigFromDer, ecdsaSigToDer } from "../crypto/ecdsa_der";
-import { rsaPssSha256Verify, rsaPkcs1Sha256Verify } from "../crypto/rsa";
+import { rsaPssSha256Verify, rsaPkcs1Sha256Verify, rsaPkcs1Sha384Verify } from "../crypto/rsa";
+import { sha384 } from "../crypto/sha512";
 import { Writer } from "../wire/writer";
 import { Certificate, CertSigAlg, KeyType, X509_OK, X509_UNSUPPORTED_CRITICAL, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN } from "./x509";
 import { certMatchesHost } from "./names";
@@ -31,14 +32,24 @@ export const PINNED_MAX_VALIDITY: i64 = 14 * 86400;
 /** RFC 5280 §6.1: a bound on path length so a hostile chain cannot loop. */
 const MAX_DEPTH: i32 = 8;
 
-/** True when `issuer`'s key verifies `cert`'s signature (SHA-256 based algorithms). */
+/**
+ * True when `issuer`'s key verifies `cert`'s signature: ecdsa-with-SHA256/384
+ * by a P-256 key, sha256/384WithRSAEncryption by an RSA key.
+ */
 export function verifyCertSignature(cert: Certificate, issuer: Certificate): bool {
-  const digest = memory.data(32);
-  if (cert.sigAlg == CertSigAlg.ECDSA_SHA256 && issuer.keyType == KeyType.EC_P256) {
+  const digest = memory.data(48);
+  if ((cert.sigAlg == CertSigAlg.ECDSA_SHA256 || cert.sigAlg == CertSigAlg.ECDSA_SHA384) && issuer.keyType == KeyType.EC_P256) {
     const rs = memory.data(64);
-    sha256(cert.ptr(cert.tbsOff), <usize>cert.tbsLen, digest);
+    // FIPS 186-5 §6.4.1: a digest longer than the order is truncated to its leftmost 256 bits
+    if (cert.sigAlg == CertSigAlg.ECDSA_SHA256) sha256(cert.ptr(cert.tbsOff), <usize>cert.tbsLen, digest);
+    else sha384(cert.ptr(cert.tbsOff), <usize>cert.tbsLen, digest);
     if (!ecdsaSigFromDer(cert.ptr(cert.sigOff), <usize>cert.sigLen, rs)) return false;
     return ecdsaP256VerifyDigest(issuer.ptr(issuer.pubOff), <usize>issuer.pubLen, digest, rs);
+  }
+  if (cert.sigAlg == CertSigAlg.RSA_PKCS1_SHA384 && issuer.keyType == KeyType.RSA) {
+    sha384(cert.ptr(cert.tbsOff), <usize>cert.tbsLen, digest);
+    return rsaPkcs1Sha384Verify(issuer.ptr(issuer.rsaNOff), <usize>issuer.rsaNLen, issuer.ptr(issuer.rsaEOff), <usize>issuer.rsaELen,
+      digest, cert.ptr(cert.sigOff), <usize>cert.sigLen);
   }
   if (cert.sigAlg == CertSigAlg.RSA_PKCS1_SHA256 && issuer.keyType == KeyType.RSA) {
     sha256(cert.ptr(cert.tbsOff), <usize>cert.tbsLen, digest);

@@ -158,6 +158,18 @@ for (const variant of VARIANTS) {
       expect(p.complete(p.client)).toBeDefined();
     });
 
+    it('verifies SHA-384 certificate signatures (ecdsa-with-SHA384 by a P-256 CA, sha384WithRSAEncryption)', () => {
+      const a = pair({}, { certChainPem: pki.ecLeaf384.certPem, privateKeyPem: pki.ecLeaf384.keyPem });
+      expect(a.error(a.client)).toBeUndefined();
+      expect(a.complete(a.client)).toBeDefined();
+      const b = pair({ trustAnchorsPem: pki.rsaCa.certPem }, { certChainPem: pki.ecLeafRsaCa384.certPem, privateKeyPem: pki.ecLeafRsaCa384.keyPem });
+      expect(b.error(b.client)).toBeUndefined();
+      expect(b.complete(b.client)).toBeDefined();
+      // the same certificate under the wrong CA key fails
+      const c = pair({ trustAnchorsPem: pki.ecCa.certPem }, { certChainPem: pki.ecLeafRsaCa384.certPem, privateKeyPem: pki.ecLeafRsaCa384.keyPem });
+      expect(c.error(c.client)?.alert).toBe(48);
+    });
+
     it('accepts IP-address identities and wildcard names', () => {
       expect(pair({ serverName: '127.0.0.1' }, {}).complete).toBeDefined();
       const p = pair({ serverName: '::1' }, {});

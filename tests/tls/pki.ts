@@ -26,6 +26,8 @@ export interface Pki {
   ecLeaf: Pair; rsaLeaf: Pair; ecLeafRsaCa: Pair;
   /** Leaf with only a wildcard name; leaf without serverAuth; a self-signed leaf; a short-lived leaf for hashes. */
   wildLeaf: Pair; noEkuLeaf: Pair; selfSigned: Pair;
+  /** Leaves whose certificate signature uses SHA-384 (ecdsa-with-SHA384 by the EC CA, sha384WithRSAEncryption by the RSA CA). */
+  ecLeaf384: Pair; ecLeafRsaCa384: Pair;
   file(name: string): string;
 }
 
@@ -54,11 +56,11 @@ function makeCa(dir: string, name: string, kind: 'ec' | 'rsa'): Pair {
   return readPair(dir, name);
 }
 
-function makeLeaf(dir: string, name: string, kind: 'ec' | 'rsa', ca: string | null, ext: string, days = 10): Pair {
+function makeLeaf(dir: string, name: string, kind: 'ec' | 'rsa', ca: string | null, ext: string, days = 10, digest = '-sha256'): Pair {
   fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
   run(dir, ['req', '-new', ...keyArgs(kind), '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
   const signer = ca ? ['-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial'] : ['-signkey', `${name}.key`];
-  run(dir, ['x509', '-req', '-in', `${name}.csr`, ...signer, '-days', String(days), '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
+  run(dir, ['x509', '-req', '-in', `${name}.csr`, ...signer, '-days', String(days), digest, '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
   return readPair(dir, name);
 }
 
@@ -80,7 +82,9 @@ export function makePki(): Pki {
   const noEkuLeaf = makeLeaf(dir, 'noeku-leaf', 'ec', 'ec-ca',
     'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
   const selfSigned = makeLeaf(dir, 'self-signed', 'ec', null, SERVER_EXT);
-  cached = { dir, ecCa, rsaCa, ecLeaf, rsaLeaf, ecLeafRsaCa, wildLeaf, noEkuLeaf, selfSigned, file: (n) => path.join(dir, n) };
+  const ecLeaf384 = makeLeaf(dir, 'ec-leaf-384', 'ec', 'ec-ca', SERVER_EXT, 10, '-sha384');
+  const ecLeafRsaCa384 = makeLeaf(dir, 'ec-leaf-rsa-ca-384', 'ec', 'rsa-ca', SERVER_EXT, 10, '-sha384');
+  cached = { dir, ecCa, rsaCa, ecLeaf, rsaLeaf, ecLeafRsaCa, wildLeaf, noEkuLeaf, selfSigned, ecLeaf384, ecLeafRsaCa384, file: (n) => path.join(dir, n) };
   return cached;
 }
 

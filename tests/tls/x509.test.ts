@@ -47,6 +47,8 @@ for (const variant of VARIANTS) {
       expect(ca.isCA).toBe(true);
       expect(ca.selfIssued).toBe(true);
       expect(ca.ku & (1 << 5)).toBeTruthy();
+      expect(JSON.parse(t.certInfo(pki.ecLeaf384.certDer)).sigAlg).toBe(2); // ecdsa-with-SHA384
+      expect(JSON.parse(t.certInfo(pki.ecLeafRsaCa384.certDer)).sigAlg).toBe(4); // sha384WithRSAEncryption
     });
 
     it('matches names: SAN DNS (case-insensitive), IPv4/IPv6 SANs, never CN', () => {
