@@ -37,8 +37,9 @@ const serverCfg = new TlsConfig({ server: true, certChainPem: leaf + ca, private
 const clientCfg = new TlsConfig({ serverName: 'localhost', trustAnchorsPem: ca, alpn: ['h3'], transportParams: CTP, groups: [GROUPS.x25519],
   cipherSuites: [CIPHER_SUITES.TLS_AES_128_GCM_SHA256] });
 
-function handshake() {
-  const c = new TlsConnection(clientCfg), s = new TlsConnection(serverCfg);
+function handshake(cCfg = clientCfg, sCfg = serverCfg, session = undefined) {
+  const c = new TlsConnection(cCfg, session), s = new TlsConnection(sCfg);
+  let ticket;
   let toServer = c.start(), done = 0;
   for (let round = 0; round < 4 && done < 2; round++) {
     const toClient = [];
@@ -49,15 +50,25 @@ function handshake() {
     }
     toServer = [];
     for (const e of toClient) {
-      if (e.kind === 'data') toServer.push(...c.handle(e.level, e.data));
+      if (e.kind === 'data') for (const f of c.handle(e.level, e.data)) { toServer.push(f); if (f.kind === 'ticket') ticket = f.session; }
       if (e.kind === 'complete') done++;
       if (e.kind === 'error') throw new Error(e.reason);
     }
   }
+  for (const e of toServer) if (e.kind === 'data') for (const f of c.handle(e.level, e.data)) if (f.kind === 'ticket') ticket = f.session;
   c.close(); s.close();
+  return ticket;
 }
 handshake();
-const ours = rate(handshake, { runMs: Number(process.env.BENCH_MS ?? 1000) });
+const runMs = Number(process.env.BENCH_MS ?? 1000);
+const ours = rate(() => handshake(), { runMs });
+// the same with secp256r1 key shares, and resumption (PSK + x25519, no certificates)
+const serverP256 = new TlsConfig({ server: true, certChainPem: leaf + ca, privateKeyPem: key, alpn: ['h3'], transportParams: STP, tickets: 0, groups: [GROUPS.secp256r1] });
+const clientP256 = new TlsConfig({ serverName: 'localhost', trustAnchorsPem: ca, alpn: ['h3'], transportParams: CTP, groups: [GROUPS.secp256r1], cipherSuites: [CIPHER_SUITES.TLS_AES_128_GCM_SHA256] });
+const oursP256 = rate(() => handshake(clientP256, serverP256), { runMs });
+const serverTickets = new TlsConfig({ server: true, certChainPem: leaf + ca, privateKeyPem: key, alpn: ['h3'], transportParams: STP, tickets: 1, groups: [GROUPS.x25519] });
+const session = handshake(clientCfg, serverTickets);
+const oursResumed = rate(() => handshake(clientCfg, serverTickets, session), { runMs });
 
 // --- peer: node:tls over an in-memory duplex pair
 function duplexPair() {
@@ -101,6 +112,10 @@ const peer = await nodeRate();
 table('TLS 1.3 full handshakes (client + server in one process, in memory; ECDSA P-256 chain, x25519, AES-128-GCM)',
   ['', 'h3-wasi', 'node:tls (OpenSSL)', 'ratio'],
   [['handshakes/s', si(ours), si(peer), ratio(ours, peer)]]);
+table('Other handshakes (ours only)', ['', 'handshakes/s'], [
+  ['full, secp256r1 key shares', si(oursP256)],
+  ['resumed (PSK + x25519, ticket sealed with AES-128-GCM)', si(oursResumed)],
+]);
 
 // --- cost split from the release test build of the same sources
 const built = spawnSync(process.execPath, [path.join(root, 'build/build-tests.mjs'), 'tls'], { stdio: 'inherit' });
@@ -136,5 +151,5 @@ if (built.status === 0) {
   table('Where one handshake\'s time goes (unit cost x uses per handshake)', ['part', 'µs/handshake', 'share'],
     parts.map(([n, t]) => [n, (t * 1e6).toFixed(1), `${((t / perHs) * 100).toFixed(1)}%`]));
 }
-serverCfg.close(); clientCfg.close();
+serverCfg.close(); clientCfg.close(); serverP256.close(); clientP256.close(); serverTickets.close();
 fs.rmSync(dir, { recursive: true, force: true });
