@@ -73,7 +73,7 @@ describe('HTTP/3 frames through the component', () => {
       [{ type: 'goaway', id: 1n << 30n }, '07 08 c000000040000000'],
       [{ type: 'maxPushId', pushId: 0n }, '0d 01 00'],
       [{ type: 'unknown', frameType: 0x21n, payload: hex('ff') }, '21 01 ff'],
-      [{ type: 'unknown', frameType: 0x1fn * 3n + 0x21n, payload: new Uint8Array(0) }, '4080 00'],
+      [{ type: 'unknown', frameType: 0x1fn * 3n + 0x21n, payload: new Uint8Array(0) }, '407e 00'],
     ];
     for (const [frame, bytes] of CASES) {
       const enc = encodeH3Frames([frame]);
