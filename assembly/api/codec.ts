@@ -25,6 +25,15 @@ const reader = new Reader();
 const scratch = new Reader();
 const writer = new Writer();
 
+// Bounds on what one call may make the core allocate: inputs and outputs of
+// the batch calls are host-sized, so they are capped here rather than trusted.
+/** decode-quic-frames: any QUIC packet payload is < 64 KiB; 1 MiB is generous. */
+const MAX_QUIC_PAYLOAD: usize = 1 << 20;
+/** decode-h3-frames input and h3-parser-feed chunk (output is at most ~40x). */
+const MAX_H3_INPUT: usize = 1 << 20;
+/** encode-*: largest output. */
+const MAX_ENCODE_OUTPUT: usize = 1 << 26;
+
 /** ACK ranges kept per frame by the component's decoder (QuicFrame policy beyond that). */
 const CODEC_MAX_ACK_RANGES: i32 = 1024;
 const qframe = new QuicFrame(CODEC_MAX_ACK_RANGES);
@@ -175,6 +184,7 @@ function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w:
 
 export function codec__decodeQuicFrames(packetType: u32, ptr: usize, len: usize): usize {
   writer.clear();
+  if (len > MAX_QUIC_PAYLOAD) { argFree(ptr, len); return retCodecError(INTERNAL_ERROR, 0, 0, "payload larger than 1 MiB"); }
   const err = decodePayload(ptr, len, packetType & 0xff, qframe, writer, null);
   argFree(ptr, len);
   if (err != 0) return retCodecError(err, qframe.frameType, <usize>load<u32>(ERR_OFFSET), qframe.reason);
@@ -236,6 +246,19 @@ function readQuicRecord(r: Reader, f: QuicFrame, data: usize, dataLen: usize): u
   return 0;
 }
 
+/** An upper bound on the encoded size of `f` (for the output cap). */
+function quicEncodedBound(f: QuicFrame): usize {
+  let n: u64 = 64;
+  const t = f.frameType;
+  if (t == 0x00) n += f.length;
+  else if (t == 0x02 || t == 0x03) n += <u64>f.ackRangesStored * 16;
+  else if (t == 0x07) n += <u64>f.tokenLength;
+  else if (t == 0x18) n += <u64>f.connectionIdLength;
+  else if (t == 0x1c || t == 0x1d) n += <u64>f.reasonPhraseLength;
+  else n += f.length;
+  return n > <u64>MAX_ENCODE_OUTPUT ? MAX_ENCODE_OUTPUT + 1 : <usize>n;
+}
+
 export function codec__encodeQuicFrames(recPtr: usize, recLen: usize, dataPtr: usize, dataLen: usize): usize {
   writer.clear();
   const r = scratch.reset(recPtr, recLen);
@@ -243,6 +266,10 @@ export function codec__encodeQuicFrames(recPtr: usize, recLen: usize, dataPtr: u
   let index: u32 = 0;
   while (!r.atEnd) {
     err = readQuicRecord(r, qframe, dataPtr, dataLen);
+    if (err == 0 && quicEncodedBound(qframe) > MAX_ENCODE_OUTPUT - writer.len) {
+      err = INTERNAL_ERROR;
+      qframe.reason = "encoded output larger than 64 MiB";
+    }
     if (err == 0) {
       err = encodeFrame(writer, qframe);
       if (err != 0) qframe.reason = writer.overflow ? "value exceeds 2^62-1" : "frame cannot be encoded as given";
@@ -296,6 +323,7 @@ function writeH3Record(w: Writer, f: H3Frame, base: usize): void {
 
 export function codec__decodeH3Frames(ptr: usize, len: usize): usize {
   writer.clear();
+  if (len > MAX_H3_INPUT) { argFree(ptr, len); return retCodecError(H3_INTERNAL_ERROR, 0, 0, "input larger than 1 MiB"); }
   const r = reader.reset(ptr, len);
   let err: u64 = 0;
   let start: usize = ptr;
@@ -328,7 +356,10 @@ function readH3Record(r: Reader, f: H3Frame, data: usize, dataLen: usize): u64 {
   f.length = <u64>dLen;
   f.pushId = a;
   f.id = a;
+  f.settingsLength = 0;
+  f.settingsCount = 0;
   if (t == H3_SETTINGS) {
+    if (<usize>pairs > r.remaining >> 4) { f.reason = "settings out of range"; return H3_INTERNAL_ERROR; }
     const pp = r.bytes(<usize>pairs << 4);
     if (r.failed) return H3_INTERNAL_ERROR;
     settingsBuf.clear();
@@ -351,6 +382,10 @@ export function codec__encodeH3Frames(recPtr: usize, recLen: usize, dataPtr: usi
   while (!r.atEnd) {
     hframe.reason = "";
     err = readH3Record(r, hframe, dataPtr, dataLen);
+    if (err == 0 && (hframe.length + <u64>hframe.settingsLength + 32) > <u64>(MAX_ENCODE_OUTPUT - writer.len)) {
+      err = H3_INTERNAL_ERROR;
+      hframe.reason = "encoded output larger than 64 MiB";
+    }
     if (err == 0) {
       err = encodeH3Frame(writer, hframe, scratch);
       if (err != 0 && hframe.reason == "") hframe.reason = "frame cannot be encoded as given";
@@ -443,6 +478,7 @@ export function codec__h3ParserFeed(handle: u32, ptr: usize, len: usize, fin: u3
   writer.clear();
   const p = parserAt(handle);
   if (p === null) { argFree(ptr, len); return retCodecError(H3_INTERNAL_ERROR, 0, 0, "no such parser"); }
+  if (len > MAX_H3_INPUT) { argFree(ptr, len); return retCodecError(H3_INTERNAL_ERROR, 0, 0, "chunk larger than 1 MiB"); }
   const before = p.consumed;
   const err = feedParser(p, ptr, len, fin != 0, hframe, writer);
   argFree(ptr, len);

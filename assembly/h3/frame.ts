@@ -49,6 +49,13 @@ export const STREAM_PUSH: u32 = 3;
  */
 export const DEFAULT_MAX_CONTROL_FRAME: u32 = 4096;
 
+/**
+ * Most settings accepted in one SETTINGS frame (the duplicate check is a
+ * quadratic scan, so this bounds its cost at ~0.5M compares). More is
+ * H3_EXCESSIVE_LOAD (§10.5). Real peers send fewer than ten.
+ */
+export const MAX_SETTINGS: u32 = 1024;
+
 /** RFC 9114 §7.2.8: types 0x1f * N + 0x21 are reserved (greasing). */
 @inline
 export function isReservedFrameType(t: u64): bool {
@@ -156,8 +163,7 @@ function fail(f: H3Frame, code: u64, reason: string): u64 {
 /**
  * RFC 9114 §7.2.4: checks a SETTINGS payload of `len` bytes at `p`; returns 0
  * or the error code, and stores the number of pairs in f.settingsCount.
- * Duplicates are found by a quadratic scan, bounded by the payload limit the
- * caller enforces (DEFAULT_MAX_CONTROL_FRAME).
+ * Duplicates are found by a quadratic scan over at most MAX_SETTINGS pairs.
  */
 export function validateSettings(p: usize, len: usize, f: H3Frame, scratch: Reader): u64 {
   const r = scratch.reset(p, len);
@@ -170,6 +176,7 @@ export function validateSettings(p: usize, len: usize, f: H3Frame, scratch: Read
     if (r.failed) return fail(f, H3_FRAME_ERROR, "truncated setting");
     // §7.2.4.1: HTTP/2-only identifiers MUST be treated as H3_SETTINGS_ERROR.
     if (isHttp2Setting(id)) return fail(f, H3_SETTINGS_ERROR, "HTTP/2 setting identifier");
+    if (count >= MAX_SETTINGS) return fail(f, H3_EXCESSIVE_LOAD, "more than 1024 settings");
     // §7.2.4: "The same setting identifier MUST NOT occur more than once in the
     // SETTINGS frame. A receiver MAY treat the presence of duplicate setting
     // identifiers as a connection error of type H3_SETTINGS_ERROR." We do.

@@ -17,6 +17,9 @@ import {
   MAX_STREAMS_LIMIT, MAX_CID_LEN, STATELESS_RESET_TOKEN_LEN, PATH_DATA_LEN, isKnownFrameType,
 } from "./frame";
 
+/** Longest PADDING run encoded in one call (far above any QUIC packet, 65527 bytes). */
+export const MAX_PADDING: u64 = 1 << 24;
+
 /**
  * Appends `f` to `w`. Returns 0, FRAME_ENCODING_ERROR for field values no
  * receiver would accept, or INTERNAL_ERROR when the writer overflowed (a
@@ -26,8 +29,8 @@ export function encodeFrame(w: Writer, f: QuicFrame): u64 {
   const t = f.frameType;
   if (!isKnownFrameType(t)) return FRAME_ENCODING_ERROR;
   switch (<i32>t) {
-    case 0x00: { // §19.1 PADDING: `length` zero bytes (at least one)
-      if (f.length == 0 || f.length > 0xffffffff) return FRAME_ENCODING_ERROR;
+    case 0x00: { // §19.1 PADDING: `length` zero bytes (at least one, at most MAX_PADDING)
+      if (f.length == 0 || f.length > MAX_PADDING) return FRAME_ENCODING_ERROR;
       w.fill(0, <usize>f.length);
       break;
     }
