@@ -178,3 +178,13 @@ for (const [name, frames, bytes] of [['QUIC mixed 1200 B', MIXED, mixed], ['QUIC
 }
 table('codec: frames/s and MB/s (ours) vs a pure-JS codec producing the same objects (peer)',
   ['operation', 'frames/s', 'MB/s', 'peer frames/s', 'ours/peer'], rows);
+
+// What one crossing of the component boundary costs by itself (jco glue):
+// a call that does no work and moves no memory, next to the in-core decode of
+// a whole packet. Batching matters because of this figure.
+const bare = rate(() => codec.quicFrameAllowed(1n, 3));
+const inCorePacket = rate(() => codec.benchLoop(0, 3, mixed, N), { opsPerCall: N });
+table('codec: boundary cost', ['operation', 'calls/s', 'µs/call'], [
+  ['empty call (quic-frame-allowed) through jco', si(bare), (1e6 / bare).toFixed(2)],
+  ['decode one 1164 B packet, in-core', si(inCorePacket), (1e6 / inCorePacket).toFixed(3)],
+]);

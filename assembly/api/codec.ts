@@ -454,7 +454,7 @@ function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, ev: H3F
     store<u32>(q, pairs, 4);
     store<u64>(q, ev.frameType, 8);
     let a: u64 = 0, b: u64 = 0;
-    if (k == H3_EV_FRAME_START) { a = ev.payloadLength; b = ev.pushId; }
+    if (k == H3_EV_FRAME_START) { a = ev.length; b = ev.pushId; }
     else if (k == H3_EV_FRAME) a = ev.frameType == H3_GOAWAY ? ev.id : ev.pushId;
     store<u64>(q, a, 16);
     store<u64>(q, b, 24);

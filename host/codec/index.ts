@@ -392,7 +392,10 @@ export function h3FrameAllowed(streamKind: H3StreamKind, frameType: bigint | num
 
 /** Events of the incremental parser. */
 export type H3ParserEvent =
-  /** A DATA, HEADERS or PUSH_PROMISE frame begins; its payload follows in 'payload' events. */
+  /**
+   * A DATA, HEADERS or PUSH_PROMISE frame begins; `length` bytes follow in
+   * 'payload' events (for PUSH_PROMISE: the field section after the Push ID).
+   */
   | { kind: 'start'; frameType: bigint; length: bigint; pushId?: bigint }
   /** The next bytes of the current frame's payload (a view into the chunk passed to push()). */
   | { kind: 'payload'; frameType: bigint; data: Uint8Array }

@@ -44,6 +44,7 @@ function framesFrom(events: H3ParserEvent[]): unknown[] {
       cur!.parts.push(Uint8Array.from(ev.data)); // copy: views die with the chunk
     } else if (ev.kind === 'end') {
       const data = Buffer.concat(cur!.parts);
+      expect(BigInt(data.length)).toBe(cur!.length); // 'start' announced the payload bytes
       if (cur!.frameType === 0n) out.push({ type: 'data', data: new Uint8Array(data) });
       else if (cur!.frameType === 1n) out.push({ type: 'headers', fieldSection: new Uint8Array(data) });
       else out.push({ type: 'pushPromise', pushId: cur!.pushId!, fieldSection: new Uint8Array(data) });
