@@ -266,6 +266,12 @@ export function codec__encodeQuicFrames(recPtr: usize, recLen: usize, dataPtr: u
   let index: u32 = 0;
   while (!r.atEnd) {
     err = readQuicRecord(r, qframe, dataPtr, dataLen);
+    // RFC 9000 §19.8, RFC 9221 §4: a frame without Length runs to the end of
+    // the packet, so only the last frame may omit it.
+    if (err == 0 && !r.atEnd && !qframe.hasLength && ((qframe.frameType >= 0x08 && qframe.frameType <= 0x0f) || qframe.frameType == 0x30)) {
+      err = FRAME_ENCODING_ERROR;
+      qframe.reason = "only the last frame may omit its Length";
+    }
     if (err == 0 && quicEncodedBound(qframe) > MAX_ENCODE_OUTPUT - writer.len) {
       err = INTERNAL_ERROR;
       qframe.reason = "encoded output larger than 64 MiB";

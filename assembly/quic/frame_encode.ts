@@ -21,7 +21,8 @@ import {
 export const MAX_PADDING: u64 = 1 << 24;
 
 /**
- * Appends `f` to `w`. Returns 0, FRAME_ENCODING_ERROR for field values no
+ * Appends `f` to `w`. A STREAM or DATAGRAM frame with `hasLength` false runs
+ * to the end of the packet: the caller puts it last. Returns 0, FRAME_ENCODING_ERROR for field values no
  * receiver would accept, or INTERNAL_ERROR when the writer overflowed (a
  * fixed-size packet buffer that is full).
  */

@@ -55,6 +55,22 @@ describe('QUIC frame encoder', () => {
     expect(toHex(encodeQuicFrames(frames))).toBe('0a0401aa' + '1001');
   });
 
+  it('refuses a frame without Length anywhere but last (§19.8, RFC 9221 §4)', () => {
+    for (const open of [
+      { type: 'stream', streamId: 0n, offset: 0n, fin: false, data: b(1), hasLength: false },
+      { type: 'datagram', data: b(1), hasLength: false },
+    ] as QuicFrame[]) {
+      expect(decodeQuicFrames('1rtt', encodeQuicFrames([{ type: 'ping' }, open]))).toHaveLength(2);
+      try {
+        encodeQuicFrames([open, { type: 'ping' }]);
+        expect.unreachable();
+      } catch (e) {
+        expect((e as CodecError).wireCode).toBe(0x07n);
+        expect((e as CodecError).offset).toBe(0);
+      }
+    }
+  });
+
   const REFUSED: [string, QuicFrame, bigint][] = [
     ['value above 2^62-1', { type: 'maxData', maximumData: 1n << 62n }, 0x07n],
     ['MAX_STREAMS above 2^60 (§19.11)', { type: 'maxStreams', bidirectional: true, maximumStreams: (1n << 60n) + 1n }, 0x07n],
