@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { encodeQuicFrames, decodeQuicFrames, type QuicFrame } from '../../host/codec/index.js';
 import { CodecError } from '../../host/errors.js';
+import fc from 'fast-check';
+import { quicPayload } from '../helpers/frames.js';
+import { quicReference } from '../helpers/reference.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -97,4 +100,10 @@ describe('QUIC frame encoder', () => {
       }
     });
   }
+
+  it('writes the same bytes as an independent reference encoder for random frames', () => {
+    fc.assert(fc.property(quicPayload, (frames) => {
+      expect(toHex(encodeQuicFrames(frames))).toBe(toHex(quicReference(frames)));
+    }), { numRuns: 2000 });
+  });
 });
