@@ -72,6 +72,7 @@ let cached: Pki | null = null;
 export function makePki(): Pki {
   if (cached) return cached;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h3w-pki-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const ecCa = makeCa(dir, 'ec-ca', 'ec');
   const rsaCa = makeCa(dir, 'rsa-ca', 'rsa');
   const ecLeaf = makeLeaf(dir, 'ec-leaf', 'ec', 'ec-ca', SERVER_EXT);
