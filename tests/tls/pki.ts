@@ -5,6 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { afterAll } from 'vitest';
+
+// Registered while the importing test file is collected: the PKI goes away with it.
+afterAll(() => {
+  if (cached) fs.rmSync(cached.dir, { recursive: true, force: true });
+  cached = null;
+});
 
 export function haveOpenssl(): boolean {
   return spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
@@ -72,7 +79,6 @@ let cached: Pki | null = null;
 export function makePki(): Pki {
   if (cached) return cached;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h3w-pki-'));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const ecCa = makeCa(dir, 'ec-ca', 'ec');
   const rsaCa = makeCa(dir, 'rsa-ca', 'rsa');
   const ecLeaf = makeLeaf(dir, 'ec-leaf', 'ec', 'ec-ca', SERVER_EXT);
