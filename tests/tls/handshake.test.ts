@@ -286,6 +286,17 @@ for (const variant of VARIANTS) {
         });
         expectAlert(p, 'server', 47);
       });
+      it('EndOfEarlyData in QUIC -> PROTOCOL_VIOLATION; KeyUpdate -> unexpected_message', () => {
+        for (const [type, code] of [[5, 0x0an], [24, 0x10an]] as [number, bigint][]) {
+          const p = new Pair(t, config(t, clientBase), config(t, serverBase));
+          p.run((from, level, d) => {
+            if (from === 'client' && level === 2 && d[0] === 20) t.tlsHandle(p.server.h, 2, Uint8Array.from([type, 0, 0, type === 24 ? 1 : 0, ...(type === 24 ? [0] : [])]), p.now);
+            return d;
+          });
+          p.server.events.push(...decodeEvents(t.tlsEvents(p.server.h)));
+          expect(p.error(p.server)?.code).toBe(code);
+        }
+      });
       it('message at the wrong level -> unexpected_message', () => {
         const p = new Pair(t, config(t, clientBase), config(t, serverBase));
         p.run((from, level, d) => {
@@ -331,7 +342,7 @@ for (const variant of VARIANTS) {
         t.tlsHandle(h, level, msg, BigInt(Date.now()));
         t.tlsHandle(h, level, body, BigInt(Date.now()));
         const evs = decodeEvents(t.tlsEvents(h));
-        for (const e of evs) if (e.kind === 'error') expect(e.code === 0x08n || (e.code >= 0x100n && e.code < 0x200n)).toBe(true);
+        for (const e of evs) if (e.kind === 'error') expect(e.code === 0x08n || e.code === 0x0an || (e.code >= 0x100n && e.code < 0x200n)).toBe(true);
         expect(evs.some((e) => e.kind === 'complete')).toBe(false);
         t.tlsFree(h);
       }), { numRuns: variant === 'debug' ? 200 : 500 });
