@@ -22,3 +22,17 @@ export class CodecError extends H3WasiError {
     this.offset = offset;
   }
 }
+
+/**
+ * A crypto call refused its arguments (authentication failure is not an
+ * error: `aeadOpen` returns null). Codes: H3W_ERR_CRYPTO_KEY (key or secret
+ * length), H3W_ERR_CRYPTO_NONCE (nonce not 12 bytes), H3W_ERR_CRYPTO_LENGTH
+ * (requested output too long), H3W_ERR_CRYPTO_ALG (unknown algorithm),
+ * H3W_ERR_CRYPTO_VERSION (QUIC version without packet protection),
+ * H3W_ERR_CRYPTO_INPUT (malformed input).
+ */
+export class CryptoError extends H3WasiError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}

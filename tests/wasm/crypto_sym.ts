@@ -79,3 +79,159 @@ export function testCtEqual(a: Uint8Array, b: Uint8Array): bool {
   if (a.length != b.length) return false;
   return ctEqual(a.dataStart, b.dataStart, a.length);
 }
+
+// ---- AEADs, ciphers, header protection ----
+import { Aead, AeadAlg } from "../../assembly/crypto/aead";
+import { AesKey, aesEncryptBlock } from "../../assembly/crypto/aes";
+import { chacha20Block, chacha20Xor } from "../../assembly/crypto/chacha20";
+import { Poly1305 } from "../../assembly/crypto/poly1305";
+import { Ghash } from "../../assembly/crypto/ghash";
+import { HeaderProtection } from "../../assembly/crypto/header_protection";
+
+export function testAesBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+  const k = new AesKey(); k.expand(key.dataStart, key.length);
+  const o = bytes(16); aesEncryptBlock(k, block.dataStart, o.dataStart); return o;
+}
+
+export function testGhash(h: Uint8Array, data: Uint8Array): Uint8Array {
+  const g = new Ghash(); g.setKey(h.dataStart); g.updatePadded(data.dataStart, data.length);
+  const o = bytes(16); g.finish(o.dataStart); return o;
+}
+
+export function testChachaBlock(key: Uint8Array, counter: u32, nonce: Uint8Array): Uint8Array {
+  const o = bytes(64); chacha20Block(key.dataStart, counter, nonce.dataStart, o.dataStart); return o;
+}
+
+export function testChachaXor(key: Uint8Array, counter: u32, nonce: Uint8Array, data: Uint8Array): Uint8Array {
+  const o = bytes(data.length); chacha20Xor(key.dataStart, counter, nonce.dataStart, data.dataStart, o.dataStart, data.length); return o;
+}
+
+/** Poly1305 with the message fed in pieces of `chunk` bytes. */
+export function testPoly1305(key: Uint8Array, msg: Uint8Array, chunk: i32): Uint8Array {
+  const p = new Poly1305(); p.init(key.dataStart);
+  let off = 0;
+  while (off < msg.length) { const n = min(chunk, msg.length - off); p.update(msg.dataStart + off, n); off += n; }
+  const o = bytes(16); p.finish(o.dataStart); return o;
+}
+
+/** Seal: returns ciphertext || tag; the input array is copied first. */
+export function testSeal(alg: i32, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array): Uint8Array {
+  const a = new Aead(<AeadAlg>alg, key.dataStart);
+  const o = bytes(pt.length + 16);
+  memory.copy(o.dataStart, pt.dataStart, pt.length);
+  a.seal(nonce.dataStart, aad.dataStart, aad.length, o.dataStart, pt.length, o.dataStart + pt.length);
+  return o;
+}
+
+/** Open: ciphertext || tag in; plaintext, or null. Checks that a failed open left the data unchanged. */
+export function testOpen(alg: i32, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array): Uint8Array | null {
+  if (ctTag.length < 16) return null;
+  const a = new Aead(<AeadAlg>alg, key.dataStart);
+  const n = ctTag.length - 16;
+  const o = bytes(n);
+  memory.copy(o.dataStart, ctTag.dataStart, n);
+  if (!a.open(nonce.dataStart, aad.dataStart, aad.length, o.dataStart, n, ctTag.dataStart + n)) {
+    for (let i = 0; i < n; i++) if (o[i] != ctTag[i]) return bytes(1); // data changed: sentinel of length 1
+    return null;
+  }
+  return o;
+}
+
+export function testHpMask(alg: i32, key: Uint8Array, sample: Uint8Array): Uint8Array {
+  const hp = new HeaderProtection(<AeadAlg>alg, key.dataStart);
+  const o = bytes(5); hp.mask(sample.dataStart, o.dataStart); return o;
+}
+
+// ---- QUIC packet protection ----
+import {
+  PacketKeys, newInitialKeys, initialSecrets, protectPacket, unprotectPacket, decodePacketNumber,
+  packetNumberLength, retryIntegrityTag, verifyRetryIntegrity, removeHeaderProtection, decryptPayload, lastTruncatedPn,
+} from "../../assembly/quic/protection";
+
+export function testInitialSecrets(version: u32, dcid: Uint8Array): Uint8Array | null {
+  const o = bytes(64);
+  if (!initialSecrets(version, dcid.dataStart, dcid.length, o.dataStart, o.dataStart + 32)) return null;
+  return o;
+}
+
+function keysFor(alg: i32, version: u32, secret: Uint8Array, updates: i32): PacketKeys {
+  const k = new PacketKeys(<AeadAlg>alg, version, secret.dataStart);
+  for (let i = 0; i < updates; i++) k.update();
+  return k;
+}
+
+function buildAndProtect(k: PacketKeys, header: Uint8Array, pnOffset: i32, payload: Uint8Array, pn: u64): Uint8Array | null {
+  const o = bytes(header.length + payload.length + 16);
+  memory.copy(o.dataStart, header.dataStart, header.length);
+  memory.copy(o.dataStart + header.length, payload.dataStart, payload.length);
+  const pnLen = header.length - pnOffset;
+  if (!protectPacket(k, o.dataStart, pnOffset, pnLen, payload.length, pn)) return null;
+  return o;
+}
+
+/** `header` ends with the truncated packet number (pnOffset..end). */
+export function testProtect(alg: i32, version: u32, secret: Uint8Array, updates: i32, header: Uint8Array, pnOffset: i32, payload: Uint8Array, pn: u64): Uint8Array | null {
+  return buildAndProtect(keysFor(alg, version, secret, updates), header, pnOffset, payload, pn);
+}
+
+export function testProtectInitial(version: u32, dcid: Uint8Array, client: bool, header: Uint8Array, pnOffset: i32, payload: Uint8Array, pn: u64): Uint8Array | null {
+  const k = newInitialKeys(version, dcid.dataStart, dcid.length, client);
+  if (k === null) return null;
+  return buildAndProtect(k, header, pnOffset, payload, pn);
+}
+
+export let lastPn: i64 = 0;
+
+/** Returns the unprotected packet without its tag (header + plaintext) or null; sets lastPn (or the error code). */
+export function testUnprotect(alg: i32, version: u32, secret: Uint8Array, updates: i32, packet: Uint8Array, pnOffset: i32, largestPn: i64): Uint8Array | null {
+  const k = keysFor(alg, version, secret, updates);
+  const o = bytes(packet.length);
+  memory.copy(o.dataStart, packet.dataStart, packet.length);
+  lastPn = unprotectPacket(k, o.dataStart, o.length, pnOffset, largestPn);
+  if (lastPn < 0) return null;
+  return o.slice(0, o.length - 16);
+}
+
+export function testUnprotectInitial(version: u32, dcid: Uint8Array, client: bool, packet: Uint8Array, pnOffset: i32, largestPn: i64): Uint8Array | null {
+  const k = newInitialKeys(version, dcid.dataStart, dcid.length, client);
+  if (k === null) return null;
+  const o = bytes(packet.length);
+  memory.copy(o.dataStart, packet.dataStart, packet.length);
+  lastPn = unprotectPacket(k, o.dataStart, o.length, pnOffset, largestPn);
+  if (lastPn < 0) return null;
+  return o.slice(0, o.length - 16);
+}
+
+/**
+ * Key update as a receiver does it: header protection is removed once, then the
+ * current phase's keys fail and a next-phase object made with setNextOf / clone opens it.
+ * Returns the plaintext payload or null.
+ */
+export function testKeyUpdateReceive(alg: i32, version: u32, secret: Uint8Array, packet: Uint8Array, pnOffset: i32): Uint8Array | null {
+  const cur = keysFor(alg, version, secret, 0);
+  const o = bytes(packet.length);
+  memory.copy(o.dataStart, packet.dataStart, packet.length);
+  const pnLen = removeHeaderProtection(cur.hp, o.dataStart, o.length, pnOffset);
+  if (pnLen == 0) return null;
+  const pn = decodePacketNumber(-1, lastTruncatedPn, <u32>pnLen * 8);
+  const hdr = <usize>(pnOffset + pnLen);
+  if (decryptPayload(cur, o.dataStart, o.length, hdr, pn)) return null; // must fail under the old phase
+  const next = keysFor(alg, version, secret, 0);
+  next.setNextOf(cur);
+  const copy = next.clone();
+  if (!decryptPayload(copy, o.dataStart, o.length, hdr, pn)) return null;
+  return o.slice(<i32>hdr, o.length - 16);
+}
+
+export function testDecodePn(largest: i64, truncated: u64, nbits: u32): u64 { return decodePacketNumber(largest, truncated, nbits); }
+export function testPnLength(full: u64, largestAcked: i64): i32 { return packetNumberLength(full, largestAcked); }
+
+export function testRetryTag(version: u32, odcid: Uint8Array, retry: Uint8Array): Uint8Array | null {
+  const o = bytes(16);
+  if (!retryIntegrityTag(version, odcid.dataStart, odcid.length, retry.dataStart, retry.length, o.dataStart)) return null;
+  return o;
+}
+
+export function testVerifyRetry(version: u32, odcid: Uint8Array, packet: Uint8Array): bool {
+  return verifyRetryIntegrity(version, odcid.dataStart, odcid.length, packet.dataStart, packet.length);
+}
