@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { rate, table, ratio, si } from './lib.mjs';
 import {
-  x25519, p256Ecdh, ecdsaP256Sign, ecdsaP256Verify, rsaPssSha256Verify, rsaPkcs1Sha256Verify,
+  x25519, p256Ecdh, ecdsaP256Sign, ecdsaP256Verify, rsaPssSha256Verify, rsaPkcs1Sha256Verify, ed25519Verify,
 } from '../dist/host/crypto/index.js';
 
 const rows = [];
@@ -47,6 +47,15 @@ const msg = crypto.randomBytes(64);
   if (!rsaPssSha256Verify(key, msg, s1, 32) || !rsaPkcs1Sha256Verify(key, msg, s2)) throw new Error('rsa mismatch');
   row('RSA-2048 PSS verify', rate(() => rsaPssSha256Verify(key, msg, s1, 32)), rate(() => crypto.verify('sha256', msg, pssOpts, s1)));
   row('RSA-2048 PKCS#1 v1.5 verify', rate(() => rsaPkcs1Sha256Verify(key, msg, s2)), rate(() => crypto.verify('sha256', msg, publicKey, s2)));
+}
+
+// Ed25519 verification
+{
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+  const sig = crypto.sign(null, msg, privateKey);
+  if (!ed25519Verify(pub, msg, sig)) throw new Error('ed25519 mismatch');
+  row('Ed25519 verify', rate(() => ed25519Verify(pub, msg, sig)), rate(() => crypto.verify(null, msg, publicKey, sig)));
 }
 
 table('crypto (public key): h3-wasi core vs node:crypto (OpenSSL)', ['operation', 'h3-wasi', 'node:crypto', 'ratio'], rows);

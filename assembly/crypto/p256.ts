@@ -186,6 +186,14 @@ function scalarMulCT(out: usize, k: usize, p: usize): void {
     pointAdd(ACC, ACC, SEL);
   }
   memory.copy(out, ACC, PT_SIZE);
+  wipeScratch();
+}
+
+/** Clears the scratch that held scalar-dependent points. */
+function wipeScratch(): void {
+  memory.fill(ACC, 0, PT_SIZE);
+  memory.fill(SEL, 0, PT_SIZE);
+  memory.fill(RX, 0, 32); memory.fill(RY, 0, 32); memory.fill(RZ, 0, 32);
 }
 
 // Fixed-base table for G: G_TABLE[i][j] = j 16^i G (i = 0..63, j = 0..15),
@@ -219,6 +227,7 @@ function baseMulCT(out: usize, k: usize): void {
     pointAdd(ACC, ACC, SEL);
   }
   memory.copy(out, ACC, PT_SIZE);
+  wipeScratch();
 }
 
 const ZINV: usize = memory.data(32, 8);
@@ -299,7 +308,10 @@ export function p256Ecdh(out32: usize, priv32: usize, pub: usize, pubLen: usize)
   if (!fnFromBytesChecked(D, priv32)) return false;
   if (!decodePoint(BASE, pub, pubLen)) return false;
   scalarMulCT(Q, priv32, BASE);
-  return toAffineBytes(out32, 0, Q);
+  const ok = toAffineBytes(out32, 0, Q);
+  memory.fill(Q, 0, PT_SIZE);
+  memory.fill(T0, 0, 32);
+  return ok;
 }
 
 // ECDSA scratch
