@@ -1,11 +1,12 @@
 // ECDSA signatures in DER (RFC 5480 §2.2 / RFC 3279 §2.2.3, X.690 §8.3 and
 // §10): Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, for P-256
-// (r and s fit in 32 bytes). TLS 1.3 carries them in CertificateVerify
+// (r and s fit in 32 bytes; encoding and parsing) and P-384 (48 bytes; parsing). TLS 1.3 carries them in CertificateVerify
 // (RFC 8446 §4.2.3: "ECDSA signatures ... encoded as a DER-encoded
 // ECDSA-Sig-Value structure").
 //
 // Parsing is strict DER: definite short-form lengths only (a SEQUENCE of two
-// 33-byte INTEGERs is at most 72 bytes, so a long form is never minimal),
+// 33-byte INTEGERs is at most 72 bytes, of two 49-byte ones 104, so a long
+// form is never minimal),
 // INTEGERs in minimal two's complement, non-negative, no trailing bytes.
 
 import { Reader } from "../wire/reader";
@@ -42,8 +43,8 @@ export function ecdsaSigToDer(rs64: usize, w: Writer): void {
   writeInt(rs64 + 32, w);
 }
 
-// Reads one INTEGER into 32 bytes at out (left-padded); false if not strict DER or too large.
-function readInt(r: Reader, out: usize): bool {
+// Reads one INTEGER into `size` bytes at out (left-padded); false if not strict DER or too large.
+function readInt(r: Reader, out: usize, size: usize): bool {
   if (r.u8() != TAG_INTEGER) return false;
   const len = <usize>r.u8();
   if (r.failed || (len & 0x80) != 0 || len == 0) return false; // short form, X.690 §8.3.1: at least one octet
@@ -57,9 +58,9 @@ function readInt(r: Reader, out: usize): bool {
     if ((load<u8>(p + 1) & 0x80) == 0) return false;
     p++; n--;
   }
-  if (n > 32) return false;
-  memory.fill(out, 0, 32);
-  memory.copy(out + 32 - n, p, n);
+  if (n > size) return false;
+  memory.fill(out, 0, size);
+  memory.copy(out + size - n, p, n);
   return true;
 }
 
@@ -69,11 +70,21 @@ function readInt(r: Reader, out: usize): bool {
  * 2^256 (range checks against n are the verifier's job).
  */
 export function ecdsaSigFromDer(der: usize, derLen: usize, outRS64: usize): bool {
+  return ecdsaSigFromDerSized(der, derLen, outRS64, 32);
+}
+
+/**
+ * ecdsaSigFromDer for scalars of `size` bytes (32 for P-256, 48 for P-384):
+ * r ‖ s, `size` bytes each, at outRS. size <= 61 (two 62-byte INTEGERs
+ * still fit a short-form length, so long forms stay non-minimal).
+ */
+export function ecdsaSigFromDerSized(der: usize, derLen: usize, outRS: usize, size: usize): bool {
+  if (size == 0 || size > 61) return false;
   const r = reader.reset(der, derLen);
   if (r.u8() != TAG_SEQUENCE) return false;
   const len = <usize>r.u8();
   if (r.failed || (len & 0x80) != 0 || len != r.remaining) return false; // no trailing bytes
-  if (!readInt(r, outRS64)) return false;
-  if (!readInt(r, outRS64 + 32)) return false;
+  if (!readInt(r, outRS, size)) return false;
+  if (!readInt(r, outRS + size, size)) return false;
   return r.atEnd && !r.failed;
 }

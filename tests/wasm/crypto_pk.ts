@@ -116,3 +116,25 @@ export function ed25519Verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array)
   if (pub.length != 32 || sig.length != 64) return false;
   return ed25519VerifyRaw(pub.dataStart, msg.dataStart, <usize>msg.length, sig.dataStart);
 }
+
+import { ecdsaP384VerifyDigest } from "../../assembly/crypto/p384";
+import { ecdsaSigFromDerSized } from "../../assembly/crypto/ecdsa_der";
+
+/** P-384 verification of r ‖ s (96 bytes) over a digest of any length. */
+export function ecdsaP384Verify(pub: Uint8Array, digest: Uint8Array, rs: Uint8Array): bool {
+  if (rs.length != 96) return false;
+  return ecdsaP384VerifyDigest(pub.dataStart, <usize>pub.length, digest.dataStart, <usize>digest.length, rs.dataStart);
+}
+
+/** Strict DER Ecdsa-Sig-Value with `size`-byte scalars into r ‖ s, or null. */
+export function sigFromDerSized(der: Uint8Array, size: i32): Uint8Array | null {
+  const out = new Uint8Array(size * 2 > 0 && size <= 61 ? size * 2 : 2);
+  return ecdsaSigFromDerSized(der.dataStart, <usize>der.length, out.dataStart, <usize>size) ? out : null;
+}
+
+/** P-384 verification of a DER signature (the TLS path: parse then verify). */
+export function ecdsaP384VerifyDer(pub: Uint8Array, digest: Uint8Array, der: Uint8Array): bool {
+  const rs = new Uint8Array(96);
+  if (!ecdsaSigFromDerSized(der.dataStart, <usize>der.length, rs.dataStart, 48)) return false;
+  return ecdsaP384VerifyDigest(pub.dataStart, <usize>pub.length, digest.dataStart, <usize>digest.length, rs.dataStart);
+}
