@@ -17,7 +17,7 @@ import { KeySchedule } from "./key_schedule";
 import { Session } from "./session";
 import { Certificate, parseCertificate } from "./x509";
 import { parseIPv4, parseIPv6 } from "./names";
-import { verifyServerChain, verifyCertificateVerify } from "./verify";
+import { verifyServerChain, verifyCertificateVerify, cvSchemeSupported } from "./verify";
 import { decodeTransportParams, TRANSPORT_PARAMETER_ERROR } from "./transport_params";
 import { suiteHash } from "./suites";
 import { EV_COMPLETE, EV_CONFIRMED, EV_TICKET, EV_EARLY_DATA, beginEvent, endEvent, putEvent } from "./events";
@@ -26,7 +26,8 @@ import {
   HT_CERTIFICATE_VERIFY, HT_FINISHED, HT_KEY_UPDATE, EXT_SERVER_NAME, EXT_SUPPORTED_GROUPS, EXT_SIGNATURE_ALGORITHMS, EXT_ALPN,
   EXT_PRE_SHARED_KEY, EXT_EARLY_DATA, EXT_SUPPORTED_VERSIONS, EXT_COOKIE, EXT_PSK_KEY_EXCHANGE_MODES, EXT_KEY_SHARE,
   EXT_QUIC_TRANSPORT_PARAMETERS, TLS13, LEGACY_VERSION, HRR_RANDOM, DOWNGRADE_TLS12, DOWNGRADE_TLS11, PSK_DHE_KE,
-  SIG_ECDSA_SECP256R1_SHA256, SIG_RSA_PSS_RSAE_SHA256, SIG_RSA_PKCS1_SHA256, LEVEL_INITIAL, LEVEL_EARLY, LEVEL_HANDSHAKE, LEVEL_APP,
+  SIG_ECDSA_SECP256R1_SHA256, SIG_RSA_PSS_RSAE_SHA256, SIG_RSA_PKCS1_SHA256, SIG_ECDSA_SECP384R1_SHA384, SIG_RSA_PSS_RSAE_SHA384,
+  SIG_RSA_PKCS1_SHA384, SIG_ED25519, LEVEL_INITIAL, LEVEL_EARLY, LEVEL_HANDSHAKE, LEVEL_APP,
   QUIC_MAX_EARLY_DATA,
 } from "./constants";
 import {
@@ -44,7 +45,12 @@ const WAIT_FINISHED: i32 = 6;
 const CONNECTED: i32 = 7;
 
 /** Signature schemes we verify in CertificateVerify (rsa_pkcs1 only appears on certificates). */
-const SIG_SCHEMES: u16[] = [SIG_ECDSA_SECP256R1_SHA256, SIG_RSA_PSS_RSAE_SHA256, SIG_RSA_PKCS1_SHA256];
+// RFC 9846 §4.2.3: without signature_algorithms_cert this list also governs certificate signatures,
+// hence the rsa_pkcs1_* entries (never accepted in CertificateVerify, §4.4.3).
+const SIG_SCHEMES: u16[] = [
+  SIG_ECDSA_SECP256R1_SHA256, SIG_ECDSA_SECP384R1_SHA384, SIG_ED25519, SIG_RSA_PSS_RSAE_SHA256, SIG_RSA_PSS_RSAE_SHA384,
+  SIG_RSA_PKCS1_SHA256, SIG_RSA_PKCS1_SHA384,
+];
 
 @inline function staticEq(p: usize, s: StaticArray<u8>): bool {
   return memory.compare(p, changetype<usize>(s), <usize>s.length) == 0;
@@ -514,7 +520,7 @@ export class TlsClient extends Handshake {
     const sigLen = <usize>r.u16();
     const sig = r.bytes(sigLen);
     if (r.failed || !r.atEnd) { this.decodeError(); return; }
-    if (scheme != SIG_ECDSA_SECP256R1_SHA256 && scheme != SIG_RSA_PSS_RSAE_SHA256) {
+    if (!cvSchemeSupported(scheme)) {
       this.fail(ALERT_ILLEGAL_PARAMETER, "CertificateVerify with a scheme we did not offer for it"); return;
     }
     const th = memory.data(48);

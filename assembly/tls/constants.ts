@@ -44,6 +44,9 @@ export const GROUP_X25519: u16 = 0x001d;
 export const SIG_RSA_PKCS1_SHA256: u16 = 0x0401;
 export const SIG_ECDSA_SECP256R1_SHA256: u16 = 0x0403;
 export const SIG_RSA_PSS_RSAE_SHA256: u16 = 0x0804;
+export const SIG_RSA_PKCS1_SHA384: u16 = 0x0501;
+export const SIG_ECDSA_SECP384R1_SHA384: u16 = 0x0503;
+export const SIG_RSA_PSS_RSAE_SHA384: u16 = 0x0805;
 export const SIG_ED25519: u16 = 0x0807;
 
 // RFC 9846 §4.2.9: PskKeyExchangeMode

@@ -13,6 +13,8 @@ export const OID_ED25519: StaticArray<u8> = [0x2b, 0x65, 0x70];
 // RFC 5480 §2.1.1: id-ecPublicKey 1.2.840.10045.2.1, secp256r1 1.2.840.10045.3.1.7
 export const OID_EC_PUBLIC_KEY: StaticArray<u8> = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 export const OID_SECP256R1: StaticArray<u8> = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+// RFC 5480 §2.1.1.1: secp384r1 1.3.132.0.34
+export const OID_SECP384R1: StaticArray<u8> = [0x2b, 0x81, 0x04, 0x00, 0x22];
 // RFC 5280 §4.2.1: id-ce-*
 export const OID_SUBJECT_ALT_NAME: StaticArray<u8> = [0x55, 0x1d, 0x11];
 export const OID_BASIC_CONSTRAINTS: StaticArray<u8> = [0x55, 0x1d, 0x13];

@@ -11,10 +11,11 @@
 //    against the leaf's key).
 
 import { sha256 } from "../crypto/sha256";
-import { HashAlg, newHash } from "../crypto/hash";
 import { ecdsaP256VerifyDigest, ecdsaP256SignDigest } from "../crypto/p256";
-import { ecdsaSigFromDer, ecdsaSigToDer } from "../crypto/ecdsa_der";
-import { rsaPssSha256Verify, rsaPkcs1Sha256Verify, rsaPkcs1Sha384Verify } from "../crypto/rsa";
+import { ecdsaP384VerifyDigest } from "../crypto/p384";
+import { ed25519Verify } from "../crypto/ed25519";
+import { ecdsaSigFromDer, ecdsaSigFromDerSized, ecdsaSigToDer } from "../crypto/ecdsa_der";
+import { rsaPssSha256Verify, rsaPssSha384Verify, rsaPkcs1Sha256Verify, rsaPkcs1Sha384Verify } from "../crypto/rsa";
 import { sha384 } from "../crypto/sha512";
 import { Writer } from "../wire/writer";
 import { Certificate, CertSigAlg, KeyType, X509_OK, X509_UNSUPPORTED_CRITICAL, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN } from "./x509";
@@ -25,7 +26,9 @@ import {
   ALERT_BAD_CERTIFICATE, ALERT_UNSUPPORTED_CERTIFICATE, ALERT_CERTIFICATE_EXPIRED, ALERT_UNKNOWN_CA,
   ALERT_DECRYPT_ERROR, ALERT_ILLEGAL_PARAMETER,
 } from "./alert";
-import { SIG_ECDSA_SECP256R1_SHA256, SIG_RSA_PSS_RSAE_SHA256 } from "./constants";
+import {
+  SIG_ECDSA_SECP256R1_SHA256, SIG_ECDSA_SECP384R1_SHA384, SIG_RSA_PSS_RSAE_SHA256, SIG_RSA_PSS_RSAE_SHA384, SIG_ED25519,
+} from "./constants";
 
 /** W3C WebTransport §"verify a certificate hash": at most 14 days of validity. */
 export const PINNED_MAX_VALIDITY: i64 = 14 * 86400;
@@ -34,27 +37,44 @@ const MAX_DEPTH: i32 = 8;
 
 /**
  * True when `issuer`'s key verifies `cert`'s signature: ecdsa-with-SHA256/384
- * by a P-256 key, sha256/384WithRSAEncryption by an RSA key.
+ * by a P-256 or P-384 key, sha256/384WithRSAEncryption by an RSA key,
+ * Ed25519 (RFC 8410 §6) by an Ed25519 key.
  */
 export function verifyCertSignature(cert: Certificate, issuer: Certificate): bool {
   const digest = memory.data(48);
-  if ((cert.sigAlg == CertSigAlg.ECDSA_SHA256 || cert.sigAlg == CertSigAlg.ECDSA_SHA384) && issuer.keyType == KeyType.EC_P256) {
-    const rs = memory.data(64);
-    // FIPS 186-5 §6.4.1: a digest longer than the order is truncated to its leftmost 256 bits
-    if (cert.sigAlg == CertSigAlg.ECDSA_SHA256) sha256(cert.ptr(cert.tbsOff), <usize>cert.tbsLen, digest);
-    else sha384(cert.ptr(cert.tbsOff), <usize>cert.tbsLen, digest);
-    if (!ecdsaSigFromDer(cert.ptr(cert.sigOff), <usize>cert.sigLen, rs)) return false;
-    return ecdsaP256VerifyDigest(issuer.ptr(issuer.pubOff), <usize>issuer.pubLen, digest, rs);
+  const tbs = cert.ptr(cert.tbsOff), tbsLen = <usize>cert.tbsLen;
+  const sig = cert.ptr(cert.sigOff), sigLen = <usize>cert.sigLen;
+  if (cert.sigAlg == CertSigAlg.ECDSA_SHA256 || cert.sigAlg == CertSigAlg.ECDSA_SHA384) {
+    // FIPS 186-5 §6.4.1: a digest longer than the order is truncated to its leftmost bits (inside the verifiers)
+    const dl: usize = cert.sigAlg == CertSigAlg.ECDSA_SHA256 ? 32 : 48;
+    if (dl == 32) sha256(tbs, tbsLen, digest);
+    else sha384(tbs, tbsLen, digest);
+    if (issuer.keyType == KeyType.EC_P256) {
+      const rs = memory.data(64);
+      if (!ecdsaSigFromDer(sig, sigLen, rs)) return false;
+      return ecdsaP256VerifyDigest(issuer.ptr(issuer.pubOff), <usize>issuer.pubLen, digest, rs);
+    }
+    if (issuer.keyType == KeyType.EC_P384) {
+      const rs = memory.data(96);
+      if (!ecdsaSigFromDerSized(sig, sigLen, rs, 48)) return false;
+      return ecdsaP384VerifyDigest(issuer.ptr(issuer.pubOff), <usize>issuer.pubLen, digest, dl, rs);
+    }
+    return false;
+  }
+  if (cert.sigAlg == CertSigAlg.ED25519 && issuer.keyType == KeyType.ED25519) {
+    // RFC 8410 §6: PureEdDSA over the DER tbsCertificate, a 64-byte signature
+    if (sigLen != 64) return false;
+    return ed25519Verify(issuer.ptr(issuer.pubOff), tbs, tbsLen, sig);
   }
   if (cert.sigAlg == CertSigAlg.RSA_PKCS1_SHA384 && issuer.keyType == KeyType.RSA) {
-    sha384(cert.ptr(cert.tbsOff), <usize>cert.tbsLen, digest);
+    sha384(tbs, tbsLen, digest);
     return rsaPkcs1Sha384Verify(issuer.ptr(issuer.rsaNOff), <usize>issuer.rsaNLen, issuer.ptr(issuer.rsaEOff), <usize>issuer.rsaELen,
-      digest, cert.ptr(cert.sigOff), <usize>cert.sigLen);
+      digest, sig, sigLen);
   }
   if (cert.sigAlg == CertSigAlg.RSA_PKCS1_SHA256 && issuer.keyType == KeyType.RSA) {
-    sha256(cert.ptr(cert.tbsOff), <usize>cert.tbsLen, digest);
+    sha256(tbs, tbsLen, digest);
     return rsaPkcs1Sha256Verify(issuer.ptr(issuer.rsaNOff), <usize>issuer.rsaNLen, issuer.ptr(issuer.rsaEOff), <usize>issuer.rsaELen,
-      digest, cert.ptr(cert.sigOff), <usize>cert.sigLen);
+      digest, sig, sigLen);
   }
   return false;
 }
@@ -142,34 +162,66 @@ function verifyPinned(leaf: Certificate, cfg: TlsConfig, now: i64): u8 {
 
 // RFC 9846 §4.4.3: 64 spaces, the context string, a zero byte, then the transcript hash.
 const SERVER_CONTEXT = "TLS 1.3, server CertificateVerify";
+const CV_CONTENT_MAX: i32 = 64 + 34 + 48;
+const CV_CONTENT: usize = memory.data(CV_CONTENT_MAX);
+
+/** Writes the CertificateVerify content for the transcript hash th (<= 48 bytes) to CV_CONTENT; returns its length. */
+function signedContent(th: usize, thLen: usize): usize {
+  memory.fill(CV_CONTENT, 0x20, 64);
+  const ctx = String.UTF8.encode(SERVER_CONTEXT, true); // includes the trailing 0 separator
+  const cl = <usize>ctx.byteLength;
+  memory.copy(CV_CONTENT + 64, changetype<usize>(ctx), cl);
+  const n = thLen > 48 ? <usize>48 : thLen;
+  memory.copy(CV_CONTENT + 64 + cl, th, n);
+  return 64 + cl + n;
+}
 
 /** SHA-256 of the CertificateVerify content for a transcript hash of `thLen` bytes. */
 function signedDigest(th: usize, thLen: usize, out32: usize): void {
-  const h = newHash(HashAlg.SHA256);
-  const pad = memory.data(64);
-  memory.fill(pad, 0x20, 64);
-  h.update(pad, 64);
-  const ctx = String.UTF8.encode(SERVER_CONTEXT, true); // includes the trailing 0 separator
-  h.update(changetype<usize>(ctx), <usize>ctx.byteLength);
-  h.update(th, thLen);
-  h.finish(out32);
+  sha256(CV_CONTENT, signedContent(th, thLen), out32);
+}
+
+/** True for the CertificateVerify schemes the client offers and verifies. */
+export function cvSchemeSupported(scheme: u16): bool {
+  return scheme == SIG_ECDSA_SECP256R1_SHA256 || scheme == SIG_ECDSA_SECP384R1_SHA384 || scheme == SIG_ED25519 ||
+    scheme == SIG_RSA_PSS_RSAE_SHA256 || scheme == SIG_RSA_PSS_RSAE_SHA384;
 }
 
 /** Client side: 0 when `sig` under `scheme` verifies with the leaf's key, else the alert. */
 export function verifyCertificateVerify(leaf: Certificate, scheme: u16, sig: usize, sigLen: usize, th: usize, thLen: usize): u8 {
-  const digest = memory.data(32);
-  signedDigest(th, thLen, digest);
+  const digest = memory.data(48);
+  const contentLen = signedContent(th, thLen);
+  // RFC 9846 §4.2.3: each scheme names the key type (and for ECDSA the curve) it is used with
   if (scheme == SIG_ECDSA_SECP256R1_SHA256) {
     if (leaf.keyType != KeyType.EC_P256) return ALERT_ILLEGAL_PARAMETER;
+    sha256(CV_CONTENT, contentLen, digest);
     const rs = memory.data(64);
     if (!ecdsaSigFromDer(sig, sigLen, rs)) return ALERT_DECRYPT_ERROR;
     return ecdsaP256VerifyDigest(leaf.ptr(leaf.pubOff), <usize>leaf.pubLen, digest, rs) ? 0 : ALERT_DECRYPT_ERROR;
   }
-  if (scheme == SIG_RSA_PSS_RSAE_SHA256) {
+  if (scheme == SIG_ECDSA_SECP384R1_SHA384) {
+    if (leaf.keyType != KeyType.EC_P384) return ALERT_ILLEGAL_PARAMETER;
+    sha384(CV_CONTENT, contentLen, digest);
+    const rs = memory.data(96);
+    if (!ecdsaSigFromDerSized(sig, sigLen, rs, 48)) return ALERT_DECRYPT_ERROR;
+    return ecdsaP384VerifyDigest(leaf.ptr(leaf.pubOff), <usize>leaf.pubLen, digest, 48, rs) ? 0 : ALERT_DECRYPT_ERROR;
+  }
+  if (scheme == SIG_ED25519) {
+    if (leaf.keyType != KeyType.ED25519) return ALERT_ILLEGAL_PARAMETER;
+    // RFC 8032 §5.1: PureEdDSA over the content itself; signatures are 64 bytes
+    if (sigLen != 64) return ALERT_DECRYPT_ERROR;
+    return ed25519Verify(leaf.ptr(leaf.pubOff), CV_CONTENT, contentLen, sig) ? 0 : ALERT_DECRYPT_ERROR;
+  }
+  if (scheme == SIG_RSA_PSS_RSAE_SHA256 || scheme == SIG_RSA_PSS_RSAE_SHA384) {
     if (leaf.keyType != KeyType.RSA) return ALERT_ILLEGAL_PARAMETER;
-    // RFC 8446 §4.2.3: RSASSA-PSS with a salt as long as the digest
-    return rsaPssSha256Verify(leaf.ptr(leaf.rsaNOff), <usize>leaf.rsaNLen, leaf.ptr(leaf.rsaEOff), <usize>leaf.rsaELen,
-      digest, sig, sigLen, 32) ? 0 : ALERT_DECRYPT_ERROR;
+    const n = leaf.ptr(leaf.rsaNOff), nl = <usize>leaf.rsaNLen, e = leaf.ptr(leaf.rsaEOff), el = <usize>leaf.rsaELen;
+    // RFC 9846 §4.2.3: RSASSA-PSS with MGF1 on the same hash and a salt as long as the digest
+    if (scheme == SIG_RSA_PSS_RSAE_SHA256) {
+      sha256(CV_CONTENT, contentLen, digest);
+      return rsaPssSha256Verify(n, nl, e, el, digest, sig, sigLen, 32) ? 0 : ALERT_DECRYPT_ERROR;
+    }
+    sha384(CV_CONTENT, contentLen, digest);
+    return rsaPssSha384Verify(n, nl, e, el, digest, sig, sigLen, 48) ? 0 : ALERT_DECRYPT_ERROR;
   }
   // RFC 9846 §4.4.3: rsa_pkcs1_* MUST NOT be used in CertificateVerify; others were not offered.
   return ALERT_ILLEGAL_PARAMETER;

@@ -9,7 +9,7 @@ import {
 } from "./der";
 import {
   OID_ECDSA_SHA256, OID_ECDSA_SHA384, OID_RSA_SHA256, OID_RSA_SHA384, OID_RSA_PSS, OID_ED25519,
-  OID_EC_PUBLIC_KEY, OID_SECP256R1, OID_RSA_ENCRYPTION, OID_SUBJECT_ALT_NAME, OID_BASIC_CONSTRAINTS,
+  OID_EC_PUBLIC_KEY, OID_SECP256R1, OID_SECP384R1, OID_RSA_ENCRYPTION, OID_SUBJECT_ALT_NAME, OID_BASIC_CONSTRAINTS,
   OID_KEY_USAGE, OID_EXT_KEY_USAGE, OID_KP_SERVER_AUTH, OID_ANY_EKU, OID_SUBJECT_KEY_ID, OID_AUTHORITY_KEY_ID,
 } from "./oids";
 
@@ -17,7 +17,7 @@ import {
 export const enum CertSigAlg { UNKNOWN = 0, ECDSA_SHA256 = 1, ECDSA_SHA384 = 2, RSA_PKCS1_SHA256 = 3, RSA_PKCS1_SHA384 = 4, RSA_PSS = 5, ED25519 = 6 }
 
 /** Subject public key types. */
-export const enum KeyType { UNKNOWN = 0, EC_P256 = 1, RSA = 2, ED25519 = 3 }
+export const enum KeyType { UNKNOWN = 0, EC_P256 = 1, RSA = 2, ED25519 = 3, EC_P384 = 4 }
 
 // RFC 5280 §4.2.1.3 KeyUsage bits (bit 0 is the most significant bit of the first byte).
 export const KU_DIGITAL_SIGNATURE: u32 = 1 << 0;
@@ -113,10 +113,16 @@ function parseSpki(c: Certificate, spki: Der): bool {
   if (oidIs(oid, OID_EC_PUBLIC_KEY)) {
     const curve = new Der();
     if (!derExpect(ar, TAG_OID, curve)) return false;
-    if (!oidIs(curve, OID_SECP256R1)) return true; // other curves: parsed, key type UNKNOWN
-    // SEC 1 §2.3.3: uncompressed point 04 || X || Y
-    if (kl != 65 || load<u8>(kp) != 4) return false;
-    c.keyType = KeyType.EC_P256;
+    // SEC 1 §2.3.3: uncompressed point 04 || X || Y (on-curve checks come with verification)
+    if (oidIs(curve, OID_SECP256R1)) {
+      if (kl != 65 || load<u8>(kp) != 4) return false;
+      c.keyType = KeyType.EC_P256;
+    } else if (oidIs(curve, OID_SECP384R1)) {
+      if (kl != 97 || load<u8>(kp) != 4) return false;
+      c.keyType = KeyType.EC_P384;
+    } else {
+      return true; // other curves: parsed, key type UNKNOWN
+    }
     c.pubOff = off(c, kp); c.pubLen = <i32>kl;
   } else if (oidIs(oid, OID_RSA_ENCRYPTION)) {
     // RFC 8017 Appendix A.1.1: RSAPublicKey ::= SEQUENCE { modulus, publicExponent }

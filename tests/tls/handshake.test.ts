@@ -170,6 +170,39 @@ for (const variant of VARIANTS) {
       expect(c.error(c.client)?.alert).toBe(48);
     });
 
+    it('verifies chains with P-384 issuers: root -> P-256 leaf (SHA-256), root -> intermediate -> P-256 leaf (Let\'s Encrypt shape)', () => {
+      const trust = { trustAnchorsPem: pki.p384Ca.certPem };
+      const a = pair(trust, { certChainPem: pki.ecLeafP384Ca256.certPem + pki.p384Ca.certPem, privateKeyPem: pki.ecLeafP384Ca256.keyPem });
+      expect(a.error(a.client)).toBeUndefined();
+      expect(a.complete(a.client)).toBeDefined();
+      const b = pair(trust, { certChainPem: pki.ecLeafP384Int.certPem + pki.p384Int.certPem, privateKeyPem: pki.ecLeafP384Int.keyPem });
+      expect(b.error(b.client)).toBeUndefined();
+      expect(b.complete(b.client)).toBeDefined();
+      // the intermediate missing from the chain -> unknown_ca; the intermediate itself as the anchor works
+      const c = pair(trust, { certChainPem: pki.ecLeafP384Int.certPem, privateKeyPem: pki.ecLeafP384Int.keyPem });
+      expect(c.error(c.client)?.alert).toBe(48);
+      const d = pair({ trustAnchorsPem: pki.p384Int.certPem }, { certChainPem: pki.ecLeafP384Int.certPem, privateKeyPem: pki.ecLeafP384Int.keyPem });
+      expect(d.complete(d.client)).toBeDefined();
+    });
+
+    it('rejects a P-384 intermediate whose signature was tampered with (bad_certificate)', () => {
+      const der = Buffer.from(pki.p384Int.certDer);
+      der[der.length - 1] ^= 0x01; // the last byte of s in the root's signature on the intermediate
+      const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
+      const p = pair({ trustAnchorsPem: pki.p384Ca.certPem }, { certChainPem: pki.ecLeafP384Int.certPem + pem, privateKeyPem: pki.ecLeafP384Int.keyPem });
+      expect(p.error(p.client)?.alert).toBe(42);
+      expect(p.complete(p.client)).toBeUndefined();
+    });
+
+    it('verifies Ed25519 certificate signatures (an Ed25519 root signing a P-256 leaf)', () => {
+      const p = pair({ trustAnchorsPem: pki.edCa.certPem }, { certChainPem: pki.ecLeafEdCa.certPem + pki.edCa.certPem, privateKeyPem: pki.ecLeafEdCa.keyPem });
+      expect(p.error(p.client)).toBeUndefined();
+      expect(p.complete(p.client)).toBeDefined();
+      // the same leaf presented under a different root
+      const q = pair({ trustAnchorsPem: pki.p384Ca.certPem }, { certChainPem: pki.ecLeafEdCa.certPem, privateKeyPem: pki.ecLeafEdCa.keyPem });
+      expect(q.error(q.client)?.alert).toBe(48);
+    });
+
     it('accepts IP-address identities and wildcard names', () => {
       expect(pair({ serverName: '127.0.0.1' }, {}).complete).toBeDefined();
       const p = pair({ serverName: '::1' }, {});
@@ -280,8 +313,9 @@ for (const variant of VARIANTS) {
         const p = new Pair(t, config(t, clientBase), config(t, serverBase)).run((from, level, d) => {
           if (from !== 'client') return d;
           // rename signature_algorithms (000d) to supported_groups (000a): two supported_groups extensions
-          const h = Buffer.from(d).toString('hex').replace('000d00080006040308040401', '000a00080006040308040401');
-          expect(h).toContain('000a00080006040308040401');
+          const sigAlgs = '000d0010000e0403050308070804080504010501';
+          const h = Buffer.from(d).toString('hex').replace(sigAlgs, '000a' + sigAlgs.slice(4));
+          expect(h).toContain('000a' + sigAlgs.slice(4));
           return Uint8Array.from(Buffer.from(h, 'hex'));
         });
         expectAlert(p, 'server', 47);

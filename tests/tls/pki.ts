@@ -1,5 +1,5 @@
-// Test PKI generated with the openssl CLI: CA -> leaf chains with ECDSA P-256
-// and RSA-2048 keys, written to a temporary directory. Used by the X.509,
+// Test PKI generated with the openssl CLI: CA -> leaf chains with ECDSA P-256,
+// P-384, Ed25519 and RSA-2048 keys (and a P-384 intermediate), written to a temporary directory. Used by the X.509,
 // handshake and OpenSSL interop tests.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,6 +35,14 @@ export interface Pki {
   wildLeaf: Pair; noEkuLeaf: Pair; selfSigned: Pair;
   /** Leaves whose certificate signature uses SHA-384 (ecdsa-with-SHA384 by the EC CA, sha384WithRSAEncryption by the RSA CA). */
   ecLeaf384: Pair; ecLeafRsaCa384: Pair;
+  /** A P-384 root and a P-384 intermediate under it (ecdsa-with-SHA384), as Let's Encrypt's ISRG Root X2 -> E5. */
+  p384Ca: Pair; p384Int: Pair;
+  /** P-256 leaves: under the P-384 intermediate (SHA-384), directly under the P-384 root (ecdsa-with-SHA256). */
+  ecLeafP384Int: Pair; ecLeafP384Ca256: Pair;
+  /** A P-384 leaf under the P-384 root (CertificateVerify ecdsa_secp384r1_sha384, for openssl s_server). */
+  p384Leaf: Pair;
+  /** An Ed25519 root, an Ed25519 leaf under it (for openssl s_server) and a P-256 leaf under it. */
+  edCa: Pair; edLeaf: Pair; ecLeafEdCa: Pair;
   file(name: string): string;
 }
 
@@ -45,8 +53,12 @@ function pemToDer(pem: string): Uint8Array {
   return Uint8Array.from(Buffer.from(b, 'base64'));
 }
 
-function keyArgs(kind: 'ec' | 'rsa'): string[] {
-  return kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+type Kind = 'ec' | 'rsa' | 'p384' | 'ed25519';
+function keyArgs(kind: Kind): string[] {
+  if (kind === 'ec') return ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+  if (kind === 'p384') return ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384'];
+  if (kind === 'ed25519') return ['-newkey', 'ed25519'];
+  return ['-newkey', 'rsa:2048'];
 }
 
 function readPair(dir: string, name: string): Pair {
@@ -56,23 +68,26 @@ function readPair(dir: string, name: string): Pair {
   return { certPem, keyPem: fs.readFileSync(keyFile, 'utf8'), certDer: pemToDer(certPem), certFile, keyFile };
 }
 
-function makeCa(dir: string, name: string, kind: 'ec' | 'rsa'): Pair {
+/** `digest` '' for Ed25519 signers (no separate digest). */
+function makeCa(dir: string, name: string, kind: Kind, digest = '-sha256'): Pair {
   run(dir, ['req', '-x509', ...keyArgs(kind), '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`,
-    '-subj', `/CN=h3-wasi test ${name}`, '-days', '30', '-sha256',
+    '-subj', `/CN=h3-wasi test ${name}`, '-days', '30', ...(digest ? [digest] : []),
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   return readPair(dir, name);
 }
 
-function makeLeaf(dir: string, name: string, kind: 'ec' | 'rsa', ca: string | null, ext: string, days = 10, digest = '-sha256'): Pair {
+function makeLeaf(dir: string, name: string, kind: Kind, ca: string | null, ext: string, days = 10, digest = '-sha256'): Pair {
   fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
   run(dir, ['req', '-new', ...keyArgs(kind), '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
   const signer = ca ? ['-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial'] : ['-signkey', `${name}.key`];
-  run(dir, ['x509', '-req', '-in', `${name}.csr`, ...signer, '-days', String(days), digest, '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
+  run(dir, ['x509', '-req', '-in', `${name}.csr`, ...signer, '-days', String(days), ...(digest ? [digest] : []), '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
   return readPair(dir, name);
 }
 
 const SERVER_EXT = 'subjectAltName=DNS:localhost,DNS:test.example.com,IP:127.0.0.1,IP:::1\n' +
   'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n';
+
+const CA_EXT = 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n';
 
 let cached: Pki | null = null;
 
@@ -91,7 +106,18 @@ export function makePki(): Pki {
   const selfSigned = makeLeaf(dir, 'self-signed', 'ec', null, SERVER_EXT);
   const ecLeaf384 = makeLeaf(dir, 'ec-leaf-384', 'ec', 'ec-ca', SERVER_EXT, 10, '-sha384');
   const ecLeafRsaCa384 = makeLeaf(dir, 'ec-leaf-rsa-ca-384', 'ec', 'rsa-ca', SERVER_EXT, 10, '-sha384');
-  cached = { dir, ecCa, rsaCa, ecLeaf, rsaLeaf, ecLeafRsaCa, wildLeaf, noEkuLeaf, selfSigned, ecLeaf384, ecLeafRsaCa384, file: (n) => path.join(dir, n) };
+  const p384Ca = makeCa(dir, 'p384-ca', 'p384', '-sha384');
+  const p384Int = makeLeaf(dir, 'p384-int', 'p384', 'p384-ca', CA_EXT, 20, '-sha384');
+  const ecLeafP384Int = makeLeaf(dir, 'ec-leaf-p384-int', 'ec', 'p384-int', SERVER_EXT, 10, '-sha384');
+  const ecLeafP384Ca256 = makeLeaf(dir, 'ec-leaf-p384-ca-256', 'ec', 'p384-ca', SERVER_EXT, 10, '-sha256');
+  const p384Leaf = makeLeaf(dir, 'p384-leaf', 'p384', 'p384-ca', SERVER_EXT, 10, '-sha384');
+  const edCa = makeCa(dir, 'ed-ca', 'ed25519', '');
+  const edLeaf = makeLeaf(dir, 'ed-leaf', 'ed25519', 'ed-ca', SERVER_EXT, 10, '');
+  const ecLeafEdCa = makeLeaf(dir, 'ec-leaf-ed-ca', 'ec', 'ed-ca', SERVER_EXT, 10, '');
+  cached = {
+    dir, ecCa, rsaCa, ecLeaf, rsaLeaf, ecLeafRsaCa, wildLeaf, noEkuLeaf, selfSigned, ecLeaf384, ecLeafRsaCa384,
+    p384Ca, p384Int, ecLeafP384Int, ecLeafP384Ca256, p384Leaf, edCa, edLeaf, ecLeafEdCa, file: (n) => path.join(dir, n),
+  };
   return cached;
 }
 

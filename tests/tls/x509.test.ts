@@ -51,6 +51,19 @@ for (const variant of VARIANTS) {
       expect(JSON.parse(t.certInfo(pki.ecLeafRsaCa384.certDer)).sigAlg).toBe(4); // sha384WithRSAEncryption
     });
 
+    it('parses P-384 and Ed25519 keys and their certificate signatures', () => {
+      for (const [pair, keyType, sigAlg] of [[pki.p384Leaf, 4, 2], [pki.p384Int, 4, 2], [pki.p384Ca, 4, 2], [pki.ecLeafP384Ca256, 1, 1],
+        [pki.edLeaf, 3, 6], [pki.edCa, 3, 6], [pki.ecLeafEdCa, 1, 6]] as const) {
+        const info = JSON.parse(t.certInfo(pair.certDer));
+        expect(info.error).toBe(0);
+        expect(info.keyType).toBe(keyType);
+        expect(info.sigAlg).toBe(sigAlg);
+        const spki = new X509Certificate(pair.certPem).publicKey.export({ format: 'der', type: 'spki' });
+        expect(info.pub).toBe(spki.subarray(spki.length - (keyType === 4 ? 97 : keyType === 3 ? 32 : 65)).toString('hex'));
+      }
+      expect(JSON.parse(t.certInfo(pki.p384Int.certDer)).isCA).toBe(true);
+    });
+
     it('matches names: SAN DNS (case-insensitive), IPv4/IPv6 SANs, never CN', () => {
       const der = pki.ecLeaf.certDer;
       expect(t.certMatches(der, 'localhost')).toBe(1);
