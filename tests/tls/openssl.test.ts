@@ -48,6 +48,12 @@ describe.runIf(hasOpenssl)('OpenSSL TLS 1.3 interop (component through host/tls)
     { name: 'RSA-2048 chain (rsa_pss_rsae_sha256)', leaf: () => pki.rsaLeaf, ca: () => pki.rsaCa, extra: [] as string[] },
     { name: 'ECDSA chain, TLS_CHACHA20_POLY1305_SHA256, HelloRetryRequest to P-256', leaf: () => pki.ecLeaf, ca: () => pki.ecCa, extra: ['-ciphersuites', 'TLS_CHACHA20_POLY1305_SHA256', '-groups', 'P-256'], hrr: true },
     { name: 'RSA chain, TLS_AES_256_GCM_SHA384', leaf: () => pki.rsaLeaf, ca: () => pki.rsaCa, extra: ['-ciphersuites', 'TLS_AES_256_GCM_SHA384'] },
+    { name: 'RSA chain, CertificateVerify rsa_pss_rsae_sha384', leaf: () => pki.rsaLeaf, ca: () => pki.rsaCa, extra: ['-sigalgs', 'rsa_pss_rsae_sha384'] },
+    // (a P-384 key can only sign ecdsa_secp384r1_sha384 in TLS 1.3, an Ed25519 key only ed25519; -sigalgs pins it anyway)
+    { name: 'P-384 leaf under a P-384 root (ecdsa_secp384r1_sha384)', leaf: () => pki.p384Leaf, ca: () => pki.p384Ca, extra: ['-sigalgs', 'ecdsa_secp384r1_sha384'] },
+    { name: 'Ed25519 leaf under an Ed25519 root (ed25519)', leaf: () => pki.edLeaf, ca: () => pki.edCa, extra: ['-sigalgs', 'ed25519'] },
+    { name: "P-384 root -> P-384 intermediate -> P-256 leaf (Let's Encrypt shape)", leaf: () => pki.ecLeafP384Int, ca: () => pki.p384Ca,
+      extra: () => ['-cert_chain', pki.p384Int.certFile] },
   ];
 
   for (const c of serverCases) {
@@ -55,7 +61,7 @@ describe.runIf(hasOpenssl)('OpenSSL TLS 1.3 interop (component through host/tls)
       const port = await freePort();
       const keylogFile = path.join(pki.dir, `s_server-${port}.keys`);
       const srv = spawnOpenssl(['s_server', '-tls1_3', '-accept', String(port), '-cert', c.leaf().certFile, '-key', c.leaf().keyFile,
-        '-rev', '-naccept', '1', '-keylogfile', keylogFile, '-alpn', 'interop', ...c.extra]);
+        '-rev', '-naccept', '1', '-keylogfile', keylogFile, '-alpn', 'interop', ...(typeof c.extra === 'function' ? c.extra() : c.extra)]);
       try {
         await srv.waitOut(/ACCEPT/);
         const cfg = new TlsConfig({ serverName: 'localhost', trustAnchorsPem: c.ca().certPem, alpn: ['interop'], quic: false, keyLog: true,

@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import fc from 'fast-check';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, sign, randomBytes, constants } from 'node:crypto';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { makePki, requireOpenssl, type Pki } from './pki.js';
 
@@ -62,6 +62,38 @@ for (const variant of VARIANTS) {
         expect(info.pub).toBe(spki.subarray(spki.length - (keyType === 4 ? 97 : keyType === 3 ? 32 : 65)).toString('hex'));
       }
       expect(JSON.parse(t.certInfo(pki.p384Int.certDer)).isCA).toBe(true);
+    });
+
+    it('verifies CertificateVerify signatures for every offered scheme, and rejects tampering and key mismatches', () => {
+      // RFC 9846 §4.4.3: 64 spaces, the context string, 0, the transcript hash
+      const content = (th: Buffer) => Buffer.concat([Buffer.alloc(64, 0x20), Buffer.from('TLS 1.3, server CertificateVerify\0'), th]);
+      const cases: [any, number, (m: Buffer) => Buffer][] = [
+        [pki.ecLeaf, 0x0403, (m) => sign('sha256', m, createPrivateKey(pki.ecLeaf.keyPem))],
+        [pki.p384Leaf, 0x0503, (m) => sign('sha384', m, createPrivateKey(pki.p384Leaf.keyPem))],
+        [pki.edLeaf, 0x0807, (m) => sign(null, m, createPrivateKey(pki.edLeaf.keyPem))],
+        [pki.rsaLeaf, 0x0804, (m) => sign('sha256', m, { key: createPrivateKey(pki.rsaLeaf.keyPem), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })],
+        [pki.rsaLeaf, 0x0805, (m) => sign('sha384', m, { key: createPrivateKey(pki.rsaLeaf.keyPem), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 })],
+      ];
+      for (const thLen of [32, 48]) {
+        for (const [leaf, scheme, signer] of cases) {
+          const th = randomBytes(thLen);
+          const sig = signer(content(th));
+          expect(t.cvVerify(leaf.certDer, scheme, sig, th), `scheme ${scheme.toString(16)}`).toBe(0);
+          const th2 = Buffer.from(th); th2[0] ^= 1;
+          expect(t.cvVerify(leaf.certDer, scheme, sig, th2)).toBe(51);              // decrypt_error
+          const sig2 = Buffer.from(sig); sig2[sig2.length - 1] ^= 1;
+          expect(t.cvVerify(leaf.certDer, scheme, sig2, th)).toBe(51);
+          expect(t.cvVerify(leaf.certDer, scheme, sig.subarray(0, sig.length - 1), th)).toBe(51);
+          // a scheme for another key type -> illegal_parameter
+          const other = leaf === pki.p384Leaf ? pki.ecLeaf : pki.p384Leaf;
+          expect(t.cvVerify(other.certDer, scheme, sig, th)).toBe(47);
+        }
+      }
+      // rsa_pkcs1_* MUST NOT be used in CertificateVerify (RFC 9846 §4.4.3)
+      const th = randomBytes(32);
+      for (const scheme of [0x0401, 0x0501]) {
+        expect(t.cvVerify(pki.rsaLeaf.certDer, scheme, sign(scheme === 0x0401 ? 'sha256' : 'sha384', content(th), createPrivateKey(pki.rsaLeaf.keyPem)), th)).toBe(47);
+      }
     });
 
     it('matches names: SAN DNS (case-insensitive), IPv4/IPv6 SANs, never CN', () => {

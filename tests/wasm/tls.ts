@@ -214,3 +214,12 @@ export function benchParse(der: Uint8Array, n: i32): i32 {
   for (let i = 0; i < n; i++) if (parseCertificate(der.dataStart, <usize>der.length).error == 0) ok++;
   return ok;
 }
+
+import { verifyCertificateVerify } from "../../assembly/tls/verify";
+
+/** Client-side CertificateVerify check against the leaf certificate `der`: 0 or the alert (-1: bad certificate). */
+export function cvVerify(der: Uint8Array, scheme: u16, sig: Uint8Array, th: Uint8Array): i32 {
+  const c = parseCertificate(der.dataStart, <usize>der.length);
+  if (c.error != 0) return -1;
+  return <i32>verifyCertificateVerify(c, scheme, sig.dataStart, <usize>sig.length, th.dataStart, <usize>th.length);
+}
