@@ -251,6 +251,9 @@ export class TlsServer extends Handshake {
       if (!haveTp) { this.fail(ALERT_MISSING_EXTENSION, "no quic_transport_parameters"); return; }
       const res = decodeTransportParams(tpPtr, tpLen, false);
       if (res.error != 0) { this.failTransport(TRANSPORT_PARAMETER_ERROR, 0, res.reason); return; }
+      // RFC 9001 §8.4: no middlebox compatibility mode in QUIC; a server SHOULD treat a non-empty
+      // legacy_session_id as a connection error of type PROTOCOL_VIOLATION (over TCP it is echoed).
+      if (sidLen != 0) { this.failTransport(QUIC_PROTOCOL_VIOLATION, 0, "non-empty legacy_session_id in QUIC"); return; }
     }
     if (!sigOk && !havePsk) {
       this.fail(haveSigAlgs ? ALERT_HANDSHAKE_FAILURE : ALERT_MISSING_EXTENSION, "client does not accept ecdsa_secp256r1_sha256");

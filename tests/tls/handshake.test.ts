@@ -320,6 +320,37 @@ for (const variant of VARIANTS) {
         });
         expectAlert(p, 'server', 47);
       });
+      it('non-empty legacy_session_id in QUIC -> PROTOCOL_VIOLATION (RFC 9001 §8.4); echoed over TCP', () => {
+        // insert a 32-byte legacy_session_id into the client's first ClientHello (fixing the message length)
+        const withSid = (from: string, level: number, d: Uint8Array) => {
+          if (from !== 'client' || d[0] !== 1) return d;
+          const at = 4 + 2 + 32;
+          expect(d[at]).toBe(0);
+          const sid = Buffer.alloc(32, 0xab);
+          const c = Buffer.concat([Buffer.from(d.subarray(0, at)), Buffer.from([32]), sid, Buffer.from(d.subarray(at + 1))]);
+          c.writeUIntBE(c.length - 4, 1, 3);
+          return Uint8Array.from(c);
+        };
+        const p = new Pair(t, config(t, clientBase), config(t, serverBase)).run(withSid);
+        const e = p.error(p.server);
+        expect(e).toBeDefined();
+        expect(e!.code).toBe(0x0an);
+        expect(p.complete(p.server)).toBeUndefined();
+        // the unmodified ClientHello is accepted (the check is on the session id, not the rewrite)
+        const ok = new Pair(t, config(t, clientBase), config(t, serverBase)).run((from, level, d) => d);
+        expect(ok.complete(ok.client)).toBeDefined();
+        // over TCP (quic: false) our client uses the compatibility mode (RFC 9846 Appendix D.4): a
+        // 32-byte legacy_session_id that the server accepts and echoes
+        let sidLen = -1;
+        const tcp = new Pair(t, config(t, { ...clientBase, quic: false }), config(t, { ...serverBase, quic: false })).run((from, level, d) => {
+          if (from === 'client' && d[0] === 1) sidLen = d[4 + 2 + 32];
+          return d;
+        });
+        expect(sidLen).toBe(32);
+        expect(tcp.error(tcp.server)).toBeUndefined();
+        expect(tcp.error(tcp.client)).toBeUndefined();
+        expect(tcp.complete(tcp.client)).toBeDefined();
+      });
       it('EndOfEarlyData in QUIC -> PROTOCOL_VIOLATION; KeyUpdate -> unexpected_message', () => {
         for (const [type, code] of [[5, 0x0an], [24, 0x10an]] as [number, bigint][]) {
           const p = new Pair(t, config(t, clientBase), config(t, serverBase));
