@@ -2,5 +2,6 @@
 // never modified; every result is a fresh array.
 //
 // symmetric.ts: hashes, HMAC, HKDF, AEADs, QUIC packet protection.
-// public-key.ts (crypto-pk branch): X25519, ECDSA P-256, RSA verification.
+// public-key.ts: X25519, ECDSA P-256, RSA verification.
 export * from './symmetric.js';
+export * from './public-key.js';
