@@ -116,7 +116,13 @@ export class AesKey {
       const rk = v128.load(w + (<usize>r << 4));
       for (let bit = 0; bit < 8; bit++) {
         const m = i32x4.splat(0x01010101 << bit);
-        v128.store(b + (<usize>r << 7) + (<usize>bit << 4), i8x16.eq(v128.and(rk, m), m));
+        let plane = i8x16.eq(v128.and(rk, m), m);
+        // The S-box circuit in encrypt8 leaves out its four NOTs (the affine
+        // constant 0x63: bits 0, 1, 5, 6); ShiftRows and MixColumns map a
+        // constant 0x63 in every byte to itself, so every round key after a
+        // SubBytes absorbs it.
+        if (r > 0 && ((0x63 >> bit) & 1) != 0) plane = v128.not(plane);
+        v128.store(b + (<usize>r << 7) + (<usize>bit << 4), plane);
       }
     }
   }
@@ -151,7 +157,7 @@ export function aesEncrypt(key: AesKey, block: v128): v128 {
 // Eight 128-bit planes q0..q7: after the "ortho" bit transposition (an
 // involution made of SWAPMOVE steps), byte p of plane i holds bit i of state
 // byte p of blocks 0..7 (bit j = block j). SubBytes is the Boyar-Peralta
-// circuit (113 XOR/AND gates, as in BearSSL's aes_ct), ShiftRows and the
+// circuit (113 XOR/AND gates, as in BearSSL's aes_ct; its NOTs folded into the round keys), ShiftRows and the
 // MixColumns rotations are byte shuffles of every plane, xtime moves planes.
 // Nothing but bitwise operations and constant shuffles: constant time.
 
@@ -290,14 +296,14 @@ function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
       const t65 = v128.xor(t61, t62);
       const t66 = v128.xor(z1, t63);
       const s0 = v128.xor(t59, t63);
-      const s6 = v128.xor(t56, v128.not(t62));
-      const s7 = v128.xor(t48, v128.not(t60));
+      const s6 = v128.xor(t56, t62);
+      const s7 = v128.xor(t48, t60);
       const t67 = v128.xor(t64, t65);
       const s3 = v128.xor(t53, t66);
       const s4 = v128.xor(t51, t66);
       const s5 = v128.xor(t47, t65);
-      const s1 = v128.xor(t64, v128.not(s3));
-      const s2 = v128.xor(t55, v128.not(t67));
+      const s1 = v128.xor(t64, s3);
+      const s2 = v128.xor(t55, t67);
       q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
     }
     q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
@@ -461,14 +467,14 @@ function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
       const t65 = v128.xor(t61, t62);
       const t66 = v128.xor(z1, t63);
       const s0 = v128.xor(t59, t63);
-      const s6 = v128.xor(t56, v128.not(t62));
-      const s7 = v128.xor(t48, v128.not(t60));
+      const s6 = v128.xor(t56, t62);
+      const s7 = v128.xor(t48, t60);
       const t67 = v128.xor(t64, t65);
       const s3 = v128.xor(t53, t66);
       const s4 = v128.xor(t51, t66);
       const s5 = v128.xor(t47, t65);
-      const s1 = v128.xor(t64, v128.not(s3));
-      const s2 = v128.xor(t55, v128.not(t67));
+      const s1 = v128.xor(t64, s3);
+      const s2 = v128.xor(t55, t67);
       q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
     }
     q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);

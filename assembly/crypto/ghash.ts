@@ -20,6 +20,13 @@
   return (z0 & m1) | (z1 & m2) | (z2 & m4) | (z3 & m8);
 }
 
+/** Reverses the bits inside each byte of a 64-bit word. */
+@inline function revBitsInBytes(x: u64): u64 {
+  x = ((x & 0x5555555555555555) << 1) | ((x >> 1) & 0x5555555555555555);
+  x = ((x & 0x3333333333333333) << 2) | ((x >> 2) & 0x3333333333333333);
+  return ((x & 0x0f0f0f0f0f0f0f0f) << 4) | ((x >> 4) & 0x0f0f0f0f0f0f0f0f);
+}
+
 /** Bit reversal of a 64-bit word. */
 @inline function rev64(x: u64): u64 {
   x = ((x & 0x5555555555555555) << 1) | ((x >> 1) & 0x5555555555555555);
@@ -145,11 +152,15 @@ export class Ghash {
       // k = blocks in this group (4, or the 1-3 left); block j is multiplied by H^(k-j).
       const k: usize = n >= 4 ? 4 : n;
       let a0: u64 = 0, a1: u64 = 0, a2: u64 = 0, b0: u64 = 0, b1: u64 = 0, b2: u64 = 0;
+      // rev64(bswap(v)) only reverses the bits inside each byte: the reversed
+      // halves come from the raw little-endian loads; Y joins the first block.
+      let y0r = rev64(y0), y1r = rev64(y1);
       for (let j: usize = 0; j < k; j++) {
-        let x1 = bswap<u64>(load<u64>(p)), x0 = bswap<u64>(load<u64>(p, 8));
-        if (j == 0) { x0 ^= y0; x1 ^= y1; }
+        const raw1 = load<u64>(p), raw0 = load<u64>(p, 8);
+        let x1 = bswap<u64>(raw1), x0 = bswap<u64>(raw0);
+        let x1r = revBitsInBytes(raw1), x0r = revBitsInBytes(raw0);
+        if (j == 0) { x0 ^= y0; x1 ^= y1; x0r ^= y0r; x1r ^= y1r; }
         const h = pw + (k - 1 - j) * 48;
-        const x0r = rev64(x0), x1r = rev64(x1);
         a0 ^= bmul64(x0, load<u64>(h));
         a1 ^= bmul64(x1, load<u64>(h, 8));
         a2 ^= bmul64(x0 ^ x1, load<u64>(h, 16));
