@@ -519,23 +519,35 @@ const CTRS: usize = memory.data(128, 16);
  * `icb` into `len` bytes from `src` to `dst` (may be equal). Eight blocks at
  * a time bitsliced; a short tail (up to two blocks) goes block by block.
  */
-export function aesCtr32(key: AesKey, icb: v128, src: usize, dst: usize, len: usize): void {
+export function aesCtr32(key: AesKey, icb: v128, src: usize, dst: usize, len: usize, firstBlockOut: usize = 0): void {
   const rkb = changetype<usize>(key.rkb);
   const nr = <usize>key.rounds;
   let ctr = bswap<u32>(i32x4.extract_lane(icb, 3));
-  while (len > 32) {
+  // With firstBlockOut, the keystream block of `icb` itself goes there (GCM's
+  // E(K, J0) for the tag) and the data starts at icb + 1: one batch does both.
+  let skip: usize = firstBlockOut != 0 ? 16 : 0;
+  while (len + skip > 32) {
     for (let j: usize = 0; j < 8; j++) v128.store(CTRS + (j << 4), i32x4.replace_lane(icb, 3, bswap<u32>(ctr + <u32>j)));
     encrypt8(rkb, nr, CTRS, KS);
     ctr += 8;
-    if (len >= 128) {
-      for (let j: usize = 0; j < 128; j += 16) v128.store(dst + j, v128.xor(v128.load(src + j), v128.load(KS + j)));
-      src += 128; dst += 128; len -= 128;
+    const ks = KS + skip;
+    if (skip != 0) { v128.store(firstBlockOut, v128.load(KS)); skip = 0; }
+    const avail: usize = KS + 128 - ks;
+    if (len >= avail) {
+      let j: usize = 0;
+      for (; j < avail; j += 16) v128.store(dst + j, v128.xor(v128.load(src + j), v128.load(ks + j)));
+      src += avail; dst += avail; len -= avail;
     } else {
       let j: usize = 0;
-      for (; j + 16 <= len; j += 16) v128.store(dst + j, v128.xor(v128.load(src + j), v128.load(KS + j)));
-      for (; j < len; j++) store<u8>(dst + j, load<u8>(src + j) ^ load<u8>(KS + j));
+      for (; j + 16 <= len; j += 16) v128.store(dst + j, v128.xor(v128.load(src + j), v128.load(ks + j)));
+      for (; j < len; j++) store<u8>(dst + j, load<u8>(src + j) ^ load<u8>(ks + j));
       len = 0;
     }
+  }
+  if (skip != 0) {
+    // Short message: E(K, icb) on its own, data from icb + 1.
+    v128.store(firstBlockOut, aesEncrypt(key, icb));
+    ctr++;
   }
   while (len != 0) {
     const ks = aesEncrypt(key, i32x4.replace_lane(icb, 3, bswap<u32>(ctr)));
