@@ -27,6 +27,18 @@
   return ((x & 0x0f0f0f0f0f0f0f0f) << 4) | ((x >> 4) & 0x0f0f0f0f0f0f0f0f);
 }
 
+/** bmul64 with y given as its four masked parts (y & m1, y & m2, y & m4, y & m8). */
+@inline function bmul64m(x: u64, y0: u64, y1: u64, y2: u64, y3: u64): u64 {
+  const m1: u64 = 0x1111111111111111, m2: u64 = 0x2222222222222222;
+  const m4: u64 = 0x4444444444444444, m8: u64 = 0x8888888888888888;
+  const x0 = x & m1, x1 = x & m2, x2 = x & m4, x3 = x & m8;
+  const z0 = (x0 * y0) ^ (x1 * y3) ^ (x2 * y2) ^ (x3 * y1);
+  const z1 = (x0 * y1) ^ (x1 * y0) ^ (x2 * y3) ^ (x3 * y2);
+  const z2 = (x0 * y2) ^ (x1 * y1) ^ (x2 * y0) ^ (x3 * y3);
+  const z3 = (x0 * y3) ^ (x1 * y2) ^ (x2 * y1) ^ (x3 * y0);
+  return (z0 & m1) | (z2 & m4) | (z1 & m2) | (z3 & m8);
+}
+
 /** Bit reversal of a 64-bit word. */
 @inline function rev64(x: u64): u64 {
   x = ((x & 0x5555555555555555) << 1) | ((x >> 1) & 0x5555555555555555);
@@ -89,8 +101,11 @@ const ACC: usize = memory.data(48, 16);
  */
 @final
 export class Ghash {
-  /** For H^1..H^4: h0, h1, h0^h1, rev(h0), rev(h1), rev(h0^h1) (h1 = first 8 bytes, big-endian). */
-  private pow: StaticArray<u64> = new StaticArray<u64>(24);
+  /**
+   * For H^1..H^4: h0, h1, h0^h1, rev(h0), rev(h1), rev(h0^h1) (h1 = first 8
+   * bytes, big-endian), each as its four masked parts for bmul64m: 24 words per power.
+   */
+  private pow: StaticArray<u64> = new StaticArray<u64>(96);
   // The accumulator Y, same layout.
   private y0: u64 = 0;
   private y1: u64 = 0;
@@ -107,7 +122,7 @@ export class Ghash {
       accumulate(a0, a1, h0, h1, h0 ^ h1, rev64(h0), rev64(h1), rev64(h0 ^ h1), ACC);
       reduce(load<u64>(ACC), load<u64>(ACC, 8), load<u64>(ACC, 16), load<u64>(ACC, 24), load<u64>(ACC, 32), load<u64>(ACC, 40));
       a0 = R0; a1 = R1;
-      setPower(p + i * 48, a0, a1);
+      setPower(p + i * 192, a0, a1);
     }
     memory.fill(ACC, 0, 48);
     this.y0 = 0;
@@ -160,13 +175,13 @@ export class Ghash {
         let x1 = bswap<u64>(raw1), x0 = bswap<u64>(raw0);
         let x1r = revBitsInBytes(raw1), x0r = revBitsInBytes(raw0);
         if (j == 0) { x0 ^= y0; x1 ^= y1; x0r ^= y0r; x1r ^= y1r; }
-        const h = pw + (k - 1 - j) * 48;
-        a0 ^= bmul64(x0, load<u64>(h));
-        a1 ^= bmul64(x1, load<u64>(h, 8));
-        a2 ^= bmul64(x0 ^ x1, load<u64>(h, 16));
-        b0 ^= bmul64(x0r, load<u64>(h, 24));
-        b1 ^= bmul64(x1r, load<u64>(h, 32));
-        b2 ^= bmul64(x0r ^ x1r, load<u64>(h, 40));
+        const h = pw + (k - 1 - j) * 192;
+        a0 ^= bmul64m(x0, load<u64>(h), load<u64>(h, 8), load<u64>(h, 16), load<u64>(h, 24));
+        a1 ^= bmul64m(x1, load<u64>(h, 32), load<u64>(h, 40), load<u64>(h, 48), load<u64>(h, 56));
+        a2 ^= bmul64m(x0 ^ x1, load<u64>(h, 64), load<u64>(h, 72), load<u64>(h, 80), load<u64>(h, 88));
+        b0 ^= bmul64m(x0r, load<u64>(h, 96), load<u64>(h, 104), load<u64>(h, 112), load<u64>(h, 120));
+        b1 ^= bmul64m(x1r, load<u64>(h, 128), load<u64>(h, 136), load<u64>(h, 144), load<u64>(h, 152));
+        b2 ^= bmul64m(x0r ^ x1r, load<u64>(h, 160), load<u64>(h, 168), load<u64>(h, 176), load<u64>(h, 184));
         p += 16;
       }
       reduce(a0, a1, a2, b0, b1, b2);
@@ -179,10 +194,17 @@ export class Ghash {
 }
 
 @inline function setPower(p: usize, h0: u64, h1: u64): void {
-  store<u64>(p, h0);
-  store<u64>(p, h1, 8);
-  store<u64>(p, h0 ^ h1, 16);
-  store<u64>(p, rev64(h0), 24);
-  store<u64>(p, rev64(h1), 32);
-  store<u64>(p, rev64(h0 ^ h1), 40);
+  storeMasked(p, h0);
+  storeMasked(p + 32, h1);
+  storeMasked(p + 64, h0 ^ h1);
+  storeMasked(p + 96, rev64(h0));
+  storeMasked(p + 128, rev64(h1));
+  storeMasked(p + 160, rev64(h0 ^ h1));
+}
+
+@inline function storeMasked(p: usize, h: u64): void {
+  store<u64>(p, h & 0x1111111111111111);
+  store<u64>(p, h & 0x2222222222222222, 8);
+  store<u64>(p, h & 0x4444444444444444, 16);
+  store<u64>(p, h & 0x8888888888888888, 24);
 }
