@@ -11,6 +11,7 @@ import { p256PublicKey, p256PrivateKeyValid, p256Ecdh, ecdsaP256SignDigest, ecds
 import { ecdsaSigToDer, ecdsaSigFromDer } from "../crypto/ecdsa_der";
 import { rsaPssSha256Verify, rsaPkcs1Sha256Verify } from "../crypto/rsa";
 import { sha256 } from "../crypto/sha256";
+import { ed25519Verify } from "../crypto/ed25519";
 
 // enum pk-error
 const BAD_LENGTH: u8 = 0;
@@ -129,6 +130,14 @@ export function crypto__rsaPkcs1Sha256Verify(n: usize, nLen: usize, e: usize, eL
   const ok = rsaPkcs1Sha256Verify(n, nLen, e, eLen, DIGEST, sig, sigLen);
   argFree(n, nLen);
   argFree(e, eLen);
+  argFree(msg, msgLen);
+  argFree(sig, sigLen);
+  return ok;
+}
+
+export function crypto__ed25519Verify(a: usize, aLen: usize, msg: usize, msgLen: usize, sig: usize, sigLen: usize): bool {
+  const ok = aLen == 32 && sigLen == 64 && ed25519Verify(a, msg, msgLen, sig);
+  argFree(a, aLen);
   argFree(msg, msgLen);
   argFree(sig, sigLen);
   return ok;

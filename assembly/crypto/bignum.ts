@@ -138,39 +138,37 @@ export function bnModSub(out: usize, a: usize, b: usize, m: usize, n: i32): void
 }
 
 /**
- * CT: out = a * b * 2^(-32n) mod m (Montgomery multiplication, CIOS), for
- * a, b < m, m odd, m0inv = montInv32(m[0]). out may alias a or b.
+ * CT: out = a * b * 2^(-32n) mod m (Montgomery multiplication), for a, b < m,
+ * m odd, m0inv = montInv32(m[0]). out may alias a or b.
+ *
+ * CIOS with the two inner loops fused (one pass over t per limb of b): c1
+ * carries t + a b[i], c2 carries (that) + q m; each stays below 2^64:
+ * c < 2^32 plus a limb plus a limb product is at most 2^64 - 1.
  */
 export function bnMontMul(out: usize, a: usize, b: usize, m: usize, n: i32, m0inv: u32): void {
   const t = T;
   memory.fill(t, 0, (<usize>n + 2) << 2);
   const tn = t + (<usize>n << 2);
+  const a0 = <u64>load<u32>(a), m0 = <u64>load<u32>(m);
   for (let i = 0; i < n; i++) {
     const bi = <u64>load<u32>(b + (<usize>i << 2));
-    // t += a * b[i]
-    let c: u64 = 0;
-    for (let j = 0; j < n; j++) {
-      const o = <usize>j << 2;
-      c += <u64>load<u32>(t + o) + <u64>load<u32>(a + o) * bi;
-      store<u32>(t + o, <u32>c);
-      c >>= 32;
-    }
-    c += <u64>load<u32>(tn);
-    store<u32>(tn, <u32>c);
-    store<u32>(tn, <u32>(c >> 32), 4);
-    // t = (t + q m) / 2^32 with q chosen so that the low limb vanishes
-    const q32: u32 = load<u32>(t) * m0inv; // mod 2^32 (a u64 context would widen the product)
+    let c1: u64 = <u64>load<u32>(t) + a0 * bi;
+    const q32: u32 = <u32>c1 * m0inv; // mod 2^32
     const q = <u64>q32;
-    c = (<u64>load<u32>(t) + q * <u64>load<u32>(m)) >> 32;
+    let c2: u64 = ((c1 & 0xffffffff) + q * m0) >> 32; // the low word vanishes by the choice of q
+    c1 >>= 32;
     for (let j = 1; j < n; j++) {
       const o = <usize>j << 2;
-      c += <u64>load<u32>(t + o) + q * <u64>load<u32>(m + o);
-      store<u32>(t + o - 4, <u32>c);
-      c >>= 32;
+      c1 += <u64>load<u32>(t + o) + <u64>load<u32>(a + o) * bi;
+      c2 += (c1 & 0xffffffff) + q * <u64>load<u32>(m + o);
+      store<u32>(t + o - 4, <u32>c2);
+      c1 >>= 32;
+      c2 >>= 32;
     }
-    c += <u64>load<u32>(tn);
-    store<u32>(tn - 4, <u32>c);
-    store<u32>(tn, load<u32>(tn, 4) + <u32>(c >> 32));
+    c1 += <u64>load<u32>(tn);
+    c2 += c1 & 0xffffffff;
+    store<u32>(tn - 4, <u32>c2);
+    store<u32>(tn, <u32>((c1 >> 32) + (c2 >> 32)));
   }
   // t < 2m: subtract m unless that borrows past the top limb
   const borrow = bnSub(out, t, m, n);

@@ -186,6 +186,48 @@ function scalarMulCT(out: usize, k: usize, p: usize): void {
     pointAdd(ACC, ACC, SEL);
   }
   memory.copy(out, ACC, PT_SIZE);
+  wipeScratch();
+}
+
+/** Clears the scratch that held scalar-dependent points. */
+function wipeScratch(): void {
+  memory.fill(ACC, 0, PT_SIZE);
+  memory.fill(SEL, 0, PT_SIZE);
+  memory.fill(RX, 0, 32); memory.fill(RY, 0, 32); memory.fill(RZ, 0, 32);
+}
+
+// Fixed-base table for G: G_TABLE[i][j] = j 16^i G (i = 0..63, j = 0..15),
+// projective, 96 KiB, built on first use. k G is then 64 additions and no
+// doublings: k G = sum over i of G_TABLE[i][digit_i(k)].
+const G_TABLE_ENTRIES: usize = 64 * 16;
+let gTable: usize = 0;
+const GP: usize = memory.data(<i32>PT_SIZE, 8);
+
+function gTableBuild(): usize {
+  if (gTable != 0) return gTable;
+  const t = heap.alloc(G_TABLE_ENTRIES * PT_SIZE);
+  setBase(GP);
+  for (let i: usize = 0; i < 64; i++) {
+    const row = t + i * 16 * PT_SIZE;
+    pointSetInfinity(row);
+    memory.copy(row + PT_SIZE, GP, PT_SIZE);
+    for (let j: usize = 2; j < 16; j++) pointAdd(row + j * PT_SIZE, row + (j - 1) * PT_SIZE, GP);
+    pointDouble(GP, row + 8 * PT_SIZE); // 16^(i+1) G = 2 (8 16^i G)
+  }
+  gTable = t;
+  return t;
+}
+
+/** CT: out = k G for a 32-byte big-endian scalar k: 64 masked lookups and 64 complete additions. */
+function baseMulCT(out: usize, k: usize): void {
+  const t = gTableBuild();
+  pointSetInfinity(ACC);
+  for (let w = 0; w < 64; w++) {
+    tableLookup(SEL, t + <usize>w * 16 * PT_SIZE, nibble(k, w));
+    pointAdd(ACC, ACC, SEL);
+  }
+  memory.copy(out, ACC, PT_SIZE);
+  wipeScratch();
 }
 
 const ZINV: usize = memory.data(32, 8);
@@ -252,8 +294,7 @@ export function p256PrivateKeyValid(priv32: usize): bool {
 /** out65 = 0x04 ‖ x ‖ y of priv32 · G; false when the private key is not in [1, n-1]. */
 export function p256PublicKey(out65: usize, priv32: usize): bool {
   if (!fnFromBytesChecked(D, priv32)) return false; // validity of a key is not a secret worth hiding
-  setBase(BASE);
-  scalarMulCT(Q, priv32, BASE);
+  baseMulCT(Q, priv32);
   store<u8>(out65, 0x04);
   return toAffineBytes(out65 + 1, out65 + 33, Q);
 }
@@ -267,7 +308,10 @@ export function p256Ecdh(out32: usize, priv32: usize, pub: usize, pubLen: usize)
   if (!fnFromBytesChecked(D, priv32)) return false;
   if (!decodePoint(BASE, pub, pubLen)) return false;
   scalarMulCT(Q, priv32, BASE);
-  return toAffineBytes(out32, 0, Q);
+  const ok = toAffineBytes(out32, 0, Q);
+  memory.fill(Q, 0, PT_SIZE);
+  memory.fill(T0, 0, 32);
+  return ok;
 }
 
 // ECDSA scratch
@@ -289,8 +333,7 @@ export function ecdsaP256SignDigestWithNonce(outRS64: usize, priv32: usize, dige
   if (!fnFromBytesChecked(D, priv32)) return false;
   if (!fnFromBytesChecked(KN, k32)) return false;
   // R = k G; r = x_R mod n
-  setBase(BASE);
-  scalarMulCT(Q, k32, BASE);
+  baseMulCT(Q, k32);
   if (!toAffineBytes(XB, 0, Q)) return false;
   fnFromBytesReduce(R, XB);
   // e = the digest (256 bits = the bit length of n) mod n
@@ -385,12 +428,216 @@ export function ecdsaP256SignDigest(outRS64: usize, priv32: usize, digest32: usi
   return false;
 }
 
-const TABLE_G_READY: usize = memory.data(4, 4);
+// ---- Verification: public data, variable time ----
+//
+// Jacobian coordinates (x = X/Z^2, y = Y/Z^3; Z = 0 is the identity), which
+// double faster than the complete formulas: dbl-2001-b (a = -3, 3M + 5S) and
+// mixed addition with affine points madd-2007-bl (7M + 4S), from the
+// Explicit-Formulas Database, with their exceptional cases (P = ±Q, identity)
+// handled by branches, which is fine on public values. Both scalars are
+// recoded in width-w NAF (odd signed digits, at most one nonzero in any w
+// consecutive positions); u1 G uses a precomputed affine table of the odd
+// multiples 1G..127G (w = 8), u2 Q the odd multiples 1Q..15Q (w = 5) made
+// affine with one batched inversion. Shamir's trick shares the doublings.
+
+const AFF_SIZE: usize = 64;
+const G_ODD: i32 = 64;         // 1G, 3G, ..., 127G
+const Q_ODD: i32 = 8;          // 1Q, 3Q, ..., 15Q
+const W_G: i32 = 8;
+const W_Q: i32 = 5;
+let gOdd: usize = 0;
+const Q_AFF: usize = memory.data(Q_ODD * <i32>AFF_SIZE, 8);
+const Q_PROJ: usize = memory.data(Q_ODD * <i32>PT_SIZE, 8);
+const PREFIX: usize = memory.data(Q_ODD * 32, 8);
+const NAF1: usize = memory.data(260, 8);
+const NAF2: usize = memory.data(260, 8);
+const KBUF: usize = memory.data(40, 8);
+const JX: usize = memory.data(32, 8);
+const JY: usize = memory.data(32, 8);
+const JZ: usize = memory.data(32, 8);
+const NEG_Y: usize = memory.data(32, 8);
+const ZERO: usize = memory.data(32, 8);
+const A0: usize = memory.data(32, 8);
+const A1: usize = memory.data(32, 8);
+const A2: usize = memory.data(32, 8);
+const A3: usize = memory.data(32, 8);
+const A4: usize = memory.data(32, 8);
+const A5: usize = memory.data(32, 8);
 const U1: usize = memory.data(32, 8);
 const U2: usize = memory.data(32, 8);
-const U1B: usize = memory.data(32, 8);
-const U2B: usize = memory.data(32, 8);
 const P_MINUS_N: usize = memory.data<u32>([0x039cdaae, 0x0c46353d, 0x58e8617b, 0x43190552, 0, 0, 0, 0], 8);
+
+/** VT: width-w NAF of the 8-limb k into out[0..256] (i8 digits, least significant first). */
+function wnaf(out: usize, k: usize, w: i32): void {
+  memory.copy(KBUF, k, 32);
+  store<u32>(KBUF, 0, 32);
+  memory.fill(out, 0, 257);
+  const full = 1 << w, half = 1 << (w - 1);
+  let i = 0;
+  while (i < 257) {
+    // k == 0?
+    let any: u32 = 0;
+    for (let l: usize = 0; l < 9; l++) any |= load<u32>(KBUF + (l << 2));
+    if (any == 0) break;
+    const low = <i32>(load<u32>(KBUF) & <u32>(full - 1));
+    if (low & 1) {
+      const d = low >= half ? low - full : low;
+      store<i8>(out + <usize>i, <i8>d);
+      // k -= d
+      let c: i64 = -(<i64>d);
+      for (let l: usize = 0; l < 9 && c != 0; l++) {
+        c += <i64>load<u32>(KBUF + (l << 2));
+        store<u32>(KBUF + (l << 2), <u32>c);
+        c >>= 32;
+      }
+    }
+    // k >>= 1
+    for (let l: usize = 0; l < 8; l++) {
+      store<u32>(KBUF + (l << 2), (load<u32>(KBUF + (l << 2)) >> 1) | (load<u32>(KBUF + ((l + 1) << 2)) << 31));
+    }
+    store<u32>(KBUF + 32, load<u32>(KBUF + 32) >> 1);
+    i++;
+  }
+}
+
+/** (JX, JY, JZ) = 2 (JX, JY, JZ): dbl-2001-b (a = -3). The identity stays the identity (Z = 0). */
+function jDouble(): void {
+  const delta = A0, gamma = A1, beta = A2, alpha = A3, t = A4;
+  fpSq(delta, JZ);
+  fpSq(gamma, JY);
+  fpMul(beta, JX, gamma);
+  fpSub(t, JX, delta);
+  fpAdd(alpha, JX, delta);
+  fpMul(alpha, alpha, t);
+  fpAdd(t, alpha, alpha);
+  fpAdd(alpha, alpha, t);        // alpha = 3 (X - delta)(X + delta)
+  fpAdd(JZ, JY, JZ);
+  fpSq(JZ, JZ);
+  fpSub(JZ, JZ, gamma);
+  fpSub(JZ, JZ, delta);          // Z3 = (Y + Z)^2 - gamma - delta
+  fpAdd(beta, beta, beta);
+  fpAdd(beta, beta, beta);       // 4 beta
+  fpSq(JX, alpha);
+  fpAdd(t, beta, beta);
+  fpSub(JX, JX, t);              // X3 = alpha^2 - 8 beta
+  fpSub(beta, beta, JX);
+  fpMul(beta, alpha, beta);      // alpha (4 beta - X3)
+  fpSq(gamma, gamma);
+  fpAdd(gamma, gamma, gamma);
+  fpAdd(gamma, gamma, gamma);
+  fpAdd(gamma, gamma, gamma);    // 8 gamma^2
+  fpSub(JY, beta, gamma);
+}
+
+/** (JX, JY, JZ) += (x2, y2) (affine): madd-2007-bl, exceptional cases by branches (public data). */
+function jAddAffine(x2: usize, y2: usize): void {
+  if (fpIsZeroMask(JZ) != 0) {
+    memory.copy(JX, x2, 32);
+    memory.copy(JY, y2, 32);
+    memory.copy(JZ, P_ONE, 32);
+    return;
+  }
+  const z1z1 = A0, u2 = A1, s2 = A2, h = A3, hh = A4, t = A5;
+  fpSq(z1z1, JZ);
+  fpMul(u2, x2, z1z1);
+  fpMul(s2, y2, JZ);
+  fpMul(s2, s2, z1z1);
+  fpSub(h, u2, JX);              // H = U2 - X1
+  fpSub(s2, s2, JY);
+  fpAdd(s2, s2, s2);             // r = 2 (S2 - Y1)
+  if (fpIsZeroMask(h) != 0) {
+    if (fpIsZeroMask(s2) != 0) { jDouble(); return; } // P1 = P2
+    memory.fill(JZ, 0, 32);                            // P1 = -P2
+    return;
+  }
+  fpSq(hh, h);
+  fpAdd(u2, hh, hh);
+  fpAdd(u2, u2, u2);             // I = 4 HH
+  fpMul(t, h, u2);               // J = H I
+  fpMul(u2, JX, u2);             // V = X1 I
+  // Z3 = (Z1 + H)^2 - Z1Z1 - HH (before Y1 and X1 are overwritten; Z1 is not needed after)
+  fpAdd(JZ, JZ, h);
+  fpSq(JZ, JZ);
+  fpSub(JZ, JZ, z1z1);
+  fpSub(JZ, JZ, hh);
+  // Y1 J for Y3, then X3 = r^2 - J - 2 V
+  fpMul(hh, JY, t);              // Y1 J
+  fpSq(JX, s2);
+  fpSub(JX, JX, t);
+  fpSub(JX, JX, u2);
+  fpSub(JX, JX, u2);
+  // Y3 = r (V - X3) - 2 Y1 J
+  fpSub(u2, u2, JX);
+  fpMul(JY, s2, u2);
+  fpAdd(hh, hh, hh);
+  fpSub(JY, JY, hh);
+}
+
+/** Adds the table entry for a signed odd digit d (entries: 1P, 3P, 5P, ...). */
+@inline function jAddDigit(table: usize, d: i32): void {
+  if (d > 0) {
+    const e = table + <usize>(d >> 1) * AFF_SIZE;
+    jAddAffine(e, e + 32);
+  } else {
+    const e = table + <usize>((-d) >> 1) * AFF_SIZE;
+    fpSub(NEG_Y, ZERO, e + 32);
+    jAddAffine(e, NEG_Y);
+  }
+}
+
+/** Affine odd multiples 1P, 3P, ..., (2 count - 1)P of the projective P into out (count x 64 bytes). */
+function oddMultiplesAffine(out: usize, p: usize, count: i32, proj: usize): void {
+  // projective: entry 0 = P, entry i = entry i-1 + 2P
+  memory.copy(proj, p, PT_SIZE);
+  pointDouble(SEL, p);
+  for (let i = 1; i < count; i++) pointAdd(proj + <usize>i * PT_SIZE, proj + <usize>(i - 1) * PT_SIZE, SEL);
+  // batched inversion of the Z's (Montgomery's trick): PREFIX[i] = Z_0 ... Z_i
+  memory.copy(PREFIX, proj + Z_OFF, 32);
+  for (let i = 1; i < count; i++) fpMul(PREFIX + <usize>i * 32, PREFIX + <usize>(i - 1) * 32, proj + <usize>i * PT_SIZE + Z_OFF);
+  fpInv(A0, PREFIX + <usize>(count - 1) * 32); // A0 = (Z_0 ... Z_{count-1})^-1
+  for (let i = count - 1; i >= 0; i--) {
+    const e = proj + <usize>i * PT_SIZE;
+    if (i > 0) {
+      fpMul(A1, A0, PREFIX + <usize>(i - 1) * 32); // Z_i^-1
+      fpMul(A0, A0, e + Z_OFF);
+    } else {
+      memory.copy(A1, A0, 32);
+    }
+    fpMul(out + <usize>i * AFF_SIZE, e, A1);
+    fpMul(out + <usize>i * AFF_SIZE + 32, e + Y_OFF, A1);
+  }
+}
+
+// The G table is large (64 points): built once, on the heap, at the first verification.
+function gOddTable(): usize {
+  if (gOdd != 0) return gOdd;
+  const t = heap.alloc(<usize>G_ODD * AFF_SIZE);
+  const proj = heap.alloc(<usize>G_ODD * PT_SIZE);
+  const prefix = heap.alloc(<usize>G_ODD * 32);
+  setBase(BASE);
+  // same as oddMultiplesAffine, with heap scratch for 64 entries
+  memory.copy(proj, BASE, PT_SIZE);
+  pointDouble(SEL, BASE);
+  for (let i = 1; i < G_ODD; i++) pointAdd(proj + <usize>i * PT_SIZE, proj + <usize>(i - 1) * PT_SIZE, SEL);
+  memory.copy(prefix, proj + Z_OFF, 32);
+  for (let i = 1; i < G_ODD; i++) fpMul(prefix + <usize>i * 32, prefix + <usize>(i - 1) * 32, proj + <usize>i * PT_SIZE + Z_OFF);
+  fpInv(A0, prefix + <usize>(G_ODD - 1) * 32);
+  for (let i = G_ODD - 1; i >= 0; i--) {
+    const e = proj + <usize>i * PT_SIZE;
+    if (i > 0) {
+      fpMul(A1, A0, prefix + <usize>(i - 1) * 32);
+      fpMul(A0, A0, e + Z_OFF);
+    } else {
+      memory.copy(A1, A0, 32);
+    }
+    fpMul(t + <usize>i * AFF_SIZE, e, A1);
+    fpMul(t + <usize>i * AFF_SIZE + 32, e + Y_OFF, A1);
+  }
+  heap.free(proj);
+  heap.free(prefix);
+  gOdd = t;
+  return t;
+}
 
 /**
  * ECDSA signature verification (FIPS 186-5 §6.4.2) of r ‖ s over a SHA-256
@@ -402,42 +649,39 @@ export function ecdsaP256VerifyDigest(pub: usize, pubLen: usize, digest32: usize
   if (!fnFromBytesChecked(S, rs64 + 32)) return false;
   // the public key is a valid point (not the identity: it has no encoding)
   if (!decodePoint(Q, pub, pubLen)) return false;
-  // 3. e = digest mod n; 4. w = s^-1; 5. u1 = e w, u2 = r w
+  // 3. e = digest mod n; 4. w = s^-1; 5. u1 = e w, u2 = r w (plain form)
   fnFromBytesReduce(E, digest32);
   fnToMont(W, S);
   fnInv(W, W);
   fnMul(U1, W, E);
   fnMul(U2, W, R);
-  fnToBytes(U1B, U1);
-  fnToBytes(U2B, U2);
-  // 6. R' = u1 G + u2 Q (Shamir's trick over 4-bit windows; zero digits skipped)
-  if (load<u32>(TABLE_G_READY) == 0) {
-    setBase(BASE);
-    buildTable(TABLE_B, BASE);
-    store<u32>(TABLE_G_READY, 1);
-  }
-  buildTable(TABLE_A, Q);
-  pointSetInfinity(ACC);
-  for (let w = 63; w >= 0; w--) {
-    if (w != 63) { pointDouble(ACC, ACC); pointDouble(ACC, ACC); pointDouble(ACC, ACC); pointDouble(ACC, ACC); }
-    const d1 = nibble(U1B, w), d2 = nibble(U2B, w);
-    if (d1 != 0) pointAdd(ACC, ACC, TABLE_B + <usize>d1 * PT_SIZE);
-    if (d2 != 0) pointAdd(ACC, ACC, TABLE_A + <usize>d2 * PT_SIZE);
+  // 6. R' = u1 G + u2 Q: wNAF digits, Shamir's trick
+  const gTab = gOddTable();
+  oddMultiplesAffine(Q_AFF, Q, Q_ODD, Q_PROJ);
+  wnaf(NAF1, U1, W_G);
+  wnaf(NAF2, U2, W_Q);
+  memory.fill(JX, 0, 32); memory.copy(JY, P_ONE, 32); memory.fill(JZ, 0, 32);
+  let top = 256;
+  while (top >= 0 && load<i8>(NAF1 + <usize>top) == 0 && load<i8>(NAF2 + <usize>top) == 0) top--;
+  for (let i = top; i >= 0; i--) {
+    if (i != top) jDouble();
+    const d1 = <i32>load<i8>(NAF1 + <usize>i), d2 = <i32>load<i8>(NAF2 + <usize>i);
+    if (d1 != 0) jAddDigit(gTab, d1);
+    if (d2 != 0) jAddDigit(Q_AFF, d2);
   }
   // 7. reject the identity
-  if (fpIsZeroMask(ACC + Z_OFF) != 0) return false;
-  // 8. x_R' mod n == r, without an inversion: X == r Z, or X == (r + n) Z when r + n < p
+  if (fpIsZeroMask(JZ) != 0) return false;
+  // 8. x_R' mod n == r, without an inversion: X == r Z^2, or X == (r + n) Z^2 when r + n < p
+  fpSq(T2, JZ);
   fpFromBytes(T3, rs64);           // r < n < p: canonical
-  fpMul(T4, T3, ACC + Z_OFF);
-  if (bnCmp(T4, ACC, 8) == 0) return true;
+  fpMul(T4, T3, T2);
+  if (bnCmp(T4, JX, 8) == 0) return true;
   if (bnLtMask(R, P_MINUS_N, 8) != 0) {
-    // r + n as a field element: (r + n) Z = r Z + n Z
     memory.copy(XB, N, 32);        // n < p: canonical in plain form
-    fpMul(T2, XB, P_R2);
-    fpMul(T2, T2, ACC + Z_OFF);
-    fpAdd(T4, T4, T2);
-    if (bnCmp(T4, ACC, 8) == 0) return true;
+    fpMul(T3, XB, P_R2);
+    fpMul(T3, T3, T2);
+    fpAdd(T4, T4, T3);             // (r + n) Z^2
+    if (bnCmp(T4, JX, 8) == 0) return true;
   }
   return false;
 }
-

@@ -73,3 +73,8 @@ export function rsaPssSha256Verify(key: RsaPublicKey, message: Uint8Array, signa
 export function rsaPkcs1Sha256Verify(key: RsaPublicKey, message: Uint8Array, signature: Uint8Array): boolean {
   return crypto.rsaPkcs1Sha256Verify(key.n, key.e, message, signature);
 }
+
+/** Ed25519 (RFC 8032 §5.1.7, pure): true only for a valid 64-byte signature of `message` under the 32-byte key. */
+export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  return crypto.ed25519Verify(publicKey, message, signature);
+}

@@ -106,3 +106,12 @@ describe('ecdsa-p256-verify DER strictness through the component', () => {
     expect(ecdsaP256Verify(pub, msg, padded)).toBe(false);
   });
 });
+
+describe('ecdsa-p256-verify never traps', () => {
+  it('returns false for random keys and signatures of any size', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ maxLength: 90 }), (pub, sig) => {
+      if (pub.length > 0 && pub.length % 2) pub[0] = 4;
+      expect(ecdsaP256Verify(pub, sig, sig)).toBe(false);
+    }), { numRuns: 1000 });
+  });
+});

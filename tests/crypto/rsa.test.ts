@@ -120,3 +120,24 @@ describe('crypto.rsa-*-verify through the component', () => {
     }
   });
 });
+
+describe('RSA verification never traps', () => {
+  it('returns false for random keys, signatures and salt lengths of any size', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(fc.property(
+      fc.uint8Array({ maxLength: 600 }), fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 600 }), fc.integer({ min: -5, max: 600 }),
+      (n, e, sig, salt) => {
+        if (n.length > 0) n[n.length - 1] |= 1;
+        expect(rsaPssSha256Verify({ n, e }, sig, sig, salt)).toBe(false);
+        expect(rsaPkcs1Sha256Verify({ n, e }, sig, sig)).toBe(false);
+      }), { numRuns: 300 });
+    // a real key with random signatures of the right length
+    const k = keys[0];
+    for (let i = 0; i < 50; i++) {
+      const sig = crypto.randomBytes(k.n.length);
+      sig[0] = 0;
+      expect(rsaPssSha256Verify(k, sig, sig, -1)).toBe(false);
+      expect(rsaPkcs1Sha256Verify(k, sig, sig)).toBe(false);
+    }
+  });
+});

@@ -110,3 +110,9 @@ export function rsaVerifyDigest(hash: i32, pss: bool, n: Uint8Array, e: Uint8Arr
   }
   return pss ? rsaPssSha256Verify(np, nl, ep, el, digest.dataStart, sp, sl, saltLen) : rsaPkcs1Sha256Verify(np, nl, ep, el, digest.dataStart, sp, sl);
 }
+
+import { ed25519Verify as ed25519VerifyRaw } from "../../assembly/crypto/ed25519";
+export function ed25519Verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): bool {
+  if (pub.length != 32 || sig.length != 64) return false;
+  return ed25519VerifyRaw(pub.dataStart, msg.dataStart, <usize>msg.length, sig.dataStart);
+}

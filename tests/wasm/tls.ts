@@ -1,0 +1,216 @@
+// Test entry: exposes assembly/tls/ internals to tests/tls/*.test.ts.
+export { cabi_realloc } from "../../assembly/api/abi";
+import { parseCertificate, Certificate } from "../../assembly/tls/x509";
+import { certMatchesHost, dnsNameMatches } from "../../assembly/tls/names";
+import { pemDecodeAll, base64Decode } from "../../assembly/tls/pem";
+import { parseP256PrivateKey } from "../../assembly/tls/pkcs8";
+
+function hex(p: usize, n: i32): string {
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    const b = <i32>load<u8>(p + <usize>i);
+    s += (b < 16 ? "0" : "") + b.toString(16);
+  }
+  return s;
+}
+
+/** A JSON summary of a parsed certificate (or {"error":n}). */
+export function certInfo(der: Uint8Array): string {
+  const c = parseCertificate(der.dataStart, <usize>der.length);
+  if (c.error != 0) return `{"error":${c.error}}`;
+  let dns = "";
+  for (let i = 0; i < c.dnsNames.length; i++) dns += (i ? "," : "") + "\"" + c.dnsNames[i] + "\"";
+  let ips = "";
+  for (let i = 0; i < c.ipAddrs.length; i++) ips += (i ? "," : "") + "\"" + hex(c.ipAddrs[i].dataStart, c.ipAddrs[i].length) + "\"";
+  return `{"error":0,"version":${c.version},"serial":"${hex(c.ptr(c.serialOff), c.serialLen)}","sigAlg":${<i32>c.sigAlg},` +
+    `"notBefore":${c.notBefore},"notAfter":${c.notAfter},"keyType":${<i32>c.keyType},"pub":"${hex(c.ptr(c.pubOff), c.pubLen)}",` +
+    `"rsaN":"${hex(c.ptr(c.rsaNOff), c.rsaNLen)}","rsaE":"${hex(c.ptr(c.rsaEOff), c.rsaELen)}",` +
+    `"dns":[${dns}],"ips":[${ips}],"isCA":${c.isCA},"hasBC":${c.hasBasicConstraints},"pathLen":${c.pathLen},` +
+    `"hasKU":${c.hasKeyUsage},"ku":${c.keyUsage},"hasEKU":${c.hasExtKeyUsage},"serverAuth":${c.ekuServerAuth},` +
+    `"selfIssued":${c.selfIssued},"tbsLen":${c.tbsLen},"sigLen":${c.sigLen}}`;
+}
+
+/** Parses only; returns the error code (never traps). */
+export function certParse(der: Uint8Array): i32 {
+  return parseCertificate(der.dataStart, <usize>der.length).error;
+}
+
+export function certMatches(der: Uint8Array, host: string): i32 {
+  const c = parseCertificate(der.dataStart, <usize>der.length);
+  if (c.error != 0) return -1;
+  return certMatchesHost(c, host) ? 1 : 0;
+}
+
+export function dnsMatch(pattern: string, host: string): bool { return dnsNameMatches(pattern, host); }
+
+export function pemDecode(text: Uint8Array, label: string): Uint8Array[] {
+  return pemDecodeAll(text.dataStart, <usize>text.length, label);
+}
+
+export function b64(text: Uint8Array): Uint8Array | null { return base64Decode(text.dataStart, <usize>text.length); }
+
+export function p256Key(der: Uint8Array): Uint8Array | null {
+  const out = new Uint8Array(32);
+  return parseP256PrivateKey(der.dataStart, <usize>der.length, out.dataStart) ? out : null;
+}
+
+import { decodeTransportParams, encodeTransportParams } from "../../assembly/tls/transport_params";
+import { Writer } from "../../assembly/wire/writer";
+
+function hexArr(a: Uint8Array | null): string {
+  return a == null ? "null" : "\"" + hex(a.dataStart, a.length) + "\"";
+}
+
+/** Decodes transport parameters to JSON (numbers as strings). */
+export function tpDecode(data: Uint8Array, fromServer: bool): string {
+  const r = decodeTransportParams(data.dataStart, <usize>data.length, fromServer);
+  if (r.error != 0) return `{"error":${r.error},"reason":"${r.reason}"}`;
+  const p = r.params;
+  const pa = p.preferredAddress;
+  const paJson = pa == null ? "null" :
+    `{"ipv4":${hexArr(pa.ipv4)},"ipv4Port":${pa.ipv4Port},"ipv6":${hexArr(pa.ipv6)},"ipv6Port":${pa.ipv6Port},"cid":${hexArr(pa.connectionId)},"token":${hexArr(pa.statelessResetToken)}}`;
+  return `{"error":0,"odcid":${hexArr(p.originalDestinationConnectionId)},"maxIdleTimeout":"${p.maxIdleTimeout}",` +
+    `"srt":${hexArr(p.statelessResetToken)},"maxUdpPayloadSize":"${p.maxUdpPayloadSize}","initialMaxData":"${p.initialMaxData}",` +
+    `"bidiLocal":"${p.initialMaxStreamDataBidiLocal}","bidiRemote":"${p.initialMaxStreamDataBidiRemote}","uni":"${p.initialMaxStreamDataUni}",` +
+    `"streamsBidi":"${p.initialMaxStreamsBidi}","streamsUni":"${p.initialMaxStreamsUni}","ackDelayExponent":"${p.ackDelayExponent}",` +
+    `"maxAckDelay":"${p.maxAckDelay}","disableActiveMigration":${p.disableActiveMigration},"preferredAddress":${paJson},` +
+    `"activeConnectionIdLimit":"${p.activeConnectionIdLimit}","iscid":${hexArr(p.initialSourceConnectionId)},"rscid":${hexArr(p.retrySourceConnectionId)},` +
+    `"maxDatagramFrameSize":${p.hasMaxDatagramFrameSize ? "\"" + p.maxDatagramFrameSize.toString() + "\"" : "null"}}`;
+}
+
+/** Decode then re-encode (null on a decode error). */
+export function tpReencode(data: Uint8Array, fromServer: bool): Uint8Array | null {
+  const r = decodeTransportParams(data.dataStart, <usize>data.length, fromServer);
+  if (r.error != 0) return null;
+  const w = new Writer();
+  encodeTransportParams(r.params, w);
+  const out = new Uint8Array(<i32>w.len);
+  memory.copy(out.dataStart, w.buf, w.len);
+  w.release();
+  return out;
+}
+
+import { configNew, connNew, connStart, connHandle, connTakeEvents, connConfirm, connFree, configFree, lastError } from "../../assembly/tls/engine";
+
+export function tlsConfigNew(blob: Uint8Array): u32 { return configNew(blob.dataStart, <usize>blob.length); }
+export function tlsLastError(): string { return lastError; }
+export function tlsConnNew(cfg: u32, session: Uint8Array): u32 { return connNew(cfg, session.dataStart, <usize>session.length); }
+export function tlsStart(h: u32, nowMs: u64): bool { return connStart(h, nowMs); }
+export function tlsHandle(h: u32, level: i32, data: Uint8Array, nowMs: u64): bool { return connHandle(h, level, data.dataStart, <usize>data.length, nowMs); }
+export function tlsConfirm(h: u32): void { connConfirm(h); }
+export function tlsFree(h: u32): void { connFree(h); }
+export function tlsConfigFree(h: u32): void { configFree(h); }
+export function tlsEvents(h: u32): Uint8Array {
+  const w = new Writer();
+  connTakeEvents(h, w);
+  const out = new Uint8Array(<i32>w.len);
+  memory.copy(out.dataStart, w.buf, w.len);
+  w.release();
+  return out;
+}
+
+import { KeySchedule } from "../../assembly/tls/key_schedule";
+import { HashAlg } from "../../assembly/crypto/hash";
+
+/** Runs the key schedule stages: [early, c hs traffic, s hs traffic, handshake, master] for a given ECDHE and CH..SH hash. */
+export function keySchedule(sha384: bool, ecdhe: Uint8Array, helloHash: Uint8Array): Uint8Array[] {
+  const ks = new KeySchedule(sha384 ? HashAlg.SHA384 : HashAlg.SHA256);
+  const hl = ks.hashLen;
+  const out: Uint8Array[] = [];
+  ks.early(0, 0);
+  out.push(ks.secret.slice(0, hl));
+  ks.handshake(ecdhe.dataStart, <usize>ecdhe.length);
+  const c = new Uint8Array(hl); const s = new Uint8Array(hl);
+  ks.derive("c hs traffic", helloHash.dataStart, c.dataStart);
+  ks.derive("s hs traffic", helloHash.dataStart, s.dataStart);
+  out.push(c); out.push(s);
+  out.push(ks.secret.slice(0, hl));
+  ks.master();
+  out.push(ks.secret.slice(0, hl));
+  return out;
+}
+
+// ---- micro-benchmarks for bench/tls.bench.mjs (the cost split of a handshake) ----
+import { KeyShare } from "../../assembly/tls/key_share";
+import { sha256 } from "../../assembly/crypto/sha256";
+import { ecdsaP256SignDigest, ecdsaP256VerifyDigest, p256PublicKey } from "../../assembly/crypto/p256";
+import { newHash } from "../../assembly/crypto/hash";
+import { hmac } from "../../assembly/crypto/hmac";
+
+/** n key exchanges as in one handshake: two key pairs and two agreements. */
+export function benchKeyExchange(group: u16, n: i32): i32 {
+  const shared = new Uint8Array(32);
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    const a = new KeyShare(group);
+    const b = new KeyShare(group);
+    if (a.agree(b.pub.dataStart, <usize>b.pub.length, shared.dataStart)) ok++;
+    if (b.agree(a.pub.dataStart, <usize>a.pub.length, shared.dataStart)) ok++;
+  }
+  return ok;
+}
+
+const benchPriv = new Uint8Array(32);
+const benchPub = new Uint8Array(65);
+const benchRs = new Uint8Array(64);
+const benchDigest = new Uint8Array(32);
+
+export function benchSign(n: i32): i32 {
+  benchPriv[31] = 7; benchPriv[0] = 0x11;
+  p256PublicKey(benchPub.dataStart, benchPriv.dataStart);
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    benchDigest[0] = <u8>i;
+    if (ecdsaP256SignDigest(benchRs.dataStart, benchPriv.dataStart, benchDigest.dataStart)) ok++;
+  }
+  return ok;
+}
+
+export function benchVerify(n: i32): i32 {
+  benchSign(1);
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (ecdsaP256VerifyDigest(benchPub.dataStart, 65, benchDigest.dataStart, benchRs.dataStart)) ok++;
+  return ok;
+}
+
+/**
+ * n runs of one side's key schedule and transcript work: about 2.5 KB of
+ * transcript hashed, 8 intermediate hashes (clones), the early / handshake /
+ * master extracts, 7 Derive-Secrets, 2 Finished MACs, 2 CertificateVerify digests.
+ */
+export function benchKeySchedule(n: i32): i32 {
+  const transcript = new Uint8Array(2560);
+  const th = new Uint8Array(48);
+  const out = new Uint8Array(48);
+  const ecdhe = new Uint8Array(32);
+  for (let i = 0; i < n; i++) {
+    const h = newHash(HashAlg.SHA256);
+    for (let k = 0; k < 8; k++) {
+      h.update(transcript.dataStart + <usize>(k * 320), 320);
+      h.clone().finish(th.dataStart);
+    }
+    const ks = new KeySchedule(HashAlg.SHA256);
+    ks.early(0, 0);
+    ks.handshake(ecdhe.dataStart, 32);
+    ks.derive("c hs traffic", th.dataStart, out.dataStart);
+    ks.derive("s hs traffic", th.dataStart, out.dataStart);
+    ks.master();
+    ks.derive("c ap traffic", th.dataStart, out.dataStart);
+    ks.derive("s ap traffic", th.dataStart, out.dataStart);
+    ks.derive("exp master", th.dataStart, out.dataStart);
+    ks.derive("res master", th.dataStart, out.dataStart);
+    ks.verifyData(out.dataStart, th.dataStart, out.dataStart);
+    ks.verifyData(out.dataStart, th.dataStart, out.dataStart);
+    sha256(transcript.dataStart, 130, out.dataStart);
+    sha256(transcript.dataStart, 130, out.dataStart);
+    hmac(HashAlg.SHA256, out.dataStart, 32, th.dataStart, 32, out.dataStart);
+  }
+  return n;
+}
+
+/** n X.509 parses of `der`. */
+export function benchParse(der: Uint8Array, n: i32): i32 {
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (parseCertificate(der.dataStart, <usize>der.length).error == 0) ok++;
+  return ok;
+}
