@@ -94,9 +94,9 @@ const [shaOurs, shaPeer] = rates([() => C.sha256(big), () => createHash('sha256'
 table('SHA-256 on 16 KiB, MB/s', ['', 'ours API', 'node:crypto', 'ours/node'],
   [['sha256', f1(mbs(shaOurs, 16384)), f1(mbs(shaPeer, 16384)), ratio(shaOurs, shaPeer)]]);
 
-// ---- public-key primitives (crypto-pk branch) ----
-// The crypto-pk engineer adds rows here: X25519 shared secrets/s, ECDSA P-256
-// sign and verify/s, RSA-2048 PSS/PKCS#1 verify/s, ours vs node:crypto, in a
-// second table built the same way: table('Public key, ops/s', [...], pkRows).
+// ---- public-key primitives ----
+// X25519, P-256 ECDH/ECDSA, RSA and Ed25519 rows are in bench/crypto_pk.bench.mjs
+// (`npm run bench -- crypto` runs both files). Rows that belong beside the
+// symmetric ones can be pushed here and printed as a second table.
 const pkRows = [];
 if (pkRows.length) table('Public key, ops/s', ['operation', 'ours', 'node:crypto', 'ours/node'], pkRows);
