@@ -28,6 +28,7 @@ export function aeadKeyLen(alg: AeadAlg): i32 {
 const TAG: usize = memory.data(16, 16);
 const OTK: usize = memory.data(64, 16);
 const LENS: usize = memory.data(16, 16);
+const EKJ0: usize = memory.data(16, 16);
 
 @final
 export class Aead {
@@ -69,9 +70,9 @@ export class Aead {
       chacha20Xor(changetype<usize>(this.key), 1, nonce, data, data, dataLen);
       this.polyTag(nonce, aad, aadLen, data, dataLen, tagOut);
     } else {
-      const j0 = gcmJ0(nonce);
-      aesCtr32(changetype<AesKey>(this.aes), i32x4.replace_lane(j0, 3, bswap<u32>(2)), data, data, dataLen);
-      this.gcmTag(j0, aad, aadLen, data, dataLen, tagOut);
+      // GCTR from J0: E(K, J0) (for the tag) and the data keystream from inc32(J0) in one pass.
+      aesCtr32(changetype<AesKey>(this.aes), gcmJ0(nonce), data, data, dataLen, EKJ0);
+      this.gcmTagWith(EKJ0, aad, aadLen, data, dataLen, tagOut);
     }
   }
 
@@ -95,13 +96,20 @@ export class Aead {
 
   /** SP 800-38D §7.1 steps 5-6: T = GCTR(J0, GHASH(A pad || C pad || [len A]64 || [len C]64)). */
   private gcmTag(j0: v128, aad: usize, aadLen: usize, ct: usize, ctLen: usize, out: usize): void {
+    v128.store(EKJ0, aesEncrypt(changetype<AesKey>(this.aes), j0));
+    this.gcmTagWith(EKJ0, aad, aadLen, ct, ctLen, out);
+  }
+
+  /** The same with E(K, J0) already computed at `ekj0`. */
+  private gcmTagWith(ekj0: usize, aad: usize, aadLen: usize, ct: usize, ctLen: usize, out: usize): void {
     const g = changetype<Ghash>(this.ghash);
     g.reset();
     g.updatePadded(aad, aadLen);
     g.updatePadded(ct, ctLen);
     g.updateLengths(<u64>aadLen << 3, <u64>ctLen << 3);
     g.finish(out);
-    v128.store(out, v128.xor(v128.load(out), aesEncrypt(changetype<AesKey>(this.aes), j0)));
+    v128.store(out, v128.xor(v128.load(out), v128.load(ekj0)));
+    v128.store(EKJ0, i64x2.splat(0));
   }
 
   /** RFC 8439 §2.8: one-time key from block 0; MAC over aad | pad16 | ct | pad16 | le64 lens. */

@@ -1,7 +1,9 @@
 // AES-128 / AES-256 encryption (FIPS 197), forward cipher only: GCM (CTR +
 // GHASH) and QUIC header protection never need the inverse cipher.
 //
-// Constant time: SubBytes is 16 table lookups done with i8x16.swizzle over the
+// Bulk CTR keystream: bitsliced, 8 blocks at a time (encrypt8 below).
+// Single blocks (GCM's H and E(J0), header protection masks, short tails):
+// SubBytes is 16 table lookups done with i8x16.swizzle over the
 // whole state (one 16-byte row of the S-box per lookup, selected by XORing
 // the high nibble away; out-of-range swizzle indices yield zero). Every byte
 // goes through all 16 rows, so no memory address and no branch depends on key
@@ -84,6 +86,8 @@ const RCON: StaticArray<u8> = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0
 export class AesKey {
   /** Round keys, 15 × 16 bytes (AES-256 needs all of them). */
   rk: StaticArray<u8> = new StaticArray<u8>(15 * 16);
+  /** The same round keys bitsliced for encrypt8: 8 planes of 16 bytes per round. */
+  rkb: StaticArray<u8> = new StaticArray<u8>(15 * 128);
   rounds: i32 = 0;
 
   /** FIPS 197 §5.2 KeyExpansion; `keyLen` is 16 or 32 (other lengths are treated as 16). */
@@ -105,10 +109,27 @@ export class AesKey {
       }
       store<u32>(w + (<usize>i << 2), load<u32>(w + (<usize>(i - nk) << 2)) ^ temp);
     }
+    // Bitsliced copy: plane b of round r has byte p = 0xff when bit b of rk_r[p] is set
+    // (the same key for all 8 blocks).
+    const b = changetype<usize>(this.rkb);
+    for (let r = 0; r <= nr; r++) {
+      const rk = v128.load(w + (<usize>r << 4));
+      for (let bit = 0; bit < 8; bit++) {
+        const m = i32x4.splat(0x01010101 << bit);
+        let plane = i8x16.eq(v128.and(rk, m), m);
+        // The S-box circuit in encrypt8 leaves out its four NOTs (the affine
+        // constant 0x63: bits 0, 1, 5, 6); ShiftRows and MixColumns map a
+        // constant 0x63 in every byte to itself, so every round key after a
+        // SubBytes absorbs it.
+        if (r > 0 && ((0x63 >> bit) & 1) != 0) plane = v128.not(plane);
+        v128.store(b + (<usize>r << 7) + (<usize>bit << 4), plane);
+      }
+    }
   }
 
   wipe(): void {
     memory.fill(changetype<usize>(this.rk), 0, 15 * 16);
+    memory.fill(changetype<usize>(this.rkb), 0, 15 * 128);
   }
 }
 
@@ -130,38 +151,403 @@ export function aesEncrypt(key: AesKey, block: v128): v128 {
   return lastRound(s, v128.load(rk + (nr << 4)));
 }
 
-const KS: usize = memory.data(64, 16);
+
+// ---- bitsliced AES on 8 blocks at once (CTR keystream) ----
+//
+// Eight 128-bit planes q0..q7: after the "ortho" bit transposition (an
+// involution made of SWAPMOVE steps), byte p of plane i holds bit i of state
+// byte p of blocks 0..7 (bit j = block j). SubBytes is the Boyar-Peralta
+// circuit (113 XOR/AND gates, as in BearSSL's aes_ct; its NOTs folded into the round keys), ShiftRows and the
+// MixColumns rotations are byte shuffles of every plane, xtime moves planes.
+// Nothing but bitwise operations and constant shuffles: constant time.
+
+/** Encrypts the 8 blocks at `inp` (128 bytes) to `out` with bitsliced round keys `rkb`. */
+function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
+  let q0 = v128.load(inp), q1 = v128.load(inp, 16), q2 = v128.load(inp, 32), q3 = v128.load(inp, 48);
+  let q4 = v128.load(inp, 64), q5 = v128.load(inp, 80), q6 = v128.load(inp, 96), q7 = v128.load(inp, 112);
+    { const t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), i8x16.splat(0x55)); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q2, 1), q3), i8x16.splat(0x55)); q3 = v128.xor(q3, t); q2 = v128.xor(q2, i64x2.shl(t, 1)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q4, 1), q5), i8x16.splat(0x55)); q5 = v128.xor(q5, t); q4 = v128.xor(q4, i64x2.shl(t, 1)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q6, 1), q7), i8x16.splat(0x55)); q7 = v128.xor(q7, t); q6 = v128.xor(q6, i64x2.shl(t, 1)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q0, 2), q2), i8x16.splat(0x33)); q2 = v128.xor(q2, t); q0 = v128.xor(q0, i64x2.shl(t, 2)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q1, 2), q3), i8x16.splat(0x33)); q3 = v128.xor(q3, t); q1 = v128.xor(q1, i64x2.shl(t, 2)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q4, 2), q6), i8x16.splat(0x33)); q6 = v128.xor(q6, t); q4 = v128.xor(q4, i64x2.shl(t, 2)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q5, 2), q7), i8x16.splat(0x33)); q7 = v128.xor(q7, t); q5 = v128.xor(q5, i64x2.shl(t, 2)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q0, 4), q4), i8x16.splat(0x0f)); q4 = v128.xor(q4, t); q0 = v128.xor(q0, i64x2.shl(t, 4)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), i8x16.splat(0x0f)); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), i8x16.splat(0x0f)); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), i8x16.splat(0x0f)); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4)); }
+  let k = rkb;
+    q0 = v128.xor(q0, v128.load(k, 0));
+    q1 = v128.xor(q1, v128.load(k, 16));
+    q2 = v128.xor(q2, v128.load(k, 32));
+    q3 = v128.xor(q3, v128.load(k, 48));
+    q4 = v128.xor(q4, v128.load(k, 64));
+    q5 = v128.xor(q5, v128.load(k, 80));
+    q6 = v128.xor(q6, v128.load(k, 96));
+    q7 = v128.xor(q7, v128.load(k, 112));
+  for (let r: usize = 1; r < nr; r++) {
+    {
+      const x0 = q7, x1 = q6, x2 = q5, x3 = q4, x4 = q3, x5 = q2, x6 = q1, x7 = q0;
+      const y14 = v128.xor(x3, x5);
+      const y13 = v128.xor(x0, x6);
+      const y9 = v128.xor(x0, x3);
+      const y8 = v128.xor(x0, x5);
+      const t0 = v128.xor(x1, x2);
+      const y1 = v128.xor(t0, x7);
+      const y4 = v128.xor(y1, x3);
+      const y12 = v128.xor(y13, y14);
+      const y2 = v128.xor(y1, x0);
+      const y5 = v128.xor(y1, x6);
+      const y3 = v128.xor(y5, y8);
+      const t1 = v128.xor(x4, y12);
+      const y15 = v128.xor(t1, x5);
+      const y20 = v128.xor(t1, x1);
+      const y6 = v128.xor(y15, x7);
+      const y10 = v128.xor(y15, t0);
+      const y11 = v128.xor(y20, y9);
+      const y7 = v128.xor(x7, y11);
+      const y17 = v128.xor(y10, y11);
+      const y19 = v128.xor(y10, y8);
+      const y16 = v128.xor(t0, y11);
+      const y21 = v128.xor(y13, y16);
+      const y18 = v128.xor(x0, y16);
+      const t2 = v128.and(y12, y15);
+      const t3 = v128.and(y3, y6);
+      const t4 = v128.xor(t3, t2);
+      const t5 = v128.and(y4, x7);
+      const t6 = v128.xor(t5, t2);
+      const t7 = v128.and(y13, y16);
+      const t8 = v128.and(y5, y1);
+      const t9 = v128.xor(t8, t7);
+      const t10 = v128.and(y2, y7);
+      const t11 = v128.xor(t10, t7);
+      const t12 = v128.and(y9, y11);
+      const t13 = v128.and(y14, y17);
+      const t14 = v128.xor(t13, t12);
+      const t15 = v128.and(y8, y10);
+      const t16 = v128.xor(t15, t12);
+      const t17 = v128.xor(t4, t14);
+      const t18 = v128.xor(t6, t16);
+      const t19 = v128.xor(t9, t14);
+      const t20 = v128.xor(t11, t16);
+      const t21 = v128.xor(t17, y20);
+      const t22 = v128.xor(t18, y19);
+      const t23 = v128.xor(t19, y21);
+      const t24 = v128.xor(t20, y18);
+      const t25 = v128.xor(t21, t22);
+      const t26 = v128.and(t21, t23);
+      const t27 = v128.xor(t24, t26);
+      const t28 = v128.and(t25, t27);
+      const t29 = v128.xor(t28, t22);
+      const t30 = v128.xor(t23, t24);
+      const t31 = v128.xor(t22, t26);
+      const t32 = v128.and(t31, t30);
+      const t33 = v128.xor(t32, t24);
+      const t34 = v128.xor(t23, t33);
+      const t35 = v128.xor(t27, t33);
+      const t36 = v128.and(t24, t35);
+      const t37 = v128.xor(t36, t34);
+      const t38 = v128.xor(t27, t36);
+      const t39 = v128.and(t29, t38);
+      const t40 = v128.xor(t25, t39);
+      const t41 = v128.xor(t40, t37);
+      const t42 = v128.xor(t29, t33);
+      const t43 = v128.xor(t29, t40);
+      const t44 = v128.xor(t33, t37);
+      const t45 = v128.xor(t42, t41);
+      const z0 = v128.and(t44, y15);
+      const z1 = v128.and(t37, y6);
+      const z2 = v128.and(t33, x7);
+      const z3 = v128.and(t43, y16);
+      const z4 = v128.and(t40, y1);
+      const z5 = v128.and(t29, y7);
+      const z6 = v128.and(t42, y11);
+      const z7 = v128.and(t45, y17);
+      const z8 = v128.and(t41, y10);
+      const z9 = v128.and(t44, y12);
+      const z10 = v128.and(t37, y3);
+      const z11 = v128.and(t33, y4);
+      const z12 = v128.and(t43, y13);
+      const z13 = v128.and(t40, y5);
+      const z14 = v128.and(t29, y2);
+      const z15 = v128.and(t42, y9);
+      const z16 = v128.and(t45, y14);
+      const z17 = v128.and(t41, y8);
+      const t46 = v128.xor(z15, z16);
+      const t47 = v128.xor(z10, z11);
+      const t48 = v128.xor(z5, z13);
+      const t49 = v128.xor(z9, z10);
+      const t50 = v128.xor(z2, z12);
+      const t51 = v128.xor(z2, z5);
+      const t52 = v128.xor(z7, z8);
+      const t53 = v128.xor(z0, z3);
+      const t54 = v128.xor(z6, z7);
+      const t55 = v128.xor(z16, z17);
+      const t56 = v128.xor(z12, t48);
+      const t57 = v128.xor(t50, t53);
+      const t58 = v128.xor(z4, t46);
+      const t59 = v128.xor(z3, t54);
+      const t60 = v128.xor(t46, t57);
+      const t61 = v128.xor(z14, t57);
+      const t62 = v128.xor(t52, t58);
+      const t63 = v128.xor(t49, t58);
+      const t64 = v128.xor(z4, t59);
+      const t65 = v128.xor(t61, t62);
+      const t66 = v128.xor(z1, t63);
+      const s0 = v128.xor(t59, t63);
+      const s6 = v128.xor(t56, t62);
+      const s7 = v128.xor(t48, t60);
+      const t67 = v128.xor(t64, t65);
+      const s3 = v128.xor(t53, t66);
+      const s4 = v128.xor(t51, t66);
+      const s5 = v128.xor(t47, t65);
+      const s1 = v128.xor(t64, s3);
+      const s2 = v128.xor(t55, t67);
+      q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
+    }
+    q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q1 = i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q2 = i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q3 = i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q4 = i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q5 = i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q6 = i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q7 = i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    {
+      const a0 = i8x16.shuffle(q0, q0, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const t0 = v128.xor(q0, a0);
+      const u0 = i8x16.shuffle(t0, t0, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+      const a1 = i8x16.shuffle(q1, q1, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const t1 = v128.xor(q1, a1);
+      const u1 = i8x16.shuffle(t1, t1, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+      const a2 = i8x16.shuffle(q2, q2, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const t2 = v128.xor(q2, a2);
+      const u2 = i8x16.shuffle(t2, t2, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+      const a3 = i8x16.shuffle(q3, q3, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const t3 = v128.xor(q3, a3);
+      const u3 = i8x16.shuffle(t3, t3, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+      const a4 = i8x16.shuffle(q4, q4, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const t4 = v128.xor(q4, a4);
+      const u4 = i8x16.shuffle(t4, t4, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+      const a5 = i8x16.shuffle(q5, q5, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const t5 = v128.xor(q5, a5);
+      const u5 = i8x16.shuffle(t5, t5, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+      const a6 = i8x16.shuffle(q6, q6, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const t6 = v128.xor(q6, a6);
+      const u6 = i8x16.shuffle(t6, t6, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+      const a7 = i8x16.shuffle(q7, q7, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const t7 = v128.xor(q7, a7);
+      const u7 = i8x16.shuffle(t7, t7, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+      q0 = v128.xor(v128.xor(t7, a0), u0);
+      q1 = v128.xor(v128.xor(v128.xor(t0, t7), a1), u1);
+      q2 = v128.xor(v128.xor(t1, a2), u2);
+      q3 = v128.xor(v128.xor(v128.xor(t2, t7), a3), u3);
+      q4 = v128.xor(v128.xor(v128.xor(t3, t7), a4), u4);
+      q5 = v128.xor(v128.xor(t4, a5), u5);
+      q6 = v128.xor(v128.xor(t5, a6), u6);
+      q7 = v128.xor(v128.xor(t6, a7), u7);
+    }
+    k += 128;
+    q0 = v128.xor(q0, v128.load(k, 0));
+    q1 = v128.xor(q1, v128.load(k, 16));
+    q2 = v128.xor(q2, v128.load(k, 32));
+    q3 = v128.xor(q3, v128.load(k, 48));
+    q4 = v128.xor(q4, v128.load(k, 64));
+    q5 = v128.xor(q5, v128.load(k, 80));
+    q6 = v128.xor(q6, v128.load(k, 96));
+    q7 = v128.xor(q7, v128.load(k, 112));
+  }
+    {
+      const x0 = q7, x1 = q6, x2 = q5, x3 = q4, x4 = q3, x5 = q2, x6 = q1, x7 = q0;
+      const y14 = v128.xor(x3, x5);
+      const y13 = v128.xor(x0, x6);
+      const y9 = v128.xor(x0, x3);
+      const y8 = v128.xor(x0, x5);
+      const t0 = v128.xor(x1, x2);
+      const y1 = v128.xor(t0, x7);
+      const y4 = v128.xor(y1, x3);
+      const y12 = v128.xor(y13, y14);
+      const y2 = v128.xor(y1, x0);
+      const y5 = v128.xor(y1, x6);
+      const y3 = v128.xor(y5, y8);
+      const t1 = v128.xor(x4, y12);
+      const y15 = v128.xor(t1, x5);
+      const y20 = v128.xor(t1, x1);
+      const y6 = v128.xor(y15, x7);
+      const y10 = v128.xor(y15, t0);
+      const y11 = v128.xor(y20, y9);
+      const y7 = v128.xor(x7, y11);
+      const y17 = v128.xor(y10, y11);
+      const y19 = v128.xor(y10, y8);
+      const y16 = v128.xor(t0, y11);
+      const y21 = v128.xor(y13, y16);
+      const y18 = v128.xor(x0, y16);
+      const t2 = v128.and(y12, y15);
+      const t3 = v128.and(y3, y6);
+      const t4 = v128.xor(t3, t2);
+      const t5 = v128.and(y4, x7);
+      const t6 = v128.xor(t5, t2);
+      const t7 = v128.and(y13, y16);
+      const t8 = v128.and(y5, y1);
+      const t9 = v128.xor(t8, t7);
+      const t10 = v128.and(y2, y7);
+      const t11 = v128.xor(t10, t7);
+      const t12 = v128.and(y9, y11);
+      const t13 = v128.and(y14, y17);
+      const t14 = v128.xor(t13, t12);
+      const t15 = v128.and(y8, y10);
+      const t16 = v128.xor(t15, t12);
+      const t17 = v128.xor(t4, t14);
+      const t18 = v128.xor(t6, t16);
+      const t19 = v128.xor(t9, t14);
+      const t20 = v128.xor(t11, t16);
+      const t21 = v128.xor(t17, y20);
+      const t22 = v128.xor(t18, y19);
+      const t23 = v128.xor(t19, y21);
+      const t24 = v128.xor(t20, y18);
+      const t25 = v128.xor(t21, t22);
+      const t26 = v128.and(t21, t23);
+      const t27 = v128.xor(t24, t26);
+      const t28 = v128.and(t25, t27);
+      const t29 = v128.xor(t28, t22);
+      const t30 = v128.xor(t23, t24);
+      const t31 = v128.xor(t22, t26);
+      const t32 = v128.and(t31, t30);
+      const t33 = v128.xor(t32, t24);
+      const t34 = v128.xor(t23, t33);
+      const t35 = v128.xor(t27, t33);
+      const t36 = v128.and(t24, t35);
+      const t37 = v128.xor(t36, t34);
+      const t38 = v128.xor(t27, t36);
+      const t39 = v128.and(t29, t38);
+      const t40 = v128.xor(t25, t39);
+      const t41 = v128.xor(t40, t37);
+      const t42 = v128.xor(t29, t33);
+      const t43 = v128.xor(t29, t40);
+      const t44 = v128.xor(t33, t37);
+      const t45 = v128.xor(t42, t41);
+      const z0 = v128.and(t44, y15);
+      const z1 = v128.and(t37, y6);
+      const z2 = v128.and(t33, x7);
+      const z3 = v128.and(t43, y16);
+      const z4 = v128.and(t40, y1);
+      const z5 = v128.and(t29, y7);
+      const z6 = v128.and(t42, y11);
+      const z7 = v128.and(t45, y17);
+      const z8 = v128.and(t41, y10);
+      const z9 = v128.and(t44, y12);
+      const z10 = v128.and(t37, y3);
+      const z11 = v128.and(t33, y4);
+      const z12 = v128.and(t43, y13);
+      const z13 = v128.and(t40, y5);
+      const z14 = v128.and(t29, y2);
+      const z15 = v128.and(t42, y9);
+      const z16 = v128.and(t45, y14);
+      const z17 = v128.and(t41, y8);
+      const t46 = v128.xor(z15, z16);
+      const t47 = v128.xor(z10, z11);
+      const t48 = v128.xor(z5, z13);
+      const t49 = v128.xor(z9, z10);
+      const t50 = v128.xor(z2, z12);
+      const t51 = v128.xor(z2, z5);
+      const t52 = v128.xor(z7, z8);
+      const t53 = v128.xor(z0, z3);
+      const t54 = v128.xor(z6, z7);
+      const t55 = v128.xor(z16, z17);
+      const t56 = v128.xor(z12, t48);
+      const t57 = v128.xor(t50, t53);
+      const t58 = v128.xor(z4, t46);
+      const t59 = v128.xor(z3, t54);
+      const t60 = v128.xor(t46, t57);
+      const t61 = v128.xor(z14, t57);
+      const t62 = v128.xor(t52, t58);
+      const t63 = v128.xor(t49, t58);
+      const t64 = v128.xor(z4, t59);
+      const t65 = v128.xor(t61, t62);
+      const t66 = v128.xor(z1, t63);
+      const s0 = v128.xor(t59, t63);
+      const s6 = v128.xor(t56, t62);
+      const s7 = v128.xor(t48, t60);
+      const t67 = v128.xor(t64, t65);
+      const s3 = v128.xor(t53, t66);
+      const s4 = v128.xor(t51, t66);
+      const s5 = v128.xor(t47, t65);
+      const s1 = v128.xor(t64, s3);
+      const s2 = v128.xor(t55, t67);
+      q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
+    }
+    q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q1 = i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q2 = i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q3 = i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q4 = i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q5 = i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q6 = i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q7 = i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+  k += 128;
+    q0 = v128.xor(q0, v128.load(k, 0));
+    q1 = v128.xor(q1, v128.load(k, 16));
+    q2 = v128.xor(q2, v128.load(k, 32));
+    q3 = v128.xor(q3, v128.load(k, 48));
+    q4 = v128.xor(q4, v128.load(k, 64));
+    q5 = v128.xor(q5, v128.load(k, 80));
+    q6 = v128.xor(q6, v128.load(k, 96));
+    q7 = v128.xor(q7, v128.load(k, 112));
+    { const t = v128.and(v128.xor(i64x2.shr_u(q0, 1), q1), i8x16.splat(0x55)); q1 = v128.xor(q1, t); q0 = v128.xor(q0, i64x2.shl(t, 1)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q2, 1), q3), i8x16.splat(0x55)); q3 = v128.xor(q3, t); q2 = v128.xor(q2, i64x2.shl(t, 1)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q4, 1), q5), i8x16.splat(0x55)); q5 = v128.xor(q5, t); q4 = v128.xor(q4, i64x2.shl(t, 1)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q6, 1), q7), i8x16.splat(0x55)); q7 = v128.xor(q7, t); q6 = v128.xor(q6, i64x2.shl(t, 1)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q0, 2), q2), i8x16.splat(0x33)); q2 = v128.xor(q2, t); q0 = v128.xor(q0, i64x2.shl(t, 2)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q1, 2), q3), i8x16.splat(0x33)); q3 = v128.xor(q3, t); q1 = v128.xor(q1, i64x2.shl(t, 2)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q4, 2), q6), i8x16.splat(0x33)); q6 = v128.xor(q6, t); q4 = v128.xor(q4, i64x2.shl(t, 2)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q5, 2), q7), i8x16.splat(0x33)); q7 = v128.xor(q7, t); q5 = v128.xor(q5, i64x2.shl(t, 2)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q0, 4), q4), i8x16.splat(0x0f)); q4 = v128.xor(q4, t); q0 = v128.xor(q0, i64x2.shl(t, 4)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), i8x16.splat(0x0f)); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), i8x16.splat(0x0f)); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4)); }
+    { const t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), i8x16.splat(0x0f)); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4)); }
+  v128.store(out, q0); v128.store(out, q1, 16); v128.store(out, q2, 32); v128.store(out, q3, 48);
+  v128.store(out, q4, 64); v128.store(out, q5, 80); v128.store(out, q6, 96); v128.store(out, q7, 112);
+}
+
+const KS: usize = memory.data(128, 16);
+const CTRS: usize = memory.data(128, 16);
 
 /**
  * CTR mode with a 32-bit big-endian counter in the last 4 bytes (NIST SP
  * 800-38D §6.5 GCTR, inc32): XORs the keystream starting at counter block
- * `icb` into `len` bytes from `src` to `dst` (may be equal). Four blocks at a
- * time so the independent rounds overlap.
+ * `icb` into `len` bytes from `src` to `dst` (may be equal). Eight blocks at
+ * a time bitsliced; a short tail (up to two blocks) goes block by block.
  */
-export function aesCtr32(key: AesKey, icb: v128, src: usize, dst: usize, len: usize): void {
-  const rk = changetype<usize>(key.rk);
+export function aesCtr32(key: AesKey, icb: v128, src: usize, dst: usize, len: usize, firstBlockOut: usize = 0): void {
+  const rkb = changetype<usize>(key.rkb);
   const nr = <usize>key.rounds;
   let ctr = bswap<u32>(i32x4.extract_lane(icb, 3));
-  const k0 = v128.load(rk);
-  while (len >= 64) {
-    let s0 = v128.xor(i32x4.replace_lane(icb, 3, bswap<u32>(ctr)), k0);
-    let s1 = v128.xor(i32x4.replace_lane(icb, 3, bswap<u32>(ctr + 1)), k0);
-    let s2 = v128.xor(i32x4.replace_lane(icb, 3, bswap<u32>(ctr + 2)), k0);
-    let s3 = v128.xor(i32x4.replace_lane(icb, 3, bswap<u32>(ctr + 3)), k0);
-    for (let r: usize = 1; r < nr; r++) {
-      const k = v128.load(rk + (r << 4));
-      s0 = round(s0, k);
-      s1 = round(s1, k);
-      s2 = round(s2, k);
-      s3 = round(s3, k);
+  // With firstBlockOut, the keystream block of `icb` itself goes there (GCM's
+  // E(K, J0) for the tag) and the data starts at icb + 1: one batch does both.
+  let skip: usize = firstBlockOut != 0 ? 16 : 0;
+  while (len + skip > 32) {
+    for (let j: usize = 0; j < 8; j++) v128.store(CTRS + (j << 4), i32x4.replace_lane(icb, 3, bswap<u32>(ctr + <u32>j)));
+    encrypt8(rkb, nr, CTRS, KS);
+    ctr += 8;
+    const ks = KS + skip;
+    if (skip != 0) { v128.store(firstBlockOut, v128.load(KS)); skip = 0; }
+    const avail: usize = KS + 128 - ks;
+    if (len >= avail) {
+      let j: usize = 0;
+      for (; j < avail; j += 16) v128.store(dst + j, v128.xor(v128.load(src + j), v128.load(ks + j)));
+      src += avail; dst += avail; len -= avail;
+    } else {
+      let j: usize = 0;
+      for (; j + 16 <= len; j += 16) v128.store(dst + j, v128.xor(v128.load(src + j), v128.load(ks + j)));
+      for (; j < len; j++) store<u8>(dst + j, load<u8>(src + j) ^ load<u8>(ks + j));
+      len = 0;
     }
-    const kl = v128.load(rk + (nr << 4));
-    v128.store(dst, v128.xor(v128.load(src), lastRound(s0, kl)));
-    v128.store(dst, v128.xor(v128.load(src, 16), lastRound(s1, kl)), 16);
-    v128.store(dst, v128.xor(v128.load(src, 32), lastRound(s2, kl)), 32);
-    v128.store(dst, v128.xor(v128.load(src, 48), lastRound(s3, kl)), 48);
-    ctr += 4;
-    src += 64; dst += 64; len -= 64;
+  }
+  if (skip != 0) {
+    // Short message: E(K, icb) on its own, data from icb + 1.
+    v128.store(firstBlockOut, aesEncrypt(key, icb));
+    ctr++;
   }
   while (len != 0) {
     const ks = aesEncrypt(key, i32x4.replace_lane(icb, 3, bswap<u32>(ctr)));

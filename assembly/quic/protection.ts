@@ -213,13 +213,29 @@ export function protectPacket(keys: PacketKeys, pkt: usize, pnOffset: usize, pnL
   return true;
 }
 
-/** §5.4.1: XORs the mask into the first byte (4 bits long / 5 bits short header) and the pn bytes. */
+/**
+ * §5.4.1: XORs the mask into the first byte (4 bits long / 5 bits short
+ * header) and the pnLen packet-number bytes. RFC 9001 §9.5: no timing may
+ * depend on the packet number or its length, so all 4 bytes after pnOffset
+ * are rewritten, the mask selecting which ones change (the caller guarantees
+ * 4 bytes there: the sample starts 4 bytes after pnOffset).
+ */
 @inline function applyHeaderProtection(hp: HeaderProtection, pkt: usize, pnOffset: usize, pnLen: usize): void {
   hp.mask(pkt + pnOffset + HP_SAMPLE_OFFSET, MASK);
   const first = load<u8>(pkt);
-  const bits: u8 = (first & 0x80) != 0 ? 0x0f : 0x1f;
-  store<u8>(pkt, first ^ (load<u8>(MASK) & bits));
-  for (let i: usize = 0; i < pnLen; i++) store<u8>(pkt + pnOffset + i, load<u8>(pkt + pnOffset + i) ^ load<u8>(MASK + 1 + i));
+  store<u8>(pkt, first ^ (load<u8>(MASK) & firstByteBits(first)));
+  const p = pkt + pnOffset;
+  store<u32>(p, load<u32>(p) ^ (load<u32>(MASK + 1) & pnBytesMask(<u32>pnLen)));
+}
+
+/** The protected bits of the first byte: 0x0f for long headers (form bit set), 0x1f for short; branch-free. */
+@inline function firstByteBits(first: u8): u8 {
+  return <u8>(0x1f ^ (((<u32>first >> 7) & 1) << 4));
+}
+
+/** Little-endian mask covering the first pnLen (1..4) bytes. */
+@inline function pnBytesMask(pnLen: u32): u32 {
+  return <u32>((<u64>1 << (<u64>pnLen << 3)) - 1);
 }
 
 /** The truncated packet number found by the last removeHeaderProtection. */
@@ -235,17 +251,14 @@ export function removeHeaderProtection(hp: HeaderProtection, pkt: usize, pktLen:
   if (pktLen < pnOffset || pktLen - pnOffset < HP_SAMPLE_OFFSET + HP_SAMPLE_LEN) return 0;
   hp.mask(pkt + pnOffset + HP_SAMPLE_OFFSET, MASK);
   const first = load<u8>(pkt);
-  const bits: u8 = (first & 0x80) != 0 ? 0x0f : 0x1f;
-  const unmasked = first ^ (load<u8>(MASK) & bits);
+  const unmasked = first ^ (load<u8>(MASK) & firstByteBits(first));
   store<u8>(pkt, unmasked);
-  const pnLen = <usize>(unmasked & 3) + 1;
-  let truncated: u64 = 0;
-  for (let i: usize = 0; i < pnLen; i++) {
-    const b = load<u8>(pkt + pnOffset + i) ^ load<u8>(MASK + 1 + i);
-    store<u8>(pkt + pnOffset + i, b);
-    truncated = (truncated << 8) | <u64>b;
-  }
-  lastTruncatedPn = truncated;
+  // RFC 9001 §9.5: the same work whatever the packet-number length (see applyHeaderProtection).
+  const pnLen = <u32>(unmasked & 3) + 1;
+  const p = pkt + pnOffset;
+  const v = load<u32>(p) ^ (load<u32>(MASK + 1) & pnBytesMask(pnLen));
+  store<u32>(p, v);
+  lastTruncatedPn = <u64>(bswap<u32>(v) >> ((4 - pnLen) << 3));
   return <i32>pnLen;
 }
 
@@ -261,9 +274,10 @@ export function decodePacketNumber(largestPn: i64, truncatedPn: u64, pnNbits: u3
   // The incoming packet number should be greater than expected_pn - pn_hwin
   // and less than or equal to expected_pn + pn_hwin.
   const candidate: i64 = (expected & ~pnMask) | <i64>truncatedPn;
-  if (candidate <= expected - pnHwin && candidate < (<i64>1 << 62) - pnWin) return <u64>(candidate + pnWin);
-  if (candidate > expected + pnHwin && candidate >= pnWin) return <u64>(candidate - pnWin);
-  return <u64>candidate;
+  // The two corrections of A.3 as masks, not branches (RFC 9001 §9.5); they exclude each other.
+  const up = <i64>((<i32>(candidate <= expected - pnHwin)) & (<i32>(candidate < (<i64>1 << 62) - pnWin)));
+  const down = <i64>((<i32>(candidate > expected + pnHwin)) & (<i32>(candidate >= pnWin)));
+  return <u64>(candidate + (pnWin & -up) - (pnWin & -down));
 }
 
 /**

@@ -20,9 +20,9 @@ function code(f: () => unknown): string | undefined {
 }
 
 describe('h3-wasi/crypto through the component', () => {
-  it('hashes, MACs and derives like node:crypto (2,000 random inputs each) and leaves inputs unchanged', () => {
+  it('hashes, MACs and derives like node:crypto (400 random inputs each) and leaves inputs unchanged', () => {
     expect(toHex(sha256(ascii('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 400; i++) {
       const d = rnd(Math.floor(Math.random() * 500)), k = rnd(Math.floor(Math.random() * 100));
       const d0 = d.slice(), k0 = k.slice();
       expect(toHex(sha256(d))).toBe(createHash('sha256').update(d).digest('hex'));
@@ -53,8 +53,8 @@ describe('h3-wasi/crypto through the component', () => {
   });
 
   for (const [alg, keyLen] of ALGS) {
-    it(`${alg}: equals node:crypto both ways on 2,000 random inputs; inputs unchanged; forgeries give null`, () => {
-      for (let i = 0; i < 2000; i++) {
+    it(`${alg}: equals node:crypto both ways on 400 random inputs; inputs unchanged; forgeries give null`, () => {
+      for (let i = 0; i < 400; i++) {
         const key = rnd(keyLen), nonce = rnd(12), aad = rnd(i % 40), pt = rnd(i < 50 ? i : Math.floor(Math.random() * 1500));
         const pt0 = pt.slice();
         const sealed = aeadSeal(alg, key, nonce, aad, pt);
