@@ -27,6 +27,14 @@ ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-n
 fs.writeFileSync(path.join(dir, 'leaf.ext'), 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n');
 ossl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=localhost');
 ossl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '10', '-sha256', '-extfile', 'leaf.ext', '-out', 'leaf.pem');
+// Let's Encrypt shape: P-384 root -> P-384 intermediate (ecdsa-with-SHA384) -> P-256 leaf
+ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', 'root384.key', '-out', 'root384.pem', '-subj', '/CN=bench P-384 root',
+  '-days', '30', '-sha384', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+fs.writeFileSync(path.join(dir, 'int.ext'), 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign\n');
+ossl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', 'int384.key', '-out', 'int384.csr', '-subj', '/CN=bench P-384 intermediate');
+ossl('x509', '-req', '-in', 'int384.csr', '-CA', 'root384.pem', '-CAkey', 'root384.key', '-CAcreateserial', '-days', '20', '-sha384', '-extfile', 'int.ext', '-out', 'int384.pem');
+ossl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'leafle.key', '-out', 'leafle.csr', '-subj', '/CN=localhost');
+ossl('x509', '-req', '-in', 'leafle.csr', '-CA', 'int384.pem', '-CAkey', 'int384.key', '-CAcreateserial', '-days', '10', '-sha384', '-extfile', 'leaf.ext', '-out', 'leafle.pem');
 const read = (f) => fs.readFileSync(path.join(dir, f), 'utf8');
 const ca = read('ca.pem'), leaf = read('leaf.pem'), key = read('leaf.key');
 
@@ -69,6 +77,9 @@ const oursP256 = rate(() => handshake(clientP256, serverP256), { runMs });
 const serverTickets = new TlsConfig({ server: true, certChainPem: leaf + ca, privateKeyPem: key, alpn: ['h3'], transportParams: STP, tickets: 1, groups: [GROUPS.x25519] });
 const session = handshake(clientCfg, serverTickets);
 const oursResumed = rate(() => handshake(clientCfg, serverTickets, session), { runMs });
+const serverLe = new TlsConfig({ server: true, certChainPem: read('leafle.pem') + read('int384.pem'), privateKeyPem: read('leafle.key'), alpn: ['h3'], transportParams: STP, tickets: 0, groups: [GROUPS.x25519] });
+const clientLe = new TlsConfig({ serverName: 'localhost', trustAnchorsPem: read('root384.pem'), alpn: ['h3'], transportParams: CTP, groups: [GROUPS.x25519], cipherSuites: [CIPHER_SUITES.TLS_AES_128_GCM_SHA256] });
+const oursLe = rate(() => handshake(clientLe, serverLe), { runMs });
 
 // --- peer: node:tls over an in-memory duplex pair
 function duplexPair() {
@@ -115,6 +126,7 @@ table('TLS 1.3 full handshakes (client + server in one process, in memory; ECDSA
 table('Other handshakes (ours only)', ['', 'handshakes/s'], [
   ['full, secp256r1 key shares', si(oursP256)],
   ['resumed (PSK + x25519, ticket sealed with AES-128-GCM)', si(oursResumed)],
+  ["full, Let's Encrypt-shaped chain (P-384 root -> P-384 intermediate -> P-256 leaf: two P-384 verifications instead of one P-256)", si(oursLe)],
 ]);
 
 // --- cost split from the release test build of the same sources

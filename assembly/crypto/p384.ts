@@ -3,12 +3,13 @@
 // so this file is variable time throughout (no secret ever reaches it).
 //
 // Field and scalar arithmetic are Montgomery multiplication on 12 little-
-// endian u32 limbs (R = 2^384) through bignum.ts; points are Jacobian
+// endian u32 limbs (R = 2^384): bignum.ts's CIOS, specialised to p for the
+// field; points are Jacobian
 // (X, Y, Z) with x = X/Z^2, y = Y/Z^3, the identity has Z = 0. u1 G + u2 Q is
 // computed with width-5 NAFs of both scalars and Shamir's trick (shared
 // doublings) over tables of the odd multiples 1P..15P.
 
-import { bnMontMul, bnModAdd, bnModSub, bnFromBytesBE, bnCmp, bnIsZeroMask, bnMontR2, bnSub, montInv32 } from "./bignum";
+import { bnMontMul, bnFromBytesBE, bnCmp, bnIsZeroMask, bnMontR2, bnSub, bnAdd, montInv32 } from "./bignum";
 
 const L: i32 = 12;             // limbs
 const FE: usize = 48;          // bytes per field element
@@ -70,10 +71,59 @@ const A6: usize = memory.data(48, 8);
 const A7: usize = memory.data(48, 8);
 const BYTES: usize = memory.data(48, 8);
 
-@inline function fpMul(o: usize, a: usize, b: usize): void { bnMontMul(o, a, b, P, L, pInv); }
-@inline function fpSq(o: usize, a: usize): void { bnMontMul(o, a, a, P, L, pInv); }
-@inline function fpAdd(o: usize, a: usize, b: usize): void { bnModAdd(o, a, b, P, L); }
-@inline function fpSub(o: usize, a: usize, b: usize): void { bnModSub(o, a, b, P, L); }
+const TM: usize = memory.data(56, 8);
+
+/**
+ * o = a b R^-1 mod p (Montgomery, R = 2^384), a, b < p; o may alias a or b.
+ * bnMontMul specialised to 12 limbs and p: p = -1 mod 2^32, so -p^-1 mod
+ * 2^32 = 1 and the quotient digit is the low limb itself.
+ */
+function fpMul(o: usize, a: usize, b: usize): void {
+  const t = TM;
+  memory.fill(t, 0, 56);
+  const tn = t + 48;
+  const a0 = <u64>load<u32>(a);
+  for (let i: usize = 0; i < 12; i++) {
+    const bi = <u64>load<u32>(b + (i << 2));
+    let c1: u64 = <u64>load<u32>(t) + a0 * bi;
+    const q = c1 & 0xffffffff;                    // q = t0 * 1 mod 2^32
+    let c2: u64 = (q + q * 0xffffffff) >> 32;     // p[0] = 0xffffffff; the low word vanishes
+    c1 >>= 32;
+    for (let j: usize = 1; j < 12; j++) {
+      const off = j << 2;
+      c1 += <u64>load<u32>(t + off) + <u64>load<u32>(a + off) * bi;
+      c2 += (c1 & 0xffffffff) + q * <u64>load<u32>(P + off);
+      store<u32>(t + off - 4, <u32>c2);
+      c1 >>= 32;
+      c2 >>= 32;
+    }
+    c1 += <u64>load<u32>(tn);
+    c2 += c1 & 0xffffffff;
+    store<u32>(tn - 4, <u32>c2);
+    store<u32>(tn, <u32>((c1 >> 32) + (c2 >> 32)));
+  }
+  // t < 2p: subtract p when t >= p (public data: a branch is fine)
+  if (load<u32>(tn) != 0 || bnCmp(t, P, L) >= 0) bnSub(o, t, P, L);
+  else memory.copy(o, t, 48);
+}
+@inline function fpSq(o: usize, a: usize): void { fpMul(o, a, a); }
+
+/** o = a + b mod p, a, b < p (variable time). */
+function fpAdd(o: usize, a: usize, b: usize): void {
+  let c: u64 = 0;
+  for (let i: usize = 0; i < 12; i++) {
+    const off = i << 2;
+    c += <u64>load<u32>(a + off) + <u64>load<u32>(b + off);
+    store<u32>(o + off, <u32>c);
+    c >>= 32;
+  }
+  if (c != 0 || bnCmp(o, P, L) >= 0) bnSub(o, o, P, L);
+}
+
+/** o = a - b mod p, a, b < p (variable time). */
+function fpSub(o: usize, a: usize, b: usize): void {
+  if (bnSub(o, a, b, L) != 0) bnAdd(o, o, P, L);
+}
 @inline function isZero(a: usize): bool { return bnIsZeroMask(a, L) != 0; }
 @inline function fnMul(o: usize, a: usize, b: usize): void { bnMontMul(o, a, b, N, L, nInv); }
 
