@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
+import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -118,6 +119,16 @@ for (const variant of VARIANTS) {
       expect(w.ecdsaP384Verify(Uint8Array.from([...PUB, 0]), d, rs)).toBe(false);
       expect(w.ecdsaP384Verify(new Uint8Array(0), d, rs)).toBe(false);
       expect(w.ecdsaP384Verify(PUB, new Uint8Array(0), rs)).toBe(false);
+    });
+
+    it('never traps and never accepts random inputs (points, digests of any length, signatures, DER)', () => {
+      fc.assert(fc.property(fc.uint8Array({ minLength: 96, maxLength: 98 }), fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ minLength: 96, maxLength: 96 }),
+        fc.uint8Array({ maxLength: 110 }), (pub, d, rs, der) => {
+          pub[0] = 4;
+          expect(w.ecdsaP384Verify(pub, d, rs)).toBe(false);
+          expect(w.ecdsaP384Verify(PUB, d, rs)).toBe(false);
+          w.sigFromDerSized(der, 48);
+        }), { numRuns: variant === 'release' ? 300 : 50 });
     });
 
     it('parses only strict DER with 48-byte scalars', () => {
