@@ -5,17 +5,8 @@ import { codec } from '../../host/core/engine.js';
 import {
   decodeQuicFrames, decodeH3Frames, encodeQuicFrames, encodeH3Frames, H3FrameParser, type H3Frame,
 } from '../../host/codec/index.js';
-import { CodecError } from '../../host/errors.js';
+import { codecError } from '../helpers/errors.js';
 
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CodecError);
-    return e as CodecError;
-  }
-  throw new Error('expected a CodecError');
-}
 
 describe('codec boundary', () => {
   it('caps inputs and outputs instead of allocating without bound', () => {

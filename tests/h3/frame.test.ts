@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { decodeH3Frames, encodeH3Frames, h3FrameAllowed, type H3Frame, type H3StreamKind } from '../../host/codec/index.js';
-import { CodecError } from '../../host/errors.js';
 import { h3Frame, plain } from '../helpers/frames.js';
 import { h3Reference } from '../helpers/reference.js';
+import { codecError } from '../helpers/errors.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -35,15 +35,6 @@ const TABLE: [bigint, string, [boolean, boolean, boolean]][] = [
 ];
 const KINDS: H3StreamKind[] = ['control', 'request', 'push'];
 
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CodecError);
-    return e as CodecError;
-  }
-  throw new Error('expected a CodecError');
-}
 
 for (const variant of VARIANTS) {
   describe(`h3/frame (${variant} build)`, async () => {

@@ -7,8 +7,8 @@ import { loadTest, VARIANTS } from '../helpers/as.js';
 import {
   H3FrameParser, decodeH3Frames, encodeH3Frames, type H3Frame, type H3ParserEvent, type H3StreamKind,
 } from '../../host/codec/index.js';
-import { CodecError } from '../../host/errors.js';
 import { h3Frame, plain } from '../helpers/frames.js';
+import { codecError } from '../helpers/errors.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
@@ -75,15 +75,6 @@ function feed(kind: H3StreamKind, chunks: Uint8Array[], fin = true): H3ParserEve
   }
 }
 
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CodecError);
-    return e as CodecError;
-  }
-  throw new Error('expected a CodecError');
-}
 
 for (const variant of VARIANTS) {
   describe(`h3/frame_parser (${variant} build)`, async () => {

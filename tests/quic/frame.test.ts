@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { decodeQuicFrames, encodeQuicFrames, quicFrameAllowed, type PacketType } from '../../host/codec/index.js';
-import { CodecError } from '../../host/errors.js';
 import { quicPayload, normalizeQuic, plain } from '../helpers/frames.js';
+import { codecError } from '../helpers/errors.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const FRAME_ENCODING_ERROR = 0x07n;
@@ -53,15 +53,6 @@ const BODY: Record<number, string> = {
 };
 const frameBytes = (t: number) => hex(t.toString(16).padStart(2, '0') + BODY[t]);
 
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CodecError);
-    return e as CodecError;
-  }
-  throw new Error('expected a CodecError');
-}
 
 for (const variant of VARIANTS) {
   describe(`quic/frame (${variant} build)`, async () => {
