@@ -1,0 +1,475 @@
+// RFC 9204 §2.1: the QPACK encoder.
+//
+// Inputs:
+//   encodeSection(stream, fields)  one field section (packed, field_list.ts).
+//                                  Writes the encoded section to `section` and
+//                                  any encoder-stream instructions it needed to
+//                                  `encoderStream` (send those first).
+//   feedDecoderStream(bytes)       decoder instructions from the peer (§4.4):
+//                                  Section Acknowledgment, Stream Cancellation,
+//                                  Insert Count Increment.
+//   ackSection(stream)/...         the same as direct calls (the interop tool's
+//                                  --immediate-ack, tests).
+// Policy (how it compresses):
+//   * exact static match -> indexed static line;
+//   * exact dynamic match it may reference -> indexed dynamic line; an entry in
+//     the draining zone (§2.1.1.1) is duplicated first when there is room;
+//   * otherwise the field is inserted (name from the static table, a dynamic
+//     entry, or literal) when it is worth it: not sensitive (§7.1.3: never
+//     index authorization, short cookies), no larger than 3/4 of the table,
+//     and not a value that changes per message (:path, content-length,
+//     etag, ...) unless that exact value was seen recently;
+//   * it references a new or unacknowledged entry only if the stream may block:
+//     it is already blocking, or fewer than SETTINGS_QPACK_BLOCKED_STREAMS
+//     streams are (§2.1.2); with 0 blocked streams it never blocks;
+//   * it never evicts an entry that is unacknowledged or still referenced by
+//     an unacknowledged section (§2.1.1), and never inserts when it would have to.
+// Base is set to the Required Insert Count, so the prefix is minimal and no
+// post-base index is needed (all references are below the Base).
+
+import { Reader } from "../../wire/reader";
+import { Writer } from "../../wire/writer";
+import {
+  DynamicTable, entryName, entryNameLen, entryValue, entryValueLen, entryNameHash, entryFullHash,
+  entryRefs, entrySetRefs, entrySize, ENTRY_OVERHEAD,
+} from "./dynamic_table";
+import { readPrefixInt, intStatus, INT_OK, INT_TRUNCATED, writePrefixInt } from "./integer";
+import { writeString, HUFFMAN_SHORTER } from "./string";
+import { staticLookup, staticNameIndex } from "./static_table";
+import { hashBytes, hashValue } from "./hash";
+import { FIELD_HEADER } from "./field_list";
+import { QPACK_DECODER_STREAM_ERROR, H3_INTERNAL_ERROR } from "./errors";
+
+// Representation kinds decided in pass 1.
+const K_STATIC: u8 = 0;        // Indexed Field Line, static
+const K_DYNAMIC: u8 = 1;       // Indexed Field Line, dynamic (abs)
+const K_NAME_STATIC: u8 = 2;   // Literal with static name reference
+const K_NAME_DYNAMIC: u8 = 3;  // Literal with dynamic name reference (abs)
+const K_LITERAL: u8 = 4;       // Literal with literal name
+
+/** An encoded section awaiting acknowledgment that references the dynamic table. */
+class Outstanding {
+  constructor(public streamId: u64, public ric: u64, public refs: u64[]) {}
+}
+
+const HISTORY: u32 = 128; // recent full hashes (power of two)
+
+export class Encoder {
+  readonly table: DynamicTable;
+  /** The peer's SETTINGS_QPACK_MAX_TABLE_CAPACITY (for Required Insert Count, §4.5.1.1). */
+  readonly peerMaxCapacity: usize;
+  /** The peer's SETTINGS_QPACK_BLOCKED_STREAMS. */
+  readonly maxBlockedStreams: u32;
+  /** Bytes to send on the encoder stream (appended by encodeSection/setCapacity). */
+  readonly encoderStream: Writer = new Writer();
+  /** The last encoded field section. */
+  readonly section: Writer = new Writer();
+  /** §2.1.4: Known Received Count. */
+  knownReceived: u64 = 0;
+  /** Huffman policy for literals (string.ts). */
+  huffman: i32 = HUFFMAN_SHORTER;
+  /** Whether the encoder inserts at all (false: static table and literals only). */
+  useDynamic: bool = true;
+  error: u32 = 0;
+  reason: string = "";
+
+  private outstanding: Outstanding[] = [];
+  private capacitySent: bool = false;
+  private r: Reader = new Reader();
+  // pass-1 scratch, grown as needed
+  private kinds: u8[] = [];
+  private idx: u64[] = [];
+  private fptr: usize[] = [];
+  private never: bool[] = [];
+  private history: StaticArray<u32> = new StaticArray<u32>(<i32>HISTORY);
+  private historyPos: u32 = 0;
+
+  /**
+   * `peerMaxCapacity`/`maxBlockedStreams`: the peer decoder's settings;
+   * `capacity`: the table capacity to use (<= peerMaxCapacity).
+   */
+  constructor(peerMaxCapacity: u32, maxBlockedStreams: u32, capacity: u32) {
+    this.peerMaxCapacity = <usize>peerMaxCapacity;
+    this.maxBlockedStreams = maxBlockedStreams;
+    this.table = new DynamicTable(<usize>peerMaxCapacity);
+    const c = capacity < peerMaxCapacity ? capacity : peerMaxCapacity;
+    this.table.capacity = <usize>c;
+  }
+
+  dispose(): void {
+    this.table.dispose();
+    this.encoderStream.release();
+    this.section.release();
+  }
+
+  private fail(code: u32, reason: string): i32 {
+    this.error = code;
+    this.reason = reason;
+    return <i32>code;
+  }
+
+  // ---- acknowledgment state (§2.1.4) ----
+
+  private release(o: Outstanding): void {
+    const t = this.table;
+    for (let i = 0; i < o.refs.length; i++) {
+      const abs = unchecked(o.refs[i]);
+      if (t.has(abs)) { const e = t.entry(abs); entrySetRefs(e, entryRefs(e) - 1); }
+    }
+  }
+
+  /** §4.4.1 Section Acknowledgment; false if nothing was outstanding on the stream. */
+  ackSection(streamId: u64): bool {
+    for (let i = 0; i < this.outstanding.length; i++) {
+      const o = unchecked(this.outstanding[i]);
+      if (o.streamId == streamId) {
+        this.release(o);
+        if (o.ric > this.knownReceived) this.knownReceived = o.ric;
+        this.outstanding.splice(i, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** §4.4.2 Stream Cancellation: the stream's references are no longer outstanding. */
+  cancelStream(streamId: u64): void {
+    for (let i = this.outstanding.length - 1; i >= 0; i--) {
+      const o = unchecked(this.outstanding[i]);
+      if (o.streamId == streamId) { this.release(o); this.outstanding.splice(i, 1); }
+    }
+  }
+
+  /** §4.4.3 Insert Count Increment; false if invalid. */
+  insertCountIncrement(n: u64): bool {
+    // §4.4.3: "An encoder that receives an Increment field equal to zero, or one that increases the Known Received Count beyond what the encoder has sent, MUST treat this as a connection error of type QPACK_DECODER_STREAM_ERROR."
+    if (n == 0 || n > this.table.insertCount - this.knownReceived) return false;
+    this.knownReceived += n;
+    return true;
+  }
+
+  /** Processes decoder-stream bytes; 0 or QPACK_DECODER_STREAM_ERROR. Instructions are small: a cut one is buffered. */
+  private pending: Writer = new Writer();
+  feedDecoderStream(ptr: usize, len: usize): i32 {
+    if (this.error != 0) return <i32>this.error;
+    let p = ptr, n = len;
+    if (this.pending.len > 0) {
+      this.pending.bytes(ptr, len);
+      p = this.pending.buf; n = this.pending.len;
+    }
+    const r = this.r;
+    r.reset(p, n);
+    while (r.pos < r.end) {
+      const start = r.pos;
+      const first = <u32>load<u8>(r.pos); r.pos++;
+      const prefix: u32 = (first & 0x80) ? 7 : 6;
+      const v = readPrefixInt(r, first, prefix);
+      if (intStatus == INT_TRUNCATED) {
+        // An integer is at most 10 bytes: a longer tail would have overflowed.
+        const rest = r.end - start;
+        const tmp = heap.alloc(rest);
+        memory.copy(tmp, start, rest);
+        this.pending.clear();
+        this.pending.bytes(tmp, rest);
+        heap.free(tmp);
+        return 0;
+      }
+      if (intStatus != INT_OK) return this.fail(QPACK_DECODER_STREAM_ERROR, "integer overflow");
+      if (first & 0x80) {
+        // §4.4.1: "If an encoder receives a Section Acknowledgment instruction referring to a stream on which every encoded field section with a non-zero Required Insert Count has already been acknowledged, this MUST be treated as a connection error of type QPACK_DECODER_STREAM_ERROR."
+        if (!this.ackSection(v)) return this.fail(QPACK_DECODER_STREAM_ERROR, "Section Acknowledgment for a stream with no outstanding section");
+      } else if (first & 0x40) {
+        this.cancelStream(v);
+      } else if (!this.insertCountIncrement(v)) {
+        return this.fail(QPACK_DECODER_STREAM_ERROR, "invalid Insert Count Increment");
+      }
+    }
+    this.pending.clear();
+    return 0;
+  }
+
+  /** Streams with an unacknowledged section that needs inserts not known received (§2.1.2). */
+  private blockedStreams(): u32 {
+    let n: u32 = 0;
+    const list = this.outstanding;
+    for (let i = 0; i < list.length; i++) {
+      const o = unchecked(list[i]);
+      if (o.ric <= this.knownReceived) continue;
+      let seen = false;
+      for (let j = 0; j < i; j++) {
+        const q = unchecked(list[j]);
+        if (q.streamId == o.streamId && q.ric > this.knownReceived) { seen = true; break; }
+      }
+      if (!seen) n++;
+    }
+    return n;
+  }
+
+  private streamBlocking(streamId: u64): bool {
+    for (let i = 0; i < this.outstanding.length; i++) {
+      const o = unchecked(this.outstanding[i]);
+      if (o.streamId == streamId && o.ric > this.knownReceived) return true;
+    }
+    return false;
+  }
+
+  // ---- encoder-stream instructions (§4.3), also used directly by tests ----
+
+  /** §4.3.1 Set Dynamic Table Capacity (evicting as needed; caller ensures it may). */
+  setCapacity(c: usize): void {
+    writePrefixInt(this.encoderStream, 0x20, <u64>c, 5);
+    this.table.setCapacity(c);
+    this.capacitySent = true;
+  }
+
+  /** §4.3.2 Insert with Name Reference (static when `isStatic`, else absolute index). */
+  insertWithNameRef(isStatic: bool, index: u64, np: usize, nl: usize, vp: usize, vl: usize): usize {
+    const t = this.table;
+    if (isStatic) writePrefixInt(this.encoderStream, 0xc0, index, 6);
+    else writePrefixInt(this.encoderStream, 0x80, t.insertCount - 1 - index, 6);
+    writeString(this.encoderStream, 0, 8, vp, vl, this.huffman);
+    return t.insert(np, nl, vp, vl);
+  }
+
+  /** §4.3.3 Insert with Literal Name. */
+  insertWithLiteralName(np: usize, nl: usize, vp: usize, vl: usize): usize {
+    writeString(this.encoderStream, 0x40, 6, np, nl, this.huffman);
+    writeString(this.encoderStream, 0, 8, vp, vl, this.huffman);
+    return this.table.insert(np, nl, vp, vl);
+  }
+
+  /** §4.3.4 Duplicate of the entry at absolute index `abs`. */
+  duplicate(abs: u64): usize {
+    const t = this.table;
+    writePrefixInt(this.encoderStream, 0x00, t.insertCount - 1 - abs, 5);
+    const e = t.entry(abs);
+    return t.insert(entryName(e), entryNameLen(e), entryValue(e), entryValueLen(e));
+  }
+
+  // ---- eviction rules ----
+
+  /** §2.1.1: whether `size` bytes can be inserted, evicting only evictable entries. */
+  canInsert(size: usize): bool {
+    const t = this.table;
+    if (size > t.capacity) return false;
+    let free = t.capacity - t.size;
+    let abs = t.dropped;
+    while (free < size) {
+      if (abs >= t.insertCount) return false;
+      const e = t.entry(abs);
+      // Evictable: acknowledged and not referenced by an unacknowledged section.
+      if (abs >= this.knownReceived || entryRefs(e) != 0) return false;
+      free += entrySize(e);
+      abs++;
+    }
+    return true;
+  }
+
+  /** §2.1.1.1: the smallest absolute index the encoder will reference (older ones drain). */
+  private drainingIndex(): u64 {
+    const t = this.table;
+    const target = t.capacity >> 2;
+    let free = t.capacity - t.size;
+    let abs = t.dropped;
+    while (abs < t.insertCount) {
+      const sz = entrySize(t.entry(abs));
+      if (free + sz > target) break;
+      free += sz;
+      abs++;
+    }
+    return abs;
+  }
+
+  private seen(h: u32): bool {
+    for (let i: u32 = 0; i < HISTORY; i++) if (unchecked(this.history[i]) == h) return true;
+    return false;
+  }
+
+  private remember(h: u32): void {
+    unchecked(this.history[this.historyPos & (HISTORY - 1)] = h);
+    this.historyPos++;
+  }
+
+  // ---- field sections (§4.5) ----
+
+  /**
+   * Encodes one field section for `streamId` (packed lines at ptr/len).
+   * Returns 0 (bytes in `section`, new instructions appended to
+   * `encoderStream`) or H3_INTERNAL_ERROR for a malformed list.
+   */
+  encodeSection(streamId: u64, ptr: usize, len: usize): i32 {
+    const t = this.table;
+    this.section.clear();
+    if (this.useDynamic && !this.capacitySent && t.capacity > 0) this.setCapacity(t.capacity);
+    const dyn = this.useDynamic && t.capacity > 0;
+    const canBlock = this.streamBlocking(streamId) || this.blockedStreams() < this.maxBlockedStreams;
+    const drain = dyn ? this.drainingIndex() : 0;
+    const kinds = this.kinds, idx = this.idx, fptr = this.fptr, never = this.never;
+    kinds.length = 0; idx.length = 0; fptr.length = 0; never.length = 0;
+    const refs = new Array<u64>();
+    let ric: u64 = 0;
+
+    // Pass 1: choose a representation per line, emitting inserts.
+    let off: usize = 0;
+    while (off < len) {
+      if (len - off < FIELD_HEADER) return this.fail(H3_INTERNAL_ERROR, "malformed field list");
+      const p = ptr + off;
+      const nl = <usize>load<u32>(p);
+      const vl = <usize>load<u32>(p, 4);
+      if (<u64>nl + <u64>vl > <u64>(len - off - FIELD_HEADER)) return this.fail(H3_INTERNAL_ERROR, "malformed field list");
+      off += FIELD_HEADER + nl + vl;
+      const np = p + FIELD_HEADER;
+      const vp = np + nl;
+      const nh = hashBytes(np, nl);
+      const fh = hashValue(nh, vp, vl);
+      const sensitive = isSensitive(np, nl, vl);
+      fptr.push(p);
+      never.push(sensitive);
+
+      const si = staticLookup(np, nl, nh, vp, vl, fh);
+      if (si >= 0) { kinds.push(K_STATIC); idx.push(<u64>si); continue; }
+      const sname = staticNameIndex;
+
+      let exact: i64 = -1, exactAny: i64 = -1, name: i64 = -1, nameAny: i64 = -1;
+      if (dyn) {
+        // Newest first: prefer the newest usable match.
+        for (let a = t.insertCount; a > t.dropped; ) {
+          a--;
+          const e = t.entry(a);
+          if (entryNameHash(e) != nh || entryNameLen(e) != nl || memory.compare(entryName(e), np, nl) != 0) continue;
+          const usable = a >= drain && (a < this.knownReceived || canBlock);
+          if (entryFullHash(e) == fh && entryValueLen(e) == vl && memory.compare(entryValue(e), vp, vl) == 0) {
+            if (exactAny < 0) exactAny = <i64>a;
+            if (usable && exact < 0) { exact = <i64>a; break; }
+          }
+          if (nameAny < 0) nameAny = <i64>a;
+          if (usable && name < 0) name = <i64>a;
+        }
+      }
+      if (!sensitive && exact >= 0) {
+        this.ref(refs, <u64>exact);
+        if (<u64>exact + 1 > ric) ric = <u64>exact + 1;
+        kinds.push(K_DYNAMIC); idx.push(<u64>exact);
+        continue;
+      }
+      const size = nl + vl + ENTRY_OVERHEAD;
+      if (!sensitive && exactAny >= 0 && canBlock && this.canInsert(size)) {
+        // §2.1.1.1: the match is draining (or unusable): reference a fresh duplicate.
+        this.duplicate(<u64>exactAny);
+        const a = t.insertCount - 1;
+        this.ref(refs, a);
+        ric = a + 1;
+        kinds.push(K_DYNAMIC); idx.push(a);
+        continue;
+      }
+      let indexIt = dyn && !sensitive && size * 4 <= t.capacity * 3 && exactAny < 0;
+      if (indexIt && isVolatile(np, nl)) indexIt = this.seen(fh);
+      this.remember(fh);
+      if (indexIt && this.canInsert(size)) {
+        if (sname >= 0) this.insertWithNameRef(true, <u64>sname, np, nl, vp, vl);
+        else if (nameAny >= 0) this.insertWithNameRef(false, <u64>nameAny, np, nl, vp, vl);
+        else this.insertWithLiteralName(np, nl, vp, vl);
+        if (canBlock) {
+          const a = t.insertCount - 1;
+          this.ref(refs, a);
+          ric = a + 1;
+          kinds.push(K_DYNAMIC); idx.push(a);
+          continue;
+        }
+        // The name reference below may no longer be live: look again.
+        name = -1;
+        for (let a = t.insertCount; a > t.dropped; ) {
+          a--;
+          if (a >= this.knownReceived || a < drain) continue;
+          const e = t.entry(a);
+          if (entryNameHash(e) == nh && entryNameLen(e) == nl && memory.compare(entryName(e), np, nl) == 0) { name = <i64>a; break; }
+        }
+      }
+      if (sname >= 0) { kinds.push(K_NAME_STATIC); idx.push(<u64>sname); continue; }
+      if (name >= 0 && t.has(<u64>name)) {
+        this.ref(refs, <u64>name);
+        if (<u64>name + 1 > ric) ric = <u64>name + 1;
+        kinds.push(K_NAME_DYNAMIC); idx.push(<u64>name);
+        continue;
+      }
+      kinds.push(K_LITERAL); idx.push(0);
+    }
+
+    // Pass 2: prefix (§4.5.1) with Base = Required Insert Count, then the lines.
+    const w = this.section;
+    if (ric == 0) {
+      w.u16(0);
+    } else {
+      const maxEntries = <u64>(this.peerMaxCapacity / 32);
+      writePrefixInt(w, 0, (ric % (2 * maxEntries)) + 1, 8);
+      w.u8(0); // Sign 0, Delta Base 0: Base = Required Insert Count
+      this.outstanding.push(new Outstanding(streamId, ric, refs));
+    }
+    const base = ric;
+    for (let i = 0; i < kinds.length; i++) {
+      const p = unchecked(fptr[i]);
+      const nl = <usize>load<u32>(p);
+      const vl = <usize>load<u32>(p, 4);
+      const np = p + FIELD_HEADER;
+      const vp = np + nl;
+      const n: u32 = unchecked(never[i]) ? 1 : 0;
+      const x = unchecked(idx[i]);
+      switch (<i32>unchecked(kinds[i])) {
+        case K_STATIC: writePrefixInt(w, 0xc0, x, 6); break; // §4.5.2, T=1
+        case K_DYNAMIC: writePrefixInt(w, 0x80, base - 1 - x, 6); break; // §4.5.2, T=0
+        case K_NAME_STATIC: // §4.5.4, T=1
+          writePrefixInt(w, 0x50 | (n << 5), x, 4);
+          writeString(w, 0, 8, vp, vl, this.huffman);
+          break;
+        case K_NAME_DYNAMIC: // §4.5.4, T=0
+          writePrefixInt(w, 0x40 | (n << 5), base - 1 - x, 4);
+          writeString(w, 0, 8, vp, vl, this.huffman);
+          break;
+        default: // §4.5.6
+          writeString(w, 0x20 | (n << 4), 4, np, nl, this.huffman);
+          writeString(w, 0, 8, vp, vl, this.huffman);
+      }
+    }
+    return 0;
+  }
+
+  /** Counts a reference from the section being encoded (blocks eviction until acknowledged). */
+  private ref(refs: u64[], abs: u64): void {
+    const e = this.table.entry(abs);
+    entrySetRefs(e, entryRefs(e) + 1);
+    refs.push(abs);
+  }
+
+  /** Sections awaiting acknowledgment (tests). */
+  @inline get outstandingCount(): i32 { return this.outstanding.length; }
+}
+
+@inline function lower(c: u32): u32 { return c - 0x41 < 26 ? c | 0x20 : c; }
+
+function nameIs(np: usize, nl: usize, s: string): bool {
+  const n = s.length;
+  if (nl != <usize>n) return false;
+  for (let i = 0; i < n; i++) if (lower(<u32>load<u8>(np + <usize>i)) != <u32>s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** RFC 9204 §7.1.3: values that must not be indexed (guessable secrets), as nghttp2/nghttp3 do. */
+function isSensitive(np: usize, nl: usize, vl: usize): bool {
+  if (nameIs(np, nl, "authorization") || nameIs(np, nl, "proxy-authorization")) return true;
+  return vl < 20 && nameIs(np, nl, "cookie");
+}
+
+/** Fields whose values usually change per message: indexed only when seen recently. */
+function isVolatile(np: usize, nl: usize): bool {
+  switch (<i32>nl) {
+    case 3: return nameIs(np, nl, "age");
+    case 4: return nameIs(np, nl, "date") || nameIs(np, nl, "etag");
+    case 5: return nameIs(np, nl, ":path");
+    case 8: return nameIs(np, nl, "location");
+    case 10: return nameIs(np, nl, "set-cookie");
+    case 13: return nameIs(np, nl, "if-none-match") || nameIs(np, nl, "last-modified");
+    case 14: return nameIs(np, nl, "content-length");
+    case 17: return nameIs(np, nl, "if-modified-since");
+  }
+  return false;
+}
