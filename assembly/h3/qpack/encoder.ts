@@ -81,7 +81,9 @@ export class Encoder {
   private idx: u64[] = [];
   private fptr: usize[] = [];
   private never: bool[] = [];
+  /** Recent fields (full hash and name hash), for the indexing decision. */
   private history: StaticArray<u32> = new StaticArray<u32>(<i32>HISTORY);
+  private nameHistory: StaticArray<u32> = new StaticArray<u32>(<i32>HISTORY);
   private historyPos: u32 = 0;
 
   /**
@@ -285,8 +287,18 @@ export class Encoder {
     return false;
   }
 
-  private remember(h: u32): void {
-    unchecked(this.history[this.historyPos & (HISTORY - 1)] = h);
+  /** Whether the name was seen recently with another value. */
+  private nameVaries(nh: u32, fh: u32): bool {
+    for (let i: u32 = 0; i < HISTORY; i++) {
+      if (unchecked(this.nameHistory[i]) == nh && unchecked(this.history[i]) != fh) return true;
+    }
+    return false;
+  }
+
+  private remember(nh: u32, fh: u32): void {
+    const i = this.historyPos & (HISTORY - 1);
+    unchecked(this.history[i] = fh);
+    unchecked(this.nameHistory[i] = nh);
     this.historyPos++;
   }
 
@@ -363,8 +375,10 @@ export class Encoder {
         continue;
       }
       let indexIt = dyn && !sensitive && size * 4 <= t.capacity * 3 && exactAny < 0;
-      if (indexIt && isVolatile(np, nl)) indexIt = this.seen(fh);
-      this.remember(fh);
+      // Values that change per message are not worth a table slot: index a
+      // field whose name varied before only when its exact value was seen recently.
+      if (indexIt && (isVolatile(np, nl) || this.nameVaries(nh, fh))) indexIt = this.seen(fh);
+      this.remember(nh, fh);
       if (indexIt && this.canInsert(size)) {
         if (sname >= 0) this.insertWithNameRef(true, <u64>sname, np, nl, vp, vl);
         else if (nameAny >= 0) this.insertWithNameRef(false, <u64>nameAny, np, nl, vp, vl);
