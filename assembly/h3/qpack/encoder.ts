@@ -38,6 +38,7 @@ import { writeString, HUFFMAN_SHORTER } from "./string";
 import { staticLookup, staticNameIndex } from "./static_table";
 import { hashBytes, hashValue } from "./hash";
 import { FIELD_HEADER } from "./field_list";
+import { writeSectionPrefix, writeIndexed, writeLiteralNameRef, writeLiteralName } from "./representation";
 import { QPACK_DECODER_STREAM_ERROR, H3_INTERNAL_ERROR } from "./errors";
 
 // Representation kinds decided in pass 1.
@@ -411,37 +412,23 @@ export class Encoder {
 
     // Pass 2: prefix (§4.5.1) with Base = Required Insert Count, then the lines.
     const w = this.section;
-    if (ric == 0) {
-      w.u16(0);
-    } else {
-      const maxEntries = <u64>(this.peerMaxCapacity / 32);
-      writePrefixInt(w, 0, (ric % (2 * maxEntries)) + 1, 8);
-      w.u8(0); // Sign 0, Delta Base 0: Base = Required Insert Count
-      this.outstanding.push(new Outstanding(streamId, ric, refs));
-    }
     const base = ric;
+    writeSectionPrefix(w, ric, base, this.peerMaxCapacity);
+    if (ric > 0) this.outstanding.push(new Outstanding(streamId, ric, refs));
     for (let i = 0; i < kinds.length; i++) {
       const p = unchecked(fptr[i]);
       const nl = <usize>load<u32>(p);
       const vl = <usize>load<u32>(p, 4);
       const np = p + FIELD_HEADER;
       const vp = np + nl;
-      const n: u32 = unchecked(never[i]) ? 1 : 0;
+      const n = unchecked(never[i]);
       const x = unchecked(idx[i]);
       switch (<i32>unchecked(kinds[i])) {
-        case K_STATIC: writePrefixInt(w, 0xc0, x, 6); break; // §4.5.2, T=1
-        case K_DYNAMIC: writePrefixInt(w, 0x80, base - 1 - x, 6); break; // §4.5.2, T=0
-        case K_NAME_STATIC: // §4.5.4, T=1
-          writePrefixInt(w, 0x50 | (n << 5), x, 4);
-          writeString(w, 0, 8, vp, vl, this.huffman);
-          break;
-        case K_NAME_DYNAMIC: // §4.5.4, T=0
-          writePrefixInt(w, 0x40 | (n << 5), base - 1 - x, 4);
-          writeString(w, 0, 8, vp, vl, this.huffman);
-          break;
-        default: // §4.5.6
-          writeString(w, 0x20 | (n << 4), 4, np, nl, this.huffman);
-          writeString(w, 0, 8, vp, vl, this.huffman);
+        case K_STATIC: writeIndexed(w, true, x); break;
+        case K_DYNAMIC: writeIndexed(w, false, base - 1 - x); break;
+        case K_NAME_STATIC: writeLiteralNameRef(w, n, true, x, vp, vl, this.huffman); break;
+        case K_NAME_DYNAMIC: writeLiteralNameRef(w, n, false, base - 1 - x, vp, vl, this.huffman); break;
+        default: writeLiteralName(w, n, np, nl, vp, vl, this.huffman);
       }
     }
     return 0;
