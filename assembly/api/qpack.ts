@@ -56,6 +56,8 @@ export function qpack__encoderEncode(h: u32, streamId: u64, ptr: usize, len: usi
   retCopyAt(8, es.buf, es.len);
   es.clear();
   retCopyAt(16, e.section.buf, e.section.len);
+  store<u64>(RET + 24, e.lastRequiredInsertCount);
+  store<u64>(RET + 32, e.table.insertCount);
   return RET;
 }
 export function qpack__encoderEncode__post(ret: usize): void {

@@ -99,6 +99,10 @@ export interface EncodedSection {
   encoderStream: Uint8Array;
   /** The encoded field section (HEADERS frame payload). */
   section: Uint8Array;
+  /** Its Required Insert Count (0n: no dynamic table references). */
+  requiredInsertCount: bigint;
+  /** The encoder's Insert Count after this section. */
+  insertCount: bigint;
 }
 
 /** A QPACK encoder (RFC 9204 §2.1). Call close() when done. */

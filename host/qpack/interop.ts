@@ -103,12 +103,13 @@ export function encodeSections(sections: Field[][], opt: InteropOptions): Encode
   const enc = new QpackEncoder({ peerMaxTableCapacity: opt.tableSize, peerBlockedStreams: opt.maxBlocked, huffman: opt.huffman ?? true, encoding: 'latin1' });
   const records: EncodedRecord[] = [];
   let rawBytes = 0, fieldLines = 0, encoderStreamBytes = 0, sectionBytes = 0;
+  let acked = 0n; // Known Received Count as the simulated decoder reported it
   try {
     sections.forEach((fields, i) => {
       const streamId = BigInt(i + 1);
       for (const [n, v] of fields) rawBytes += n.length + v.length;
       fieldLines += fields.length;
-      const { encoderStream, section } = enc.encode(streamId, packFields(fields, 'latin1'));
+      const { encoderStream, section, requiredInsertCount, insertCount } = enc.encode(streamId, packFields(fields, 'latin1'));
       if (encoderStream.length) records.push({ streamId: 0n, data: encoderStream });
       records.push({ streamId, data: section });
       encoderStreamBytes += encoderStream.length;
@@ -116,9 +117,15 @@ export function encodeSections(sections: Field[][], opt: InteropOptions): Encode
       if (opt.immediateAck) {
         // What a decoder sends after processing: a Section Acknowledgment if the
         // section referenced the table, then an Insert Count Increment for the rest.
-        if (section[0] !== 0) enc.feedDecoderStream(Uint8Array.from(prefixInt(0x80, streamId, 7)));
-        const st = enc.stats();
-        if (st.insertCount > st.knownReceivedCount) enc.feedDecoderStream(Uint8Array.from(prefixInt(0x00, st.insertCount - st.knownReceivedCount, 6)));
+        // What a decoder sends once it processed the section: a Section
+        // Acknowledgment if it referenced the table, then an Insert Count
+        // Increment for the insertions not covered by it.
+        const ack: number[] = [];
+        if (requiredInsertCount > 0n) ack.push(...prefixInt(0x80, streamId, 7));
+        const known = requiredInsertCount > acked ? requiredInsertCount : acked;
+        if (insertCount > known) ack.push(...prefixInt(0x00, insertCount - known, 6));
+        acked = insertCount;
+        if (ack.length) enc.feedDecoderStream(Uint8Array.from(ack));
       }
     });
   } finally {

@@ -180,3 +180,65 @@ export function decCancel(streamId: u64): void { dec.cancelStream(streamId); }
 
 /** Bytes of linear memory (for the memory-bound tests). */
 export function memoryBytes(): u32 { return <u32>memory.size() << 16; }
+
+// ---- core-only benchmark loops (bench/qpack.bench.mjs): no component glue ----
+
+/** Encodes the corpus (packed sections at `offs[i]..offs[i+1]`) `iters` times, each with a fresh encoder and immediate acknowledgments; returns the encoded bytes of one pass. */
+export function benchEncode(all: Uint8Array, offs: Uint32Array, iters: i32, table: u32, blocked: u32): f64 {
+  let bytes: usize = 0;
+  for (let it = 0; it < iters; it++) {
+    bytes = 0;
+    const e = new Encoder(table, blocked, table);
+    for (let i = 0; i < offs.length - 1; i++) {
+      const id = <u64>(i + 1);
+      e.encodeSection(id, all.dataStart + <usize>offs[i], <usize>(offs[i + 1] - offs[i]));
+      bytes += e.encoderStream.len + e.section.len;
+      e.encoderStream.clear();
+      if (e.lastRequiredInsertCount > 0) e.ackSection(id);
+      if (e.table.insertCount > e.knownReceived) e.insertCountIncrement(e.table.insertCount - e.knownReceived);
+    }
+    e.dispose();
+  }
+  return <f64>bytes;
+}
+
+const recEs: Uint8Array[] = [];
+const recSec: Uint8Array[] = [];
+/** Encodes the corpus once and keeps the records for benchDecode. */
+export function benchDecodeSetup(all: Uint8Array, offs: Uint32Array, table: u32, blocked: u32): void {
+  recEs.length = 0;
+  recSec.length = 0;
+  const e = new Encoder(table, blocked, table);
+  for (let i = 0; i < offs.length - 1; i++) {
+    const id = <u64>(i + 1);
+    e.encodeSection(id, all.dataStart + <usize>offs[i], <usize>(offs[i + 1] - offs[i]));
+    recEs.push(bytesOf(e.encoderStream));
+    recSec.push(bytesOf(e.section));
+    e.encoderStream.clear();
+    if (e.lastRequiredInsertCount > 0) e.ackSection(id);
+    if (e.table.insertCount > e.knownReceived) e.insertCountIncrement(e.table.insertCount - e.knownReceived);
+  }
+  e.dispose();
+}
+
+/** Decodes the records `iters` times with fresh decoders; returns the decoded field bytes of one pass (or -1 on error). */
+export function benchDecode(iters: i32, table: u32, blocked: u32): f64 {
+  let out: usize = 0;
+  const ds = new Writer();
+  for (let it = 0; it < iters; it++) {
+    out = 0;
+    const d = new Decoder(table, blocked, u64.MAX_VALUE);
+    for (let i = 0; i < recSec.length; i++) {
+      const es = unchecked(recEs[i]);
+      if (es.length) d.feedEncoderStream(es.dataStart, <usize>es.length);
+      const s = unchecked(recSec[i]);
+      if (d.decodeSection(<u64>(i + 1), s.dataStart, <usize>s.length) != 0) return -1;
+      out += d.fields.len;
+      ds.clear();
+      d.takeDecoderStream(ds);
+    }
+    d.dispose();
+  }
+  ds.release();
+  return <f64>out;
+}

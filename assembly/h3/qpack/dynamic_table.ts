@@ -40,12 +40,15 @@ export class DynamicTable {
   /** Absolute index of the oldest live entry (= number of evictions). */
   dropped: u64 = 0;
   private ring: usize = 0;
-  private ringSize: u64 = 0;
+  /** Ring slots - 1 (a power of two minus one, > capacity/32). */
+  ringMask: u64 = 0;
 
   constructor(maxCapacity: usize) {
     this.maxCapacity = maxCapacity;
-    this.ringSize = <u64>(maxCapacity / ENTRY_OVERHEAD + 1);
-    this.ring = heap.alloc(<usize>this.ringSize * sizeof<usize>());
+    let n: u64 = 1;
+    while (n <= <u64>(maxCapacity / ENTRY_OVERHEAD)) n <<= 1;
+    this.ringMask = n - 1;
+    this.ring = heap.alloc(<usize>n * sizeof<usize>());
   }
 
   /** Frees every entry and the ring. */
@@ -62,7 +65,7 @@ export class DynamicTable {
 
   /** The entry at absolute index `abs`; the caller checked `has(abs)`. */
   @inline entry(abs: u64): usize {
-    return load<usize>(this.ring + <usize>(abs % this.ringSize) * sizeof<usize>());
+    return load<usize>(this.ring + <usize>(abs & this.ringMask) * sizeof<usize>());
   }
 
   private evictOne(): void {
@@ -100,7 +103,7 @@ export class DynamicTable {
     memory.copy(e + ENTRY_HEADER + nl, vp, vl);
     const sz = nl + vl + ENTRY_OVERHEAD;
     this.evictTo(this.capacity - sz);
-    store<usize>(this.ring + <usize>(this.insertCount % this.ringSize) * sizeof<usize>(), e);
+    store<usize>(this.ring + <usize>(this.insertCount & this.ringMask) * sizeof<usize>(), e);
     this.insertCount++;
     this.size += sz;
     return e;

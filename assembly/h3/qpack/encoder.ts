@@ -50,10 +50,14 @@ const K_LITERAL: u8 = 4;       // Literal with literal name
 
 /** An encoded section awaiting acknowledgment that references the dynamic table. */
 class Outstanding {
-  constructor(public streamId: u64, public ric: u64, public refs: u64[]) {}
+  /** `refs`: heap block of `count` u64 absolute indexes (freed on release). */
+  constructor(public streamId: u64, public ric: u64, public refs: usize, public count: usize) {}
 }
 
-const HISTORY: u32 = 128; // recent full hashes (power of two)
+/** Slots of the recent-field memory (power of two). */
+const HISTORY: u32 = 256;
+/** Pass-1 record per field line: [u64 index][u32 line ptr][u8 kind][u8 never]. */
+const LINE: usize = 16;
 
 export class Encoder {
   readonly table: DynamicTable;
@@ -73,19 +77,30 @@ export class Encoder {
   useDynamic: bool = true;
   error: u32 = 0;
   reason: string = "";
+  /** Required Insert Count of the last encoded section. */
+  lastRequiredInsertCount: u64 = 0;
 
   private outstanding: Outstanding[] = [];
   private capacitySent: bool = false;
   private r: Reader = new Reader();
-  // pass-1 scratch, grown as needed
-  private kinds: u8[] = [];
-  private idx: u64[] = [];
-  private fptr: usize[] = [];
-  private never: bool[] = [];
-  /** Recent fields (full hash and name hash), for the indexing decision. */
-  private history: StaticArray<u32> = new StaticArray<u32>(<i32>HISTORY);
-  private nameHistory: StaticArray<u32> = new StaticArray<u32>(<i32>HISTORY);
-  private historyPos: u32 = 0;
+  // pass-1 scratch (raw, grown as needed): LINE bytes per field line
+  private lines: usize = 0;
+  private linesCap: usize = 0;
+  // references of the section being encoded (raw u64s)
+  private refBuf: usize = 0;
+  private refCap: usize = 0;
+  private refCount: usize = 0;
+  /** Recent fields, direct-mapped by hash: full hashes seen, and per name the last full hash. */
+  private seenFull: StaticArray<u32> = new StaticArray<u32>(<i32>HISTORY);
+  private lastName: StaticArray<u32> = new StaticArray<u32>(<i32>HISTORY);
+  private lastFull: StaticArray<u32> = new StaticArray<u32>(<i32>HISTORY);
+  /**
+   * Newest absolute index + 1 of an entry per full hash / name hash
+   * (direct-mapped; a lookup verifies the entry, a collision only loses a match).
+   */
+  private exactSlots: usize = 0;
+  private nameSlots: usize = 0;
+  private slotMask: u32 = 0;
 
   /**
    * `peerMaxCapacity`/`maxBlockedStreams`: the peer decoder's settings;
@@ -97,12 +112,32 @@ export class Encoder {
     this.table = new DynamicTable(<usize>peerMaxCapacity);
     const c = capacity < peerMaxCapacity ? capacity : peerMaxCapacity;
     this.table.capacity = <usize>c;
+    const slots = <usize>(this.table.ringMask + 1) * 2;
+    this.slotMask = <u32>slots - 1;
+    this.exactSlots = heap.alloc(slots * 8);
+    this.nameSlots = heap.alloc(slots * 8);
+    memory.fill(this.exactSlots, 0, slots * 8);
+    memory.fill(this.nameSlots, 0, slots * 8);
   }
 
   dispose(): void {
+    for (let i = 0; i < this.outstanding.length; i++) heap.free(unchecked(this.outstanding[i]).refs);
+    this.outstanding.length = 0;
     this.table.dispose();
     this.encoderStream.release();
     this.section.release();
+    this.pending.release();
+    heap.free(this.exactSlots);
+    heap.free(this.nameSlots);
+    if (this.lines) heap.free(this.lines);
+    if (this.refBuf) heap.free(this.refBuf);
+    this.exactSlots = this.nameSlots = this.lines = this.refBuf = 0;
+  }
+
+  /** Records the entry just inserted at `abs` in the lookup slots. */
+  private indexEntry(e: usize, abs: u64): void {
+    store<u64>(this.exactSlots + (<usize>(entryFullHash(e) & this.slotMask) << 3), abs + 1);
+    store<u64>(this.nameSlots + (<usize>(entryNameHash(e) & this.slotMask) << 3), abs + 1);
   }
 
   private fail(code: u32, reason: string): i32 {
@@ -115,10 +150,13 @@ export class Encoder {
 
   private release(o: Outstanding): void {
     const t = this.table;
-    for (let i = 0; i < o.refs.length; i++) {
-      const abs = unchecked(o.refs[i]);
+    for (let i: usize = 0; i < o.count; i++) {
+      const abs = load<u64>(o.refs + (i << 3));
       if (t.has(abs)) { const e = t.entry(abs); entrySetRefs(e, entryRefs(e) - 1); }
     }
+    heap.free(o.refs);
+    o.refs = 0;
+    o.count = 0;
   }
 
   /** §4.4.1 Section Acknowledgment; false if nothing was outstanding on the stream. */
@@ -231,14 +269,19 @@ export class Encoder {
     if (isStatic) writePrefixInt(this.encoderStream, 0xc0, index, 6);
     else writePrefixInt(this.encoderStream, 0x80, t.insertCount - 1 - index, 6);
     writeString(this.encoderStream, 0, 8, vp, vl, this.huffman);
-    return t.insert(np, nl, vp, vl);
+    const e = t.insert(np, nl, vp, vl);
+    this.indexEntry(e, t.insertCount - 1);
+    return e;
   }
 
   /** §4.3.3 Insert with Literal Name. */
   insertWithLiteralName(np: usize, nl: usize, vp: usize, vl: usize): usize {
     writeString(this.encoderStream, 0x40, 6, np, nl, this.huffman);
     writeString(this.encoderStream, 0, 8, vp, vl, this.huffman);
-    return this.table.insert(np, nl, vp, vl);
+    const t = this.table;
+    const e = t.insert(np, nl, vp, vl);
+    this.indexEntry(e, t.insertCount - 1);
+    return e;
   }
 
   /** §4.3.4 Duplicate of the entry at absolute index `abs`. */
@@ -246,7 +289,9 @@ export class Encoder {
     const t = this.table;
     writePrefixInt(this.encoderStream, 0x00, t.insertCount - 1 - abs, 5);
     const e = t.entry(abs);
-    return t.insert(entryName(e), entryNameLen(e), entryValue(e), entryValueLen(e));
+    const d = t.insert(entryName(e), entryNameLen(e), entryValue(e), entryValueLen(e));
+    this.indexEntry(d, t.insertCount - 1);
+    return d;
   }
 
   // ---- eviction rules ----
@@ -283,24 +328,60 @@ export class Encoder {
     return abs;
   }
 
-  private seen(h: u32): bool {
-    for (let i: u32 = 0; i < HISTORY; i++) if (unchecked(this.history[i]) == h) return true;
-    return false;
+  @inline private seen(fh: u32): bool {
+    return unchecked(this.seenFull[fh & (HISTORY - 1)]) == fh;
   }
 
   /** Whether the name was seen recently with another value. */
-  private nameVaries(nh: u32, fh: u32): bool {
-    for (let i: u32 = 0; i < HISTORY; i++) {
-      if (unchecked(this.nameHistory[i]) == nh && unchecked(this.history[i]) != fh) return true;
-    }
-    return false;
+  @inline private nameVaries(nh: u32, fh: u32): bool {
+    const i = nh & (HISTORY - 1);
+    return unchecked(this.lastName[i]) == nh && unchecked(this.lastFull[i]) != fh;
   }
 
-  private remember(nh: u32, fh: u32): void {
-    const i = this.historyPos & (HISTORY - 1);
-    unchecked(this.history[i] = fh);
-    unchecked(this.nameHistory[i] = nh);
-    this.historyPos++;
+  @inline private remember(nh: u32, fh: u32): void {
+    unchecked(this.seenFull[fh & (HISTORY - 1)] = fh);
+    const i = nh & (HISTORY - 1);
+    unchecked(this.lastName[i] = nh);
+    unchecked(this.lastFull[i] = fh);
+  }
+
+  /** The newest live entry whose name (and value, if `exact`) match, from the slots; -1 if none. */
+  private lookup(exact: bool, h: u32, np: usize, nl: usize, vp: usize, vl: usize): i64 {
+    const a1 = load<u64>((exact ? this.exactSlots : this.nameSlots) + (<usize>(h & this.slotMask) << 3));
+    if (a1 == 0) return -1;
+    const a = a1 - 1;
+    const t = this.table;
+    if (!t.has(a)) return -1;
+    const e = t.entry(a);
+    if (entryNameLen(e) != nl || memory.compare(entryName(e), np, nl) != 0) return -1;
+    if (exact && (entryValueLen(e) != vl || memory.compare(entryValue(e), vp, vl) != 0)) return -1;
+    return <i64>a;
+  }
+
+  /** The newest entry with this name that a field line may reference, scanning the table. */
+  private usableName(nh: u32, np: usize, nl: usize, drain: u64, canBlock: bool): i64 {
+    const t = this.table;
+    for (let a = t.insertCount; a > t.dropped; ) {
+      a--;
+      if (a < drain) break;
+      if (!canBlock && a >= this.knownReceived) continue;
+      const e = t.entry(a);
+      if (entryNameHash(e) == nh && entryNameLen(e) == nl && memory.compare(entryName(e), np, nl) == 0) return <i64>a;
+    }
+    return -1;
+  }
+
+  private pushLine(n: usize, p: usize, kind: u8, never: bool, index: u64): void {
+    if (n >= this.linesCap) {
+      const cap = this.linesCap == 0 ? <usize>32 : this.linesCap * 2;
+      this.lines = this.lines == 0 ? heap.alloc(cap * LINE) : heap.realloc(this.lines, cap * LINE);
+      this.linesCap = cap;
+    }
+    const r = this.lines + n * LINE;
+    store<u64>(r, index);
+    store<u32>(r, <u32>p, 8);
+    store<u8>(r, kind, 12);
+    store<u8>(r, never ? 1 : 0, 13);
   }
 
   // ---- field sections (§4.5) ----
@@ -317,10 +398,9 @@ export class Encoder {
     const dyn = this.useDynamic && t.capacity > 0;
     const canBlock = this.streamBlocking(streamId) || this.blockedStreams() < this.maxBlockedStreams;
     const drain = dyn ? this.drainingIndex() : 0;
-    const kinds = this.kinds, idx = this.idx, fptr = this.fptr, never = this.never;
-    kinds.length = 0; idx.length = 0; fptr.length = 0; never.length = 0;
-    const refs = new Array<u64>();
+    this.refCount = 0;
     let ric: u64 = 0;
+    let n: usize = 0;
 
     // Pass 1: choose a representation per line, emitting inserts.
     let off: usize = 0;
@@ -336,43 +416,38 @@ export class Encoder {
       const nh = hashBytes(np, nl);
       const fh = hashValue(nh, vp, vl);
       const sensitive = isSensitive(np, nl, vl);
-      fptr.push(p);
-      never.push(sensitive);
 
       const si = staticLookup(np, nl, nh, vp, vl, fh);
-      if (si >= 0) { kinds.push(K_STATIC); idx.push(<u64>si); continue; }
+      if (si >= 0) { this.pushLine(n++, p, K_STATIC, sensitive, <u64>si); continue; }
       const sname = staticNameIndex;
 
-      let exact: i64 = -1, exactAny: i64 = -1, name: i64 = -1, nameAny: i64 = -1;
+      let exact: i64 = -1, exactAny: i64 = -1, nameAny: i64 = -1;
       if (dyn) {
-        // Newest first: prefer the newest usable match.
-        for (let a = t.insertCount; a > t.dropped; ) {
-          a--;
-          const e = t.entry(a);
-          if (entryNameHash(e) != nh || entryNameLen(e) != nl || memory.compare(entryName(e), np, nl) != 0) continue;
-          const usable = a >= drain && (a < this.knownReceived || canBlock);
-          if (entryFullHash(e) == fh && entryValueLen(e) == vl && memory.compare(entryValue(e), vp, vl) == 0) {
-            if (exactAny < 0) exactAny = <i64>a;
-            if (usable && exact < 0) { exact = <i64>a; break; }
-          }
-          if (nameAny < 0) nameAny = <i64>a;
-          if (usable && name < 0) name = <i64>a;
-        }
+        exactAny = this.lookup(true, fh, np, nl, vp, vl);
+        if (exactAny >= 0 && <u64>exactAny >= drain && (<u64>exactAny < this.knownReceived || canBlock)) exact = exactAny;
+        nameAny = exactAny >= 0 ? exactAny : this.lookup(false, nh, np, nl, 0, 0);
       }
       if (!sensitive && exact >= 0) {
-        this.ref(refs, <u64>exact);
+        this.ref(<u64>exact);
         if (<u64>exact + 1 > ric) ric = <u64>exact + 1;
-        kinds.push(K_DYNAMIC); idx.push(<u64>exact);
+        this.pushLine(n++, p, K_DYNAMIC, false, <u64>exact);
         continue;
       }
       const size = nl + vl + ENTRY_OVERHEAD;
       if (!sensitive && exactAny >= 0 && canBlock && this.canInsert(size)) {
-        // §2.1.1.1: the match is draining (or unusable): reference a fresh duplicate.
+        // §2.1.1.1: the match is draining: reference a fresh duplicate.
         this.duplicate(<u64>exactAny);
         const a = t.insertCount - 1;
-        this.ref(refs, a);
+        this.ref(a);
         ric = a + 1;
-        kinds.push(K_DYNAMIC); idx.push(a);
+        this.pushLine(n++, p, K_DYNAMIC, false, a);
+        continue;
+      }
+      if (!sensitive && exactAny >= 0 && <u64>exactAny < this.knownReceived) {
+        // Draining but acknowledged, and no room to duplicate: still better than a literal.
+        this.ref(<u64>exactAny);
+        if (<u64>exactAny + 1 > ric) ric = <u64>exactAny + 1;
+        this.pushLine(n++, p, K_DYNAMIC, false, <u64>exactAny);
         continue;
       }
       let indexIt = dyn && !sensitive && size * 4 <= t.capacity * 3 && exactAny < 0;
@@ -386,59 +461,66 @@ export class Encoder {
         else this.insertWithLiteralName(np, nl, vp, vl);
         if (canBlock) {
           const a = t.insertCount - 1;
-          this.ref(refs, a);
+          this.ref(a);
           ric = a + 1;
-          kinds.push(K_DYNAMIC); idx.push(a);
+          this.pushLine(n++, p, K_DYNAMIC, false, a);
           continue;
         }
-        // The name reference below may no longer be live: look again.
-        name = -1;
-        for (let a = t.insertCount; a > t.dropped; ) {
-          a--;
-          if (a >= this.knownReceived || a < drain) continue;
-          const e = t.entry(a);
-          if (entryNameHash(e) == nh && entryNameLen(e) == nl && memory.compare(entryName(e), np, nl) == 0) { name = <i64>a; break; }
-        }
       }
-      if (sname >= 0) { kinds.push(K_NAME_STATIC); idx.push(<u64>sname); continue; }
-      if (name >= 0 && t.has(<u64>name)) {
-        this.ref(refs, <u64>name);
+      if (sname >= 0) { this.pushLine(n++, p, K_NAME_STATIC, sensitive, <u64>sname); continue; }
+      const name = dyn && nameAny >= 0 ? this.usableName(nh, np, nl, drain, canBlock) : -1;
+      if (name >= 0) {
+        this.ref(<u64>name);
         if (<u64>name + 1 > ric) ric = <u64>name + 1;
-        kinds.push(K_NAME_DYNAMIC); idx.push(<u64>name);
+        this.pushLine(n++, p, K_NAME_DYNAMIC, sensitive, <u64>name);
         continue;
       }
-      kinds.push(K_LITERAL); idx.push(0);
+      this.pushLine(n++, p, K_LITERAL, sensitive, 0);
     }
 
     // Pass 2: prefix (§4.5.1) with Base = Required Insert Count, then the lines.
     const w = this.section;
     const base = ric;
     writeSectionPrefix(w, ric, base, this.peerMaxCapacity);
-    if (ric > 0) this.outstanding.push(new Outstanding(streamId, ric, refs));
-    for (let i = 0; i < kinds.length; i++) {
-      const p = unchecked(fptr[i]);
+    this.lastRequiredInsertCount = ric;
+    if (ric > 0) {
+      const bytes = this.refCount << 3;
+      const refs = heap.alloc(bytes == 0 ? 8 : bytes);
+      memory.copy(refs, this.refBuf, bytes);
+      this.outstanding.push(new Outstanding(streamId, ric, refs, this.refCount));
+    }
+    for (let i: usize = 0; i < n; i++) {
+      const r = this.lines + i * LINE;
+      const x = load<u64>(r);
+      const p = <usize>load<u32>(r, 8);
+      const kind = load<u8>(r, 12);
+      const never = load<u8>(r, 13) != 0;
       const nl = <usize>load<u32>(p);
       const vl = <usize>load<u32>(p, 4);
       const np = p + FIELD_HEADER;
       const vp = np + nl;
-      const n = unchecked(never[i]);
-      const x = unchecked(idx[i]);
-      switch (<i32>unchecked(kinds[i])) {
+      switch (<i32>kind) {
         case K_STATIC: writeIndexed(w, true, x); break;
         case K_DYNAMIC: writeIndexed(w, false, base - 1 - x); break;
-        case K_NAME_STATIC: writeLiteralNameRef(w, n, true, x, vp, vl, this.huffman); break;
-        case K_NAME_DYNAMIC: writeLiteralNameRef(w, n, false, base - 1 - x, vp, vl, this.huffman); break;
-        default: writeLiteralName(w, n, np, nl, vp, vl, this.huffman);
+        case K_NAME_STATIC: writeLiteralNameRef(w, never, true, x, vp, vl, this.huffman); break;
+        case K_NAME_DYNAMIC: writeLiteralNameRef(w, never, false, base - 1 - x, vp, vl, this.huffman); break;
+        default: writeLiteralName(w, never, np, nl, vp, vl, this.huffman);
       }
     }
     return 0;
   }
 
   /** Counts a reference from the section being encoded (blocks eviction until acknowledged). */
-  private ref(refs: u64[], abs: u64): void {
+  private ref(abs: u64): void {
     const e = this.table.entry(abs);
     entrySetRefs(e, entryRefs(e) + 1);
-    refs.push(abs);
+    if (this.refCount >= this.refCap) {
+      const cap = this.refCap == 0 ? <usize>16 : this.refCap * 2;
+      this.refBuf = this.refBuf == 0 ? heap.alloc(cap << 3) : heap.realloc(this.refBuf, cap << 3);
+      this.refCap = cap;
+    }
+    store<u64>(this.refBuf + (this.refCount << 3), abs);
+    this.refCount++;
   }
 
   /** Sections awaiting acknowledgment (tests). */
