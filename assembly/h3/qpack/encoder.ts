@@ -55,7 +55,7 @@ class Outstanding {
 }
 
 /** Slots of the recent-field memory (power of two). */
-const HISTORY: u32 = 256;
+const HISTORY: u32 = 1024;
 /** Pass-1 record per field line: [u64 index][u32 line ptr][u8 kind][u8 never]. */
 const LINE: usize = 16;
 
@@ -112,7 +112,8 @@ export class Encoder {
     this.table = new DynamicTable(<usize>peerMaxCapacity);
     const c = capacity < peerMaxCapacity ? capacity : peerMaxCapacity;
     this.table.capacity = <usize>c;
-    const slots = <usize>(this.table.ringMask + 1) * 2;
+    let slots = <usize>(this.table.ringMask + 1) * 4;
+    if (slots < 256) slots = 256;
     this.slotMask = <u32>slots - 1;
     this.exactSlots = heap.alloc(slots * 8);
     this.nameSlots = heap.alloc(slots * 8);
@@ -538,8 +539,12 @@ function nameIs(np: usize, nl: usize, s: string): bool {
 
 /** RFC 9204 §7.1.3: values that must not be indexed (guessable secrets), as nghttp2/nghttp3 do. */
 function isSensitive(np: usize, nl: usize, vl: usize): bool {
-  if (nameIs(np, nl, "authorization") || nameIs(np, nl, "proxy-authorization")) return true;
-  return vl < 20 && nameIs(np, nl, "cookie");
+  switch (<i32>nl) {
+    case 6: return vl < 20 && nameIs(np, nl, "cookie");
+    case 13: return nameIs(np, nl, "authorization");
+    case 19: return nameIs(np, nl, "proxy-authorization");
+  }
+  return false;
 }
 
 /** Fields whose values usually change per message: indexed only when seen recently. */
