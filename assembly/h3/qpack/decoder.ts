@@ -38,6 +38,9 @@ import { QPACK_DECOMPRESSION_FAILED, QPACK_ENCODER_STREAM_ERROR, H3_EXCESSIVE_LO
 export const DECODE_OK: i32 = 0;
 export const DECODE_BLOCKED: i32 = -1;
 
+/** Blocked field sections held per allowed blocked stream (a memory bound). */
+const MAX_BLOCKED_PER_STREAM: u32 = 4;
+
 const PARSE_OK: i32 = 0;
 const PARSE_INCOMPLETE: i32 = -1;
 
@@ -266,6 +269,11 @@ export class Decoder {
       // §2.1.2: "If the decoder encounters more blocked streams than it promised to support, it MUST treat this as a connection error of type QPACK_DECOMPRESSION_FAILED."
       if (!this.streamBlocked(streamId) && this.blockedStreamCount() >= this.maxBlockedStreams) {
         return this.fail(QPACK_DECOMPRESSION_FAILED, "too many blocked streams");
+      }
+      // Memory bound: a stream delivers its field sections in order (the H3
+      // layer decodes one before reading the next), so a few per stream is plenty.
+      if (<u32>this.blocked.length >= this.maxBlockedStreams * MAX_BLOCKED_PER_STREAM) {
+        return this.fail(QPACK_DECOMPRESSION_FAILED, "too many blocked field sections");
       }
       const copy = heap.alloc(len);
       memory.copy(copy, ptr, len);

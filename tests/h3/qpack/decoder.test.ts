@@ -69,6 +69,11 @@ for (const variant of VARIANTS) {
       expect(q.decDecode(4n, hex('0200'))).toBe(-1);
       expect(q.decDecode(4n, hex('0200'))).toBe(-1); // same stream: still one blocked stream
       expect(q.decDecode(8n, hex('0200'))).toBe(DECOMPRESSION_FAILED);
+      // one stream cannot pile up blocked sections without bound either
+      q.decNew(220, 1, 0n);
+      q.decFeed(hex(SET_CAP_220));
+      for (let i = 0; i < 4; i++) expect(q.decDecode(4n, hex('0200'))).toBe(-1);
+      expect(q.decDecode(4n, hex('0200'))).toBe(DECOMPRESSION_FAILED);
     });
 
     for (const [name, cap, es] of ENCODER_STREAM_ERRORS) {
