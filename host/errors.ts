@@ -24,6 +24,20 @@ export class CodecError extends H3WasiError {
 }
 
 /**
+ * A crypto call refused its arguments (authentication failure is not an
+ * error: `aeadOpen` returns null). Codes: H3W_ERR_CRYPTO_KEY (key or secret
+ * length), H3W_ERR_CRYPTO_NONCE (nonce not 12 bytes), H3W_ERR_CRYPTO_LENGTH
+ * (requested output too long), H3W_ERR_CRYPTO_ALG (unknown algorithm),
+ * H3W_ERR_CRYPTO_VERSION (QUIC version without packet protection),
+ * H3W_ERR_CRYPTO_INPUT (malformed input).
+ */
+export class CryptoError extends H3WasiError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+/**
  * A QPACK failure (RFC 9204 §6): `wireCode` is 0x200 QPACK_DECOMPRESSION_FAILED,
  * 0x201 QPACK_ENCODER_STREAM_ERROR, 0x202 QPACK_DECODER_STREAM_ERROR, 0x107
  * H3_EXCESSIVE_LOAD (field section over the size limit) or 0x102 (API misuse).

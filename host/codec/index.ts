@@ -1,4 +1,10 @@
 // `h3-wasi/codec`: the wire codecs of the engine, for tools and tests.
+//
+// QUIC frames (RFC 9000 §19, RFC 9221) and HTTP/3 frames (RFC 9114 §7) as
+// typed objects. One call per packet payload / buffer: the core returns compact
+// records (layout in wit/codec.wit) that are turned into objects here. Byte
+// fields of decoded frames (`data`, `token`, ...) are views into the input
+// (`subarray`), not copies: copy them if the input buffer is reused.
 import { codec } from '../core/engine.js';
 import { CodecError } from '../errors.js';
 
@@ -29,4 +35,454 @@ export function decodeVarint(bytes: Uint8Array): { value: bigint; length: number
   } catch (e) {
     rethrowCodec(e);
   }
+}
+
+// ---- error codes ----------------------------------------------------------------
+
+/** RFC 9000 §20.1 transport error codes used by the frame decoder. */
+export const QuicError = {
+  NO_ERROR: 0x00n, INTERNAL_ERROR: 0x01n, FLOW_CONTROL_ERROR: 0x03n, STREAM_LIMIT_ERROR: 0x04n,
+  FRAME_ENCODING_ERROR: 0x07n, PROTOCOL_VIOLATION: 0x0an, CRYPTO_BUFFER_EXCEEDED: 0x0dn,
+} as const;
+
+/** RFC 9114 §8.1 error codes used by the HTTP/3 frame decoder. */
+export const H3Error = {
+  H3_INTERNAL_ERROR: 0x102n, H3_FRAME_UNEXPECTED: 0x105n, H3_FRAME_ERROR: 0x106n,
+  H3_EXCESSIVE_LOAD: 0x107n, H3_SETTINGS_ERROR: 0x109n, H3_MISSING_SETTINGS: 0x10an,
+} as const;
+
+// ---- QUIC frames ------------------------------------------------------------------
+
+/** RFC 9000 §12.4: the packet types whose payloads carry frames. */
+export type PacketType = 'initial' | '0rtt' | 'handshake' | '1rtt';
+const PACKET_TYPES: Record<PacketType, number> = { initial: 0, '0rtt': 1, handshake: 2, '1rtt': 3 };
+
+export interface AckRange { gap: bigint; ackRangeLength: bigint }
+
+/** A QUIC frame (RFC 9000 §19 field names). */
+export type QuicFrame =
+  | { type: 'padding'; length: number }
+  | { type: 'ping' }
+  | {
+      type: 'ack'; largestAcknowledged: bigint; ackDelay: bigint; firstAckRange: bigint; ackRanges: AckRange[];
+      /** ACK_ECN (type 0x03) only. */
+      ecn?: { ect0: bigint; ect1: bigint; ce: bigint };
+      /** Set when the frame had more ranges than the decoder keeps (1024); the rest were validated and dropped. */
+      truncated?: true;
+    }
+  | { type: 'resetStream'; streamId: bigint; errorCode: bigint; finalSize: bigint }
+  | { type: 'stopSending'; streamId: bigint; errorCode: bigint }
+  | { type: 'crypto'; offset: bigint; data: Uint8Array }
+  | { type: 'newToken'; token: Uint8Array }
+  | {
+      type: 'stream'; streamId: bigint; offset: bigint; fin: boolean; data: Uint8Array;
+      /** The LEN bit (default true when encoding; a frame without it runs to the end of the packet). */
+      hasLength?: boolean;
+    }
+  | { type: 'maxData'; maximumData: bigint }
+  | { type: 'maxStreamData'; streamId: bigint; maximumStreamData: bigint }
+  | { type: 'maxStreams'; bidirectional: boolean; maximumStreams: bigint }
+  | { type: 'dataBlocked'; maximumData: bigint }
+  | { type: 'streamDataBlocked'; streamId: bigint; maximumStreamData: bigint }
+  | { type: 'streamsBlocked'; bidirectional: boolean; maximumStreams: bigint }
+  | { type: 'newConnectionId'; sequenceNumber: bigint; retirePriorTo: bigint; connectionId: Uint8Array; statelessResetToken: Uint8Array }
+  | { type: 'retireConnectionId'; sequenceNumber: bigint }
+  | { type: 'pathChallenge'; data: Uint8Array }
+  | { type: 'pathResponse'; data: Uint8Array }
+  | {
+      type: 'connectionClose'; application: boolean; errorCode: bigint;
+      /** Transport close (0x1c) only: the type of the frame that caused the error. */
+      frameType?: bigint;
+      reasonPhrase: Uint8Array;
+    }
+  | { type: 'handshakeDone' }
+  | { type: 'datagram'; data: Uint8Array; hasLength?: boolean };
+
+const QREC = 88;
+const EMPTY = new Uint8Array(0);
+
+function packetTypeCode(t: PacketType | number): number {
+  const n = typeof t === 'number' ? t : PACKET_TYPES[t];
+  if (n === undefined) throw new TypeError(`unknown packet type ${String(t)}`);
+  return n;
+}
+
+/** Decodes one QUIC packet payload (RFC 9000 §12.4) into frames; throws CodecError with the transport error code. */
+export function decodeQuicFrames(packetType: PacketType | number, payload: Uint8Array): QuicFrame[] {
+  let rec: Uint8Array;
+  try {
+    rec = codec.decodeQuicFrames(packetTypeCode(packetType), payload);
+  } catch (e) {
+    rethrowCodec(e);
+  }
+  return parseQuicRecords(rec, payload);
+}
+
+function parseQuicRecords(rec: Uint8Array, input: Uint8Array): QuicFrame[] {
+  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  const out: QuicFrame[] = [];
+  let p = 0;
+  while (p + QREC <= rec.length) {
+    const t = Number(v.getBigUint64(p, true));
+    const f = (i: number) => v.getBigUint64(p + 8 + 8 * i, true);
+    const dOff = v.getUint32(p + 72, true);
+    const dLen = v.getUint32(p + 76, true);
+    const count = v.getUint32(p + 80, true);
+    const data = () => input.subarray(dOff, dOff + dLen);
+    let frame: QuicFrame;
+    switch (t) {
+      case 0x00: frame = { type: 'padding', length: Number(f(0)) }; break;
+      case 0x01: frame = { type: 'ping' }; break;
+      case 0x02: case 0x03: {
+        const ackRanges: AckRange[] = [];
+        for (let i = 0; i < count; i++) {
+          const q = p + QREC + 16 * i;
+          ackRanges.push({ gap: v.getBigUint64(q, true), ackRangeLength: v.getBigUint64(q + 8, true) });
+        }
+        const ack: QuicFrame = { type: 'ack', largestAcknowledged: f(0), ackDelay: f(1), firstAckRange: f(3), ackRanges };
+        if (t === 0x03) ack.ecn = { ect0: f(4), ect1: f(5), ce: f(6) };
+        if (v.getUint32(p + 84, true) & 1) ack.truncated = true;
+        frame = ack;
+        break;
+      }
+      case 0x04: frame = { type: 'resetStream', streamId: f(0), errorCode: f(1), finalSize: f(2) }; break;
+      case 0x05: frame = { type: 'stopSending', streamId: f(0), errorCode: f(1) }; break;
+      case 0x06: frame = { type: 'crypto', offset: f(0), data: data() }; break;
+      case 0x07: frame = { type: 'newToken', token: data() }; break;
+      case 0x10: frame = { type: 'maxData', maximumData: f(0) }; break;
+      case 0x11: frame = { type: 'maxStreamData', streamId: f(0), maximumStreamData: f(1) }; break;
+      case 0x12: case 0x13: frame = { type: 'maxStreams', bidirectional: t === 0x12, maximumStreams: f(0) }; break;
+      case 0x14: frame = { type: 'dataBlocked', maximumData: f(0) }; break;
+      case 0x15: frame = { type: 'streamDataBlocked', streamId: f(0), maximumStreamData: f(1) }; break;
+      case 0x16: case 0x17: frame = { type: 'streamsBlocked', bidirectional: t === 0x16, maximumStreams: f(0) }; break;
+      case 0x18: {
+        const tok = Number(f(2));
+        frame = { type: 'newConnectionId', sequenceNumber: f(0), retirePriorTo: f(1), connectionId: data(), statelessResetToken: input.subarray(tok, tok + 16) };
+        break;
+      }
+      case 0x19: frame = { type: 'retireConnectionId', sequenceNumber: f(0) }; break;
+      case 0x1a: frame = { type: 'pathChallenge', data: data() }; break;
+      case 0x1b: frame = { type: 'pathResponse', data: data() }; break;
+      case 0x1c: frame = { type: 'connectionClose', application: false, errorCode: f(0), frameType: f(1), reasonPhrase: data() }; break;
+      case 0x1d: frame = { type: 'connectionClose', application: true, errorCode: f(0), reasonPhrase: data() }; break;
+      case 0x1e: frame = { type: 'handshakeDone' }; break;
+      case 0x30: case 0x31: frame = { type: 'datagram', data: data(), hasLength: t === 0x31 }; break;
+      default:
+        if (t >= 0x08 && t <= 0x0f) {
+          frame = { type: 'stream', streamId: f(0), offset: f(1), fin: (t & 1) !== 0, data: data(), hasLength: (t & 2) !== 0 };
+          break;
+        }
+        throw new Error(`codec: unexpected frame record type 0x${t.toString(16)}`);
+    }
+    out.push(frame);
+    p += QREC + (t === 0x02 || t === 0x03 ? 16 * count : 0);
+  }
+  return out;
+}
+
+/** Collects byte fields into one blob (offsets into it go in the records). */
+class Blob {
+  parts: Uint8Array[] = [];
+  size = 0;
+  add(b: Uint8Array): number {
+    const at = this.size;
+    if (b.length) { this.parts.push(b); this.size += b.length; }
+    return at;
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let o = 0;
+    for (const b of this.parts) { out.set(b, o); o += b.length; }
+    return out;
+  }
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+/** Values that cannot be stored in a u64 record field are clamped to 2^64-1 (the core rejects them). */
+const u64 = (x: bigint | number) => {
+  const b = BigInt(x);
+  return b < 0n ? U64_MAX : b > U64_MAX ? U64_MAX : b;
+};
+
+function quicRecord(frame: QuicFrame, blob: Blob): Uint8Array {
+  const ranges = frame.type === 'ack' ? frame.ackRanges : [];
+  const rec = new Uint8Array(QREC + 16 * ranges.length);
+  const v = new DataView(rec.buffer);
+  let t: number;
+  const set = (i: number, x: bigint | number) => v.setBigUint64(8 + 8 * i, u64(x), true);
+  const data = (b: Uint8Array) => { v.setUint32(72, blob.add(b), true); v.setUint32(76, b.length, true); };
+  switch (frame.type) {
+    case 'padding': t = 0x00; set(0, frame.length); break;
+    case 'ping': t = 0x01; break;
+    case 'ack':
+      t = frame.ecn ? 0x03 : 0x02;
+      set(0, frame.largestAcknowledged); set(1, frame.ackDelay); set(2, ranges.length); set(3, frame.firstAckRange);
+      if (frame.ecn) { set(4, frame.ecn.ect0); set(5, frame.ecn.ect1); set(6, frame.ecn.ce); }
+      v.setUint32(80, ranges.length, true);
+      ranges.forEach((r, i) => {
+        v.setBigUint64(QREC + 16 * i, u64(r.gap), true);
+        v.setBigUint64(QREC + 16 * i + 8, u64(r.ackRangeLength), true);
+      });
+      break;
+    case 'resetStream': t = 0x04; set(0, frame.streamId); set(1, frame.errorCode); set(2, frame.finalSize); break;
+    case 'stopSending': t = 0x05; set(0, frame.streamId); set(1, frame.errorCode); break;
+    case 'crypto': t = 0x06; set(0, frame.offset); data(frame.data); break;
+    case 'newToken': t = 0x07; data(frame.token); break;
+    case 'stream':
+      t = 0x08 | (frame.offset ? 4 : 0) | (frame.hasLength === false ? 0 : 2) | (frame.fin ? 1 : 0);
+      set(0, frame.streamId); set(1, frame.offset); data(frame.data);
+      break;
+    case 'maxData': t = 0x10; set(0, frame.maximumData); break;
+    case 'maxStreamData': t = 0x11; set(0, frame.streamId); set(1, frame.maximumStreamData); break;
+    case 'maxStreams': t = frame.bidirectional ? 0x12 : 0x13; set(0, frame.maximumStreams); break;
+    case 'dataBlocked': t = 0x14; set(0, frame.maximumData); break;
+    case 'streamDataBlocked': t = 0x15; set(0, frame.streamId); set(1, frame.maximumStreamData); break;
+    case 'streamsBlocked': t = frame.bidirectional ? 0x16 : 0x17; set(0, frame.maximumStreams); break;
+    case 'newConnectionId':
+      if (frame.statelessResetToken.length !== 16) throw new TypeError('statelessResetToken must be 16 bytes');
+      t = 0x18; set(0, frame.sequenceNumber); set(1, frame.retirePriorTo); data(frame.connectionId);
+      set(2, blob.add(frame.statelessResetToken));
+      break;
+    case 'retireConnectionId': t = 0x19; set(0, frame.sequenceNumber); break;
+    case 'pathChallenge': t = 0x1a; data(frame.data); break;
+    case 'pathResponse': t = 0x1b; data(frame.data); break;
+    case 'connectionClose':
+      t = frame.application ? 0x1d : 0x1c; set(0, frame.errorCode); set(1, frame.frameType ?? 0n); data(frame.reasonPhrase);
+      break;
+    case 'handshakeDone': t = 0x1e; break;
+    case 'datagram': t = frame.hasLength === false ? 0x30 : 0x31; data(frame.data); break;
+    default: throw new TypeError(`unknown QUIC frame type ${(frame as { type: string }).type}`);
+  }
+  v.setBigUint64(0, BigInt(t), true);
+  return rec;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+/**
+ * Encodes frames in canonical form (shortest varints, OFF bit only for a
+ * non-zero offset). Throws CodecError (offset = index of the frame) for frames
+ * no receiver would accept.
+ */
+export function encodeQuicFrames(frames: QuicFrame[]): Uint8Array {
+  const blob = new Blob();
+  const recs = concat(frames.map((f) => quicRecord(f, blob)));
+  try {
+    return codec.encodeQuicFrames(recs, blob.bytes());
+  } catch (e) {
+    rethrowCodec(e);
+  }
+}
+
+/** RFC 9000 §12.4 Table 3: may `frameType` appear in a packet of `packetType`? */
+export function quicFrameAllowed(frameType: bigint | number, packetType: PacketType | number): boolean {
+  return codec.quicFrameAllowed(u64(frameType), packetTypeCode(packetType));
+}
+
+// ---- HTTP/3 frames ------------------------------------------------------------------
+
+/** An HTTP/3 frame (RFC 9114 §7.2). Unknown and reserved types come back as 'unknown'. */
+export type H3Frame =
+  | { type: 'data'; data: Uint8Array }
+  | { type: 'headers'; fieldSection: Uint8Array }
+  | { type: 'cancelPush'; pushId: bigint }
+  | { type: 'settings'; settings: [bigint, bigint][] }
+  | { type: 'pushPromise'; pushId: bigint; fieldSection: Uint8Array }
+  | { type: 'goaway'; id: bigint }
+  | { type: 'maxPushId'; pushId: bigint }
+  | { type: 'unknown'; frameType: bigint; payload: Uint8Array };
+
+export type H3StreamKind = 'any' | 'control' | 'request' | 'push';
+const STREAM_KINDS: Record<H3StreamKind, number> = { any: 0, control: 1, request: 2, push: 3 };
+
+const HREC = 32;
+
+function h3FrameOf(t: bigint, a: bigint, data: Uint8Array, settings: [bigint, bigint][]): H3Frame {
+  switch (t) {
+    case 0x00n: return { type: 'data', data };
+    case 0x01n: return { type: 'headers', fieldSection: data };
+    case 0x03n: return { type: 'cancelPush', pushId: a };
+    case 0x04n: return { type: 'settings', settings };
+    case 0x05n: return { type: 'pushPromise', pushId: a, fieldSection: data };
+    case 0x07n: return { type: 'goaway', id: a };
+    case 0x0dn: return { type: 'maxPushId', pushId: a };
+    default: return { type: 'unknown', frameType: t, payload: data };
+  }
+}
+
+function readPairs(v: DataView, p: number, count: number): [bigint, bigint][] {
+  const out: [bigint, bigint][] = [];
+  for (let i = 0; i < count; i++) out.push([v.getBigUint64(p + 16 * i, true), v.getBigUint64(p + 16 * i + 8, true)]);
+  return out;
+}
+
+/** Decodes a buffer of complete HTTP/3 frames; throws CodecError with the H3 error code. */
+export function decodeH3Frames(bytes: Uint8Array): H3Frame[] {
+  let rec: Uint8Array;
+  try {
+    rec = codec.decodeH3Frames(bytes);
+  } catch (e) {
+    rethrowCodec(e);
+  }
+  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+  const out: H3Frame[] = [];
+  for (let p = 0; p + HREC <= rec.length;) {
+    const t = v.getBigUint64(p, true);
+    const dOff = v.getUint32(p + 16, true);
+    const dLen = v.getUint32(p + 20, true);
+    const count = v.getUint32(p + 24, true);
+    out.push(h3FrameOf(t, v.getBigUint64(p + 8, true), bytes.subarray(dOff, dOff + dLen), readPairs(v, p + HREC, count)));
+    p += HREC + 16 * count;
+  }
+  return out;
+}
+
+function h3Record(frame: H3Frame, blob: Blob): Uint8Array {
+  const pairs = frame.type === 'settings' ? frame.settings : [];
+  const rec = new Uint8Array(HREC + 16 * pairs.length);
+  const v = new DataView(rec.buffer);
+  let t: bigint;
+  let a: bigint | number = 0n;
+  let data: Uint8Array = EMPTY;
+  switch (frame.type) {
+    case 'data': t = 0x00n; data = frame.data; break;
+    case 'headers': t = 0x01n; data = frame.fieldSection; break;
+    case 'cancelPush': t = 0x03n; a = frame.pushId; break;
+    case 'settings': t = 0x04n; break;
+    case 'pushPromise': t = 0x05n; a = frame.pushId; data = frame.fieldSection; break;
+    case 'goaway': t = 0x07n; a = frame.id; break;
+    case 'maxPushId': t = 0x0dn; a = frame.pushId; break;
+    case 'unknown': t = u64(frame.frameType); data = frame.payload; break;
+    default: throw new TypeError(`unknown H3 frame type ${(frame as { type: string }).type}`);
+  }
+  v.setBigUint64(0, t, true);
+  v.setBigUint64(8, u64(a), true);
+  v.setUint32(16, blob.add(data), true);
+  v.setUint32(20, data.length, true);
+  v.setUint32(24, pairs.length, true);
+  pairs.forEach(([id, val], i) => {
+    v.setBigUint64(HREC + 16 * i, u64(id), true);
+    v.setBigUint64(HREC + 16 * i + 8, u64(val), true);
+  });
+  return rec;
+}
+
+/** Encodes HTTP/3 frames; throws CodecError (offset = frame index) for frames a receiver must reject. */
+export function encodeH3Frames(frames: H3Frame[]): Uint8Array {
+  const blob = new Blob();
+  const recs = concat(frames.map((f) => h3Record(f, blob)));
+  try {
+    return codec.encodeH3Frames(recs, blob.bytes());
+  } catch (e) {
+    rethrowCodec(e);
+  }
+}
+
+/** RFC 9114 §7.2: may `frameType` appear on a stream of this kind? */
+export function h3FrameAllowed(streamKind: H3StreamKind, frameType: bigint | number): boolean {
+  return codec.h3FrameAllowed(STREAM_KINDS[streamKind], u64(frameType));
+}
+
+/** Events of the incremental parser. */
+export type H3ParserEvent =
+  /**
+   * A DATA, HEADERS or PUSH_PROMISE frame begins; `length` bytes follow in
+   * 'payload' events (for PUSH_PROMISE: the field section after the Push ID).
+   */
+  | { kind: 'start'; frameType: bigint; length: bigint; pushId?: bigint }
+  /** The next bytes of the current frame's payload (a view into the chunk passed to push()). */
+  | { kind: 'payload'; frameType: bigint; data: Uint8Array }
+  | { kind: 'end'; frameType: bigint }
+  /** A complete control frame (CANCEL_PUSH, SETTINGS, GOAWAY, MAX_PUSH_ID). */
+  | { kind: 'frame'; frame: H3Frame };
+
+const EREC = 40;
+const registry = new FinalizationRegistry<number>((h) => codec.h3ParserFree(h));
+
+/**
+ * RFC 9114 §7.1: parses the HTTP/3 frames of one stream, fed in chunks split
+ * anywhere. Payloads of DATA/HEADERS/PUSH_PROMISE are passed through as they
+ * arrive, never buffered; control frames are buffered up to `maxControlFrame`
+ * bytes. With a stream kind, the §7.2 / §6.2.1 rules apply (SETTINGS first on
+ * the control stream, frames not allowed on the stream → H3_FRAME_UNEXPECTED).
+ */
+export class H3FrameParser {
+  #handle: number;
+  constructor(streamKind: H3StreamKind = 'any', maxControlFrame = 4096) {
+    this.#handle = codec.h3ParserNew(STREAM_KINDS[streamKind], maxControlFrame);
+    registry.register(this, this.#handle, this);
+  }
+
+  /** Feeds the next chunk; `fin` when the stream ends after it. Throws CodecError. */
+  push(chunk: Uint8Array, fin = false): H3ParserEvent[] {
+    if (this.#handle === 0) throw new Error('H3FrameParser: closed');
+    let rec: Uint8Array;
+    try {
+      rec = codec.h3ParserFeed(this.#handle, chunk, fin);
+    } catch (e) {
+      rethrowCodec(e);
+    }
+    const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+    const out: H3ParserEvent[] = [];
+    for (let p = 0; p + EREC <= rec.length;) {
+      const kind = v.getUint32(p, true);
+      const count = v.getUint32(p + 4, true);
+      const t = v.getBigUint64(p + 8, true);
+      const a = v.getBigUint64(p + 16, true);
+      switch (kind) {
+        case 1: {
+          const ev: H3ParserEvent = { kind: 'start', frameType: t, length: a };
+          if (t === 0x05n) ev.pushId = v.getBigUint64(p + 24, true);
+          out.push(ev);
+          break;
+        }
+        case 2: {
+          const off = v.getUint32(p + 32, true);
+          out.push({ kind: 'payload', frameType: t, data: chunk.subarray(off, off + v.getUint32(p + 36, true)) });
+          break;
+        }
+        case 3: out.push({ kind: 'end', frameType: t }); break;
+        case 4: out.push({ kind: 'frame', frame: h3FrameOf(t, a, EMPTY, readPairs(v, p + EREC, count)) }); break;
+      }
+      p += EREC + 16 * count;
+    }
+    return out;
+  }
+
+  /** Frees the parser in the core. */
+  close(): void {
+    if (this.#handle !== 0) {
+      registry.unregister(this);
+      codec.h3ParserFree(this.#handle);
+      this.#handle = 0;
+    }
+  }
+}
+
+// ---- fuzzing ---------------------------------------------------------------------------
+
+export type FuzzTarget = 'varint' | 'quic' | 'h3' | 'h3-parser';
+const FUZZ_TARGETS: Record<FuzzTarget, number> = { varint: 0, quic: 1, h3: 2, 'h3-parser': 3 };
+
+/**
+ * Runs many inputs through one decoder inside the core in a single call;
+ * returns one outcome per input (0n accepted, else the wire error code;
+ * 0xffffffffn means a decoded input did not re-encode). `param`: packet type
+ * for 'quic', stream kind for 'h3-parser'.
+ */
+export function fuzzDecode(target: FuzzTarget, param: number, inputs: Uint8Array[]): BigUint64Array {
+  let n = 0;
+  for (const i of inputs) n += 4 + i.length;
+  const buf = new Uint8Array(n);
+  const v = new DataView(buf.buffer);
+  let o = 0;
+  for (const i of inputs) { v.setUint32(o, i.length, true); buf.set(i, o + 4); o += 4 + i.length; }
+  return codec.fuzzDecode(FUZZ_TARGETS[target], param, buf);
 }

@@ -1,0 +1,534 @@
+// Arithmetic in GF(p), p = 2^256 - 2^224 + 2^192 + 2^96 - 1 (the P-256 field,
+// FIPS 186-5 / SEC 2 §2.4.2), in Montgomery form: an element x is stored as
+// x R mod p, R = 2^256, as 8 little-endian u32 limbs (32 bytes).
+//
+// Constant time: every function runs the same instructions and addresses for
+// every value (see bignum.ts; -p^-1 mod 2^32 = 1, so the Montgomery quotient
+// digit is the low limb itself).
+
+import { bnModAdd, bnModSub, bnSelect, bnIsZeroMask, bnLtMask, bnFromBytesBE, bnToBytesBE, bnMontMul } from "./bignum";
+
+/** Bytes of one field element. */
+export const FP_SIZE: usize = 32;
+
+/** p */
+export const P: usize = memory.data<u32>([0xffffffff, 0xffffffff, 0xffffffff, 0x00000000, 0x00000000, 0x00000000, 0x00000001, 0xffffffff], 8);
+/** R^2 mod p */
+export const P_R2: usize = memory.data<u32>([0x00000003, 0x00000000, 0xffffffff, 0xfffffffb, 0xfffffffe, 0xffffffff, 0xfffffffd, 0x00000004], 8);
+/** 1 in Montgomery form (R mod p) */
+export const P_ONE: usize = memory.data<u32>([0x00000001, 0x00000000, 0x00000000, 0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe, 0x00000000], 8);
+/** b in Montgomery form */
+export const P_B: usize = memory.data<u32>([0x29c4bddf, 0xd89cdf62, 0x78843090, 0xacf005cd, 0xf7212ed6, 0xe5a220ab, 0x04874834, 0xdc30061d], 8);
+/** G.x in Montgomery form */
+export const P_GX: usize = memory.data<u32>([0x18a9143c, 0x79e730d4, 0x5fedb601, 0x75ba95fc, 0x77622510, 0x79fb732b, 0xa53755c6, 0x18905f76], 8);
+/** G.y in Montgomery form */
+export const P_GY: usize = memory.data<u32>([0xce95560a, 0xddf25357, 0xba19e45c, 0x8b4ab8e4, 0xdd21f325, 0xd2e88688, 0x25885d85, 0x8571ff18], 8);
+
+const ONE_PLAIN: usize = memory.data<u32>([1, 0, 0, 0, 0, 0, 0, 0], 8);
+const TMP: usize = memory.data(32, 8);
+
+// Final step of a Montgomery product: r (< 2p, top = bit 256) minus p when r >= p, by mask.
+@inline
+function finalSub(h: usize, r0: u32, r1: u32, r2: u32, r3: u32, r4: u32, r5: u32, r6: u32, r7: u32, top: u32): void {
+  // d = r - p, p = [ffffffff, ffffffff, ffffffff, 0, 0, 0, 1, ffffffff] (little-endian limbs)
+  let b: i64 = <i64>r0 - 0xffffffff; const d0 = <u32>b; b >>= 32;
+  b += <i64>r1 - 0xffffffff; const d1 = <u32>b; b >>= 32;
+  b += <i64>r2 - 0xffffffff; const d2 = <u32>b; b >>= 32;
+  b += <i64>r3; const d3 = <u32>b; b >>= 32;
+  b += <i64>r4; const d4 = <u32>b; b >>= 32;
+  b += <i64>r5; const d5 = <u32>b; b >>= 32;
+  b += <i64>r6 - 1; const d6 = <u32>b; b >>= 32;
+  b += <i64>r7 - 0xffffffff; const d7 = <u32>b; b >>= 32;
+  b += <i64>top; // -1 when r < p: keep r
+  const keep = <u32>(b >> 32); // all ones or zero
+  store<u32>(h, d0 ^ (keep & (r0 ^ d0)));
+  store<u32>(h, d1 ^ (keep & (r1 ^ d1)), 4);
+  store<u32>(h, d2 ^ (keep & (r2 ^ d2)), 8);
+  store<u32>(h, d3 ^ (keep & (r3 ^ d3)), 12);
+  store<u32>(h, d4 ^ (keep & (r4 ^ d4)), 16);
+  store<u32>(h, d5 ^ (keep & (r5 ^ d5)), 20);
+  store<u32>(h, d6 ^ (keep & (r6 ^ d6)), 24);
+  store<u32>(h, d7 ^ (keep & (r7 ^ d7)), 28);
+}
+
+/**
+ * h = f g R^-1 mod p (Montgomery product); h may alias. Generated, unrolled:
+ * column sums of the 64 limb products split into low and high halves (no
+ * overflow, no carries to track), then word-by-word Montgomery reduction
+ * using the shape of p: -p^-1 mod 2^32 = 1, so the quotient digit q is the
+ * low word itself and adding q p is four shifted adds/subtracts.
+ */
+export function fpMul(h: usize, f: usize, g: usize): void {
+  const a0 = <u64>load<u32>(f, 0);
+  const a1 = <u64>load<u32>(f, 4);
+  const a2 = <u64>load<u32>(f, 8);
+  const a3 = <u64>load<u32>(f, 12);
+  const a4 = <u64>load<u32>(f, 16);
+  const a5 = <u64>load<u32>(f, 20);
+  const a6 = <u64>load<u32>(f, 24);
+  const a7 = <u64>load<u32>(f, 28);
+  const b0 = <u64>load<u32>(g, 0);
+  const b1 = <u64>load<u32>(g, 4);
+  const b2 = <u64>load<u32>(g, 8);
+  const b3 = <u64>load<u32>(g, 12);
+  const b4 = <u64>load<u32>(g, 16);
+  const b5 = <u64>load<u32>(g, 20);
+  const b6 = <u64>load<u32>(g, 24);
+  const b7 = <u64>load<u32>(g, 28);
+  let p: u64;
+  let l0: u64 = 0, h0: u64 = 0;
+  p = a0 * b0;
+  l0 += p & 0xffffffff; h0 += p >> 32;
+  let l1: u64 = 0, h1: u64 = 0;
+  p = a0 * b1;
+  l1 += p & 0xffffffff; h1 += p >> 32;
+  p = a1 * b0;
+  l1 += p & 0xffffffff; h1 += p >> 32;
+  let l2: u64 = 0, h2: u64 = 0;
+  p = a0 * b2;
+  l2 += p & 0xffffffff; h2 += p >> 32;
+  p = a1 * b1;
+  l2 += p & 0xffffffff; h2 += p >> 32;
+  p = a2 * b0;
+  l2 += p & 0xffffffff; h2 += p >> 32;
+  let l3: u64 = 0, h3: u64 = 0;
+  p = a0 * b3;
+  l3 += p & 0xffffffff; h3 += p >> 32;
+  p = a1 * b2;
+  l3 += p & 0xffffffff; h3 += p >> 32;
+  p = a2 * b1;
+  l3 += p & 0xffffffff; h3 += p >> 32;
+  p = a3 * b0;
+  l3 += p & 0xffffffff; h3 += p >> 32;
+  let l4: u64 = 0, h4: u64 = 0;
+  p = a0 * b4;
+  l4 += p & 0xffffffff; h4 += p >> 32;
+  p = a1 * b3;
+  l4 += p & 0xffffffff; h4 += p >> 32;
+  p = a2 * b2;
+  l4 += p & 0xffffffff; h4 += p >> 32;
+  p = a3 * b1;
+  l4 += p & 0xffffffff; h4 += p >> 32;
+  p = a4 * b0;
+  l4 += p & 0xffffffff; h4 += p >> 32;
+  let l5: u64 = 0, h5: u64 = 0;
+  p = a0 * b5;
+  l5 += p & 0xffffffff; h5 += p >> 32;
+  p = a1 * b4;
+  l5 += p & 0xffffffff; h5 += p >> 32;
+  p = a2 * b3;
+  l5 += p & 0xffffffff; h5 += p >> 32;
+  p = a3 * b2;
+  l5 += p & 0xffffffff; h5 += p >> 32;
+  p = a4 * b1;
+  l5 += p & 0xffffffff; h5 += p >> 32;
+  p = a5 * b0;
+  l5 += p & 0xffffffff; h5 += p >> 32;
+  let l6: u64 = 0, h6: u64 = 0;
+  p = a0 * b6;
+  l6 += p & 0xffffffff; h6 += p >> 32;
+  p = a1 * b5;
+  l6 += p & 0xffffffff; h6 += p >> 32;
+  p = a2 * b4;
+  l6 += p & 0xffffffff; h6 += p >> 32;
+  p = a3 * b3;
+  l6 += p & 0xffffffff; h6 += p >> 32;
+  p = a4 * b2;
+  l6 += p & 0xffffffff; h6 += p >> 32;
+  p = a5 * b1;
+  l6 += p & 0xffffffff; h6 += p >> 32;
+  p = a6 * b0;
+  l6 += p & 0xffffffff; h6 += p >> 32;
+  let l7: u64 = 0, h7: u64 = 0;
+  p = a0 * b7;
+  l7 += p & 0xffffffff; h7 += p >> 32;
+  p = a1 * b6;
+  l7 += p & 0xffffffff; h7 += p >> 32;
+  p = a2 * b5;
+  l7 += p & 0xffffffff; h7 += p >> 32;
+  p = a3 * b4;
+  l7 += p & 0xffffffff; h7 += p >> 32;
+  p = a4 * b3;
+  l7 += p & 0xffffffff; h7 += p >> 32;
+  p = a5 * b2;
+  l7 += p & 0xffffffff; h7 += p >> 32;
+  p = a6 * b1;
+  l7 += p & 0xffffffff; h7 += p >> 32;
+  p = a7 * b0;
+  l7 += p & 0xffffffff; h7 += p >> 32;
+  let l8: u64 = 0, h8: u64 = 0;
+  p = a1 * b7;
+  l8 += p & 0xffffffff; h8 += p >> 32;
+  p = a2 * b6;
+  l8 += p & 0xffffffff; h8 += p >> 32;
+  p = a3 * b5;
+  l8 += p & 0xffffffff; h8 += p >> 32;
+  p = a4 * b4;
+  l8 += p & 0xffffffff; h8 += p >> 32;
+  p = a5 * b3;
+  l8 += p & 0xffffffff; h8 += p >> 32;
+  p = a6 * b2;
+  l8 += p & 0xffffffff; h8 += p >> 32;
+  p = a7 * b1;
+  l8 += p & 0xffffffff; h8 += p >> 32;
+  let l9: u64 = 0, h9: u64 = 0;
+  p = a2 * b7;
+  l9 += p & 0xffffffff; h9 += p >> 32;
+  p = a3 * b6;
+  l9 += p & 0xffffffff; h9 += p >> 32;
+  p = a4 * b5;
+  l9 += p & 0xffffffff; h9 += p >> 32;
+  p = a5 * b4;
+  l9 += p & 0xffffffff; h9 += p >> 32;
+  p = a6 * b3;
+  l9 += p & 0xffffffff; h9 += p >> 32;
+  p = a7 * b2;
+  l9 += p & 0xffffffff; h9 += p >> 32;
+  let l10: u64 = 0, h10: u64 = 0;
+  p = a3 * b7;
+  l10 += p & 0xffffffff; h10 += p >> 32;
+  p = a4 * b6;
+  l10 += p & 0xffffffff; h10 += p >> 32;
+  p = a5 * b5;
+  l10 += p & 0xffffffff; h10 += p >> 32;
+  p = a6 * b4;
+  l10 += p & 0xffffffff; h10 += p >> 32;
+  p = a7 * b3;
+  l10 += p & 0xffffffff; h10 += p >> 32;
+  let l11: u64 = 0, h11: u64 = 0;
+  p = a4 * b7;
+  l11 += p & 0xffffffff; h11 += p >> 32;
+  p = a5 * b6;
+  l11 += p & 0xffffffff; h11 += p >> 32;
+  p = a6 * b5;
+  l11 += p & 0xffffffff; h11 += p >> 32;
+  p = a7 * b4;
+  l11 += p & 0xffffffff; h11 += p >> 32;
+  let l12: u64 = 0, h12: u64 = 0;
+  p = a5 * b7;
+  l12 += p & 0xffffffff; h12 += p >> 32;
+  p = a6 * b6;
+  l12 += p & 0xffffffff; h12 += p >> 32;
+  p = a7 * b5;
+  l12 += p & 0xffffffff; h12 += p >> 32;
+  let l13: u64 = 0, h13: u64 = 0;
+  p = a6 * b7;
+  l13 += p & 0xffffffff; h13 += p >> 32;
+  p = a7 * b6;
+  l13 += p & 0xffffffff; h13 += p >> 32;
+  let l14: u64 = 0, h14: u64 = 0;
+  p = a7 * b7;
+  l14 += p & 0xffffffff; h14 += p >> 32;
+  let t0: i64 = <i64>l0;
+  let t1: i64 = <i64>l1 + <i64>h0;
+  let t2: i64 = <i64>l2 + <i64>h1;
+  let t3: i64 = <i64>l3 + <i64>h2;
+  let t4: i64 = <i64>l4 + <i64>h3;
+  let t5: i64 = <i64>l5 + <i64>h4;
+  let t6: i64 = <i64>l6 + <i64>h5;
+  let t7: i64 = <i64>l7 + <i64>h6;
+  let t8: i64 = <i64>l8 + <i64>h7;
+  let t9: i64 = <i64>l9 + <i64>h8;
+  let t10: i64 = <i64>l10 + <i64>h9;
+  let t11: i64 = <i64>l11 + <i64>h10;
+  let t12: i64 = <i64>l12 + <i64>h11;
+  let t13: i64 = <i64>l13 + <i64>h12;
+  let t14: i64 = <i64>l14 + <i64>h13;
+  let t15: i64 = <i64>h14;
+  let t16: i64 = 0;
+  let q: i64;
+  q = t0 & 0xffffffff; t1 += t0 >> 32;
+  t3 += q; t6 += q; t7 -= q; t8 += q;
+  q = t1 & 0xffffffff; t2 += t1 >> 32;
+  t4 += q; t7 += q; t8 -= q; t9 += q;
+  q = t2 & 0xffffffff; t3 += t2 >> 32;
+  t5 += q; t8 += q; t9 -= q; t10 += q;
+  q = t3 & 0xffffffff; t4 += t3 >> 32;
+  t6 += q; t9 += q; t10 -= q; t11 += q;
+  q = t4 & 0xffffffff; t5 += t4 >> 32;
+  t7 += q; t10 += q; t11 -= q; t12 += q;
+  q = t5 & 0xffffffff; t6 += t5 >> 32;
+  t8 += q; t11 += q; t12 -= q; t13 += q;
+  q = t6 & 0xffffffff; t7 += t6 >> 32;
+  t9 += q; t12 += q; t13 -= q; t14 += q;
+  q = t7 & 0xffffffff; t8 += t7 >> 32;
+  t10 += q; t13 += q; t14 -= q; t15 += q;
+  let c: i64 = 0;
+  c += t8; const r0 = <u32>c; c >>= 32;
+  c += t9; const r1 = <u32>c; c >>= 32;
+  c += t10; const r2 = <u32>c; c >>= 32;
+  c += t11; const r3 = <u32>c; c >>= 32;
+  c += t12; const r4 = <u32>c; c >>= 32;
+  c += t13; const r5 = <u32>c; c >>= 32;
+  c += t14; const r6 = <u32>c; c >>= 32;
+  c += t15; const r7 = <u32>c; c >>= 32;
+  const top = <u32>(c + t16);
+  finalSub(h, r0, r1, r2, r3, r4, r5, r6, r7, top);
+}
+
+/** h = f^2 (36 limb products: the cross products are doubled). */
+export function fpSq(h: usize, f: usize): void {
+  const a0 = <u64>load<u32>(f, 0);
+  const a1 = <u64>load<u32>(f, 4);
+  const a2 = <u64>load<u32>(f, 8);
+  const a3 = <u64>load<u32>(f, 12);
+  const a4 = <u64>load<u32>(f, 16);
+  const a5 = <u64>load<u32>(f, 20);
+  const a6 = <u64>load<u32>(f, 24);
+  const a7 = <u64>load<u32>(f, 28);
+  let p: u64;
+  let l0: u64 = 0, h0: u64 = 0;
+  p = a0 * a0;
+  l0 += p & 0xffffffff; h0 += p >> 32;
+  let l1: u64 = 0, h1: u64 = 0;
+  p = a0 * a1;
+  l1 += (p & 0xffffffff) << 1; h1 += (p >> 32) << 1;
+  let l2: u64 = 0, h2: u64 = 0;
+  p = a0 * a2;
+  l2 += (p & 0xffffffff) << 1; h2 += (p >> 32) << 1;
+  p = a1 * a1;
+  l2 += p & 0xffffffff; h2 += p >> 32;
+  let l3: u64 = 0, h3: u64 = 0;
+  p = a0 * a3;
+  l3 += (p & 0xffffffff) << 1; h3 += (p >> 32) << 1;
+  p = a1 * a2;
+  l3 += (p & 0xffffffff) << 1; h3 += (p >> 32) << 1;
+  let l4: u64 = 0, h4: u64 = 0;
+  p = a0 * a4;
+  l4 += (p & 0xffffffff) << 1; h4 += (p >> 32) << 1;
+  p = a1 * a3;
+  l4 += (p & 0xffffffff) << 1; h4 += (p >> 32) << 1;
+  p = a2 * a2;
+  l4 += p & 0xffffffff; h4 += p >> 32;
+  let l5: u64 = 0, h5: u64 = 0;
+  p = a0 * a5;
+  l5 += (p & 0xffffffff) << 1; h5 += (p >> 32) << 1;
+  p = a1 * a4;
+  l5 += (p & 0xffffffff) << 1; h5 += (p >> 32) << 1;
+  p = a2 * a3;
+  l5 += (p & 0xffffffff) << 1; h5 += (p >> 32) << 1;
+  let l6: u64 = 0, h6: u64 = 0;
+  p = a0 * a6;
+  l6 += (p & 0xffffffff) << 1; h6 += (p >> 32) << 1;
+  p = a1 * a5;
+  l6 += (p & 0xffffffff) << 1; h6 += (p >> 32) << 1;
+  p = a2 * a4;
+  l6 += (p & 0xffffffff) << 1; h6 += (p >> 32) << 1;
+  p = a3 * a3;
+  l6 += p & 0xffffffff; h6 += p >> 32;
+  let l7: u64 = 0, h7: u64 = 0;
+  p = a0 * a7;
+  l7 += (p & 0xffffffff) << 1; h7 += (p >> 32) << 1;
+  p = a1 * a6;
+  l7 += (p & 0xffffffff) << 1; h7 += (p >> 32) << 1;
+  p = a2 * a5;
+  l7 += (p & 0xffffffff) << 1; h7 += (p >> 32) << 1;
+  p = a3 * a4;
+  l7 += (p & 0xffffffff) << 1; h7 += (p >> 32) << 1;
+  let l8: u64 = 0, h8: u64 = 0;
+  p = a1 * a7;
+  l8 += (p & 0xffffffff) << 1; h8 += (p >> 32) << 1;
+  p = a2 * a6;
+  l8 += (p & 0xffffffff) << 1; h8 += (p >> 32) << 1;
+  p = a3 * a5;
+  l8 += (p & 0xffffffff) << 1; h8 += (p >> 32) << 1;
+  p = a4 * a4;
+  l8 += p & 0xffffffff; h8 += p >> 32;
+  let l9: u64 = 0, h9: u64 = 0;
+  p = a2 * a7;
+  l9 += (p & 0xffffffff) << 1; h9 += (p >> 32) << 1;
+  p = a3 * a6;
+  l9 += (p & 0xffffffff) << 1; h9 += (p >> 32) << 1;
+  p = a4 * a5;
+  l9 += (p & 0xffffffff) << 1; h9 += (p >> 32) << 1;
+  let l10: u64 = 0, h10: u64 = 0;
+  p = a3 * a7;
+  l10 += (p & 0xffffffff) << 1; h10 += (p >> 32) << 1;
+  p = a4 * a6;
+  l10 += (p & 0xffffffff) << 1; h10 += (p >> 32) << 1;
+  p = a5 * a5;
+  l10 += p & 0xffffffff; h10 += p >> 32;
+  let l11: u64 = 0, h11: u64 = 0;
+  p = a4 * a7;
+  l11 += (p & 0xffffffff) << 1; h11 += (p >> 32) << 1;
+  p = a5 * a6;
+  l11 += (p & 0xffffffff) << 1; h11 += (p >> 32) << 1;
+  let l12: u64 = 0, h12: u64 = 0;
+  p = a5 * a7;
+  l12 += (p & 0xffffffff) << 1; h12 += (p >> 32) << 1;
+  p = a6 * a6;
+  l12 += p & 0xffffffff; h12 += p >> 32;
+  let l13: u64 = 0, h13: u64 = 0;
+  p = a6 * a7;
+  l13 += (p & 0xffffffff) << 1; h13 += (p >> 32) << 1;
+  let l14: u64 = 0, h14: u64 = 0;
+  p = a7 * a7;
+  l14 += p & 0xffffffff; h14 += p >> 32;
+  let t0: i64 = <i64>l0;
+  let t1: i64 = <i64>l1 + <i64>h0;
+  let t2: i64 = <i64>l2 + <i64>h1;
+  let t3: i64 = <i64>l3 + <i64>h2;
+  let t4: i64 = <i64>l4 + <i64>h3;
+  let t5: i64 = <i64>l5 + <i64>h4;
+  let t6: i64 = <i64>l6 + <i64>h5;
+  let t7: i64 = <i64>l7 + <i64>h6;
+  let t8: i64 = <i64>l8 + <i64>h7;
+  let t9: i64 = <i64>l9 + <i64>h8;
+  let t10: i64 = <i64>l10 + <i64>h9;
+  let t11: i64 = <i64>l11 + <i64>h10;
+  let t12: i64 = <i64>l12 + <i64>h11;
+  let t13: i64 = <i64>l13 + <i64>h12;
+  let t14: i64 = <i64>l14 + <i64>h13;
+  let t15: i64 = <i64>h14;
+  let t16: i64 = 0;
+  let q: i64;
+  q = t0 & 0xffffffff; t1 += t0 >> 32;
+  t3 += q; t6 += q; t7 -= q; t8 += q;
+  q = t1 & 0xffffffff; t2 += t1 >> 32;
+  t4 += q; t7 += q; t8 -= q; t9 += q;
+  q = t2 & 0xffffffff; t3 += t2 >> 32;
+  t5 += q; t8 += q; t9 -= q; t10 += q;
+  q = t3 & 0xffffffff; t4 += t3 >> 32;
+  t6 += q; t9 += q; t10 -= q; t11 += q;
+  q = t4 & 0xffffffff; t5 += t4 >> 32;
+  t7 += q; t10 += q; t11 -= q; t12 += q;
+  q = t5 & 0xffffffff; t6 += t5 >> 32;
+  t8 += q; t11 += q; t12 -= q; t13 += q;
+  q = t6 & 0xffffffff; t7 += t6 >> 32;
+  t9 += q; t12 += q; t13 -= q; t14 += q;
+  q = t7 & 0xffffffff; t8 += t7 >> 32;
+  t10 += q; t13 += q; t14 -= q; t15 += q;
+  let c: i64 = 0;
+  c += t8; const r0 = <u32>c; c >>= 32;
+  c += t9; const r1 = <u32>c; c >>= 32;
+  c += t10; const r2 = <u32>c; c >>= 32;
+  c += t11; const r3 = <u32>c; c >>= 32;
+  c += t12; const r4 = <u32>c; c >>= 32;
+  c += t13; const r5 = <u32>c; c >>= 32;
+  c += t14; const r6 = <u32>c; c >>= 32;
+  c += t15; const r7 = <u32>c; c >>= 32;
+  const top = <u32>(c + t16);
+  finalSub(h, r0, r1, r2, r3, r4, r5, r6, r7, top);
+}
+
+/** h = f + g mod p (unrolled; the subtraction of p is kept or dropped by mask). */
+export function fpAdd(h: usize, f: usize, g: usize): void {
+  let c: u64 = 0;
+  c += <u64>load<u32>(f, 0) + <u64>load<u32>(g, 0); const s0 = <u32>c; c >>= 32;
+  c += <u64>load<u32>(f, 4) + <u64>load<u32>(g, 4); const s1 = <u32>c; c >>= 32;
+  c += <u64>load<u32>(f, 8) + <u64>load<u32>(g, 8); const s2 = <u32>c; c >>= 32;
+  c += <u64>load<u32>(f, 12) + <u64>load<u32>(g, 12); const s3 = <u32>c; c >>= 32;
+  c += <u64>load<u32>(f, 16) + <u64>load<u32>(g, 16); const s4 = <u32>c; c >>= 32;
+  c += <u64>load<u32>(f, 20) + <u64>load<u32>(g, 20); const s5 = <u32>c; c >>= 32;
+  c += <u64>load<u32>(f, 24) + <u64>load<u32>(g, 24); const s6 = <u32>c; c >>= 32;
+  c += <u64>load<u32>(f, 28) + <u64>load<u32>(g, 28); const s7 = <u32>c; c >>= 32;
+  let b: i64 = 0;
+  b += <i64>s0 - 0xffffffff; const d0 = <u32>b; b >>= 32;
+  b += <i64>s1 - 0xffffffff; const d1 = <u32>b; b >>= 32;
+  b += <i64>s2 - 0xffffffff; const d2 = <u32>b; b >>= 32;
+  b += <i64>s3; const d3 = <u32>b; b >>= 32;
+  b += <i64>s4; const d4 = <u32>b; b >>= 32;
+  b += <i64>s5; const d5 = <u32>b; b >>= 32;
+  b += <i64>s6 - 1; const d6 = <u32>b; b >>= 32;
+  b += <i64>s7 - 0xffffffff; const d7 = <u32>b; b >>= 32;
+  b += <i64>c; // -1 when the sum is below p: keep it
+  const keep = <u32>(b >> 32);
+  store<u32>(h, d0 ^ (keep & (s0 ^ d0)), 0);
+  store<u32>(h, d1 ^ (keep & (s1 ^ d1)), 4);
+  store<u32>(h, d2 ^ (keep & (s2 ^ d2)), 8);
+  store<u32>(h, d3 ^ (keep & (s3 ^ d3)), 12);
+  store<u32>(h, d4 ^ (keep & (s4 ^ d4)), 16);
+  store<u32>(h, d5 ^ (keep & (s5 ^ d5)), 20);
+  store<u32>(h, d6 ^ (keep & (s6 ^ d6)), 24);
+  store<u32>(h, d7 ^ (keep & (s7 ^ d7)), 28);
+}
+
+/** h = f - g mod p (unrolled; p is added back under the borrow mask). */
+export function fpSub(h: usize, f: usize, g: usize): void {
+  let b: i64 = 0;
+  b += <i64>load<u32>(f, 0) - <i64>load<u32>(g, 0); const s0 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 4) - <i64>load<u32>(g, 4); const s1 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 8) - <i64>load<u32>(g, 8); const s2 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 12) - <i64>load<u32>(g, 12); const s3 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 16) - <i64>load<u32>(g, 16); const s4 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 20) - <i64>load<u32>(g, 20); const s5 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 24) - <i64>load<u32>(g, 24); const s6 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 28) - <i64>load<u32>(g, 28); const s7 = <u32>b; b >>= 32;
+  const m = <u64>(<u32>b); // all ones after a borrow
+  let c: u64 = 0;
+  c += <u64>s0 + m; store<u32>(h, <u32>c, 0); c >>= 32;
+  c += <u64>s1 + m; store<u32>(h, <u32>c, 4); c >>= 32;
+  c += <u64>s2 + m; store<u32>(h, <u32>c, 8); c >>= 32;
+  c += <u64>s3; store<u32>(h, <u32>c, 12); c >>= 32;
+  c += <u64>s4; store<u32>(h, <u32>c, 16); c >>= 32;
+  c += <u64>s5; store<u32>(h, <u32>c, 20); c >>= 32;
+  c += <u64>s6 + (m & 1); store<u32>(h, <u32>c, 24); c >>= 32;
+  c += <u64>s7 + m; store<u32>(h, <u32>c, 28); c >>= 32;
+}
+
+@inline
+export function fpCopy(h: usize, f: usize): void {
+  memory.copy(h, f, FP_SIZE);
+}
+
+/** h = mask ? f : g (mask all ones or zero) */
+@inline
+export function fpSelect(h: usize, mask: u32, f: usize, g: usize): void {
+  bnSelect(h, mask, f, g, 8);
+}
+
+/** All ones when f == 0. */
+@inline
+export function fpIsZeroMask(f: usize): u32 {
+  return bnIsZeroMask(f, 8);
+}
+
+/** h = f^(2^n) */
+export function fpSqN(h: usize, f: usize, n: i32): void {
+  fpSq(h, f);
+  for (let i = 1; i < n; i++) fpSq(h, h);
+}
+
+const I1: usize = memory.data(32, 8);
+const I2: usize = memory.data(32, 8);
+const I3: usize = memory.data(32, 8);
+const I4: usize = memory.data(32, 8);
+
+/** h = f^(p-2) = f^-1 (0 for 0): Fermat, constant time (the exponent is public, the base secret). */
+export function fpInv(h: usize, f: usize): void {
+  const x2 = I1, x32 = I2, t = I3, x8 = I4;
+  fpSq(x2, f); fpMul(x2, x2, f);             // f^(2^2-1)
+  fpSqN(t, x2, 2); fpMul(t, t, x2);          // f^(2^4-1)
+  fpSqN(x8, t, 4); fpMul(x8, x8, t);         // f^(2^8-1)
+  fpSqN(t, x8, 8); fpMul(t, t, x8);          // f^(2^16-1)
+  fpSqN(x32, t, 16); fpMul(x32, x32, t);     // f^(2^32-1): bits 255..224 of p-2
+  // the remaining 224 bits, square-and-multiply on the public exponent
+  fpCopy(t, x32);
+  for (let i = 223; i >= 0; i--) {
+    fpSq(t, t);
+    if (expBit(i)) fpMul(t, t, f);
+  }
+  fpCopy(h, t);
+}
+
+// Bit i (< 224) of p - 2 = 2^256 - 2^224 + 2^192 + 2^96 - 3 (public).
+@inline function expBit(i: i32): bool {
+  if (i > 192) return false;
+  if (i == 192) return true;
+  if (i >= 96) return false;
+  return i != 1;            // 2^96 - 3 = ...11101
+}
+
+/** h = the field element (Montgomery form) for the 32-byte big-endian s; false when s >= p (not canonical). */
+export function fpFromBytes(h: usize, s: usize): bool {
+  bnFromBytesBE(TMP, 8, s, 32);
+  const ok = bnLtMask(TMP, P, 8);
+  fpMul(h, TMP, P_R2);
+  return ok != 0;
+}
+
+/** s = the 32-byte big-endian encoding of f (out of Montgomery form). */
+export function fpToBytes(s: usize, f: usize): void {
+  bnMontMul(TMP, f, ONE_PLAIN, P, 8, 1);
+  bnToBytesBE(s, 32, TMP, 8);
+}

@@ -1,0 +1,53 @@
+// Published AEAD / cipher test vectors, shared by the crypto tests.
+import { ascii, hex, range } from './vectors.js';
+
+export const SUNSCREEN = ascii("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
+
+/** McGrew & Viega, "The Galois/Counter Mode of Operation (GCM)", Appendix B test cases. */
+export const GCM_CASES = [
+  { tc: 1, key: '00000000000000000000000000000000', iv: '000000000000000000000000', pt: '', aad: '', ct: '', tag: '58e2fccefa7e3061367f1d57a4e7455a' },
+  { tc: 2, key: '00000000000000000000000000000000', iv: '000000000000000000000000', pt: '00000000000000000000000000000000', aad: '', ct: '0388dace60b6a392f328c2b971b2fe78', tag: 'ab6e47d42cec13bdf53a67b21257bddf' },
+  { tc: 3, key: 'feffe9928665731c6d6a8f9467308308', iv: 'cafebabefacedbaddecaf888',
+    pt: 'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255', aad: '',
+    ct: '42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985', tag: '4d5c2af327cd64a62cf35abd2ba6fab4' },
+  { tc: 4, key: 'feffe9928665731c6d6a8f9467308308', iv: 'cafebabefacedbaddecaf888',
+    pt: 'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39', aad: 'feedfacedeadbeeffeedfacedeadbeefabaddad2',
+    ct: '42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091', tag: '5bc94fbc3221a5db94fae95ae7121a47' },
+  { tc: 13, key: '0000000000000000000000000000000000000000000000000000000000000000', iv: '000000000000000000000000', pt: '', aad: '', ct: '', tag: '530f8afbc74536b9a963b4f1c4cb738b' },
+  { tc: 14, key: '0000000000000000000000000000000000000000000000000000000000000000', iv: '000000000000000000000000', pt: '00000000000000000000000000000000', aad: '', ct: 'cea7403d4d606b6e074ec5d3baf39d18', tag: 'd0d1c8a799996bf0265b98b5d48ab919' },
+  { tc: 15, key: 'feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308', iv: 'cafebabefacedbaddecaf888',
+    pt: 'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255', aad: '',
+    ct: '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad', tag: 'b094dac5d93471bdec1a502270e3cc6c' },
+  { tc: 16, key: 'feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308', iv: 'cafebabefacedbaddecaf888',
+    pt: 'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39', aad: 'feedfacedeadbeeffeedfacedeadbeefabaddad2',
+    ct: '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662', tag: '76fc6ece0f4e1768cddf8853bb2d551b' },
+];
+
+// RFC 8439 §2.3.2: the block function.
+export const CHACHA_BLOCK = {
+  key: range(0, 31), nonce: hex('000000090000004a00000000'), counter: 1,
+  out: '10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e',
+};
+// RFC 8439 §2.4.2: encryption of the sunscreen text.
+export const CHACHA_ENC = {
+  key: range(0, 31), nonce: hex('000000000000004a00000000'), counter: 1, pt: SUNSCREEN,
+  ct: '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d',
+};
+// RFC 8439 §2.5.2: Poly1305.
+export const POLY = {
+  key: hex('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b'),
+  msg: ascii('Cryptographic Forum Research Group'), tag: 'a8061dc1305136c6c22b8baf0c0127a9',
+};
+// RFC 8439 §2.8.2: AEAD_CHACHA20_POLY1305.
+export const CHACHA_AEAD = {
+  key: range(0x80, 0x9f), nonce: hex('070000004041424344454647'), aad: hex('50515253c0c1c2c3c4c5c6c7'), pt: SUNSCREEN,
+  ct: 'd31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116',
+  tag: '1ae10b594f09e26a7e902ecbd0600691',
+};
+// RFC 8439 Appendix A.5: decryption (plaintext checked by its opening words and node:crypto).
+export const CHACHA_A5 = {
+  key: hex('1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0'),
+  nonce: hex('000000000102030405060708'), aad: hex('f33388860000000000004e91'), tag: 'eead9d67890cbb22392336fea1851f38',
+  ct: '64a0861575861af460f062c79be643bd5e805cfd345cf389f108670ac76c8cb24c6cfc18755d43eea09ee94e382d26b0bdb7b73c321b0100d4f03b7f355894cf332f830e710b97ce98c8a84abd0b948114ad176e008d33bd60f982b1ff37c8559797a06ef4f0ef61c186324e2b3506383606907b6a7c02b0f9f6157b53c867e4b9166c767b804d46a59b5216cde7a4e99040c5a40433225ee282a1b0a06c523eaf4534d7f83fa1155b0047718cbc546a0d072b04b3564eea1b422273f548271a0bb2316053fa76991955ebd63159434ecebb4e466dae5a1073a6727627097a1049e617d91d361094fa68f0ff77987130305beaba2eda04df997b714d6c6f2c29a6ad5cb4022b02709b',
+  ptPrefix: 'Internet-Drafts are draft documents valid for a maximum of six months',
+};
