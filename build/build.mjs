@@ -93,6 +93,21 @@ function mapExports(core, pkg, version) {
   return out;
 }
 
+/**
+ * jco 1.35's glue calls `_debugLog` several times per export call, and each
+ * call reads `process.env.JCO_DEBUG` (a slow C++ getter in Node): about a third
+ * of the cost of a small call (bench/qpack.bench.mjs, "via component"). Read it
+ * once at load instead. A no-op if a jco version generates something else.
+ */
+function patchGlue(files) {
+  const name = `${WORLD}.js`;
+  if (!files[name]) return;
+  const src = Buffer.from(files[name]).toString('utf8');
+  const slow = 'const _debugLog = (...args) => {\n  if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
+  if (!src.includes(slow)) return;
+  files[name] = Buffer.from(src.replace(slow, 'const _jcoDebug = !!globalThis?.process?.env?.JCO_DEBUG;\nconst _debugLog = (...args) => {\n  if (!_jcoDebug) { return; }'));
+}
+
 function writeFiles(dir, files) {
   fs.rmSync(dir, { recursive: true, force: true });
   for (const [name, data] of Object.entries(files)) {
@@ -127,6 +142,7 @@ async function main() {
     const comp = await componentNew(embedded);
     fs.writeFileSync(component, comp);
     const { files } = await transpile(comp, { name: WORLD, tlaCompat: false, noNamespacedExports: false });
+    patchGlue(files);
     writeFiles(path.join(dist, 'engine'), files);
     state.core = coreHash;
     state.host = null; // host types depend on the transpiled engine

@@ -36,3 +36,25 @@ export class CryptoError extends H3WasiError {
     super(code, message);
   }
 }
+
+/**
+ * A QPACK failure (RFC 9204 §6): `wireCode` is 0x200 QPACK_DECOMPRESSION_FAILED,
+ * 0x201 QPACK_ENCODER_STREAM_ERROR, 0x202 QPACK_DECODER_STREAM_ERROR, 0x107
+ * H3_EXCESSIVE_LOAD (field section over the size limit) or 0x102 (API misuse).
+ */
+export class QpackError extends H3WasiError {
+  readonly wireCode: bigint;
+  constructor(wireCode: bigint, reason: string) {
+    super(QpackError.codeName(wireCode), `${reason} (code 0x${wireCode.toString(16)})`);
+    this.wireCode = wireCode;
+  }
+  static codeName(wireCode: bigint): string {
+    switch (wireCode) {
+      case 0x200n: return 'H3W_ERR_QPACK_DECOMPRESSION_FAILED';
+      case 0x201n: return 'H3W_ERR_QPACK_ENCODER_STREAM';
+      case 0x202n: return 'H3W_ERR_QPACK_DECODER_STREAM';
+      case 0x107n: return 'H3W_ERR_FIELD_SECTION_TOO_LARGE';
+      default: return 'H3W_ERR_QPACK';
+    }
+  }
+}

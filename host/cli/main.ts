@@ -8,7 +8,7 @@ interface Command {
 }
 
 const commands: Record<string, () => Promise<Command>> = {
-  // qpack: () => import('./qpack.js'),
+  qpack: () => import('./qpack.js'),
 };
 
 function help(): string {
