@@ -3,6 +3,7 @@
 // with node:crypto (OpenSSL) on the same inputs. Messages are 64 bytes, so
 // hashing is noise; the figures are operations per second.
 import crypto from 'node:crypto';
+import { generateKeyPair } from '../tests/helpers/node-keys.mjs';
 import { rate, table, ratio, si } from './lib.mjs';
 import {
   x25519, p256Ecdh, ecdsaP256Sign, ecdsaP256Verify, rsaPssSha256Verify, rsaPkcs1Sha256Verify, ed25519Verify,
@@ -14,7 +15,7 @@ const msg = crypto.randomBytes(64);
 
 // X25519
 {
-  const a = crypto.generateKeyPairSync('x25519'), b = crypto.generateKeyPairSync('x25519');
+  const a = generateKeyPair('x25519'), b = generateKeyPair('x25519');
   const d = Buffer.from(a.privateKey.export({ format: 'jwk' }).d, 'base64url');
   const u = Buffer.from(b.publicKey.export({ format: 'jwk' }).x, 'base64url');
   if (Buffer.compare(x25519(d, u), crypto.diffieHellman({ privateKey: a.privateKey, publicKey: b.publicKey })) !== 0) throw new Error('x25519 mismatch');
@@ -38,7 +39,7 @@ const msg = crypto.randomBytes(64);
 
 // RSA-2048 verification
 {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } = generateKeyPair('rsa', { modulusLength: 2048 });
   const jwk = publicKey.export({ format: 'jwk' });
   const key = { n: Buffer.from(jwk.n, 'base64url'), e: Buffer.from(jwk.e, 'base64url') };
   const pssOpts = { key: publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
@@ -51,7 +52,7 @@ const msg = crypto.randomBytes(64);
 
 // Ed25519 verification
 {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } = generateKeyPair('ed25519');
   const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
   const sig = crypto.sign(null, msg, privateKey);
   if (!ed25519Verify(pub, msg, sig)) throw new Error('ed25519 mismatch');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import crypto from 'node:crypto';
+import { generateKeyPair } from '../helpers/node-keys.mjs';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { ecdsaP256Verify } from '../../host/crypto/index.js';
 
@@ -37,7 +38,7 @@ for (const variant of VARIANTS) {
     });
 
     it('parses the DER node:crypto produces', () => {
-      const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const { privateKey } = generateKeyPair('ec', { namedCurve: 'P-256' });
       for (let i = 0; i < 200; i++) {
         const msg = crypto.randomBytes(8);
         const der = crypto.sign('sha256', msg, privateKey);

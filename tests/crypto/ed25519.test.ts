@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
+import { generateKeyPair } from '../helpers/node-keys.mjs';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { ed25519Verify } from '../../host/crypto/index.js';
 
@@ -16,7 +17,7 @@ const leToBig = (b: Uint8Array) => b.reduceRight((acc, x) => (acc << 8n) | BigIn
 const bigToLe = (x: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((x >> BigInt(8 * i)) & 0xffn));
 
 function nodeKey() {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } = generateKeyPair('ed25519');
   return { privateKey, pub: Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url') };
 }
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
+import { generateKeyPair } from '../helpers/node-keys.mjs';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { rsaPssSha256Verify, rsaPkcs1Sha256Verify } from '../../host/crypto/index.js';
 
@@ -10,7 +11,7 @@ interface Key { bits: number; n: Buffer; e: Buffer; privateKey: crypto.KeyObject
 const keys: Key[] = [];
 beforeAll(() => {
   for (const [bits, publicExponent] of [[2048, 65537], [2048, 3], [3072, 65537], [4096, 65537]]) {
-    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: bits, publicExponent });
+    const { privateKey, publicKey } = generateKeyPair('rsa', { modulusLength: bits, publicExponent });
     const jwk = publicKey.export({ format: 'jwk' });
     keys.push({ bits, n: Buffer.from(jwk.n!, 'base64url'), e: Buffer.from(jwk.e!, 'base64url'), privateKey });
   }
@@ -95,7 +96,7 @@ for (const variant of VARIANTS) {
         }
       }
       // 1024-bit keys are refused
-      const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });
+      const { privateKey, publicKey } = generateKeyPair('rsa', { modulusLength: 1024 });
       const jwk = publicKey.export({ format: 'jwk' });
       const m = Buffer.from('x');
       expect(w.rsaVerifyDigest(256, false, Buffer.from(jwk.n!, 'base64url'), Buffer.from(jwk.e!, 'base64url'), digest('sha256', m), crypto.sign('sha256', m, privateKey), 0)).toBe(false);

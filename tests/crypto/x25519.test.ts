@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
+import { generateKeyPair } from '../helpers/node-keys.mjs';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { x25519, x25519PublicKey, PublicKeyError } from '../../host/crypto/index.js';
 
@@ -30,7 +31,7 @@ const SMALL_ORDER = [
 /** Node's X25519 on raw keys (KeyObjects from JWK). */
 const b64u = (u: Uint8Array) => Buffer.from(u).toString('base64url');
 function nodeKeyPair() {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('x25519');
+  const { privateKey, publicKey } = generateKeyPair('x25519');
   const jwk = privateKey.export({ format: 'jwk' });
   return { privateKey, publicKey, d: Buffer.from(jwk.d!, 'base64url'), x: Buffer.from(jwk.x!, 'base64url') };
 }
