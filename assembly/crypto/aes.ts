@@ -152,6 +152,11 @@ export function aesEncrypt(key: AesKey, block: v128): v128 {
 }
 
 
+/** Each 32-bit lane rotated right by 8 bits: byte i of a column takes byte i + 1 (MixColumns' row rotation). */
+@inline function rotr8x4(x: v128): v128 {
+  return v128.or(i32x4.shr_u(x, 8), i32x4.shl(x, 24));
+}
+
 // ---- bitsliced AES on 8 blocks at once (CTR keystream) ----
 //
 // Eight 128-bit planes q0..q7: after the "ortho" bit transposition (an
@@ -315,28 +320,28 @@ function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
     q6 = i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
     q7 = i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
     {
-      const a0 = i8x16.shuffle(q0, q0, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a0 = rotr8x4(q0);
       const t0 = v128.xor(q0, a0);
       const u0 = i8x16.shuffle(t0, t0, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a1 = i8x16.shuffle(q1, q1, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a1 = rotr8x4(q1);
       const t1 = v128.xor(q1, a1);
       const u1 = i8x16.shuffle(t1, t1, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a2 = i8x16.shuffle(q2, q2, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a2 = rotr8x4(q2);
       const t2 = v128.xor(q2, a2);
       const u2 = i8x16.shuffle(t2, t2, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a3 = i8x16.shuffle(q3, q3, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a3 = rotr8x4(q3);
       const t3 = v128.xor(q3, a3);
       const u3 = i8x16.shuffle(t3, t3, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a4 = i8x16.shuffle(q4, q4, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a4 = rotr8x4(q4);
       const t4 = v128.xor(q4, a4);
       const u4 = i8x16.shuffle(t4, t4, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a5 = i8x16.shuffle(q5, q5, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a5 = rotr8x4(q5);
       const t5 = v128.xor(q5, a5);
       const u5 = i8x16.shuffle(t5, t5, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a6 = i8x16.shuffle(q6, q6, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a6 = rotr8x4(q6);
       const t6 = v128.xor(q6, a6);
       const u6 = i8x16.shuffle(t6, t6, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a7 = i8x16.shuffle(q7, q7, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a7 = rotr8x4(q7);
       const t7 = v128.xor(q7, a7);
       const u7 = i8x16.shuffle(t7, t7, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
       q0 = v128.xor(v128.xor(t7, a0), u0);
