@@ -166,6 +166,9 @@ export function aesEncrypt(key: AesKey, block: v128): v128 {
 // MixColumns rotations are byte shuffles of every plane, xtime moves planes.
 // Nothing but bitwise operations and constant shuffles: constant time.
 
+// ShiftRows (FIPS 197 §5.1.2) as swizzle indices.
+const SR_MASK: usize = memory.data<u8>([0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11]);
+
 /** Encrypts the 8 blocks at `inp` (128 bytes) to `out` with bitsliced round keys `rkb`. */
 function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
   let q0 = v128.load(inp), q1 = v128.load(inp, 16), q2 = v128.load(inp, 32), q3 = v128.load(inp, 48);
@@ -182,6 +185,10 @@ function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
     { const t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), i8x16.splat(0x0f)); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4)); }
     { const t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), i8x16.splat(0x0f)); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4)); }
     { const t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), i8x16.splat(0x0f)); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4)); }
+  // ShiftRows as a swizzle with a mask kept in a register: V8 lowers a
+  // constant i8x16.shuffle to pshufb with the mask rebuilt from immediates
+  // every time.
+  const srm = v128.load(SR_MASK);
   let k = rkb;
     q0 = v128.xor(q0, v128.load(k, 0));
     q1 = v128.xor(q1, v128.load(k, 16));
@@ -311,14 +318,14 @@ function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
       const s2 = v128.xor(t55, t67);
       q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
     }
-    q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q1 = i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q2 = i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q3 = i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q4 = i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q5 = i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q6 = i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q7 = i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q0 = i8x16.swizzle(q0, srm);
+    q1 = i8x16.swizzle(q1, srm);
+    q2 = i8x16.swizzle(q2, srm);
+    q3 = i8x16.swizzle(q3, srm);
+    q4 = i8x16.swizzle(q4, srm);
+    q5 = i8x16.swizzle(q5, srm);
+    q6 = i8x16.swizzle(q6, srm);
+    q7 = i8x16.swizzle(q7, srm);
     {
       const a0 = rotr8x4(q0);
       const t0 = v128.xor(q0, a0);
@@ -482,14 +489,14 @@ function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
       const s2 = v128.xor(t55, t67);
       q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
     }
-    q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q1 = i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q2 = i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q3 = i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q4 = i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q5 = i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q6 = i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q7 = i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q0 = i8x16.swizzle(q0, srm);
+    q1 = i8x16.swizzle(q1, srm);
+    q2 = i8x16.swizzle(q2, srm);
+    q3 = i8x16.swizzle(q3, srm);
+    q4 = i8x16.swizzle(q4, srm);
+    q5 = i8x16.swizzle(q5, srm);
+    q6 = i8x16.swizzle(q6, srm);
+    q7 = i8x16.swizzle(q7, srm);
   k += 128;
     q0 = v128.xor(q0, v128.load(k, 0));
     q1 = v128.xor(q1, v128.load(k, 16));
