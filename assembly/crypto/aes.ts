@@ -4,8 +4,9 @@
 // Bulk CTR keystream: bitsliced, 8 blocks at a time (encrypt8 below).
 // Single blocks (GCM's H and E(J0), header protection masks, short tails):
 // SubBytes is 16 table lookups done with i8x16.swizzle over the
-// whole state (one 16-byte row of the S-box per lookup, selected by XORing
-// the high nibble away; out-of-range swizzle indices yield zero). Every byte
+// whole state (one 16-byte row of the S-box per lookup; row h is indexed with
+// x - 16h, in range only for bytes whose high nibble is h, and out-of-range
+// swizzle indices yield zero). Every byte
 // goes through all 16 rows, so no memory address and no branch depends on key
 // or data. ShiftRows and the MixColumns rotations are constant shuffles.
 // The key schedule uses the same SubBytes.
@@ -37,21 +38,25 @@ const RCON: StaticArray<u8> = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0
 /** SubBytes on all 16 bytes of `x` (constant time, see the header). */
 @inline export function subBytes(x: v128): v128 {
   let r = i8x16.swizzle(v128.load(SBOX), x);
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 16), v128.xor(x, i32x4.splat(0x10101010))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 32), v128.xor(x, i32x4.splat(0x20202020))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 48), v128.xor(x, i32x4.splat(0x30303030))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 64), v128.xor(x, i32x4.splat(0x40404040))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 80), v128.xor(x, i32x4.splat(0x50505050))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 96), v128.xor(x, i32x4.splat(0x60606060))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 112), v128.xor(x, i32x4.splat(0x70707070))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 128), v128.xor(x, i32x4.splat(0x80808080))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 144), v128.xor(x, i32x4.splat(0x90909090))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 160), v128.xor(x, i32x4.splat(0xa0a0a0a0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 176), v128.xor(x, i32x4.splat(0xb0b0b0b0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 192), v128.xor(x, i32x4.splat(0xc0c0c0c0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 208), v128.xor(x, i32x4.splat(0xd0d0d0d0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 224), v128.xor(x, i32x4.splat(0xe0e0e0e0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 240), v128.xor(x, i32x4.splat(0xf0f0f0f0))));
+  // Row h is looked up with x - 16h: in range (0..15) exactly when x's high
+  // nibble is h. One constant, kept in a register (V8 rebuilds each distinct
+  // splat constant).
+  const step = i8x16.splat(0x10);
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 16), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 32), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 48), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 64), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 80), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 96), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 112), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 128), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 144), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 160), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 176), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 192), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 208), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 224), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 240), x));
   return r;
 }
 
@@ -163,8 +168,13 @@ export function aesEncrypt(key: AesKey, block: v128): v128 {
 // involution made of SWAPMOVE steps), byte p of plane i holds bit i of state
 // byte p of blocks 0..7 (bit j = block j). SubBytes is the Boyar-Peralta
 // circuit (113 XOR/AND gates, as in BearSSL's aes_ct; its NOTs folded into the round keys), ShiftRows and the
-// MixColumns rotations are byte shuffles of every plane, xtime moves planes.
-// Nothing but bitwise operations and constant shuffles: constant time.
+// MixColumns rotations are byte permutations of every plane, xtime moves planes.
+// Nothing but bitwise operations, shifts and permutations by constant index
+// vectors (the planes are the swizzle's table, never its index): constant time.
+// ShiftRows is a swizzle with its index vector held in a register and the
+// one-row rotation a 32-bit lane rotate: V8 turns a constant i8x16.shuffle
+// that is not a pshufd/punpck-like pattern into pshufb with the mask rebuilt
+// from immediates at every use, which cost ~20% of the CTR time.
 
 // ShiftRows (FIPS 197 §5.1.2) as swizzle indices.
 const SR_MASK: usize = memory.data<u8>([0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11]);
