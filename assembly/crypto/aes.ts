@@ -4,8 +4,9 @@
 // Bulk CTR keystream: bitsliced, 8 blocks at a time (encrypt8 below).
 // Single blocks (GCM's H and E(J0), header protection masks, short tails):
 // SubBytes is 16 table lookups done with i8x16.swizzle over the
-// whole state (one 16-byte row of the S-box per lookup, selected by XORing
-// the high nibble away; out-of-range swizzle indices yield zero). Every byte
+// whole state (one 16-byte row of the S-box per lookup; row h is indexed with
+// x - 16h, in range only for bytes whose high nibble is h, and out-of-range
+// swizzle indices yield zero). Every byte
 // goes through all 16 rows, so no memory address and no branch depends on key
 // or data. ShiftRows and the MixColumns rotations are constant shuffles.
 // The key schedule uses the same SubBytes.
@@ -37,21 +38,25 @@ const RCON: StaticArray<u8> = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0
 /** SubBytes on all 16 bytes of `x` (constant time, see the header). */
 @inline export function subBytes(x: v128): v128 {
   let r = i8x16.swizzle(v128.load(SBOX), x);
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 16), v128.xor(x, i32x4.splat(0x10101010))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 32), v128.xor(x, i32x4.splat(0x20202020))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 48), v128.xor(x, i32x4.splat(0x30303030))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 64), v128.xor(x, i32x4.splat(0x40404040))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 80), v128.xor(x, i32x4.splat(0x50505050))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 96), v128.xor(x, i32x4.splat(0x60606060))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 112), v128.xor(x, i32x4.splat(0x70707070))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 128), v128.xor(x, i32x4.splat(0x80808080))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 144), v128.xor(x, i32x4.splat(0x90909090))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 160), v128.xor(x, i32x4.splat(0xa0a0a0a0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 176), v128.xor(x, i32x4.splat(0xb0b0b0b0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 192), v128.xor(x, i32x4.splat(0xc0c0c0c0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 208), v128.xor(x, i32x4.splat(0xd0d0d0d0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 224), v128.xor(x, i32x4.splat(0xe0e0e0e0))));
-  r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 240), v128.xor(x, i32x4.splat(0xf0f0f0f0))));
+  // Row h is looked up with x - 16h: in range (0..15) exactly when x's high
+  // nibble is h. One constant, kept in a register (V8 rebuilds each distinct
+  // splat constant).
+  const step = i8x16.splat(0x10);
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 16), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 32), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 48), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 64), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 80), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 96), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 112), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 128), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 144), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 160), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 176), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 192), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 208), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 224), x));
+  x = i8x16.sub(x, step); r = v128.or(r, i8x16.swizzle(v128.load(SBOX, 240), x));
   return r;
 }
 
@@ -152,14 +157,27 @@ export function aesEncrypt(key: AesKey, block: v128): v128 {
 }
 
 
+/** Each 32-bit lane rotated right by 8 bits: byte i of a column takes byte i + 1 (MixColumns' row rotation). */
+@inline function rotr8x4(x: v128): v128 {
+  return v128.or(i32x4.shr_u(x, 8), i32x4.shl(x, 24));
+}
+
 // ---- bitsliced AES on 8 blocks at once (CTR keystream) ----
 //
 // Eight 128-bit planes q0..q7: after the "ortho" bit transposition (an
 // involution made of SWAPMOVE steps), byte p of plane i holds bit i of state
 // byte p of blocks 0..7 (bit j = block j). SubBytes is the Boyar-Peralta
 // circuit (113 XOR/AND gates, as in BearSSL's aes_ct; its NOTs folded into the round keys), ShiftRows and the
-// MixColumns rotations are byte shuffles of every plane, xtime moves planes.
-// Nothing but bitwise operations and constant shuffles: constant time.
+// MixColumns rotations are byte permutations of every plane, xtime moves planes.
+// Nothing but bitwise operations, shifts and permutations by constant index
+// vectors (the planes are the swizzle's table, never its index): constant time.
+// ShiftRows is a swizzle with its index vector held in a register and the
+// one-row rotation a 32-bit lane rotate: V8 turns a constant i8x16.shuffle
+// that is not a pshufd/punpck-like pattern into pshufb with the mask rebuilt
+// from immediates at every use, which cost ~20% of the CTR time.
+
+// ShiftRows (FIPS 197 §5.1.2) as swizzle indices.
+const SR_MASK: usize = memory.data<u8>([0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11]);
 
 /** Encrypts the 8 blocks at `inp` (128 bytes) to `out` with bitsliced round keys `rkb`. */
 function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
@@ -177,6 +195,10 @@ function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
     { const t = v128.and(v128.xor(i64x2.shr_u(q1, 4), q5), i8x16.splat(0x0f)); q5 = v128.xor(q5, t); q1 = v128.xor(q1, i64x2.shl(t, 4)); }
     { const t = v128.and(v128.xor(i64x2.shr_u(q2, 4), q6), i8x16.splat(0x0f)); q6 = v128.xor(q6, t); q2 = v128.xor(q2, i64x2.shl(t, 4)); }
     { const t = v128.and(v128.xor(i64x2.shr_u(q3, 4), q7), i8x16.splat(0x0f)); q7 = v128.xor(q7, t); q3 = v128.xor(q3, i64x2.shl(t, 4)); }
+  // ShiftRows as a swizzle with a mask kept in a register: V8 lowers a
+  // constant i8x16.shuffle to pshufb with the mask rebuilt from immediates
+  // every time.
+  const srm = v128.load(SR_MASK);
   let k = rkb;
     q0 = v128.xor(q0, v128.load(k, 0));
     q1 = v128.xor(q1, v128.load(k, 16));
@@ -306,37 +328,37 @@ function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
       const s2 = v128.xor(t55, t67);
       q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
     }
-    q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q1 = i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q2 = i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q3 = i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q4 = i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q5 = i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q6 = i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q7 = i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q0 = i8x16.swizzle(q0, srm);
+    q1 = i8x16.swizzle(q1, srm);
+    q2 = i8x16.swizzle(q2, srm);
+    q3 = i8x16.swizzle(q3, srm);
+    q4 = i8x16.swizzle(q4, srm);
+    q5 = i8x16.swizzle(q5, srm);
+    q6 = i8x16.swizzle(q6, srm);
+    q7 = i8x16.swizzle(q7, srm);
     {
-      const a0 = i8x16.shuffle(q0, q0, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a0 = rotr8x4(q0);
       const t0 = v128.xor(q0, a0);
       const u0 = i8x16.shuffle(t0, t0, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a1 = i8x16.shuffle(q1, q1, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a1 = rotr8x4(q1);
       const t1 = v128.xor(q1, a1);
       const u1 = i8x16.shuffle(t1, t1, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a2 = i8x16.shuffle(q2, q2, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a2 = rotr8x4(q2);
       const t2 = v128.xor(q2, a2);
       const u2 = i8x16.shuffle(t2, t2, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a3 = i8x16.shuffle(q3, q3, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a3 = rotr8x4(q3);
       const t3 = v128.xor(q3, a3);
       const u3 = i8x16.shuffle(t3, t3, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a4 = i8x16.shuffle(q4, q4, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a4 = rotr8x4(q4);
       const t4 = v128.xor(q4, a4);
       const u4 = i8x16.shuffle(t4, t4, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a5 = i8x16.shuffle(q5, q5, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a5 = rotr8x4(q5);
       const t5 = v128.xor(q5, a5);
       const u5 = i8x16.shuffle(t5, t5, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a6 = i8x16.shuffle(q6, q6, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a6 = rotr8x4(q6);
       const t6 = v128.xor(q6, a6);
       const u6 = i8x16.shuffle(t6, t6, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-      const a7 = i8x16.shuffle(q7, q7, 1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12);
+      const a7 = rotr8x4(q7);
       const t7 = v128.xor(q7, a7);
       const u7 = i8x16.shuffle(t7, t7, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
       q0 = v128.xor(v128.xor(t7, a0), u0);
@@ -477,14 +499,14 @@ function encrypt8(rkb: usize, nr: usize, inp: usize, out: usize): void {
       const s2 = v128.xor(t55, t67);
       q7 = s0; q6 = s1; q5 = s2; q4 = s3; q3 = s4; q2 = s5; q1 = s6; q0 = s7;
     }
-    q0 = i8x16.shuffle(q0, q0, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q1 = i8x16.shuffle(q1, q1, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q2 = i8x16.shuffle(q2, q2, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q3 = i8x16.shuffle(q3, q3, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q4 = i8x16.shuffle(q4, q4, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q5 = i8x16.shuffle(q5, q5, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q6 = i8x16.shuffle(q6, q6, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
-    q7 = i8x16.shuffle(q7, q7, 0, 5, 10, 15, 4, 9, 14, 3, 8, 13, 2, 7, 12, 1, 6, 11);
+    q0 = i8x16.swizzle(q0, srm);
+    q1 = i8x16.swizzle(q1, srm);
+    q2 = i8x16.swizzle(q2, srm);
+    q3 = i8x16.swizzle(q3, srm);
+    q4 = i8x16.swizzle(q4, srm);
+    q5 = i8x16.swizzle(q5, srm);
+    q6 = i8x16.swizzle(q6, srm);
+    q7 = i8x16.swizzle(q7, srm);
   k += 128;
     q0 = v128.xor(q0, v128.load(k, 0));
     q1 = v128.xor(q1, v128.load(k, 16));
