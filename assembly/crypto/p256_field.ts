@@ -493,30 +493,29 @@ const I1: usize = memory.data(32, 8);
 const I2: usize = memory.data(32, 8);
 const I3: usize = memory.data(32, 8);
 const I4: usize = memory.data(32, 8);
+const I5: usize = memory.data(32, 8);
 
-/** h = f^(p-2) = f^-1 (0 for 0): Fermat, constant time (the exponent is public, the base secret). */
+/**
+ * h = f^(p-2) = f^-1 (0 for 0): Fermat with a fixed addition chain (255
+ * squarings, 12 multiplications), constant time (the exponent is public, the
+ * base secret). p - 2 = ffffffff 00000001 00000000 00000000 00000000 ffffffff
+ * ffffffff fffffffd (hex, most significant first); x_k = f^(2^k - 1).
+ */
 export function fpInv(h: usize, f: usize): void {
-  const x2 = I1, x32 = I2, t = I3, x8 = I4;
-  fpSq(x2, f); fpMul(x2, x2, f);             // f^(2^2-1)
-  fpSqN(t, x2, 2); fpMul(t, t, x2);          // f^(2^4-1)
-  fpSqN(x8, t, 4); fpMul(x8, x8, t);         // f^(2^8-1)
-  fpSqN(t, x8, 8); fpMul(t, t, x8);          // f^(2^16-1)
-  fpSqN(x32, t, 16); fpMul(x32, x32, t);     // f^(2^32-1): bits 255..224 of p-2
-  // the remaining 224 bits, square-and-multiply on the public exponent
-  fpCopy(t, x32);
-  for (let i = 223; i >= 0; i--) {
-    fpSq(t, t);
-    if (expBit(i)) fpMul(t, t, f);
-  }
-  fpCopy(h, t);
-}
-
-// Bit i (< 224) of p - 2 = 2^256 - 2^224 + 2^192 + 2^96 - 3 (public).
-@inline function expBit(i: i32): bool {
-  if (i > 192) return false;
-  if (i == 192) return true;
-  if (i >= 96) return false;
-  return i != 1;            // 2^96 - 3 = ...11101
+  const x2 = I1, x3 = I2, t = I3, x30 = I4, x32 = I5;
+  fpSq(x2, f); fpMul(x2, x2, f);             // x2
+  fpSq(x3, x2); fpMul(x3, x3, f);            // x3
+  fpSqN(t, x3, 3); fpMul(t, t, x3);          // x6
+  fpSqN(x30, t, 6); fpMul(x30, x30, t);      // x12
+  fpSqN(x30, x30, 3); fpMul(x30, x30, x3);   // x15
+  fpSqN(t, x30, 15); fpMul(x30, t, x30);     // x30
+  fpSqN(x32, x30, 2); fpMul(x32, x32, x2);   // x32: bits 255..224
+  fpSqN(t, x32, 32); fpMul(t, t, f);         // 00000001: bits 223..192
+  fpSqN(t, t, 96);                           // three zero words: bits 191..96
+  fpSqN(t, t, 32); fpMul(t, t, x32);         // ffffffff: bits 95..64
+  fpSqN(t, t, 32); fpMul(t, t, x32);         // ffffffff: bits 63..32
+  fpSqN(t, t, 30); fpMul(t, t, x30);         // fffffffd = 30 ones ‖ 01: bits 31..2
+  fpSqN(t, t, 2); fpMul(h, t, f);            // bits 1..0 = 01
 }
 
 /** h = the field element (Montgomery form) for the 32-byte big-endian s; false when s >= p (not canonical). */

@@ -260,17 +260,49 @@ export function fnFromMont(h: usize, f: usize): void {
 }
 
 const E1: usize = memory.data(32, 8);
+const E2: usize = memory.data(32, 8);
+const ODD_POW: usize = memory.data(8 * 32, 8); // f^1, f^3, ..., f^15
 
-/** h = f^(n-2) (Montgomery form in and out) = f^-1; constant time: the exponent n - 2 is public. */
+/** Bit i of the public exponent n - 2 (the low limb of n is 0xfc632551: subtracting 2 never borrows). */
+@inline function nm2Bit(i: i32): u32 {
+  let limb = load<u32>(N + (<usize>(i >> 5) << 2));
+  if (i < 32) limb -= 2;
+  return (limb >> <u32>(i & 31)) & 1;
+}
+
+/**
+ * h = f^(n-2) (Montgomery form in and out) = f^-1; h may alias f. Sliding
+ * window of width 4 over odd powers (256 squarings, about 60 multiplications).
+ * Constant time: the sequence of products and the table entries used depend on
+ * the public exponent n - 2 only, never on f.
+ */
 export function fnInv(h: usize, f: usize): void {
+  memory.copy(ODD_POW, f, 32);
+  fnMul(E2, f, f);
+  for (let k: usize = 1; k < 8; k++) fnMul(ODD_POW + (k << 5), ODD_POW + ((k - 1) << 5), E2);
   const t = E1;
-  memory.copy(t, N_ONE, 32);
-  // n - 2: the low limb of n is 0xfc632551, so subtracting 2 never borrows
-  for (let i = 255; i >= 0; i--) {
-    fnMul(t, t, t);
-    let limb = load<u32>(N + (<usize>(i >> 5) << 2));
-    if (i < 32) limb -= 2;
-    if ((limb >> <u32>(i & 31)) & 1) fnMul(t, t, f);
+  let started = false;
+  let i = 255;
+  while (i >= 0) {
+    if (nm2Bit(i) == 0) {
+      if (started) fnMul(t, t, t);
+      i--;
+      continue;
+    }
+    // the longest window i..j (at most 4 bits) ending in a 1
+    let j = i - 3;
+    if (j < 0) j = 0;
+    while (nm2Bit(j) == 0) j++;
+    let v: u32 = 0;
+    for (let k = i; k >= j; k--) {
+      v = (v << 1) | nm2Bit(k);
+      if (started) fnMul(t, t, t);
+    }
+    const e = ODD_POW + (<usize>(v >> 1) << 5);
+    if (started) fnMul(t, t, e);
+    else memory.copy(t, e, 32);
+    started = true;
+    i = j - 1;
   }
   memory.copy(h, t, 32);
 }

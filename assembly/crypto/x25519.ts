@@ -6,7 +6,7 @@
 // is the all-zero check of the result, which the protocol makes public anyway.
 
 import {
-  FE_SIZE, feAdd, feSub, feMul, feSq, feMulSmall, feCswap, feInvert, feFromBytes, feToBytes, feOne, feZero, feCopy,
+  FE_SIZE, feAdd, feSub, feMul, feSq, feMulSmallAdd, feCswap, feInvert, feFromBytes, feToBytes, feOne, feZero, feCopy,
 } from "./field25519";
 
 const X1: usize = memory.data(<i32>FE_SIZE, 8);
@@ -61,8 +61,7 @@ export function x25519(out: usize, scalar: usize, u: usize): bool {
     feSq(Z3, Z3);
     feMul(Z3, X1, Z3);     // z_3 = x_1 * (DA - CB)^2
     feMul(X2, AA, BB);     // x_2 = AA * BB
-    feMulSmall(Z2, E, 121665);
-    feAdd(Z2, AA, Z2);
+    feMulSmallAdd(Z2, E, 121665, AA); // AA + a24 * E
     feMul(Z2, E, Z2);      // z_2 = E * (AA + a24 * E)
   }
   feCswap(X2, X3, swap);
