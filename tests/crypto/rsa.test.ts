@@ -44,6 +44,23 @@ for (const variant of VARIANTS) {
       }
     });
 
+    if (variant === 'release') {
+      it('verifies 10,000 node:crypto signatures (RSA-2048, PSS and PKCS#1 v1.5 alternating) and rejects them tampered', () => {
+        const k = keys[0];
+        for (let i = 0; i < 10_000; i++) {
+          const m = crypto.randomBytes(i % 97);
+          const d = digest('sha256', m);
+          const isPss = i % 2 === 0;
+          const sig = isPss ? pss(k, 'sha256', m, 32) : pkcs1(k, 'sha256', m);
+          expect(w.rsaVerifyDigest(256, isPss, k.n, k.e, d, sig, isPss ? 32 : 0)).toBe(true);
+          if (i % 10 === 0) {
+            const bad = Buffer.from(sig); bad[i % bad.length] ^= 1 << (i % 8);
+            expect(w.rsaVerifyDigest(256, isPss, k.n, k.e, d, bad, isPss ? 32 : 0)).toBe(false);
+          }
+        }
+      });
+    }
+
     it('verifies RSASSA-PKCS1-v1_5 SHA-256 signatures from node:crypto', () => {
       for (const k of keys) {
         for (let i = 0; i < perKey * 3; i++) {
