@@ -60,16 +60,27 @@ export function argString(ptr: usize, len: usize): string {
 @inline
 export function retWriterAt(off: usize, w: Writer): void {
   const len = w.len;
-  store<u32>(RET + off, <u32>w.take());
+  retListAt(off, w.take(), len);
+}
+
+/** A fresh heap block for a result list (never 0 bytes, so it can always be freed). */
+@inline
+export function allocList(len: usize): usize {
+  return heap.alloc(len == 0 ? 1 : len);
+}
+
+/** Stores an owned heap list (ptr, len) at RET+off; the `__post` export frees it. */
+@inline
+export function retListAt(off: usize, ptr: usize, len: usize): void {
+  store<u32>(RET + off, <u32>ptr);
   store<u32>(RET + off, <u32>len, 4);
 }
 
 /** Stores a copy of `len` bytes at `src` as a fresh heap list at RET+off. */
 export function retCopyAt(off: usize, src: usize, len: usize): void {
-  const p = heap.alloc(len == 0 ? 1 : len);
+  const p = allocList(len);
   if (len != 0) memory.copy(p, src, len);
-  store<u32>(RET + off, <u32>p);
-  store<u32>(RET + off, <u32>len, 4);
+  retListAt(off, p, len);
 }
 
 /** Stores a managed Uint8Array as a heap list at RET+off. */
@@ -81,10 +92,9 @@ export function retBytesAt(off: usize, data: Uint8Array): void {
 /** Stores a string (UTF-8) as a heap list at RET+off. */
 export function retStringAt(off: usize, s: string): void {
   const n = <usize>String.UTF8.byteLength(s, false);
-  const p = heap.alloc(n == 0 ? 1 : n);
+  const p = allocList(n);
   String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, p, false);
-  store<u32>(RET + off, <u32>p);
-  store<u32>(RET + off, <u32>n, 4);
+  retListAt(off, p, n);
 }
 
 /** `__post` helper: frees the list whose (ptr, len) is at ret+off. */

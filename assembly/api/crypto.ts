@@ -4,7 +4,7 @@
 // or smaller (aead-open, quic-unprotect) the work happens in the argument's
 // own block, which is then handed back as the result list (freed by __post).
 
-import { RET, argFree, postFreeAt } from "./abi";
+import { RET, argFree, postFreeAt, allocList, retListAt } from "./abi";
 import { sha256 } from "../crypto/sha256";
 import { sha384 } from "../crypto/sha512";
 import { HashAlg, hashLen } from "../crypto/hash";
@@ -14,7 +14,7 @@ import { Aead, AeadAlg, aeadKeyLen } from "../crypto/aead";
 import { HeaderProtection } from "../crypto/header_protection";
 import {
   PacketKeys, QUIC_VERSION_2, isSupportedVersion, initialSecrets, protectPacket, unprotectPacket,
-  retryIntegrityTag, UNPROTECT_TOO_SHORT,
+  retryIntegrityTag, UNPROTECT_TOO_SHORT, aeadHash,
 } from "../quic/protection";
 
 // enum crypto-error (wit order)
@@ -29,20 +29,8 @@ const E_BAD_INPUT: u8 = 4;
   return <AeadAlg>(min<u32>(disc, 2) + 1);
 }
 
-@inline function hashOf(alg: AeadAlg): HashAlg {
-  return alg == AeadAlg.AES_256_GCM ? HashAlg.SHA384 : HashAlg.SHA256;
-}
 
-/** A fresh heap block for a result list (never 0 bytes, so it can always be freed). */
-@inline function allocList(len: usize): usize {
-  return heap.alloc(len == 0 ? 1 : len);
-}
 
-/** Stores an owned list (ptr, len) at RET+off. */
-@inline function retList(off: usize, ptr: usize, len: usize): void {
-  store<u32>(RET + off, <u32>ptr);
-  store<u32>(RET + off, <u32>len, 4);
-}
 
 /** result<_, crypto-error> error arm: discriminant 1, enum byte at the payload offset. */
 @inline function retErr(payloadOff: usize, code: u8): usize {
@@ -90,7 +78,7 @@ export function crypto__sha256(ptr: usize, len: usize): usize {
   const out = allocList(32);
   sha256(ptr, len, out);
   argFree(ptr, len);
-  retList(0, out, 32);
+  retListAt(0, out, 32);
   return RET;
 }
 export function crypto__sha256__post(ret: usize): void { postFreeAt(ret, 0); }
@@ -99,7 +87,7 @@ export function crypto__sha384(ptr: usize, len: usize): usize {
   const out = allocList(48);
   sha384(ptr, len, out);
   argFree(ptr, len);
-  retList(0, out, 48);
+  retListAt(0, out, 48);
   return RET;
 }
 export function crypto__sha384__post(ret: usize): void { postFreeAt(ret, 0); }
@@ -109,7 +97,7 @@ export function crypto__hmacSha256(key: usize, keyLen: usize, data: usize, dataL
   hmac(HashAlg.SHA256, key, keyLen, data, dataLen, out);
   argFree(key, keyLen);
   argFree(data, dataLen);
-  retList(0, out, 32);
+  retListAt(0, out, 32);
   return RET;
 }
 export function crypto__hmacSha256__post(ret: usize): void { postFreeAt(ret, 0); }
@@ -126,7 +114,7 @@ export function crypto__hkdfSha256(ikm: usize, ikmLen: usize, salt: usize, saltL
     hkdfExpand(HashAlg.SHA256, PRK, 32, info, infoLen, out, <usize>length);
     memory.fill(PRK, 0, 64);
     store<u8>(RET, 0);
-    retList(4, out, <usize>length);
+    retListAt(4, out, <usize>length);
   }
   argFree(ikm, ikmLen);
   argFree(salt, saltLen);
@@ -156,7 +144,7 @@ export function crypto__aeadSeal(algDisc: u32, key: usize, keyLen: usize, nonce:
     const buf = ptLen == 0 ? heap.alloc(16) : heap.realloc(pt, ptLen + 16);
     aeadFor(alg, key).seal(nonce, aad, aadLen, buf, ptLen, buf + ptLen);
     store<u8>(RET, 0);
-    retList(4, buf, ptLen + 16);
+    retListAt(4, buf, ptLen + 16);
   }
   argFree(key, keyLen);
   argFree(nonce, nonceLen);
@@ -180,7 +168,7 @@ export function crypto__aeadOpen(algDisc: u32, key: usize, keyLen: usize, nonce:
   } else {
     store<u8>(RET, 0);
     store<u8>(RET + 4, 1);
-    retList(8, ct, ctLen - 16); // the argument block, now plaintext
+    retListAt(8, ct, ctLen - 16); // the argument block, now plaintext
   }
   argFree(key, keyLen);
   argFree(nonce, nonceLen);
@@ -201,8 +189,8 @@ export function crypto__quicInitialSecrets(version: u32, dcid: usize, dcidLen: u
     res = retErr(4, E_UNSUPPORTED_VERSION);
   } else {
     store<u8>(RET, 0);
-    retList(4, c, 32);
-    retList(12, s, 32);
+    retListAt(4, c, 32);
+    retListAt(12, s, 32);
   }
   argFree(dcid, dcidLen);
   return res;
@@ -213,7 +201,7 @@ export function crypto__quicInitialSecrets__post(ret: usize): void {
 
 export function crypto__quicPacketKeys(algDisc: u32, version: u32, secret: usize, secretLen: usize): usize {
   const alg = algOf(algDisc);
-  const h = hashOf(alg);
+  const h = aeadHash(alg);
   const sl = <usize>hashLen(h);
   let res = RET;
   if (!isSupportedVersion(version)) res = retErr(4, E_UNSUPPORTED_VERSION);
@@ -227,10 +215,10 @@ export function crypto__quicPacketKeys(algDisc: u32, version: u32, secret: usize
     hkdfExpandLabel(h, secret, sl, v2 ? "quicv2 hp" : "quic hp", ZERO_KEY, 0, hp, kl);
     hkdfExpandLabel(h, secret, sl, v2 ? "quicv2 ku" : "quic ku", ZERO_KEY, 0, next, sl);
     store<u8>(RET, 0);
-    retList(4, key, kl);
-    retList(12, iv, 12);
-    retList(20, hp, kl);
-    retList(28, next, sl);
+    retListAt(4, key, kl);
+    retListAt(12, iv, 12);
+    retListAt(20, hp, kl);
+    retListAt(28, next, sl);
   }
   argFree(secret, secretLen);
   return res;
@@ -242,7 +230,7 @@ export function crypto__quicPacketKeys__post(ret: usize): void {
 /** Common checks for quic-protect / quic-unprotect; 0xff when fine. */
 function checkQuic(alg: AeadAlg, version: u32, secretLen: usize): u8 {
   if (!isSupportedVersion(version)) return E_UNSUPPORTED_VERSION;
-  if (secretLen != <usize>hashLen(hashOf(alg))) return E_BAD_KEY_LENGTH;
+  if (secretLen != <usize>hashLen(aeadHash(alg))) return E_BAD_KEY_LENGTH;
   return 0xff;
 }
 
@@ -261,7 +249,7 @@ export function crypto__quicProtect(algDisc: u32, version: u32, secret: usize, s
       const keys = packetKeysFor(alg, version, secret, updates);
       protectPacket(keys, buf, off, pnLen, pktLen - off - pnLen, pn);
       store<u8>(RET, 0);
-      retList(4, buf, pktLen + 16);
+      retListAt(4, buf, pktLen + 16);
     }
   }
   if (err != 0xff) { res = retErr(4, err); argFree(pkt, pktLen); }
@@ -290,7 +278,7 @@ export function crypto__quicUnprotect(algDisc: u32, version: u32, secret: usize,
       store<u8>(RET + 8, 1);
       store<u64>(RET + 16, <u64>pn);
       store<u32>(RET + 24, <u32>hdrLen);
-      retList(28, pkt, pktLen - 16);
+      retListAt(28, pkt, pktLen - 16);
     }
   }
   if (err != 0xff) { res = retErr(8, err); argFree(pkt, pktLen); }
@@ -309,7 +297,7 @@ export function crypto__quicRetryTag(version: u32, odcid: usize, odcidLen: usize
     const out = heap.alloc(16);
     retryIntegrityTag(version, odcid, odcidLen, retry, retryLen, out);
     store<u8>(RET, 0);
-    retList(4, out, 16);
+    retListAt(4, out, 16);
   }
   argFree(odcid, odcidLen);
   argFree(retry, retryLen);
@@ -326,7 +314,7 @@ export function crypto__quicHeaderMask(algDisc: u32, key: usize, keyLen: usize, 
     const out = heap.alloc(5);
     hpFor(alg, key).mask(sample, out);
     store<u8>(RET, 0);
-    retList(4, out, 5);
+    retListAt(4, out, 5);
   }
   argFree(key, keyLen);
   argFree(sample, sampleLen);

@@ -60,6 +60,12 @@ const EMPTY: usize = memory.data(1, 1);
  * TLS traffic secret (RFC 9001 §5.1). The hash is the cipher suite's:
  * SHA-384 for AES-256-GCM, SHA-256 otherwise.
  */
+/** RFC 9001 §5.1 / RFC 9846 §B.4: the suite's hash, SHA-384 for AES-256-GCM, SHA-256 otherwise. */
+@inline
+export function aeadHash(alg: AeadAlg): HashAlg {
+  return alg == AeadAlg.AES_256_GCM ? HashAlg.SHA384 : HashAlg.SHA256;
+}
+
 @final
 export class PacketKeys {
   readonly alg: AeadAlg;
@@ -78,7 +84,7 @@ export class PacketKeys {
 
   constructor(alg: AeadAlg, version: u32, secret: usize) {
     this.alg = alg;
-    this.hash = alg == AeadAlg.AES_256_GCM ? HashAlg.SHA384 : HashAlg.SHA256;
+    this.hash = aeadHash(alg);
     this.version = version;
     // Placeholder keys (zeros) until setSecret derives the real ones.
     memory.fill(KEY, 0, 32);

@@ -19,7 +19,7 @@ import { TicketState } from "./session";
 import { signCertificateVerify } from "./verify";
 import { decodeTransportParams, TRANSPORT_PARAMETER_ERROR } from "./transport_params";
 import { suiteHash, suiteKnown } from "./suites";
-import { ctEqual } from "./ct";
+import { ctEqual } from "../crypto/ct";
 import { EV_COMPLETE, EV_CONFIRMED, EV_EARLY_DATA, beginEvent, endEvent, putEvent } from "./events";
 import {
   HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_NEW_SESSION_TICKET, HT_ENCRYPTED_EXTENSIONS, HT_CERTIFICATE, HT_CERTIFICATE_VERIFY,

@@ -21,7 +21,7 @@ import { Writer } from "../wire/writer";
 import { Certificate, CertSigAlg, KeyType, X509_OK, X509_UNSUPPORTED_CRITICAL, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN } from "./x509";
 import { certMatchesHost } from "./names";
 import { TlsConfig, VERIFY_CHAIN, VERIFY_PINNED } from "./config";
-import { ctEqual } from "./ct";
+import { ctEqual } from "../crypto/ct";
 import {
   ALERT_BAD_CERTIFICATE, ALERT_UNSUPPORTED_CERTIFICATE, ALERT_CERTIFICATE_EXPIRED, ALERT_UNKNOWN_CA,
   ALERT_DECRYPT_ERROR, ALERT_ILLEGAL_PARAMETER,
