@@ -10,6 +10,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { rate, table, ratio, si, median } from './lib.mjs';
 import * as C from '../dist/host/crypto/index.js';
+import { benchInCore } from '../dist/host/internal/hooks.js';
 
 const SIZE = 1200;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -52,7 +53,7 @@ for (const [alg, keyLen] of ALGS) {
   const [peerSeal, apiSeal, coreSeal] = rates([
     () => nodeSeal(alg, key),
     () => C.aeadSeal(alg, key, nonce, aad, pt),
-    () => C.benchInCore.protect(alg, IN_CORE_N, SIZE),
+    () => benchInCore.protect(alg, IN_CORE_N, SIZE),
   ], { 2: { opsPerCall: IN_CORE_N } });
   const [peerOpen, apiOpen, coreOpen] = rates([
     () => {
@@ -63,7 +64,7 @@ for (const [alg, keyLen] of ALGS) {
       d.final();
     },
     () => C.aeadOpen(alg, key, nonce, aad, sealed),
-    () => C.benchInCore.unprotect(alg, IN_CORE_N, SIZE),
+    () => benchInCore.unprotect(alg, IN_CORE_N, SIZE),
   ], { 2: { opsPerCall: IN_CORE_N } });
 
   rows.push([`${alg} seal`, f1(mbs(apiSeal, SIZE)), f1(mbs(coreSeal, SIZE)), f1(mbs(peerSeal, SIZE)), ratio(apiSeal, peerSeal), ratio(coreSeal, peerSeal)]);
@@ -82,7 +83,7 @@ for (const [alg, keyLen] of ALGS) {
   const peerFn = alg === 'chacha20-poly1305'
     ? () => createCipheriv('chacha20', key, sample).update(zeros)
     : () => createCipheriv(keyLen === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null).setAutoPadding(false).update(sample);
-  const [peer, api, core] = rates([peerFn, () => C.headerProtectionMask(alg, key, sample), () => C.benchInCore.headerMask(alg, N)],
+  const [peer, api, core] = rates([peerFn, () => C.headerProtectionMask(alg, key, sample), () => benchInCore.headerMask(alg, N)],
     { 2: { opsPerCall: N } });
   hpRows.push([alg, si(api), si(core), si(peer), ratio(api, peer), ratio(core, peer)]);
 }

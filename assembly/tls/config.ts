@@ -114,7 +114,11 @@ export function parseConfig(ptr: usize, len: usize): TlsConfig {
         if (l.length == 0) { c.error = "no groups"; return c; }
         c.groups = l; break;
       }
-      case CFG_VERIFY_MODE: c.verifyMode = n > 0 ? load<u8>(p) : 0; break;
+      case CFG_VERIFY_MODE:
+        c.verifyMode = n > 0 ? load<u8>(p) : VERIFY_CHAIN;
+        // refused, never guessed: an unknown mode must not mean "insecure"
+        if (n != 1 || c.verifyMode > VERIFY_INSECURE) { c.error = "unknown certificate verification mode"; return c; }
+        break;
       case CFG_TRUST_ANCHORS_PEM: {
         const ders = pemDecodeAll(p, n, "CERTIFICATE");
         for (let i = 0; i < ders.length; i++) {

@@ -6,23 +6,27 @@
 // fields of decoded frames (`data`, `token`, ...) are views into the input
 // (`subarray`), not copies: copy them if the input buffer is reused.
 import { codec } from '../core/engine.js';
-import { CodecError } from '../errors.js';
+import { callEngine, componentPayload } from '../core/call.js';
+import { ClosedError, CodecError, EngineError, H3WasiError, InvalidArgumentError } from '../errors.js';
+import { boolArg, bytesArg, bigintArg, describe, enumArg, intArg, U64_MAX, VARINT_MAX } from '../args.js';
 
 type WitCodecError = { code: bigint; frameType: bigint; offset: number; reason: string };
 
-/** jco throws `ComponentError` with the `err` payload in `.payload`. */
-export function rethrowCodec(e: unknown): never {
-  const payload = (e as { payload?: WitCodecError }).payload;
+/** A `codec-error` from the engine becomes CodecError; anything else is EngineError (see core/call.ts). */
+function rethrowCodec(e: unknown): never {
+  if (e instanceof H3WasiError) throw e;
+  const payload = componentPayload(e)?.payload as WitCodecError | undefined;
   if (payload && typeof payload.code === 'bigint') {
     throw new CodecError(payload.code, payload.frameType, payload.offset, payload.reason);
   }
-  throw e;
+  throw new EngineError(e);
 }
 
-/** RFC 9000 §16: shortest varint encoding of `value` (< 2^62). */
+/** RFC 9000 §16: shortest varint encoding of `value` (0..2^62-1). */
 export function encodeVarint(value: bigint | number): Uint8Array {
+  const v = bigintArg('value', value, 0n, VARINT_MAX);
   try {
-    return codec.varintEncode(BigInt(value));
+    return codec.varintEncode(v);
   } catch (e) {
     rethrowCodec(e);
   }
@@ -30,6 +34,7 @@ export function encodeVarint(value: bigint | number): Uint8Array {
 
 /** RFC 9000 §16: decodes the varint at the start of `bytes`. */
 export function decodeVarint(bytes: Uint8Array): { value: bigint; length: number } {
+  bytesArg('bytes', bytes);
   try {
     return codec.varintDecode(bytes);
   } catch (e) {
@@ -101,17 +106,19 @@ export type QuicFrame =
 const QREC = 88;
 const EMPTY = new Uint8Array(0);
 
+/** A packet type by name, or its number (0 Initial, 1 0-RTT, 2 Handshake, 3 1-RTT). */
 function packetTypeCode(t: PacketType | number): number {
-  const n = typeof t === 'number' ? t : PACKET_TYPES[t];
-  if (n === undefined) throw new TypeError(`unknown packet type ${String(t)}`);
-  return n;
+  if (typeof t === 'number') return enumArg('packetType', t, [0, 1, 2, 3]);
+  return PACKET_TYPES[enumArg('packetType', t, Object.keys(PACKET_TYPES) as PacketType[])];
 }
 
 /** Decodes one QUIC packet payload (RFC 9000 §12.4) into frames; throws CodecError with the transport error code. */
 export function decodeQuicFrames(packetType: PacketType | number, payload: Uint8Array): QuicFrame[] {
+  const pt = packetTypeCode(packetType);
+  bytesArg('payload', payload);
   let rec: Uint8Array;
   try {
-    rec = codec.decodeQuicFrames(packetTypeCode(packetType), payload);
+    rec = codec.decodeQuicFrames(pt, payload);
   } catch (e) {
     rethrowCodec(e);
   }
@@ -197,64 +204,102 @@ class Blob {
   }
 }
 
-const U64_MAX = (1n << 64n) - 1n;
-/** Values that cannot be stored in a u64 record field are clamped to 2^64-1 (the core rejects them). */
-const u64 = (x: bigint | number) => {
-  const b = BigInt(x);
-  return b < 0n ? U64_MAX : b > U64_MAX ? U64_MAX : b;
-};
+/**
+ * A numeric frame field: a bigint or a safe integer, else InvalidArgumentError.
+ * Integers that a u64 record field cannot hold (negative, ≥ 2^64) are clamped
+ * to 2^64-1, which the core rejects with CodecError naming the frame.
+ */
+function u64(name: string, x: unknown): bigint {
+  let b: bigint;
+  if (typeof x === 'bigint') b = x;
+  else if (typeof x === 'number' && Number.isSafeInteger(x)) b = BigInt(x);
+  else throw new InvalidArgumentError(name, `must be a bigint or a safe integer, got ${describe(x)}`);
+  return b < 0n || b > U64_MAX ? U64_MAX : b;
+}
 
-function quicRecord(frame: QuicFrame, blob: Blob): Uint8Array {
-  const ranges = frame.type === 'ack' ? frame.ackRanges : [];
+/** A frame object: a non-null object whose `type` is a string. */
+function frameArg(where: string, f: unknown): void {
+  if (f === null || typeof f !== 'object' || typeof (f as { type?: unknown }).type !== 'string') {
+    throw new InvalidArgumentError(where, `must be a frame object with a string 'type', got ${describe(f)}`);
+  }
+}
+
+function framesArg(frames: unknown): unknown[] {
+  if (!Array.isArray(frames)) throw new InvalidArgumentError('frames', `must be an array of frames, got ${describe(frames)}`);
+  frames.forEach((f, i) => frameArg(`frames[${i}]`, f));
+  return frames;
+}
+
+function quicRecord(frame: QuicFrame, blob: Blob, where: string): Uint8Array {
+  const f = frame as unknown as Record<string, unknown>;
+  const ranges = frame.type === 'ack' ? ackRangesArg(`${where}.ackRanges`, frame.ackRanges) : [];
   const rec = new Uint8Array(QREC + 16 * ranges.length);
   const v = new DataView(rec.buffer);
   let t: number;
-  const set = (i: number, x: bigint | number) => v.setBigUint64(8 + 8 * i, u64(x), true);
-  const data = (b: Uint8Array) => { v.setUint32(72, blob.add(b), true); v.setUint32(76, b.length, true); };
+  /** Record field i from the frame's field `name`. */
+  const set = (i: number, name: string, x: unknown = f[name]) => v.setBigUint64(8 + 8 * i, u64(`${where}.${name}`, x), true);
+  const data = (name: string) => {
+    const b = bytesArg(`${where}.${name}`, f[name]);
+    v.setUint32(72, blob.add(b), true); v.setUint32(76, b.length, true);
+  };
   switch (frame.type) {
-    case 'padding': t = 0x00; set(0, frame.length); break;
+    case 'padding': t = 0x00; set(0, 'length'); break;
     case 'ping': t = 0x01; break;
-    case 'ack':
+    case 'ack': {
       t = frame.ecn ? 0x03 : 0x02;
-      set(0, frame.largestAcknowledged); set(1, frame.ackDelay); set(2, ranges.length); set(3, frame.firstAckRange);
-      if (frame.ecn) { set(4, frame.ecn.ect0); set(5, frame.ecn.ect1); set(6, frame.ecn.ce); }
+      set(0, 'largestAcknowledged'); set(1, 'ackDelay'); set(2, 'ackRanges', ranges.length); set(3, 'firstAckRange');
+      if (frame.ecn) {
+        const ecn = frame.ecn as unknown as Record<string, unknown>;
+        set(4, 'ecn.ect0', ecn.ect0); set(5, 'ecn.ect1', ecn.ect1); set(6, 'ecn.ce', ecn.ce);
+      }
       v.setUint32(80, ranges.length, true);
       ranges.forEach((r, i) => {
-        v.setBigUint64(QREC + 16 * i, u64(r.gap), true);
-        v.setBigUint64(QREC + 16 * i + 8, u64(r.ackRangeLength), true);
+        v.setBigUint64(QREC + 16 * i, u64(`${where}.ackRanges[${i}].gap`, r.gap), true);
+        v.setBigUint64(QREC + 16 * i + 8, u64(`${where}.ackRanges[${i}].ackRangeLength`, r.ackRangeLength), true);
       });
       break;
-    case 'resetStream': t = 0x04; set(0, frame.streamId); set(1, frame.errorCode); set(2, frame.finalSize); break;
-    case 'stopSending': t = 0x05; set(0, frame.streamId); set(1, frame.errorCode); break;
-    case 'crypto': t = 0x06; set(0, frame.offset); data(frame.data); break;
-    case 'newToken': t = 0x07; data(frame.token); break;
+    }
+    case 'resetStream': t = 0x04; set(0, 'streamId'); set(1, 'errorCode'); set(2, 'finalSize'); break;
+    case 'stopSending': t = 0x05; set(0, 'streamId'); set(1, 'errorCode'); break;
+    case 'crypto': t = 0x06; set(0, 'offset'); data('data'); break;
+    case 'newToken': t = 0x07; data('token'); break;
     case 'stream':
+      set(0, 'streamId'); set(1, 'offset'); data('data');
       t = 0x08 | (frame.offset ? 4 : 0) | (frame.hasLength === false ? 0 : 2) | (frame.fin ? 1 : 0);
-      set(0, frame.streamId); set(1, frame.offset); data(frame.data);
       break;
-    case 'maxData': t = 0x10; set(0, frame.maximumData); break;
-    case 'maxStreamData': t = 0x11; set(0, frame.streamId); set(1, frame.maximumStreamData); break;
-    case 'maxStreams': t = frame.bidirectional ? 0x12 : 0x13; set(0, frame.maximumStreams); break;
-    case 'dataBlocked': t = 0x14; set(0, frame.maximumData); break;
-    case 'streamDataBlocked': t = 0x15; set(0, frame.streamId); set(1, frame.maximumStreamData); break;
-    case 'streamsBlocked': t = frame.bidirectional ? 0x16 : 0x17; set(0, frame.maximumStreams); break;
-    case 'newConnectionId':
-      if (frame.statelessResetToken.length !== 16) throw new TypeError('statelessResetToken must be 16 bytes');
-      t = 0x18; set(0, frame.sequenceNumber); set(1, frame.retirePriorTo); data(frame.connectionId);
-      set(2, blob.add(frame.statelessResetToken));
+    case 'maxData': t = 0x10; set(0, 'maximumData'); break;
+    case 'maxStreamData': t = 0x11; set(0, 'streamId'); set(1, 'maximumStreamData'); break;
+    case 'maxStreams': t = frame.bidirectional ? 0x12 : 0x13; set(0, 'maximumStreams'); break;
+    case 'dataBlocked': t = 0x14; set(0, 'maximumData'); break;
+    case 'streamDataBlocked': t = 0x15; set(0, 'streamId'); set(1, 'maximumStreamData'); break;
+    case 'streamsBlocked': t = frame.bidirectional ? 0x16 : 0x17; set(0, 'maximumStreams'); break;
+    case 'newConnectionId': {
+      const token = bytesArg(`${where}.statelessResetToken`, frame.statelessResetToken);
+      if (token.length !== 16) throw new InvalidArgumentError(`${where}.statelessResetToken`, `must be 16 bytes, got ${token.length}`);
+      t = 0x18; set(0, 'sequenceNumber'); set(1, 'retirePriorTo'); data('connectionId');
+      set(2, 'statelessResetToken', blob.add(token));
       break;
-    case 'retireConnectionId': t = 0x19; set(0, frame.sequenceNumber); break;
-    case 'pathChallenge': t = 0x1a; data(frame.data); break;
-    case 'pathResponse': t = 0x1b; data(frame.data); break;
+    }
+    case 'retireConnectionId': t = 0x19; set(0, 'sequenceNumber'); break;
+    case 'pathChallenge': t = 0x1a; data('data'); break;
+    case 'pathResponse': t = 0x1b; data('data'); break;
     case 'connectionClose':
-      t = frame.application ? 0x1d : 0x1c; set(0, frame.errorCode); set(1, frame.frameType ?? 0n); data(frame.reasonPhrase);
+      t = frame.application ? 0x1d : 0x1c; set(0, 'errorCode'); set(1, 'frameType', frame.frameType ?? 0n); data('reasonPhrase');
       break;
     case 'handshakeDone': t = 0x1e; break;
-    case 'datagram': t = frame.hasLength === false ? 0x30 : 0x31; data(frame.data); break;
-    default: throw new TypeError(`unknown QUIC frame type ${(frame as { type: string }).type}`);
+    case 'datagram': t = frame.hasLength === false ? 0x30 : 0x31; data('data'); break;
+    default: throw new InvalidArgumentError(`${where}.type`, `unknown QUIC frame type '${(frame as { type: string }).type}'`);
   }
   v.setBigUint64(0, BigInt(t), true);
   return rec;
+}
+
+function ackRangesArg(name: string, ranges: unknown): AckRange[] {
+  if (!Array.isArray(ranges)) throw new InvalidArgumentError(name, `must be an array of { gap, ackRangeLength }, got ${describe(ranges)}`);
+  ranges.forEach((r, i) => {
+    if (r === null || typeof r !== 'object') throw new InvalidArgumentError(`${name}[${i}]`, `must be { gap, ackRangeLength }, got ${describe(r)}`);
+  });
+  return ranges as AckRange[];
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -273,7 +318,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 export function encodeQuicFrames(frames: QuicFrame[]): Uint8Array {
   const blob = new Blob();
-  const recs = concat(frames.map((f) => quicRecord(f, blob)));
+  const recs = concat((framesArg(frames) as QuicFrame[]).map((f, i) => quicRecord(f, blob, `frames[${i}]`)));
   try {
     return codec.encodeQuicFrames(recs, blob.bytes());
   } catch (e) {
@@ -283,7 +328,8 @@ export function encodeQuicFrames(frames: QuicFrame[]): Uint8Array {
 
 /** RFC 9000 §12.4 Table 3: may `frameType` appear in a packet of `packetType`? */
 export function quicFrameAllowed(frameType: bigint | number, packetType: PacketType | number): boolean {
-  return codec.quicFrameAllowed(u64(frameType), packetTypeCode(packetType));
+  const t = u64('frameType', frameType), pt = packetTypeCode(packetType);
+  return codec.quicFrameAllowed(t, pt);
 }
 
 // ---- HTTP/3 frames ------------------------------------------------------------------
@@ -301,6 +347,7 @@ export type H3Frame =
 
 export type H3StreamKind = 'any' | 'control' | 'request' | 'push';
 const STREAM_KINDS: Record<H3StreamKind, number> = { any: 0, control: 1, request: 2, push: 3 };
+const streamKindCode = (k: unknown) => STREAM_KINDS[enumArg('streamKind', k, Object.keys(STREAM_KINDS) as H3StreamKind[])];
 
 const HREC = 32;
 
@@ -325,6 +372,7 @@ function readPairs(v: DataView, p: number, count: number): [bigint, bigint][] {
 
 /** Decodes a buffer of complete HTTP/3 frames; throws CodecError with the H3 error code. */
 export function decodeH3Frames(bytes: Uint8Array): H3Frame[] {
+  bytesArg('bytes', bytes);
   let rec: Uint8Array;
   try {
     rec = codec.decodeH3Frames(bytes);
@@ -344,40 +392,51 @@ export function decodeH3Frames(bytes: Uint8Array): H3Frame[] {
   return out;
 }
 
-function h3Record(frame: H3Frame, blob: Blob): Uint8Array {
-  const pairs = frame.type === 'settings' ? frame.settings : [];
+function h3Record(frame: H3Frame, blob: Blob, where: string): Uint8Array {
+  const f = frame as unknown as Record<string, unknown>;
+  const pairs = frame.type === 'settings' ? settingsArg(`${where}.settings`, frame.settings) : [];
   const rec = new Uint8Array(HREC + 16 * pairs.length);
   const v = new DataView(rec.buffer);
   let t: bigint;
-  let a: bigint | number = 0n;
+  let a: bigint = 0n;
   let data: Uint8Array = EMPTY;
+  const num = (name: string) => u64(`${where}.${name}`, f[name]);
+  const bytes = (name: string) => bytesArg(`${where}.${name}`, f[name]);
   switch (frame.type) {
-    case 'data': t = 0x00n; data = frame.data; break;
-    case 'headers': t = 0x01n; data = frame.fieldSection; break;
-    case 'cancelPush': t = 0x03n; a = frame.pushId; break;
+    case 'data': t = 0x00n; data = bytes('data'); break;
+    case 'headers': t = 0x01n; data = bytes('fieldSection'); break;
+    case 'cancelPush': t = 0x03n; a = num('pushId'); break;
     case 'settings': t = 0x04n; break;
-    case 'pushPromise': t = 0x05n; a = frame.pushId; data = frame.fieldSection; break;
-    case 'goaway': t = 0x07n; a = frame.id; break;
-    case 'maxPushId': t = 0x0dn; a = frame.pushId; break;
-    case 'unknown': t = u64(frame.frameType); data = frame.payload; break;
-    default: throw new TypeError(`unknown H3 frame type ${(frame as { type: string }).type}`);
+    case 'pushPromise': t = 0x05n; a = num('pushId'); data = bytes('fieldSection'); break;
+    case 'goaway': t = 0x07n; a = num('id'); break;
+    case 'maxPushId': t = 0x0dn; a = num('pushId'); break;
+    case 'unknown': t = num('frameType'); data = bytes('payload'); break;
+    default: throw new InvalidArgumentError(`${where}.type`, `unknown HTTP/3 frame type '${(frame as { type: string }).type}'`);
   }
   v.setBigUint64(0, t, true);
-  v.setBigUint64(8, u64(a), true);
+  v.setBigUint64(8, a, true);
   v.setUint32(16, blob.add(data), true);
   v.setUint32(20, data.length, true);
   v.setUint32(24, pairs.length, true);
   pairs.forEach(([id, val], i) => {
-    v.setBigUint64(HREC + 16 * i, u64(id), true);
-    v.setBigUint64(HREC + 16 * i + 8, u64(val), true);
+    v.setBigUint64(HREC + 16 * i, u64(`${where}.settings[${i}][0]`, id), true);
+    v.setBigUint64(HREC + 16 * i + 8, u64(`${where}.settings[${i}][1]`, val), true);
   });
   return rec;
+}
+
+function settingsArg(name: string, settings: unknown): [bigint, bigint][] {
+  if (!Array.isArray(settings)) throw new InvalidArgumentError(name, `must be an array of [id, value] pairs, got ${describe(settings)}`);
+  settings.forEach((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) throw new InvalidArgumentError(`${name}[${i}]`, `must be an [id, value] pair, got ${describe(p)}`);
+  });
+  return settings as [bigint, bigint][];
 }
 
 /** Encodes HTTP/3 frames; throws CodecError (offset = frame index) for frames a receiver must reject. */
 export function encodeH3Frames(frames: H3Frame[]): Uint8Array {
   const blob = new Blob();
-  const recs = concat(frames.map((f) => h3Record(f, blob)));
+  const recs = concat((framesArg(frames) as H3Frame[]).map((f, i) => h3Record(f, blob, `frames[${i}]`)));
   try {
     return codec.encodeH3Frames(recs, blob.bytes());
   } catch (e) {
@@ -387,7 +446,8 @@ export function encodeH3Frames(frames: H3Frame[]): Uint8Array {
 
 /** RFC 9114 §7.2: may `frameType` appear on a stream of this kind? */
 export function h3FrameAllowed(streamKind: H3StreamKind, frameType: bigint | number): boolean {
-  return codec.h3FrameAllowed(STREAM_KINDS[streamKind], u64(frameType));
+  const kind = streamKindCode(streamKind), t = u64('frameType', frameType);
+  return codec.h3FrameAllowed(kind, t);
 }
 
 /** Events of the incremental parser. */
@@ -404,6 +464,8 @@ export type H3ParserEvent =
   | { kind: 'frame'; frame: H3Frame };
 
 const EREC = 40;
+/** The largest control frame (SETTINGS, ...) a parser may be told to buffer: 1 MiB. */
+export const MAX_CONTROL_FRAME = 1 << 20;
 const registry = new FinalizationRegistry<number>((h) => codec.h3ParserFree(h));
 
 /**
@@ -416,13 +478,17 @@ const registry = new FinalizationRegistry<number>((h) => codec.h3ParserFree(h));
 export class H3FrameParser {
   #handle: number;
   constructor(streamKind: H3StreamKind = 'any', maxControlFrame = 4096) {
-    this.#handle = codec.h3ParserNew(STREAM_KINDS[streamKind], maxControlFrame);
+    const kind = streamKindCode(streamKind);
+    const max = intArg('maxControlFrame', maxControlFrame, 1, MAX_CONTROL_FRAME);
+    this.#handle = callEngine(() => codec.h3ParserNew(kind, max));
     registry.register(this, this.#handle, this);
   }
 
   /** Feeds the next chunk; `fin` when the stream ends after it. Throws CodecError. */
   push(chunk: Uint8Array, fin = false): H3ParserEvent[] {
-    if (this.#handle === 0) throw new Error('H3FrameParser: closed');
+    if (this.#handle === 0) throw new ClosedError('H3FrameParser');
+    bytesArg('chunk', chunk);
+    boolArg('fin', fin);
     let rec: Uint8Array;
     try {
       rec = codec.h3ParserFeed(this.#handle, chunk, fin);
@@ -464,25 +530,4 @@ export class H3FrameParser {
       this.#handle = 0;
     }
   }
-}
-
-// ---- fuzzing ---------------------------------------------------------------------------
-
-export type FuzzTarget = 'varint' | 'quic' | 'h3' | 'h3-parser';
-const FUZZ_TARGETS: Record<FuzzTarget, number> = { varint: 0, quic: 1, h3: 2, 'h3-parser': 3 };
-
-/**
- * Runs many inputs through one decoder inside the core in a single call;
- * returns one outcome per input (0n accepted, else the wire error code;
- * 0xffffffffn means a decoded input did not re-encode). `param`: packet type
- * for 'quic', stream kind for 'h3-parser'.
- */
-export function fuzzDecode(target: FuzzTarget, param: number, inputs: Uint8Array[]): BigUint64Array {
-  let n = 0;
-  for (const i of inputs) n += 4 + i.length;
-  const buf = new Uint8Array(n);
-  const v = new DataView(buf.buffer);
-  let o = 0;
-  for (const i of inputs) { v.setUint32(o, i.length, true); buf.set(i, o + 4); o += 4 + i.length; }
-  return codec.fuzzDecode(FUZZ_TARGETS[target], param, buf);
 }

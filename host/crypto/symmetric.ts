@@ -2,7 +2,9 @@
 // `crypto` interface (wit/crypto.wit), validating arguments up front so that
 // mistakes surface as CryptoError with a stable code.
 import { crypto as core } from '../core/engine.js';
-import { CryptoError } from '../errors.js';
+import { callEngine } from '../core/call.js';
+import { CryptoError, InvalidArgumentError } from '../errors.js';
+import { bytesArg, bigintArg, describe, intArg, u32Arg, VARINT_MAX } from '../args.js';
 
 export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 type WitAeadAlg = 'aes128-gcm' | 'aes256-gcm' | 'chacha20-poly1305';
@@ -26,54 +28,69 @@ const CORE_ERRORS: Record<string, [string, string]> = {
   'bad-input': ['H3W_ERR_CRYPTO_INPUT', 'malformed input'],
 };
 
-/** jco throws ComponentError with the WIT error (an enum string) in `.payload`. */
+/** Calls the engine; the WIT `crypto-error` enum becomes CryptoError. */
 function call<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    const payload = (e as { payload?: unknown }).payload;
-    if (typeof payload === 'string' && payload in CORE_ERRORS) {
-      const [code, message] = CORE_ERRORS[payload];
-      throw new CryptoError(code, message);
-    }
-    throw e;
-  }
+  return callEngine(f, (payload) => {
+    if (typeof payload !== 'string' || !(payload in CORE_ERRORS)) return undefined;
+    const [code, message] = CORE_ERRORS[payload];
+    return new CryptoError(code, message);
+  });
 }
 
-function bytes(name: string, v: unknown): Uint8Array {
-  if (!(v instanceof Uint8Array)) throw new CryptoError('H3W_ERR_CRYPTO_INPUT', `${name} must be a Uint8Array`);
-  return v;
-}
+const bytes = (name: string, v: unknown) => bytesArg(name, v);
 
-function algInfo(alg: AeadAlgorithm) {
-  const a = ALGS[alg];
-  if (!a) throw new CryptoError('H3W_ERR_CRYPTO_ALG', `unknown AEAD algorithm '${String(alg)}'`);
+/** The algorithm's entry; an unknown name (or a non-string) is H3W_ERR_CRYPTO_ALG. */
+export function algInfo(alg: AeadAlgorithm) {
+  const a = typeof alg === 'string' && Object.prototype.hasOwnProperty.call(ALGS, alg) ? ALGS[alg] : undefined;
+  if (!a) throw new CryptoError('H3W_ERR_CRYPTO_ALG', `unknown AEAD algorithm ${typeof alg === 'string' ? `'${alg}'` : describe(alg)} (known: ${Object.keys(ALGS).join(', ')})`);
   return a;
 }
 
 function checkVersion(version: number): void {
+  u32Arg('version', version);
   if (version !== QUIC_V1 && version !== QUIC_V2) {
     throw new CryptoError('H3W_ERR_CRYPTO_VERSION', `QUIC version 0x${(version >>> 0).toString(16)} has no packet protection here (only v1 and v2)`);
   }
 }
 
+/** RFC 9000 §12.3: packet numbers are 0..2^62-1. */
+const PN_MAX = VARINT_MAX;
+/** wit/crypto.wit: at most 1000 key updates are derived on the fly. */
+const MAX_KEY_UPDATES = 1000;
+
+function protection(p: QuicProtection) {
+  if (p === null || typeof p !== 'object') throw new InvalidArgumentError('protection', `must be a QuicProtection object, got ${describe(p)}`);
+  const a = algInfo(p.alg);
+  checkVersion(p.version);
+  const secret = bytes('protection.secret', p.secret);
+  const keyUpdates = p.keyUpdates === undefined ? 0 : intArg('protection.keyUpdates', p.keyUpdates, 0, MAX_KEY_UPDATES);
+  return { a, secret, keyUpdates };
+}
+
+/** A packet-number offset: an integer; one past the header is the engine's H3W_ERR_CRYPTO_INPUT. */
+const pnOffsetArg = (pnOffset: unknown) => u32Arg('pnOffset', pnOffset);
+
 // ---- hashes, MAC, KDF ----
 
 export function sha256(data: Uint8Array): Uint8Array {
-  return core.sha256(bytes('data', data));
+  const d = bytes('data', data);
+  return call(() => core.sha256(d));
 }
 
 export function sha384(data: Uint8Array): Uint8Array {
-  return core.sha384(bytes('data', data));
+  const d = bytes('data', data);
+  return call(() => core.sha384(d));
 }
 
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return core.hmacSha256(bytes('key', key), bytes('data', data));
+  const k = bytes('key', key), d = bytes('data', data);
+  return call(() => core.hmacSha256(k, d));
 }
 
 /** RFC 5869 HKDF-SHA256 (extract, then expand to `length` bytes, at most 255 × 32). */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  if (!Number.isInteger(length) || length < 0 || length > 255 * 32) {
+  if (typeof length !== 'number' || !Number.isInteger(length)) throw new InvalidArgumentError('length', `must be an integer, got ${describe(length)}`);
+  if (length < 0 || length > 255 * 32) {
     throw new CryptoError('H3W_ERR_CRYPTO_LENGTH', `HKDF-SHA256 output length must be 0..${255 * 32}, got ${length}`);
   }
   return call(() => core.hkdfSha256(bytes('ikm', ikm), bytes('salt', salt), bytes('info', info), length));
@@ -146,10 +163,12 @@ export interface QuicProtection {
  * truncated packet number, its length in the low two bits of the first byte)
  * followed by the payload; returns the protected packet (with the 16-byte tag).
  */
-export function protectPacket(p: QuicProtection, packet: Uint8Array, pnOffset: number, packetNumber: bigint): Uint8Array {
-  const a = algInfo(p.alg);
-  checkVersion(p.version);
-  return call(() => core.quicProtect(a.wit, p.version, bytes('secret', p.secret), p.keyUpdates ?? 0, bytes('packet', packet), pnOffset >>> 0, BigInt(packetNumber)));
+export function protectPacket(p: QuicProtection, packet: Uint8Array, pnOffset: number, packetNumber: bigint | number): Uint8Array {
+  const { a, secret, keyUpdates } = protection(p);
+  bytes('packet', packet);
+  const off = pnOffsetArg(pnOffset);
+  const pn = bigintArg('packetNumber', packetNumber, 0n, PN_MAX);
+  return call(() => core.quicProtect(a.wit, p.version, secret, keyUpdates, packet, off, pn));
 }
 
 export interface UnprotectedPacket {
@@ -164,10 +183,12 @@ export interface UnprotectedPacket {
  * the largest packet number received so far (-1n for none) and decrypts; null
  * when authentication fails.
  */
-export function unprotectPacket(p: QuicProtection, packet: Uint8Array, pnOffset: number, largestPn: bigint = -1n): UnprotectedPacket | null {
-  const a = algInfo(p.alg);
-  checkVersion(p.version);
-  const r = call(() => core.quicUnprotect(a.wit, p.version, bytes('secret', p.secret), p.keyUpdates ?? 0, bytes('packet', packet), pnOffset >>> 0, BigInt(largestPn)));
+export function unprotectPacket(p: QuicProtection, packet: Uint8Array, pnOffset: number, largestPn: bigint | number = -1n): UnprotectedPacket | null {
+  const { a, secret, keyUpdates } = protection(p);
+  bytes('packet', packet);
+  const off = pnOffsetArg(pnOffset);
+  const largest = bigintArg('largestPn', largestPn, -1n, PN_MAX);
+  const r = call(() => core.quicUnprotect(a.wit, p.version, secret, keyUpdates, packet, off, largest));
   if (!r) return null;
   return { packetNumber: r.packetNumber, header: r.packet.subarray(0, r.headerLength), payload: r.packet.subarray(r.headerLength) };
 }
@@ -185,13 +206,3 @@ export function headerProtectionMask(alg: AeadAlgorithm, hpKey: Uint8Array, samp
   if (bytes('sample', sample).length !== 16) throw new CryptoError('H3W_ERR_CRYPTO_INPUT', 'the header protection sample is 16 bytes');
   return call(() => core.quicHeaderMask(a.wit, hpKey, sample));
 }
-
-/**
- * Benchmark hooks: loops that run entirely inside the core (no boundary
- * crossing per packet). Not part of the stable API.
- */
-export const benchInCore = {
-  protect: (alg: AeadAlgorithm, count: number, size: number): number => core.benchProtect(algInfo(alg).wit, count, size),
-  unprotect: (alg: AeadAlgorithm, count: number, size: number): number => core.benchUnprotect(algInfo(alg).wit, count, size),
-  headerMask: (alg: AeadAlgorithm, count: number): number => core.benchHeaderMask(algInfo(alg).wit, count),
-};

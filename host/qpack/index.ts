@@ -4,7 +4,9 @@
 // arbitrary bytes) or Uint8Arrays. A section crosses the component boundary
 // as one packed buffer (see wit/qpack.wit), not one object per line.
 import { qpack } from '../core/engine.js';
-import { QpackError } from '../errors.js';
+import { callEngine } from '../core/call.js';
+import { ClosedError, InvalidArgumentError, QpackError } from '../errors.js';
+import { bigintArg, boolArg, bytesArg, describe, enumArg, optionsArg, streamIdArg, u32Arg, VARINT_MAX } from '../args.js';
 
 export type FieldBytes = [name: Uint8Array, value: Uint8Array];
 export type Field = [name: string, value: string];
@@ -21,20 +23,35 @@ export const H3_EXCESSIVE_LOAD = 0x107n;
 
 type WitQpackError = { code: bigint; reason: string };
 
-function rethrow(e: unknown): never {
-  const payload = (e as { payload?: WitQpackError }).payload;
-  if (payload && typeof payload.code === 'bigint') throw new QpackError(payload.code, payload.reason);
-  throw e;
+/** Calls the engine; a `qpack-error` becomes QpackError. */
+function call<T>(f: () => T): T {
+  return callEngine(f, (payload) => {
+    const p = payload as WitQpackError | undefined;
+    return p && typeof p.code === 'bigint' ? new QpackError(p.code, p.reason) : undefined;
+  });
 }
 
-const toBytes = (s: string | Uint8Array, enc: FieldEncoding) => (typeof s === 'string' ? Buffer.from(s, enc) : s);
+const ENCODINGS: readonly FieldEncoding[] = ['utf8', 'latin1'];
+
+function toBytes(where: string, s: unknown, enc: FieldEncoding): Uint8Array {
+  if (typeof s === 'string') return Buffer.from(s, enc);
+  if (s instanceof Uint8Array) return s;
+  throw new InvalidArgumentError(where, `must be a string or a Uint8Array, got ${describe(s)}`);
+}
 
 /** Packs field lines: repeated [u32 nameLen LE][u32 valueLen LE][name][value]. */
 export function packFields(fields: Iterable<FieldInput>, encoding: FieldEncoding = 'utf8'): Uint8Array {
+  enumArg('encoding', encoding, ENCODINGS);
+  if (fields === null || typeof fields !== 'object' || typeof (fields as Iterable<FieldInput>)[Symbol.iterator] !== 'function') {
+    throw new InvalidArgumentError('fields', `must be an iterable of [name, value] pairs, got ${describe(fields)}`);
+  }
   const parts: Uint8Array[] = [];
   let total = 0;
-  for (const [n, v] of fields) {
-    const nb = toBytes(n, encoding), vb = toBytes(v, encoding);
+  let i = 0;
+  for (const line of fields) {
+    if (!Array.isArray(line) || line.length !== 2) throw new InvalidArgumentError(`fields[${i}]`, `must be a [name, value] pair, got ${describe(line)}`);
+    const nb = toBytes(`fields[${i}][0]`, line[0], encoding), vb = toBytes(`fields[${i}][1]`, line[1], encoding);
+    i++;
     parts.push(nb, vb);
     total += 8 + nb.length + vb.length;
   }
@@ -53,6 +70,7 @@ export function packFields(fields: Iterable<FieldInput>, encoding: FieldEncoding
 
 /** Unpacks a packed field list into byte pairs (views into `buf`). */
 export function unpackFieldBytes(buf: Uint8Array): FieldBytes[] {
+  bytesArg('buf', buf);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const out: FieldBytes[] = [];
   let off = 0;
@@ -68,6 +86,8 @@ export function unpackFieldBytes(buf: Uint8Array): FieldBytes[] {
 
 /** Unpacks a packed field list into string pairs. */
 export function unpackFields(buf: Uint8Array, encoding: FieldEncoding = 'utf8'): Field[] {
+  bytesArg('buf', buf);
+  enumArg('encoding', encoding, ENCODINGS);
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const out: Field[] = [];
@@ -105,38 +125,49 @@ export interface EncodedSection {
   insertCount: bigint;
 }
 
-/** A QPACK encoder (RFC 9204 §2.1). Call close() when done. */
+const ENCODER_OPTIONS = ['peerMaxTableCapacity', 'peerBlockedStreams', 'tableCapacity', 'huffman', 'encoding'] as const;
+
+/** A QPACK encoder (RFC 9204 §2.1). Call close() when done; close() twice is harmless. */
 export class QpackEncoder {
   #h: number;
   readonly encoding: FieldEncoding;
   constructor(options: EncoderOptions = {}) {
-    const max = options.peerMaxTableCapacity ?? 0;
-    this.#h = qpack.encoderNew(max, options.peerBlockedStreams ?? 0, options.tableCapacity ?? max, options.huffman ?? true);
-    this.encoding = options.encoding ?? 'utf8';
+    const o = optionsArg<EncoderOptions>('options', options, ENCODER_OPTIONS);
+    const max = o.peerMaxTableCapacity === undefined ? 0 : u32Arg('peerMaxTableCapacity', o.peerMaxTableCapacity);
+    const blocked = o.peerBlockedStreams === undefined ? 0 : u32Arg('peerBlockedStreams', o.peerBlockedStreams);
+    const capacity = o.tableCapacity === undefined ? max : u32Arg('tableCapacity', o.tableCapacity);
+    // RFC 9204 §3.2.3: the encoder MUST NOT set a capacity above the decoder's maximum
+    if (capacity > max) throw new InvalidArgumentError('tableCapacity', `must not exceed peerMaxTableCapacity (${max}), got ${capacity}`);
+    const huffman = o.huffman === undefined ? true : boolArg('huffman', o.huffman);
+    this.encoding = o.encoding === undefined ? 'utf8' : enumArg('encoding', o.encoding, ENCODINGS);
+    this.#h = call(() => qpack.encoderNew(max, blocked, capacity, huffman));
+  }
+  #handle(): number {
+    if (this.#h === 0) throw new ClosedError('QpackEncoder');
+    return this.#h;
   }
   /** Encodes one field section of `streamId`. */
   encode(streamId: bigint | number, fields: Iterable<FieldInput> | Uint8Array): EncodedSection {
+    const h = this.#handle();
+    const id = streamIdArg('streamId', streamId);
     const packed = fields instanceof Uint8Array ? fields : packFields(fields, this.encoding);
-    try {
-      return qpack.encoderEncode(this.#h, BigInt(streamId), packed);
-    } catch (e) {
-      rethrow(e);
-    }
+    return call(() => qpack.encoderEncode(h, id, packed));
   }
   /** Processes the peer's decoder-stream bytes (acknowledgments). */
   feedDecoderStream(bytes: Uint8Array): void {
-    try {
-      qpack.encoderFeedDecoderStream(this.#h, bytes);
-    } catch (e) {
-      rethrow(e);
-    }
+    const h = this.#handle();
+    bytesArg('bytes', bytes);
+    call(() => qpack.encoderFeedDecoderStream(h, bytes));
   }
   /** Acts as if a Section Acknowledgment for `streamId` arrived; false if nothing was outstanding. */
   ackSection(streamId: bigint | number): boolean {
-    return qpack.encoderAckSection(this.#h, BigInt(streamId));
+    const h = this.#handle();
+    const id = streamIdArg('streamId', streamId);
+    return call(() => qpack.encoderAckSection(h, id));
   }
   stats() {
-    return qpack.encoderStats(this.#h);
+    const h = this.#handle();
+    return call(() => qpack.encoderStats(h));
   }
   close(): void {
     if (this.#h) qpack.encoderFree(this.#h);
@@ -155,30 +186,38 @@ export interface DecoderOptions {
   encoding?: FieldEncoding;
 }
 
-/** A QPACK decoder (RFC 9204 §2.2). Call close() when done. */
+const DECODER_OPTIONS = ['maxTableCapacity', 'maxBlockedStreams', 'maxFieldSectionSize', 'encoding'] as const;
+
+/** A QPACK decoder (RFC 9204 §2.2). Call close() when done; close() twice is harmless. */
 export class QpackDecoder {
   #h: number;
   readonly encoding: FieldEncoding;
   constructor(options: DecoderOptions = {}) {
-    this.#h = qpack.decoderNew(options.maxTableCapacity ?? 0, options.maxBlockedStreams ?? 0, BigInt(options.maxFieldSectionSize ?? 0));
-    this.encoding = options.encoding ?? 'utf8';
+    const o = optionsArg<DecoderOptions>('options', options, DECODER_OPTIONS);
+    const capacity = o.maxTableCapacity === undefined ? 0 : u32Arg('maxTableCapacity', o.maxTableCapacity);
+    const blocked = o.maxBlockedStreams === undefined ? 0 : u32Arg('maxBlockedStreams', o.maxBlockedStreams);
+    // RFC 9114 §7.2.4.1: SETTINGS values are varints
+    const maxSection = o.maxFieldSectionSize === undefined ? 0n : bigintArg('maxFieldSectionSize', o.maxFieldSectionSize, 0n, VARINT_MAX);
+    this.encoding = o.encoding === undefined ? 'utf8' : enumArg('encoding', o.encoding, ENCODINGS);
+    this.#h = call(() => qpack.decoderNew(capacity, blocked, maxSection));
+  }
+  #handle(): number {
+    if (this.#h === 0) throw new ClosedError('QpackDecoder');
+    return this.#h;
   }
   /** Processes encoder-stream bytes; returns the streams whose blocked section can now be resumed. */
   feedEncoderStream(bytes: Uint8Array): bigint[] {
-    try {
-      return [...qpack.decoderFeedEncoderStream(this.#h, bytes)];
-    } catch (e) {
-      rethrow(e);
-    }
+    const h = this.#handle();
+    bytesArg('bytes', bytes);
+    return [...call(() => qpack.decoderFeedEncoderStream(h, bytes))];
   }
   /** Decodes one field section, packed; null when blocked. */
   decodePacked(streamId: bigint | number, section: Uint8Array): Uint8Array | null {
-    try {
-      const r = qpack.decoderDecode(this.#h, BigInt(streamId), section);
-      return r.tag === 'fields' ? r.val : null;
-    } catch (e) {
-      rethrow(e);
-    }
+    const h = this.#handle();
+    const id = streamIdArg('streamId', streamId);
+    bytesArg('section', section);
+    const r = call(() => qpack.decoderDecode(h, id, section));
+    return r.tag === 'fields' ? r.val : null;
   }
   /** Decodes one field section; null when blocked (see feedEncoderStream/resume). */
   decode(streamId: bigint | number, section: Uint8Array): Field[] | null {
@@ -187,12 +226,10 @@ export class QpackDecoder {
   }
   /** Decodes a blocked section once its stream was reported unblocked, packed. */
   resumePacked(streamId: bigint | number): Uint8Array | null {
-    try {
-      const r = qpack.decoderResume(this.#h, BigInt(streamId));
-      return r.tag === 'fields' ? r.val : null;
-    } catch (e) {
-      rethrow(e);
-    }
+    const h = this.#handle();
+    const id = streamIdArg('streamId', streamId);
+    const r = call(() => qpack.decoderResume(h, id));
+    return r.tag === 'fields' ? r.val : null;
   }
   resume(streamId: bigint | number): Field[] | null {
     const p = this.resumePacked(streamId);
@@ -200,11 +237,14 @@ export class QpackDecoder {
   }
   /** The stream was reset or abandoned: queues a Stream Cancellation. */
   cancelStream(streamId: bigint | number): void {
-    qpack.decoderCancelStream(this.#h, BigInt(streamId));
+    const h = this.#handle();
+    const id = streamIdArg('streamId', streamId);
+    call(() => qpack.decoderCancelStream(h, id));
   }
   /** Decoder-stream bytes to send to the peer encoder. */
   takeDecoderStream(): Uint8Array {
-    return qpack.decoderTakeDecoderStream(this.#h);
+    const h = this.#handle();
+    return call(() => qpack.decoderTakeDecoderStream(h));
   }
   close(): void {
     if (this.#h) qpack.decoderFree(this.#h);

@@ -7,13 +7,9 @@
 //    lines starting with '#' are comments.
 // Names and values are handled as bytes (latin1 strings), so any octets survive.
 import { QpackDecoder, QpackEncoder, packFields, unpackFields, type Field } from './index.js';
-import { H3WasiError } from '../errors.js';
+import { InteropFormatError } from '../errors.js';
 
-export class InteropFormatError extends H3WasiError {
-  constructor(message: string) {
-    super('H3W_ERR_QPACK_INTEROP_FORMAT', message);
-  }
-}
+export { InteropFormatError } from '../errors.js';
 
 export interface EncodedRecord {
   streamId: bigint;

@@ -39,19 +39,28 @@ export interface TlsOptions {
 
 const enc = new TextEncoder();
 
+/**
+ * The config blob (assembly/tls/config.ts): { tag u8, length u32 BE, value }*.
+ * Built in one pass into one buffer, so options of any size (a whole CA
+ * bundle) encode without recursion or argument spreading. Takes options that
+ * were already validated (TlsConfig does that).
+ */
 export function encodeConfig(o: TlsOptions): Uint8Array {
-  const parts: number[] = [];
-  const put = (tag: number, v: Uint8Array) => {
-    parts.push(tag, (v.length >>> 24) & 255, (v.length >>> 16) & 255, (v.length >>> 8) & 255, v.length & 255, ...v);
-  };
+  const fields: [number, Uint8Array][] = [];
+  const put = (tag: number, v: Uint8Array) => { fields.push([tag, v]); };
   const u8 = (x: number) => Uint8Array.of(x);
-  const u16s = (xs: number[]) => Uint8Array.from(xs.flatMap((x) => [x >> 8, x & 255]));
+  const u16s = (xs: number[]) => {
+    const out = new Uint8Array(2 * xs.length);
+    xs.forEach((x, i) => { out[2 * i] = x >> 8; out[2 * i + 1] = x & 255; });
+    return out;
+  };
+  const u32 = (x: number) => Uint8Array.of(x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255);
   if (o.server) put(0, u8(1));
   if (o.serverName !== undefined) put(1, enc.encode(o.serverName));
   for (const a of o.alpn ?? []) put(2, enc.encode(a));
   if (o.cipherSuites) put(3, u16s(o.cipherSuites));
   if (o.groups) put(4, u16s(o.groups));
-  if (o.verify) put(5, u8(o.verify === 'chain' ? 0 : o.verify === 'pinned' ? 1 : 2));
+  if (o.verify) put(5, u8(VERIFY_CODES[o.verify]));
   if (o.trustAnchorsPem) put(6, enc.encode(o.trustAnchorsPem));
   for (const h of o.pinnedSha256 ?? []) put(7, h);
   if (o.certChainPem) put(8, enc.encode(o.certChainPem));
@@ -63,9 +72,23 @@ export function encodeConfig(o: TlsOptions): Uint8Array {
   if (o.ticketKey) put(16, o.ticketKey);
   if (o.tickets !== undefined) put(17, u8(o.tickets));
   if (o.keyShares !== undefined) put(19, u8(o.keyShares));
-  if (o.ticketLifetime !== undefined) put(20, Uint8Array.of(o.ticketLifetime >>> 24, (o.ticketLifetime >>> 16) & 255, (o.ticketLifetime >>> 8) & 255, o.ticketLifetime & 255));
-  return Uint8Array.from(parts);
+  if (o.ticketLifetime !== undefined) put(20, u32(o.ticketLifetime));
+  let size = 0;
+  for (const [, v] of fields) size += 5 + v.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let off = 0;
+  for (const [tag, v] of fields) {
+    out[off] = tag;
+    view.setUint32(off + 1, v.length);
+    out.set(v, off + 5);
+    off += 5 + v.length;
+  }
+  return out;
 }
+
+/** CFG_VERIFY_MODE values (assembly/tls/config.ts). */
+export const VERIFY_CODES = { chain: 0, pinned: 1, insecure: 2 } as const;
 
 export type TlsEvent =
   | { kind: 'data'; level: Level; data: Uint8Array }

@@ -7,9 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  fuzzDecode, decodeQuicFrames, quicFrameAllowed, decodeH3Frames, decodeVarint, encodeQuicFrames, encodeH3Frames, encodeVarint,
-  H3FrameParser, type FuzzTarget,
+  decodeQuicFrames, quicFrameAllowed, decodeH3Frames, decodeVarint, encodeQuicFrames, encodeH3Frames, encodeVarint,
+  H3FrameParser,
 } from '../../host/codec/index.js';
+import { fuzzDecode, type FuzzTarget } from '../../host/internal/hooks.js';
 import { CodecError } from '../../host/errors.js';
 import { quicPayload, h3Frame } from '../helpers/frames.js';
 

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
 import {
   sha256, sha384, hmacSha256, hkdfSha256, aeadSeal, aeadOpen, quicInitialSecrets, quicInitialKeys, quicPacketKeys,
-  protectPacket, unprotectPacket, retryIntegrityTag, headerProtectionMask, benchInCore, QUIC_V1, QUIC_V2,
+  protectPacket, unprotectPacket, retryIntegrityTag, headerProtectionMask, QUIC_V1, QUIC_V2,
   type AeadAlgorithm,
 } from '../../host/crypto/index.js';
-import { CryptoError } from '../../host/errors.js';
+import { benchInCore } from '../../host/internal/hooks.js';
+import { CryptoError, InvalidArgumentError } from '../../host/errors.js';
 import { hex, toHex, rnd, ascii } from './vectors.js';
 import { GCM_CASES, CHACHA_AEAD } from './aead_vectors.js';
 import * as A from '../quic/rfc9001_vectors.js';
@@ -89,7 +90,7 @@ describe('h3-wasi/crypto through the component', () => {
 
   it('rejects an unknown algorithm and non-bytes input', () => {
     expect(code(() => aeadSeal('aes-128-ccm' as any, rnd(16), rnd(12), rnd(0), rnd(0)))).toBe('H3W_ERR_CRYPTO_ALG');
-    expect(code(() => sha256('abc' as any))).toBe('H3W_ERR_CRYPTO_INPUT');
+    expect(() => sha256('abc' as any)).toThrow(InvalidArgumentError);
   });
 
   it('QUIC: RFC 9001 A.1 keys, A.2/A.3 Initials, A.4 Retry and A.5 ChaCha20 short header', () => {
