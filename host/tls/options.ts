@@ -94,6 +94,9 @@ export function checkTlsOptions(options: unknown): TlsOptions {
   if (o.tickets !== undefined) out.tickets = intArg('tickets', o.tickets, 0, MAX_TICKETS, fail);
   if (o.ticketLifetime !== undefined) out.ticketLifetime = intArg('ticketLifetime', o.ticketLifetime, 0, MAX_TICKET_LIFETIME, fail);
   if (o.keyShares !== undefined) out.keyShares = intArg('keyShares', o.keyShares, 1, (out.groups ?? GROUP_CODES).length, fail);
+  if (out.server && (!out.certChainPem || !out.privateKeyPem)) {
+    throw fail(out.certChainPem ? 'privateKeyPem' : 'certChainPem', 'a server needs certChainPem and privateKeyPem');
+  }
   if (!out.server && (out.verify ?? 'chain') === 'chain' && out.trustAnchorsPem === undefined) {
     out.trustAnchorsPem = defaultTrustAnchorsPem();
   }
@@ -115,7 +118,6 @@ export function checkTlsRole(out: TlsOptions): void {
     throw fail('alpn', "QUIC mode needs at least one ALPN protocol (e.g. ['h3'])");
   }
   if (out.server) {
-    if (!out.certChainPem || !out.privateKeyPem) throw fail(out.certChainPem ? 'privateKeyPem' : 'certChainPem', 'a server needs certChainPem and privateKeyPem');
     for (const k of ['serverName', 'verify', 'trustAnchorsPem', 'pinnedSha256', 'keyShares'] as const) {
       if (out[k] !== undefined) throw fail(k, 'is a client option; a server does not use it');
     }
