@@ -1,12 +1,20 @@
-// Canonical-ABI glue for `interface crypto` (wit/crypto.wit). See abi.ts for the conventions.
+// `interface crypto` (wit/crypto.wit): hashes, HMAC/HKDF, the AEADs and QUIC
+// packet protection; the public-key functions are in crypto_pk.ts. The
+// canonical-ABI shims are generated (gen/crypto.ts).
 //
-// Argument lists belong to us once passed: where the result is the same size
-// or smaller (aead-open, quic-unprotect) the work happens in the argument's
-// own block, which is then handed back as the result list (freed by __post).
+// Argument blocks belong to the call: where the result is the same size or
+// larger (aead-seal, quic-protect) or smaller (aead-open, quic-unprotect) the
+// work happens in the argument's own block, which is then handed back as the
+// result (`take()`).
 
-import { RET, argFree, postFreeAt, allocList, retListAt } from "./abi";
-import { sha256 } from "../crypto/sha256";
-import { sha384 } from "../crypto/sha512";
+import { Bytes } from "./abi";
+import {
+  AeadAlg as WitAeadAlg, CryptoError, InitialSecrets, PacketKeys as WitPacketKeys, UnprotectedPacket,
+  HkdfSha256Result, AeadSealResult, AeadOpenResult, QuicInitialSecretsResult, QuicPacketKeysResult, QuicProtectResult,
+  QuicUnprotectResult, QuicRetryTagResult, QuicHeaderMaskResult,
+} from "./gen/crypto_types";
+import { sha256 as sha256Digest } from "../crypto/sha256";
+import { sha384 as sha384Digest } from "../crypto/sha512";
 import { HashAlg, hashLen } from "../crypto/hash";
 import { hmac } from "../crypto/hmac";
 import { hkdfExtract, hkdfExpand, hkdfExpandLabel } from "../crypto/hkdf";
@@ -17,31 +25,14 @@ import {
   retryIntegrityTag, UNPROTECT_TOO_SHORT, aeadHash,
 } from "../quic/protection";
 
-// enum crypto-error (wit order)
-const E_BAD_KEY_LENGTH: u8 = 0;
-const E_BAD_NONCE_LENGTH: u8 = 1;
-const E_OUTPUT_TOO_LONG: u8 = 2;
-const E_UNSUPPORTED_VERSION: u8 = 3;
-const E_BAD_INPUT: u8 = 4;
+export {
+  x25519, x25519PublicKey, p256PublicKey, p256Ecdh, ecdsaP256Sign, ecdsaP256Verify,
+  rsaPssSha256Verify, rsaPkcs1Sha256Verify, ed25519Verify,
+} from "./crypto_pk";
 
-/** enum aead-alg discriminant (0, 1, 2) -> AeadAlg (1, 2, 3). */
-@inline function algOf(disc: u32): AeadAlg {
-  return <AeadAlg>(min<u32>(disc, 2) + 1);
-}
-
-
-
-
-/** result<_, crypto-error> error arm: discriminant 1, enum byte at the payload offset. */
-@inline function retErr(payloadOff: usize, code: u8): usize {
-  store<u8>(RET, 1);
-  store<u8>(RET + payloadOff, code);
-  return RET;
-}
-
-/** Frees the list at `off` when the result at `ret` is ok (discriminant 0). */
-@inline function postOkList(ret: usize, off: usize): void {
-  if (load<u8>(ret) == 0) postFreeAt(ret, off);
+/** WIT aead-alg (0, 1, 2) -> AeadAlg (1, 2, 3). */
+@inline function algOf(alg: WitAeadAlg): AeadAlg {
+  return <AeadAlg>(min<u32>(<u32>alg, 2) + 1);
 }
 
 // One cached object per algorithm: re-keyed per call, never reallocated.
@@ -72,255 +63,153 @@ function packetKeysFor(alg: AeadAlg, version: u32, secret: usize, updates: u32):
   return k;
 }
 
+/** wit/crypto.wit: at most 1000 key updates are derived on the fly. */
+const MAX_KEY_UPDATES: u32 = 1000;
+
 // ---- hashes, MAC, KDF ----
 
-export function crypto__sha256(ptr: usize, len: usize): usize {
-  const out = allocList(32);
-  sha256(ptr, len, out);
-  argFree(ptr, len);
-  retListAt(0, out, 32);
-  return RET;
+export function sha256(data: Bytes): Bytes {
+  const out = Bytes.alloc(32);
+  sha256Digest(data.ptr, data.len, out.ptr);
+  return out;
 }
-export function crypto__sha256__post(ret: usize): void { postFreeAt(ret, 0); }
 
-export function crypto__sha384(ptr: usize, len: usize): usize {
-  const out = allocList(48);
-  sha384(ptr, len, out);
-  argFree(ptr, len);
-  retListAt(0, out, 48);
-  return RET;
+export function sha384(data: Bytes): Bytes {
+  const out = Bytes.alloc(48);
+  sha384Digest(data.ptr, data.len, out.ptr);
+  return out;
 }
-export function crypto__sha384__post(ret: usize): void { postFreeAt(ret, 0); }
 
-export function crypto__hmacSha256(key: usize, keyLen: usize, data: usize, dataLen: usize): usize {
-  const out = allocList(32);
-  hmac(HashAlg.SHA256, key, keyLen, data, dataLen, out);
-  argFree(key, keyLen);
-  argFree(data, dataLen);
-  retListAt(0, out, 32);
-  return RET;
+export function hmacSha256(key: Bytes, data: Bytes): Bytes {
+  const out = Bytes.alloc(32);
+  hmac(HashAlg.SHA256, key.ptr, key.len, data.ptr, data.len, out.ptr);
+  return out;
 }
-export function crypto__hmacSha256__post(ret: usize): void { postFreeAt(ret, 0); }
 
 const PRK: usize = memory.data(64, 16);
 
-export function crypto__hkdfSha256(ikm: usize, ikmLen: usize, salt: usize, saltLen: usize, info: usize, infoLen: usize, length: u32): usize {
-  let res = RET;
-  if (<usize>length > 255 * 32) {
-    res = retErr(4, E_OUTPUT_TOO_LONG);
-  } else {
-    hkdfExtract(HashAlg.SHA256, salt, saltLen, ikm, ikmLen, PRK);
-    const out = allocList(<usize>length);
-    hkdfExpand(HashAlg.SHA256, PRK, 32, info, infoLen, out, <usize>length);
-    memory.fill(PRK, 0, 64);
-    store<u8>(RET, 0);
-    retListAt(4, out, <usize>length);
-  }
-  argFree(ikm, ikmLen);
-  argFree(salt, saltLen);
-  argFree(info, infoLen);
-  return res;
+export function hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: u32): HkdfSha256Result {
+  // RFC 5869 §2.3: L <= 255*HashLen
+  if (<usize>length > 255 * 32) return HkdfSha256Result.err(CryptoError.OutputTooLong);
+  hkdfExtract(HashAlg.SHA256, salt.ptr, salt.len, ikm.ptr, ikm.len, PRK);
+  const out = Bytes.alloc(<usize>length);
+  hkdfExpand(HashAlg.SHA256, PRK, 32, info.ptr, info.len, out.ptr, <usize>length);
+  memory.fill(PRK, 0, 64);
+  return HkdfSha256Result.ok(out);
 }
-export function crypto__hkdfSha256__post(ret: usize): void { postOkList(ret, 4); }
 
 // ---- AEAD ----
 
-/** Checks key and nonce lengths; 0xff when fine, else the error code. */
-function checkAead(alg: AeadAlg, keyLen: usize, nonceLen: usize): u8 {
-  if (keyLen != <usize>aeadKeyLen(alg)) return E_BAD_KEY_LENGTH;
-  if (nonceLen != 12) return E_BAD_NONCE_LENGTH;
-  return 0xff;
+/** Checks key and nonce lengths; -1 when fine, else the error. */
+function checkAead(alg: AeadAlg, key: Bytes, nonce: Bytes): i32 {
+  if (key.len != <usize>aeadKeyLen(alg)) return CryptoError.BadKeyLength;
+  if (nonce.len != 12) return CryptoError.BadNonceLength;
+  return -1;
 }
 
-export function crypto__aeadSeal(algDisc: u32, key: usize, keyLen: usize, nonce: usize, nonceLen: usize, aad: usize, aadLen: usize, pt: usize, ptLen: usize): usize {
-  const alg = algOf(algDisc);
-  const err = checkAead(alg, keyLen, nonceLen);
-  let res = RET;
-  if (err != 0xff) {
-    res = retErr(4, err);
-    argFree(pt, ptLen);
-  } else {
-    // Grow the plaintext's own block by the tag and seal in place.
-    const buf = ptLen == 0 ? heap.alloc(16) : heap.realloc(pt, ptLen + 16);
-    aeadFor(alg, key).seal(nonce, aad, aadLen, buf, ptLen, buf + ptLen);
-    store<u8>(RET, 0);
-    retListAt(4, buf, ptLen + 16);
-  }
-  argFree(key, keyLen);
-  argFree(nonce, nonceLen);
-  argFree(aad, aadLen);
-  return res;
+export function aeadSeal(witAlg: WitAeadAlg, key: Bytes, nonce: Bytes, aad: Bytes, plaintext: Bytes): AeadSealResult {
+  const alg = algOf(witAlg);
+  const err = checkAead(alg, key, nonce);
+  if (err >= 0) return AeadSealResult.err(<CryptoError>err);
+  // Grow the plaintext's own block by the tag and seal in place.
+  const ptLen = plaintext.len;
+  const buf = ptLen == 0 ? heap.alloc(16) : heap.realloc(plaintext.take(), ptLen + 16);
+  aeadFor(alg, key.ptr).seal(nonce.ptr, aad.ptr, aad.len, buf, ptLen, buf + ptLen);
+  return AeadSealResult.ok(Bytes.own(buf, ptLen + 16));
 }
-export function crypto__aeadSeal__post(ret: usize): void { postOkList(ret, 4); }
 
-export function crypto__aeadOpen(algDisc: u32, key: usize, keyLen: usize, nonce: usize, nonceLen: usize, aad: usize, aadLen: usize, ct: usize, ctLen: usize): usize {
-  const alg = algOf(algDisc);
-  const err = checkAead(alg, keyLen, nonceLen);
-  let res = RET;
-  if (err != 0xff) {
-    res = retErr(4, err);
-    argFree(ct, ctLen);
-  } else if (ctLen < 16 || !aeadFor(alg, key).open(nonce, aad, aadLen, ct, ctLen - 16, ct + ctLen - 16)) {
-    // ok(none)
-    store<u8>(RET, 0);
-    store<u8>(RET + 4, 0);
-    argFree(ct, ctLen);
-  } else {
-    store<u8>(RET, 0);
-    store<u8>(RET + 4, 1);
-    retListAt(8, ct, ctLen - 16); // the argument block, now plaintext
+export function aeadOpen(witAlg: WitAeadAlg, key: Bytes, nonce: Bytes, aad: Bytes, ciphertextAndTag: Bytes): AeadOpenResult {
+  const alg = algOf(witAlg);
+  const err = checkAead(alg, key, nonce);
+  if (err >= 0) return AeadOpenResult.err(<CryptoError>err);
+  const ct = ciphertextAndTag.ptr, ctLen = ciphertextAndTag.len;
+  if (ctLen < 16 || !aeadFor(alg, key.ptr).open(nonce.ptr, aad.ptr, aad.len, ct, ctLen - 16, ct + ctLen - 16)) {
+    return AeadOpenResult.ok(null);
   }
-  argFree(key, keyLen);
-  argFree(nonce, nonceLen);
-  argFree(aad, aadLen);
-  return res;
-}
-export function crypto__aeadOpen__post(ret: usize): void {
-  if (load<u8>(ret) == 0 && load<u8>(ret + 4) == 1) postFreeAt(ret, 8);
+  // the argument block, now plaintext
+  return AeadOpenResult.ok(Bytes.own(ciphertextAndTag.take(), ctLen - 16));
 }
 
 // ---- QUIC packet protection ----
 
-export function crypto__quicInitialSecrets(version: u32, dcid: usize, dcidLen: usize): usize {
-  let res = RET;
-  const c = heap.alloc(32), s = heap.alloc(32);
-  if (!initialSecrets(version, dcid, dcidLen, c, s)) {
-    heap.free(c); heap.free(s);
-    res = retErr(4, E_UNSUPPORTED_VERSION);
-  } else {
-    store<u8>(RET, 0);
-    retListAt(4, c, 32);
-    retListAt(12, s, 32);
+export function quicInitialSecrets(version: u32, dcid: Bytes): QuicInitialSecretsResult {
+  const c = Bytes.alloc(32), s = Bytes.alloc(32);
+  if (!initialSecrets(version, dcid.ptr, dcid.len, c.ptr, s.ptr)) {
+    heap.free(c.ptr); heap.free(s.ptr);
+    return QuicInitialSecretsResult.err(CryptoError.UnsupportedVersion);
   }
-  argFree(dcid, dcidLen);
-  return res;
-}
-export function crypto__quicInitialSecrets__post(ret: usize): void {
-  if (load<u8>(ret) == 0) { postFreeAt(ret, 4); postFreeAt(ret, 12); }
+  return QuicInitialSecretsResult.ok(new InitialSecrets(c, s));
 }
 
-export function crypto__quicPacketKeys(algDisc: u32, version: u32, secret: usize, secretLen: usize): usize {
-  const alg = algOf(algDisc);
+export function quicPacketKeys(witAlg: WitAeadAlg, version: u32, secret: Bytes): QuicPacketKeysResult {
+  const alg = algOf(witAlg);
   const h = aeadHash(alg);
   const sl = <usize>hashLen(h);
-  let res = RET;
-  if (!isSupportedVersion(version)) res = retErr(4, E_UNSUPPORTED_VERSION);
-  else if (secretLen != sl) res = retErr(4, E_BAD_KEY_LENGTH);
-  else {
-    const v2 = version == QUIC_VERSION_2;
-    const kl = <usize>aeadKeyLen(alg);
-    const key = heap.alloc(kl), iv = heap.alloc(12), hp = heap.alloc(kl), next = heap.alloc(sl);
-    hkdfExpandLabel(h, secret, sl, v2 ? "quicv2 key" : "quic key", ZERO_KEY, 0, key, kl);
-    hkdfExpandLabel(h, secret, sl, v2 ? "quicv2 iv" : "quic iv", ZERO_KEY, 0, iv, 12);
-    hkdfExpandLabel(h, secret, sl, v2 ? "quicv2 hp" : "quic hp", ZERO_KEY, 0, hp, kl);
-    hkdfExpandLabel(h, secret, sl, v2 ? "quicv2 ku" : "quic ku", ZERO_KEY, 0, next, sl);
-    store<u8>(RET, 0);
-    retListAt(4, key, kl);
-    retListAt(12, iv, 12);
-    retListAt(20, hp, kl);
-    retListAt(28, next, sl);
-  }
-  argFree(secret, secretLen);
-  return res;
-}
-export function crypto__quicPacketKeys__post(ret: usize): void {
-  if (load<u8>(ret) == 0) { postFreeAt(ret, 4); postFreeAt(ret, 12); postFreeAt(ret, 20); postFreeAt(ret, 28); }
+  if (!isSupportedVersion(version)) return QuicPacketKeysResult.err(CryptoError.UnsupportedVersion);
+  if (secret.len != sl) return QuicPacketKeysResult.err(CryptoError.BadKeyLength);
+  const v2 = version == QUIC_VERSION_2;
+  const kl = <usize>aeadKeyLen(alg);
+  const key = Bytes.alloc(kl), iv = Bytes.alloc(12), hp = Bytes.alloc(kl), next = Bytes.alloc(sl);
+  // RFC 9001 §5.1, RFC 9369 §3.3.2: the labels
+  hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 key" : "quic key", ZERO_KEY, 0, key.ptr, kl);
+  hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 iv" : "quic iv", ZERO_KEY, 0, iv.ptr, 12);
+  hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 hp" : "quic hp", ZERO_KEY, 0, hp.ptr, kl);
+  hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 ku" : "quic ku", ZERO_KEY, 0, next.ptr, sl);
+  return QuicPacketKeysResult.ok(new WitPacketKeys(key, iv, hp, next));
 }
 
-/** Common checks for quic-protect / quic-unprotect; 0xff when fine. */
-function checkQuic(alg: AeadAlg, version: u32, secretLen: usize): u8 {
-  if (!isSupportedVersion(version)) return E_UNSUPPORTED_VERSION;
-  if (secretLen != <usize>hashLen(aeadHash(alg))) return E_BAD_KEY_LENGTH;
-  return 0xff;
+/** Common checks for quic-protect / quic-unprotect; -1 when fine. */
+function checkQuic(alg: AeadAlg, version: u32, secret: Bytes, updates: u32): i32 {
+  if (!isSupportedVersion(version)) return CryptoError.UnsupportedVersion;
+  if (secret.len != <usize>hashLen(aeadHash(alg))) return CryptoError.BadKeyLength;
+  if (updates > MAX_KEY_UPDATES) return CryptoError.BadInput;
+  return -1;
 }
 
-export function crypto__quicProtect(algDisc: u32, version: u32, secret: usize, secretLen: usize, updates: u32, pkt: usize, pktLen: usize, pnOffset: u32, pn: u64): usize {
-  const alg = algOf(algDisc);
-  let err = checkQuic(alg, version, secretLen);
-  let res = RET;
-  if (err == 0xff) {
-    const off = <usize>pnOffset;
-    const pnLen: usize = pktLen > off ? <usize>(load<u8>(pkt) & 3) + 1 : 0;
-    if (pnLen == 0 || off + pnLen > pktLen || pktLen - off < 4 || updates > 1000) {
-      err = E_BAD_INPUT;
-    } else {
-      const buf = heap.realloc(pkt, pktLen + 16);
-      pkt = 0;
-      const keys = packetKeysFor(alg, version, secret, updates);
-      protectPacket(keys, buf, off, pnLen, pktLen - off - pnLen, pn);
-      store<u8>(RET, 0);
-      retListAt(4, buf, pktLen + 16);
-    }
-  }
-  if (err != 0xff) { res = retErr(4, err); argFree(pkt, pktLen); }
-  argFree(secret, secretLen);
-  return res;
-}
-export function crypto__quicProtect__post(ret: usize): void { postOkList(ret, 4); }
-
-export function crypto__quicUnprotect(algDisc: u32, version: u32, secret: usize, secretLen: usize, updates: u32, pkt: usize, pktLen: usize, pnOffset: u32, largestPn: i64): usize {
-  const alg = algOf(algDisc);
-  let err = checkQuic(alg, version, secretLen);
-  if (err == 0xff && updates > 1000) err = E_BAD_INPUT;
-  let res = RET;
-  if (err == 0xff) {
-    const keys = packetKeysFor(alg, version, secret, updates);
-    const pn = unprotectPacket(keys, pkt, pktLen, <usize>pnOffset, largestPn < -1 ? -1 : largestPn);
-    if (pn == UNPROTECT_TOO_SHORT) {
-      err = E_BAD_INPUT;
-    } else if (pn < 0) {
-      store<u8>(RET, 0);
-      store<u8>(RET + 8, 0); // ok(none)
-      argFree(pkt, pktLen);
-    } else {
-      const hdrLen = <usize>pnOffset + <usize>(load<u8>(pkt) & 3) + 1;
-      store<u8>(RET, 0);
-      store<u8>(RET + 8, 1);
-      store<u64>(RET + 16, <u64>pn);
-      store<u32>(RET + 24, <u32>hdrLen);
-      retListAt(28, pkt, pktLen - 16);
-    }
-  }
-  if (err != 0xff) { res = retErr(8, err); argFree(pkt, pktLen); }
-  argFree(secret, secretLen);
-  return res;
-}
-export function crypto__quicUnprotect__post(ret: usize): void {
-  if (load<u8>(ret) == 0 && load<u8>(ret + 8) == 1) postFreeAt(ret, 28);
+export function quicProtect(witAlg: WitAeadAlg, version: u32, secret: Bytes, keyUpdates: u32, packet: Bytes, pnOffset: u32, packetNumber: u64): QuicProtectResult {
+  const alg = algOf(witAlg);
+  const err = checkQuic(alg, version, secret, keyUpdates);
+  if (err >= 0) return QuicProtectResult.err(<CryptoError>err);
+  const off = <usize>pnOffset, pktLen = packet.len;
+  const pnLen: usize = pktLen > off ? <usize>(load<u8>(packet.ptr) & 3) + 1 : 0;
+  // RFC 9001 §5.4.2: the sample starts 4 bytes after the packet number's start
+  if (pnLen == 0 || off + pnLen > pktLen || pktLen - off < 4) return QuicProtectResult.err(CryptoError.BadInput);
+  const buf = heap.realloc(packet.take(), pktLen + 16);
+  const keys = packetKeysFor(alg, version, secret.ptr, keyUpdates);
+  protectPacket(keys, buf, off, pnLen, pktLen - off - pnLen, packetNumber);
+  return QuicProtectResult.ok(Bytes.own(buf, pktLen + 16));
 }
 
-export function crypto__quicRetryTag(version: u32, odcid: usize, odcidLen: usize, retry: usize, retryLen: usize): usize {
-  let res = RET;
-  if (!isSupportedVersion(version)) res = retErr(4, E_UNSUPPORTED_VERSION);
-  else if (odcidLen > 255) res = retErr(4, E_BAD_INPUT);
-  else {
-    const out = heap.alloc(16);
-    retryIntegrityTag(version, odcid, odcidLen, retry, retryLen, out);
-    store<u8>(RET, 0);
-    retListAt(4, out, 16);
-  }
-  argFree(odcid, odcidLen);
-  argFree(retry, retryLen);
-  return res;
+export function quicUnprotect(witAlg: WitAeadAlg, version: u32, secret: Bytes, keyUpdates: u32, packet: Bytes, pnOffset: u32, largestPn: i64): QuicUnprotectResult {
+  const alg = algOf(witAlg);
+  const err = checkQuic(alg, version, secret, keyUpdates);
+  if (err >= 0) return QuicUnprotectResult.err(<CryptoError>err);
+  const keys = packetKeysFor(alg, version, secret.ptr, keyUpdates);
+  const pkt = packet.ptr, pktLen = packet.len;
+  const pn = unprotectPacket(keys, pkt, pktLen, <usize>pnOffset, largestPn < -1 ? -1 : largestPn);
+  if (pn == UNPROTECT_TOO_SHORT) return QuicUnprotectResult.err(CryptoError.BadInput);
+  if (pn < 0) return QuicUnprotectResult.ok(null);
+  const hdrLen = <usize>pnOffset + <usize>(load<u8>(pkt) & 3) + 1;
+  return QuicUnprotectResult.ok(new UnprotectedPacket(<u64>pn, <u32>hdrLen, Bytes.own(packet.take(), pktLen - 16)));
 }
-export function crypto__quicRetryTag__post(ret: usize): void { postOkList(ret, 4); }
 
-export function crypto__quicHeaderMask(algDisc: u32, key: usize, keyLen: usize, sample: usize, sampleLen: usize): usize {
-  const alg = algOf(algDisc);
-  let res = RET;
-  if (keyLen != <usize>aeadKeyLen(alg)) res = retErr(4, E_BAD_KEY_LENGTH);
-  else if (sampleLen != 16) res = retErr(4, E_BAD_INPUT);
-  else {
-    const out = heap.alloc(5);
-    hpFor(alg, key).mask(sample, out);
-    store<u8>(RET, 0);
-    retListAt(4, out, 5);
-  }
-  argFree(key, keyLen);
-  argFree(sample, sampleLen);
-  return res;
+export function quicRetryTag(version: u32, originalDcid: Bytes, retryWithoutTag: Bytes): QuicRetryTagResult {
+  if (!isSupportedVersion(version)) return QuicRetryTagResult.err(CryptoError.UnsupportedVersion);
+  // RFC 9000 §17.2.5: a connection ID is at most 20 bytes (the pseudo-packet's length is one byte)
+  if (originalDcid.len > 255) return QuicRetryTagResult.err(CryptoError.BadInput);
+  const out = Bytes.alloc(16);
+  retryIntegrityTag(version, originalDcid.ptr, originalDcid.len, retryWithoutTag.ptr, retryWithoutTag.len, out.ptr);
+  return QuicRetryTagResult.ok(out);
 }
-export function crypto__quicHeaderMask__post(ret: usize): void { postOkList(ret, 4); }
+
+export function quicHeaderMask(witAlg: WitAeadAlg, hpKey: Bytes, sample: Bytes): QuicHeaderMaskResult {
+  const alg = algOf(witAlg);
+  if (hpKey.len != <usize>aeadKeyLen(alg)) return QuicHeaderMaskResult.err(CryptoError.BadKeyLength);
+  if (sample.len != 16) return QuicHeaderMaskResult.err(CryptoError.BadInput);
+  const out = Bytes.alloc(5);
+  hpFor(alg, hpKey.ptr).mask(sample.ptr, out.ptr);
+  return QuicHeaderMaskResult.ok(out);
+}
 
 // ---- benchmarks: the loops run inside the core ----
 
@@ -350,8 +239,8 @@ function benchPacket(size: usize): usize {
   return p;
 }
 
-export function crypto__benchProtect(algDisc: u32, count: u32, size: u32): u32 {
-  const keys = benchKeys(algOf(algDisc));
+export function benchProtect(alg: WitAeadAlg, count: u32, size: u32): u32 {
+  const keys = benchKeys(algOf(alg));
   const sz = max<usize>(<usize>size, 4);
   const p = benchPacket(sz);
   let sum: u32 = 0;
@@ -364,8 +253,8 @@ export function crypto__benchProtect(algDisc: u32, count: u32, size: u32): u32 {
   return sum;
 }
 
-export function crypto__benchUnprotect(algDisc: u32, count: u32, size: u32): u32 {
-  const keys = benchKeys(algOf(algDisc));
+export function benchUnprotect(alg: WitAeadAlg, count: u32, size: u32): u32 {
+  const keys = benchKeys(algOf(alg));
   const sz = max<usize>(<usize>size, 4);
   const p = benchPacket(sz);
   const total = BENCH_HDR + sz + 16;
@@ -380,8 +269,8 @@ export function crypto__benchUnprotect(algDisc: u32, count: u32, size: u32): u32
   return ok;
 }
 
-export function crypto__benchHeaderMask(algDisc: u32, count: u32): u32 {
-  const keys = benchKeys(algOf(algDisc));
+export function benchHeaderMask(alg: WitAeadAlg, count: u32): u32 {
+  const keys = benchKeys(algOf(alg));
   const sample = benchPacket(16) + BENCH_HDR;
   const out = sample + 16;
   let sum: u32 = 0;

@@ -1,144 +1,81 @@
-// Canonical-ABI glue for the public-key functions of `interface crypto`
-// (wit/crypto.wit). See abi.ts for the conventions.
-//
-// result<list<u8>, pk-error>: discriminant at RET, payload at RET+4 (the list
-// (ptr, len) or the enum's u8).
+// The public-key functions of `interface crypto` (wit/crypto.wit), re-exported
+// by crypto.ts; the canonical-ABI shims are generated (gen/crypto.ts).
 
-import { RET, argFree, retCopyAt, postFreeAt } from "./abi";
+import { Bytes } from "./abi";
+import {
+  PkError, X25519Result, X25519PublicKeyResult, P256PublicKeyResult, P256EcdhResult, EcdsaP256SignResult,
+} from "./gen/crypto_types";
 import { Writer } from "../wire/writer";
-import { x25519, x25519Base } from "../crypto/x25519";
-import { p256PublicKey, p256PrivateKeyValid, p256Ecdh, ecdsaP256SignDigest, ecdsaP256VerifyDigest } from "../crypto/p256";
+import { x25519 as x25519Ladder, x25519Base } from "../crypto/x25519";
+import { p256PublicKey as p256Public, p256PrivateKeyValid, p256Ecdh as p256SharedX, ecdsaP256SignDigest, ecdsaP256VerifyDigest } from "../crypto/p256";
 import { ecdsaSigToDer, ecdsaSigFromDer } from "../crypto/ecdsa_der";
-import { rsaPssSha256Verify, rsaPkcs1Sha256Verify } from "../crypto/rsa";
+import { rsaPssSha256Verify as rsaPss, rsaPkcs1Sha256Verify as rsaPkcs1 } from "../crypto/rsa";
 import { sha256 } from "../crypto/sha256";
-import { ed25519Verify } from "../crypto/ed25519";
-
-// enum pk-error
-const BAD_LENGTH: u8 = 0;
-const INVALID_PRIVATE_KEY: u8 = 1;
-const INVALID_PUBLIC_KEY: u8 = 2;
-const ZERO_SHARED_SECRET: u8 = 3;
+import { ed25519Verify as ed25519 } from "../crypto/ed25519";
 
 const OUT: usize = memory.data(80, 8);
 const DIGEST: usize = memory.data(32, 8);
 const RS: usize = memory.data(64, 8);
 const derWriter = new Writer(80);
 
-function retErr(e: u8): usize {
-  store<u8>(RET, 1);
-  store<u8>(RET + 4, e);
-  return RET;
-}
-
-function retOk(src: usize, len: usize): usize {
-  store<u8>(RET, 0);
-  retCopyAt(4, src, len);
-  return RET;
-}
-
-/** Frees the list of an ok result<list<u8>, pk-error>. */
-function postResult(ret: usize): void {
-  if (load<u8>(ret) == 0) postFreeAt(ret, 4);
-}
-
-export function crypto__x25519(k: usize, kLen: usize, u: usize, uLen: usize): usize {
-  let res: usize;
-  if (kLen != 32 || uLen != 32) res = retErr(BAD_LENGTH);
-  else if (!x25519(OUT, k, u)) res = retErr(ZERO_SHARED_SECRET);
-  else res = retOk(OUT, 32);
-  memory.fill(OUT, 0, 32);
-  argFree(k, kLen);
-  argFree(u, uLen);
-  return res;
-}
-export function crypto__x25519__post(ret: usize): void { postResult(ret); }
-
-export function crypto__x25519PublicKey(k: usize, kLen: usize): usize {
-  let res: usize;
-  if (kLen != 32) res = retErr(BAD_LENGTH);
-  else { x25519Base(OUT, k); res = retOk(OUT, 32); }
-  argFree(k, kLen);
-  return res;
-}
-export function crypto__x25519PublicKey__post(ret: usize): void { postResult(ret); }
-
-export function crypto__p256PublicKey(d: usize, dLen: usize): usize {
-  let res: usize;
-  if (dLen != 32) res = retErr(BAD_LENGTH);
-  else if (!p256PublicKey(OUT, d)) res = retErr(INVALID_PRIVATE_KEY);
-  else res = retOk(OUT, 65);
-  argFree(d, dLen);
-  return res;
-}
-export function crypto__p256PublicKey__post(ret: usize): void { postResult(ret); }
-
-export function crypto__p256Ecdh(d: usize, dLen: usize, q: usize, qLen: usize): usize {
-  let res: usize;
-  if (dLen != 32) res = retErr(BAD_LENGTH);
-  else if (!p256PrivateKeyValid(d)) res = retErr(INVALID_PRIVATE_KEY);
-  else if (!p256Ecdh(OUT, d, q, qLen)) res = retErr(INVALID_PUBLIC_KEY);
-  else res = retOk(OUT, 32);
+/** A copy of the first `len` bytes of OUT, then OUT is wiped (it held secret-derived bytes). */
+function takeOut(len: usize): Bytes {
+  const b = Bytes.copyOf(OUT, len);
   memory.fill(OUT, 0, 80);
-  argFree(d, dLen);
-  argFree(q, qLen);
-  return res;
-}
-export function crypto__p256Ecdh__post(ret: usize): void { postResult(ret); }
-
-export function crypto__ecdsaP256Sign(d: usize, dLen: usize, msg: usize, msgLen: usize): usize {
-  let res: usize;
-  if (dLen != 32) res = retErr(BAD_LENGTH);
-  else {
-    sha256(msg, msgLen, DIGEST);
-    if (!p256PrivateKeyValid(d) || !ecdsaP256SignDigest(RS, d, DIGEST)) res = retErr(INVALID_PRIVATE_KEY);
-    else {
-      derWriter.clear();
-      ecdsaSigToDer(RS, derWriter);
-      res = retOk(derWriter.buf, derWriter.len);
-    }
-  }
-  argFree(d, dLen);
-  argFree(msg, msgLen);
-  return res;
-}
-export function crypto__ecdsaP256Sign__post(ret: usize): void { postResult(ret); }
-
-export function crypto__ecdsaP256Verify(q: usize, qLen: usize, msg: usize, msgLen: usize, sig: usize, sigLen: usize): bool {
-  let ok = ecdsaSigFromDer(sig, sigLen, RS);
-  if (ok) {
-    sha256(msg, msgLen, DIGEST);
-    ok = ecdsaP256VerifyDigest(q, qLen, DIGEST, RS);
-  }
-  argFree(q, qLen);
-  argFree(msg, msgLen);
-  argFree(sig, sigLen);
-  return ok;
+  return b;
 }
 
-export function crypto__rsaPssSha256Verify(n: usize, nLen: usize, e: usize, eLen: usize, msg: usize, msgLen: usize, sig: usize, sigLen: usize, saltLen: i32): bool {
-  sha256(msg, msgLen, DIGEST);
-  const ok = rsaPssSha256Verify(n, nLen, e, eLen, DIGEST, sig, sigLen, saltLen);
-  argFree(n, nLen);
-  argFree(e, eLen);
-  argFree(msg, msgLen);
-  argFree(sig, sigLen);
-  return ok;
+export function x25519(scalar: Bytes, u: Bytes): X25519Result {
+  if (scalar.len != 32 || u.len != 32) return X25519Result.err(PkError.BadLength);
+  // RFC 7748 §6.1: an all-zero shared secret (a small-order u) is refused
+  if (!x25519Ladder(OUT, scalar.ptr, u.ptr)) { memory.fill(OUT, 0, 32); return X25519Result.err(PkError.ZeroSharedSecret); }
+  return X25519Result.ok(takeOut(32));
 }
 
-export function crypto__rsaPkcs1Sha256Verify(n: usize, nLen: usize, e: usize, eLen: usize, msg: usize, msgLen: usize, sig: usize, sigLen: usize): bool {
-  sha256(msg, msgLen, DIGEST);
-  const ok = rsaPkcs1Sha256Verify(n, nLen, e, eLen, DIGEST, sig, sigLen);
-  argFree(n, nLen);
-  argFree(e, eLen);
-  argFree(msg, msgLen);
-  argFree(sig, sigLen);
-  return ok;
+export function x25519PublicKey(scalar: Bytes): X25519PublicKeyResult {
+  if (scalar.len != 32) return X25519PublicKeyResult.err(PkError.BadLength);
+  x25519Base(OUT, scalar.ptr);
+  return X25519PublicKeyResult.ok(takeOut(32));
 }
 
-export function crypto__ed25519Verify(a: usize, aLen: usize, msg: usize, msgLen: usize, sig: usize, sigLen: usize): bool {
-  const ok = aLen == 32 && sigLen == 64 && ed25519Verify(a, msg, msgLen, sig);
-  argFree(a, aLen);
-  argFree(msg, msgLen);
-  argFree(sig, sigLen);
-  return ok;
+export function p256PublicKey(privateKey: Bytes): P256PublicKeyResult {
+  if (privateKey.len != 32) return P256PublicKeyResult.err(PkError.BadLength);
+  if (!p256Public(OUT, privateKey.ptr)) return P256PublicKeyResult.err(PkError.InvalidPrivateKey);
+  return P256PublicKeyResult.ok(takeOut(65));
+}
+
+export function p256Ecdh(privateKey: Bytes, publicKey: Bytes): P256EcdhResult {
+  if (privateKey.len != 32) return P256EcdhResult.err(PkError.BadLength);
+  if (!p256PrivateKeyValid(privateKey.ptr)) return P256EcdhResult.err(PkError.InvalidPrivateKey);
+  if (!p256SharedX(OUT, privateKey.ptr, publicKey.ptr, publicKey.len)) { memory.fill(OUT, 0, 80); return P256EcdhResult.err(PkError.InvalidPublicKey); }
+  return P256EcdhResult.ok(takeOut(32));
+}
+
+export function ecdsaP256Sign(privateKey: Bytes, message: Bytes): EcdsaP256SignResult {
+  if (privateKey.len != 32) return EcdsaP256SignResult.err(PkError.BadLength);
+  sha256(message.ptr, message.len, DIGEST);
+  if (!p256PrivateKeyValid(privateKey.ptr) || !ecdsaP256SignDigest(RS, privateKey.ptr, DIGEST)) return EcdsaP256SignResult.err(PkError.InvalidPrivateKey);
+  derWriter.clear();
+  ecdsaSigToDer(RS, derWriter);
+  return EcdsaP256SignResult.ok(Bytes.copyOf(derWriter.buf, derWriter.len));
+}
+
+export function ecdsaP256Verify(publicKey: Bytes, message: Bytes, signature: Bytes): bool {
+  if (!ecdsaSigFromDer(signature.ptr, signature.len, RS)) return false;
+  sha256(message.ptr, message.len, DIGEST);
+  return ecdsaP256VerifyDigest(publicKey.ptr, publicKey.len, DIGEST, RS);
+}
+
+export function rsaPssSha256Verify(n: Bytes, e: Bytes, message: Bytes, signature: Bytes, saltLength: i32): bool {
+  sha256(message.ptr, message.len, DIGEST);
+  return rsaPss(n.ptr, n.len, e.ptr, e.len, DIGEST, signature.ptr, signature.len, saltLength);
+}
+
+export function rsaPkcs1Sha256Verify(n: Bytes, e: Bytes, message: Bytes, signature: Bytes): bool {
+  sha256(message.ptr, message.len, DIGEST);
+  return rsaPkcs1(n.ptr, n.len, e.ptr, e.len, DIGEST, signature.ptr, signature.len);
+}
+
+export function ed25519Verify(publicKey: Bytes, message: Bytes, signature: Bytes): bool {
+  return publicKey.len == 32 && signature.len == 64 && ed25519(publicKey.ptr, message.ptr, message.len, signature.ptr);
 }

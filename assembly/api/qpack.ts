@@ -1,186 +1,124 @@
-// Canonical-ABI glue for `interface qpack` (wit/qpack.wit). See abi.ts for the conventions.
+// `interface qpack` (wit/qpack.wit): QPACK encoder and decoder instances for
+// the host, in the generational handle table. The canonical-ABI shims are
+// generated (gen/qpack.ts).
 
-import { RET, argFree, retCopyAt, retStringAt, postFreeAt } from "./abi";
+import { Bytes } from "./abi";
+import { HandleTable } from "./handles";
+import {
+  QpackError, EncodedSection, DecodeResult, EncoderInfo,
+  EncoderEncodeResult, EncoderFeedDecoderStreamResult, DecoderFeedEncoderStreamResult, DecoderDecodeResult, DecoderResumeResult,
+} from "./gen/qpack_types";
 import { Encoder } from "../h3/qpack/encoder";
 import { Decoder, DECODE_OK, DECODE_BLOCKED } from "../h3/qpack/decoder";
 import { H3_INTERNAL_ERROR } from "../h3/qpack/errors";
 import { HUFFMAN_NEVER, HUFFMAN_SHORTER } from "../h3/qpack/string";
 import { Writer } from "../wire/writer";
 
-const encoders: Array<Encoder | null> = [];
-const decoders: Array<Decoder | null> = [];
+const encoders = new HandleTable<Encoder>();
+const decoders = new HandleTable<Decoder>();
 const out = new Writer();
 
-function slot<T>(list: Array<T | null>, obj: T): u32 {
-  for (let i = 0; i < list.length; i++) {
-    if (unchecked(list[i]) == null) { unchecked(list[i] = obj); return <u32>i + 1; }
-  }
-  list.push(obj);
-  return <u32>list.length;
-}
-
-function getEncoder(h: u32): Encoder | null {
-  if (h == 0 || h > <u32>encoders.length) return null;
-  return unchecked(encoders[<i32>h - 1]);
-}
-
-function getDecoder(h: u32): Decoder | null {
-  if (h == 0 || h > <u32>decoders.length) return null;
-  return unchecked(decoders[<i32>h - 1]);
-}
-
-/** result<_, qpack-error> error arm: code at RET+8, reason at RET+16. */
-function retError(code: u64, reason: string): usize {
-  store<u8>(RET, 1);
-  store<u64>(RET + 8, code);
-  retStringAt(16, reason);
-  return RET;
-}
+const unknownEncoder = (): QpackError => new QpackError(H3_INTERNAL_ERROR, "unknown encoder handle");
+const unknownDecoder = (): QpackError => new QpackError(H3_INTERNAL_ERROR, "unknown decoder handle");
 
 // ---- encoder ----
 
-export function qpack__encoderNew(peerMaxTableCapacity: u32, peerBlockedStreams: u32, tableCapacity: u32, huffman: bool): u32 {
+export function encoderNew(peerMaxTableCapacity: u32, peerBlockedStreams: u32, tableCapacity: u32, huffman: bool): u32 {
   const e = new Encoder(peerMaxTableCapacity, peerBlockedStreams, tableCapacity);
   e.huffman = huffman ? HUFFMAN_SHORTER : HUFFMAN_NEVER;
-  return slot<Encoder>(encoders, e);
+  const h = encoders.add(e);
+  if (h == 0) e.dispose();
+  return h;
 }
 
-export function qpack__encoderEncode(h: u32, streamId: u64, ptr: usize, len: usize): usize {
-  const e = getEncoder(h);
-  if (e == null) { argFree(ptr, len); return retError(H3_INTERNAL_ERROR, "unknown encoder handle"); }
-  const rc = e.encodeSection(streamId, ptr, len);
-  argFree(ptr, len);
-  if (rc != 0) return retError(<u64>rc, e.reason);
-  store<u8>(RET, 0);
+export function encoderEncode(encoder: u32, streamId: u64, fields: Bytes): EncoderEncodeResult {
+  const e = encoders.get(encoder);
+  if (e == null) return EncoderEncodeResult.err(unknownEncoder());
+  const rc = e.encodeSection(streamId, fields.ptr, fields.len);
+  if (rc != 0) return EncoderEncodeResult.err(new QpackError(<u64>rc, e.reason));
   const es = e.encoderStream;
-  retCopyAt(8, es.buf, es.len);
+  const encoderStream = Bytes.copyOf(es.buf, es.len);
   es.clear();
-  retCopyAt(16, e.section.buf, e.section.len);
-  store<u64>(RET + 24, e.lastRequiredInsertCount);
-  store<u64>(RET + 32, e.table.insertCount);
-  return RET;
-}
-export function qpack__encoderEncode__post(ret: usize): void {
-  if (load<u8>(ret) == 0) { postFreeAt(ret, 8); postFreeAt(ret, 16); } else postFreeAt(ret, 16);
+  return EncoderEncodeResult.ok(new EncodedSection(encoderStream, Bytes.copyOf(e.section.buf, e.section.len), e.lastRequiredInsertCount, e.table.insertCount));
 }
 
-export function qpack__encoderFeedDecoderStream(h: u32, ptr: usize, len: usize): usize {
-  const e = getEncoder(h);
-  if (e == null) { argFree(ptr, len); return retError(H3_INTERNAL_ERROR, "unknown encoder handle"); }
-  const rc = e.feedDecoderStream(ptr, len);
-  argFree(ptr, len);
-  if (rc != 0) return retError(<u64>rc, e.reason);
-  store<u8>(RET, 0);
-  return RET;
-}
-export function qpack__encoderFeedDecoderStream__post(ret: usize): void {
-  if (load<u8>(ret) != 0) postFreeAt(ret, 16);
+export function encoderFeedDecoderStream(encoder: u32, bytes: Bytes): EncoderFeedDecoderStreamResult {
+  const e = encoders.get(encoder);
+  if (e == null) return EncoderFeedDecoderStreamResult.err(unknownEncoder());
+  const rc = e.feedDecoderStream(bytes.ptr, bytes.len);
+  if (rc != 0) return EncoderFeedDecoderStreamResult.err(new QpackError(<u64>rc, e.reason));
+  return EncoderFeedDecoderStreamResult.ok();
 }
 
-export function qpack__encoderAckSection(h: u32, streamId: u64): bool {
-  const e = getEncoder(h);
+export function encoderAckSection(encoder: u32, streamId: u64): bool {
+  const e = encoders.get(encoder);
   return e != null && e.ackSection(streamId);
 }
 
-export function qpack__encoderStats(h: u32): usize {
-  const e = getEncoder(h);
-  memory.fill(RET, 0, 40);
-  if (e != null) {
-    store<u64>(RET, e.table.insertCount);
-    store<u64>(RET + 8, e.knownReceived);
-    store<u32>(RET + 16, <u32>e.table.size);
-    store<u32>(RET + 20, <u32>e.table.capacity);
-    store<u32>(RET + 24, <u32>e.outstandingCount);
-  }
-  return RET;
+export function encoderStats(encoder: u32): EncoderInfo {
+  const e = encoders.get(encoder);
+  if (e == null) return new EncoderInfo(0, 0, 0, 0, 0);
+  return new EncoderInfo(e.table.insertCount, e.knownReceived, <u32>e.table.size, <u32>e.table.capacity, <u32>e.outstandingCount);
 }
 
-export function qpack__encoderFree(h: u32): void {
-  const e = getEncoder(h);
-  if (e == null) return;
-  e.dispose();
-  unchecked(encoders[<i32>h - 1] = null);
+export function encoderFree(encoder: u32): void {
+  const e = encoders.remove(encoder);
+  if (e != null) e.dispose();
 }
 
 // ---- decoder ----
 
-export function qpack__decoderNew(maxTableCapacity: u32, maxBlockedStreams: u32, maxFieldSectionSize: u64): u32 {
+export function decoderNew(maxTableCapacity: u32, maxBlockedStreams: u32, maxFieldSectionSize: u64): u32 {
   const d = new Decoder(maxTableCapacity, maxBlockedStreams, maxFieldSectionSize == 0 ? u64.MAX_VALUE : maxFieldSectionSize);
-  return slot<Decoder>(decoders, d);
+  const h = decoders.add(d);
+  if (h == 0) d.dispose();
+  return h;
 }
 
-export function qpack__decoderFeedEncoderStream(h: u32, ptr: usize, len: usize): usize {
-  const d = getDecoder(h);
-  if (d == null) { argFree(ptr, len); return retError(H3_INTERNAL_ERROR, "unknown decoder handle"); }
-  const rc = d.feedEncoderStream(ptr, len);
-  argFree(ptr, len);
-  if (rc != 0) return retError(<u64>rc, d.reason);
+export function decoderFeedEncoderStream(decoder: u32, bytes: Bytes): DecoderFeedEncoderStreamResult {
+  const d = decoders.get(decoder);
+  if (d == null) return DecoderFeedEncoderStreamResult.err(unknownDecoder());
+  const rc = d.feedEncoderStream(bytes.ptr, bytes.len);
+  if (rc != 0) return DecoderFeedEncoderStreamResult.err(new QpackError(<u64>rc, d.reason));
   const ids = d.takeUnblocked();
-  const n = <usize>ids.length;
-  const p = heap.alloc(n == 0 ? 8 : n * 8);
-  for (let i: usize = 0; i < n; i++) store<u64>(p + i * 8, unchecked(ids[<i32>i]));
-  store<u8>(RET, 0);
-  store<u32>(RET + 8, <u32>p);
-  store<u32>(RET + 12, <u32>n);
-  return RET;
-}
-export function qpack__decoderFeedEncoderStream__post(ret: usize): void {
-  postFreeAt(ret, load<u8>(ret) == 0 ? 8 : 16);
+  const list = new StaticArray<u64>(ids.length);
+  for (let i = 0; i < ids.length; i++) unchecked(list[i] = ids[i]);
+  return DecoderFeedEncoderStreamResult.ok(list);
 }
 
-function retDecode(d: Decoder, rc: i32): usize {
-  if (rc == DECODE_BLOCKED) {
-    store<u8>(RET, 0);
-    store<u8>(RET + 8, 1);
-    return RET;
-  }
-  if (rc != DECODE_OK) return retError(<u64>rc, d.reason);
-  store<u8>(RET, 0);
-  store<u8>(RET + 8, 0);
-  retCopyAt(12, d.fields.buf, d.fields.len);
-  return RET;
+/** The outcome of decodeSection / resume as the WIT's decode-result. */
+function decoded(d: Decoder, rc: i32): DecoderDecodeResult {
+  if (rc == DECODE_BLOCKED) return DecoderDecodeResult.ok(DecodeResult.blocked());
+  if (rc != DECODE_OK) return DecoderDecodeResult.err(new QpackError(<u64>rc, d.reason));
+  return DecoderDecodeResult.ok(DecodeResult.fields(Bytes.copyOf(d.fields.buf, d.fields.len)));
 }
 
-export function qpack__decoderDecode(h: u32, streamId: u64, ptr: usize, len: usize): usize {
-  const d = getDecoder(h);
-  if (d == null) { argFree(ptr, len); return retError(H3_INTERNAL_ERROR, "unknown decoder handle"); }
-  const rc = d.decodeSection(streamId, ptr, len);
-  argFree(ptr, len);
-  return retDecode(d, rc);
-}
-export function qpack__decoderDecode__post(ret: usize): void {
-  if (load<u8>(ret) != 0) postFreeAt(ret, 16);
-  else if (load<u8>(ret + 8) == 0) postFreeAt(ret, 12);
+export function decoderDecode(decoder: u32, streamId: u64, section: Bytes): DecoderDecodeResult {
+  const d = decoders.get(decoder);
+  if (d == null) return DecoderDecodeResult.err(unknownDecoder());
+  return decoded(d, d.decodeSection(streamId, section.ptr, section.len));
 }
 
-export function qpack__decoderResume(h: u32, streamId: u64): usize {
-  const d = getDecoder(h);
-  if (d == null) return retError(H3_INTERNAL_ERROR, "unknown decoder handle");
-  return retDecode(d, d.resume(streamId));
-}
-export function qpack__decoderResume__post(ret: usize): void {
-  qpack__decoderDecode__post(ret);
+export function decoderResume(decoder: u32, streamId: u64): DecoderResumeResult {
+  const d = decoders.get(decoder);
+  if (d == null) return DecoderResumeResult.err(unknownDecoder());
+  const r = decoded(d, d.resume(streamId));
+  return r.isErr ? DecoderResumeResult.err(r.errValue!) : DecoderResumeResult.ok(r.okValue!);
 }
 
-export function qpack__decoderCancelStream(h: u32, streamId: u64): void {
-  const d = getDecoder(h);
+export function decoderCancelStream(decoder: u32, streamId: u64): void {
+  const d = decoders.get(decoder);
   if (d != null) d.cancelStream(streamId);
 }
 
-export function qpack__decoderTakeDecoderStream(h: u32): usize {
-  const d = getDecoder(h);
+export function decoderTakeDecoderStream(decoder: u32): Bytes {
+  const d = decoders.get(decoder);
   out.clear();
   if (d != null) d.takeDecoderStream(out);
-  retCopyAt(0, out.buf, out.len);
-  return RET;
-}
-export function qpack__decoderTakeDecoderStream__post(ret: usize): void {
-  postFreeAt(ret, 0);
+  return Bytes.copyOf(out.buf, out.len);
 }
 
-export function qpack__decoderFree(h: u32): void {
-  const d = getDecoder(h);
-  if (d == null) return;
-  d.dispose();
-  unchecked(decoders[<i32>h - 1] = null);
+export function decoderFree(decoder: u32): void {
+  const d = decoders.remove(decoder);
+  if (d != null) d.dispose();
 }

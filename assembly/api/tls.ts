@@ -1,64 +1,50 @@
-// Canonical-ABI glue for `interface tls` (wit/tls.wit). See abi.ts for the conventions.
+// `interface tls` (wit/tls.wit): the TLS engine's configs and connections for
+// the host. The canonical-ABI shims are generated (gen/tls.ts); each call's
+// events come back as one encoded list (tls/events.ts).
 
-import { RET, argFree, retWriterAt, retStringAt, postFreeAt } from "./abi";
+import { Bytes } from "./abi";
+import { ConfigNewResult, ConnectionNewResult } from "./gen/tls_types";
 import { Writer } from "../wire/writer";
-import { configNew, configFree, connNew, connFree, connStart, connHandle, connConfirm, connTakeEvents, lastError } from "../tls/engine";
+import { configNew as newConfig, configFree as freeConfig, connNew, connFree, connStart, connHandle, connConfirm, connTakeEvents } from "../tls/engine";
 
 const events = new Writer();
 
-/** result<u32, string>: discriminant at 0, payload at 4. */
-function retHandle(h: u32): usize {
-  if (h == 0) {
-    store<u8>(RET, 1);
-    retStringAt(4, lastError);
-  } else {
-    store<u8>(RET, 0);
-    store<u32>(RET + 4, h);
-  }
-  return RET;
-}
-function postHandle(ret: usize): void { if (load<u8>(ret) == 1) postFreeAt(ret, 4); }
-
-function retEvents(h: u32): usize {
+/** The events a connection produced since the last call (empty for an unknown handle). */
+function takeEvents(h: u32): Bytes {
   events.clear();
   connTakeEvents(h, events);
-  retWriterAt(0, events);
-  return RET;
+  return Bytes.fromWriter(events);
 }
 
-export function tls__configNew(ptr: usize, len: usize): usize {
-  const h = configNew(ptr, len);
-  argFree(ptr, len);
-  return retHandle(h);
+export function configNew(config: Bytes): ConfigNewResult {
+  const r = newConfig(config.ptr, config.len);
+  return r.handle == 0 ? ConfigNewResult.err(r.error) : ConfigNewResult.ok(r.handle);
 }
-export function tls__configNew__post(ret: usize): void { postHandle(ret); }
 
-export function tls__configFree(h: u32): void { configFree(h); }
-
-export function tls__connectionNew(cfg: u32, ptr: usize, len: usize): usize {
-  const h = connNew(cfg, ptr, len);
-  argFree(ptr, len);
-  return retHandle(h);
+export function configFree(config: u32): void {
+  freeConfig(config);
 }
-export function tls__connectionNew__post(ret: usize): void { postHandle(ret); }
 
-export function tls__connectionFree(h: u32): void { connFree(h); }
-
-export function tls__start(h: u32, nowMs: u64): usize {
-  connStart(h, nowMs);
-  return retEvents(h);
+export function connectionNew(config: u32, session: Bytes): ConnectionNewResult {
+  const r = connNew(config, session.ptr, session.len);
+  return r.handle == 0 ? ConnectionNewResult.err(r.error) : ConnectionNewResult.ok(r.handle);
 }
-export function tls__start__post(ret: usize): void { postFreeAt(ret, 0); }
 
-export function tls__handle(h: u32, level: u32, ptr: usize, len: usize, nowMs: u64): usize {
-  connHandle(h, <i32>(level & 0xff), ptr, len, nowMs);
-  argFree(ptr, len);
-  return retEvents(h);
+export function connectionFree(connection: u32): void {
+  connFree(connection);
 }
-export function tls__handle__post(ret: usize): void { postFreeAt(ret, 0); }
 
-export function tls__confirm(h: u32): usize {
-  connConfirm(h);
-  return retEvents(h);
+export function start(connection: u32, nowMs: u64): Bytes {
+  connStart(connection, nowMs);
+  return takeEvents(connection);
 }
-export function tls__confirm__post(ret: usize): void { postFreeAt(ret, 0); }
+
+export function handle(connection: u32, level: u8, data: Bytes, nowMs: u64): Bytes {
+  connHandle(connection, <i32>level, data.ptr, data.len, nowMs);
+  return takeEvents(connection);
+}
+
+export function confirm(connection: u32): Bytes {
+  connConfirm(connection);
+  return takeEvents(connection);
+}

@@ -1,61 +1,60 @@
 // Handle tables for configs and connections: what assembly/api/tls.ts and
-// the test entry drive. Handles are u32 indices + 1 (0 is never valid).
+// the test entry drive. Handles come from the generational table in
+// api/handles.ts: a stale or double-freed handle is refused (0 is never valid).
 
 import { Writer } from "../wire/writer";
+import { HandleTable } from "../api/handles";
 import { TlsConfig, parseConfig } from "./config";
 import { Handshake } from "./handshake";
 import { TlsClient } from "./client";
 import { TlsServer } from "./server";
 import { Session } from "./session";
 
-const configs: Array<TlsConfig | null> = [];
-const conns: Array<Handshake | null> = [];
+const configs = new HandleTable<TlsConfig>();
+const conns = new HandleTable<Handshake>();
 
-/** Last error text of newConfig/newConnection. */
-export let lastError: string = "";
-
-function slot<T>(table: Array<T | null>, v: T): u32 {
-  for (let i = 0; i < table.length; i++) if (table[i] == null) { table[i] = v; return <u32>i + 1; }
-  table.push(v);
-  return <u32>table.length;
+/** A new handle, or 0 and why not. */
+@final
+export class NewHandle {
+  constructor(public handle: u32, public error: string) {}
 }
 
 export function getConfig(h: u32): TlsConfig | null {
-  if (h == 0 || h > <u32>configs.length) return null;
-  return configs[<i32>h - 1];
+  return configs.get(h);
 }
 
 export function getConn(h: u32): Handshake | null {
-  if (h == 0 || h > <u32>conns.length) return null;
-  return conns[<i32>h - 1];
+  return conns.get(h);
 }
 
-/** Parses a config blob (config.ts); 0 and `lastError` on failure. */
-export function configNew(ptr: usize, len: usize): u32 {
+function added(h: u32, what: string): NewHandle {
+  return h == 0 ? new NewHandle(0, "too many live TLS " + what) : new NewHandle(h, "");
+}
+
+/** Parses a config blob (config.ts). */
+export function configNew(ptr: usize, len: usize): NewHandle {
   const c = parseConfig(ptr, len);
-  if (c.error.length) { lastError = c.error; return 0; }
-  return slot<TlsConfig>(configs, c);
+  if (c.error.length) return new NewHandle(0, c.error);
+  return added(configs.add(c), "configs");
 }
 
 export function configFree(h: u32): void {
-  if (getConfig(h) != null) configs[<i32>h - 1] = null;
+  configs.remove(h);
 }
 
 /** A client or server connection on config `ch`; a client resumes `session` (may be empty). */
-export function connNew(ch: u32, sessionPtr: usize, sessionLen: usize): u32 {
+export function connNew(ch: u32, sessionPtr: usize, sessionLen: usize): NewHandle {
   const cfg = getConfig(ch);
-  if (cfg == null) { lastError = "no such config"; return 0; }
-  if (cfg.isServer) return slot<Handshake>(conns, new TlsServer(cfg));
+  if (cfg == null) return new NewHandle(0, "no such config");
+  if (cfg.isServer) return added(conns.add(new TlsServer(cfg)), "connections");
   let s: Session | null = null;
   if (sessionLen > 0) s = Session.decode(sessionPtr, sessionLen); // an unusable session is a full handshake
-  return slot<Handshake>(conns, new TlsClient(cfg, s));
+  return added(conns.add(new TlsClient(cfg, s)), "connections");
 }
 
 export function connFree(h: u32): void {
-  const c = getConn(h);
-  if (c == null) return;
-  c.dispose();
-  conns[<i32>h - 1] = null;
+  const c = conns.remove(h);
+  if (c != null) c.dispose();
 }
 
 /** Client: sends the ClientHello. False for servers or twice. */

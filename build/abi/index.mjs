@@ -1,9 +1,9 @@
 // build/abi: generated canonical-ABI glue (see gen-as.mjs for the contract
 // between the generated shims and the hand-written implementations).
 //
-//   node build/abi/index.mjs [world]   writes assembly/api/gen/ for a world
+//   node build/abi/index.mjs   writes assembly/api/gen/ for every world
 //
-// `generate(root, world)` returns the export map the build uses to name the
+// `generate(root)` returns, per world, the export map the build uses to name the
 // core module's exports: AS export name -> canonical-ABI name. Every WIT
 // function of every exported interface gets exactly one shim; the build
 // fails naming any function whose implementation is missing and any
@@ -20,10 +20,11 @@ export function readWit(witDir) {
   return parseWit(files.map((f) => ({ file: path.join('wit', f), text: fs.readFileSync(path.join(witDir, f), 'utf8') })));
 }
 
-/** `export function name(` of each WIT function in the implementation file; the missing ones. */
+/** The WIT functions that the implementation file neither defines (`export function name(`) nor re-exports (`export { name } from`). */
 function missingImplementations(implFile, iface) {
   const src = fs.existsSync(implFile) ? fs.readFileSync(implFile, 'utf8') : '';
-  return iface.funcs.filter((f) => !new RegExp(`export\\s+function\\s+${camel(f.name)}\\s*[(<]`).test(src)).map((f) => f.name);
+  const reexported = new Set([...src.matchAll(/export\s*\{([^}]*)\}\s*from/g)].flatMap((m) => m[1].split(',').map((n) => n.trim().split(/\s+as\s+/).pop())));
+  return iface.funcs.filter((f) => !reexported.has(camel(f.name)) && !new RegExp(`export\\s+function\\s+${camel(f.name)}\\s*[(<]`).test(src)).map((f) => f.name);
 }
 
 function writeIfChanged(file, text) {
@@ -33,44 +34,52 @@ function writeIfChanged(file, text) {
 }
 
 /**
- * Writes assembly/api/gen/ for `world` and returns { entries, exportNames,
- * packageName, version }. `entries` are the files asc compiles.
+ * Writes assembly/api/gen/ for every interface any world exports and
+ * returns, per world, { entries, exportNames } (entries: the files asc
+ * compiles for that world's core module) plus packageName and version.
  */
-export function generate(root, world = 'engine') {
+export function generate(root) {
   const pkg = readWit(path.join(root, 'wit'));
-  const w = pkg.worlds.get(world);
-  if (!w) throw new Error(`build/abi: no world '${world}' in wit/`);
   const [packageName, version] = pkg.name.split('@');
   const apiDir = path.join(root, 'assembly', 'api');
   const genDir = path.join(apiDir, 'gen');
-  const exportNames = new Map([['memory', 'memory'], ['cabi_realloc', 'cabi_realloc']]);
-  const entries = [path.join(apiDir, 'abi.ts')];
   const missing = [];
   let retSize = 8, retAlign = 8;
   const written = new Set();
-  for (const name of w.exports) {
-    const iface = pkg.interfaces.get(name);
-    if (!iface) throw new Error(`build/abi: world ${world} exports unknown interface '${name}'`);
-    const implFile = path.join(apiDir, `${name}.ts`);
-    for (const f of missingImplementations(implFile, iface)) missing.push(`${name}.${f} (export function ${camel(f)} in assembly/api/${name}.ts)`);
-    const g = generateInterface(iface, `../${name}`);
-    writeIfChanged(path.join(genDir, `${name}_types.ts`), g.types);
-    writeIfChanged(path.join(genDir, `${name}.ts`), g.shims);
-    written.add(`${name}_types.ts`).add(`${name}.ts`);
-    entries.push(path.join(genDir, `${name}.ts`));
-    for (const [asName, fn, post] of g.exports) {
-      const canonical = `${packageName}/${name}@${version}#${fn}`;
-      exportNames.set(asName, post ? `cabi_post_${canonical}` : canonical);
+  const ifaceExports = new Map();
+  for (const w of pkg.worlds.values()) {
+    for (const name of w.exports) {
+      if (ifaceExports.has(name)) continue;
+      const iface = pkg.interfaces.get(name);
+      if (!iface) throw new Error(`build/abi: world ${w.name} exports unknown interface '${name}'`);
+      const implFile = path.join(apiDir, `${name}.ts`);
+      for (const f of missingImplementations(implFile, iface)) missing.push(`${name}.${f} (export function ${camel(f)} in assembly/api/${name}.ts)`);
+      const g = generateInterface(iface, `../${name}`);
+      writeIfChanged(path.join(genDir, `${name}_types.ts`), g.types);
+      writeIfChanged(path.join(genDir, `${name}.ts`), g.shims);
+      written.add(`${name}_types.ts`).add(`${name}.ts`);
+      ifaceExports.set(name, g.exports.map(([asName, fn, post]) => {
+        const canonical = `${packageName}/${name}@${version}#${fn}`;
+        return [asName, post ? `cabi_post_${canonical}` : canonical];
+      }));
+      retSize = Math.max(retSize, g.retSize);
+      retAlign = Math.max(retAlign, g.retAlign);
     }
-    retSize = Math.max(retSize, g.retSize);
-    retAlign = Math.max(retAlign, g.retAlign);
   }
   if (missing.length) throw new Error(`build/abi: WIT functions without an implementation:\n  ${missing.join('\n  ')}`);
   writeIfChanged(path.join(genDir, 'ret.ts'),
-    `// GENERATED by build/abi from wit/ — do not edit.\n// The return area: large enough for the largest result of world ${world}.\nexport const RET: usize = memory.data(${alignTo(retSize, 8)}, ${retAlign});\n`);
+    `// GENERATED by build/abi from wit/ — do not edit.\n// The return area: large enough for the largest result of any exported function.\nexport const RET: usize = memory.data(${alignTo(retSize, 8)}, ${retAlign});\n`);
   written.add('ret.ts');
   for (const f of fs.readdirSync(genDir)) if (!written.has(f)) fs.rmSync(path.join(genDir, f));
-  return { entries, exportNames, packageName, version };
+  const worlds = new Map();
+  for (const w of pkg.worlds.values()) {
+    worlds.set(w.name, {
+      entries: [path.join(apiDir, 'abi.ts'), ...w.exports.map((n) => path.join(genDir, `${n}.ts`))],
+      exportNames: new Map([['memory', 'memory'], ['cabi_realloc', 'cabi_realloc'], ...w.exports.flatMap((n) => ifaceExports.get(n))]),
+      imports: w.imports,
+    });
+  }
+  return { worlds, packageName, version };
 }
 
 /**
@@ -90,6 +99,6 @@ export function checkExports(moduleExports, exportNames, ignore = ['_initialize'
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const r = generate(root, process.argv[2] ?? 'engine');
-  console.log(`build/abi: ${r.exportNames.size} exports, ${r.entries.length} entries`);
+  const r = generate(root);
+  for (const [name, w] of r.worlds) console.log(`build/abi: world ${name}: ${w.exportNames.size} exports from ${w.entries.length} entries`);
 }

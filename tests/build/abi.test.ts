@@ -67,9 +67,9 @@ describe('build/abi', () => {
     fs.mkdirSync(path.join(root, 'assembly', 'api'), { recursive: true });
     fs.writeFileSync(path.join(root, 'wit', 'demo.wit'), SAMPLE);
     fs.writeFileSync(path.join(root, 'assembly', 'api', 'demo.ts'), 'export function f(x: u32): void {}\nexport function h(s: string): bool { return true; }\n');
-    expect(() => generate(root, 'w')).toThrow(/demo\.g \(export function g in assembly\/api\/demo\.ts\)/);
+    expect(() => generate(root)).toThrow(/demo\.g \(export function g in assembly\/api\/demo\.ts\)/);
     fs.appendFileSync(path.join(root, 'assembly', 'api', 'demo.ts'), 'export function g(): StaticArray<u64> { return []; }\n');
-    const r = generate(root, 'w');
+    const r = generate(root).worlds.get('w');
     expect(r.exportNames.get('demo__f')).toBe('t:demo/demo@1.2.3#f');
     expect(r.exportNames.get('demo__f__post')).toBe('cabi_post_t:demo/demo@1.2.3#f');
     expect(fs.readFileSync(path.join(root, 'assembly', 'api', 'gen', 'demo.ts'), 'utf8')).toMatch(/export function demo__g\(\): usize/);

@@ -90,11 +90,13 @@ export function tpReencode(data: Uint8Array, fromServer: bool): Uint8Array | nul
   return out;
 }
 
-import { configNew, connNew, connStart, connHandle, connTakeEvents, connConfirm, connFree, configFree, lastError } from "../../assembly/tls/engine";
+import { configNew, connNew, connStart, connHandle, connTakeEvents, connConfirm, connFree, configFree, NewHandle } from "../../assembly/tls/engine";
 
-export function tlsConfigNew(blob: Uint8Array): u32 { return configNew(blob.dataStart, <usize>blob.length); }
+let lastError = "";
+function handleOf(r: NewHandle): u32 { lastError = r.error; return r.handle; }
+export function tlsConfigNew(blob: Uint8Array): u32 { return handleOf(configNew(blob.dataStart, <usize>blob.length)); }
 export function tlsLastError(): string { return lastError; }
-export function tlsConnNew(cfg: u32, session: Uint8Array): u32 { return connNew(cfg, session.dataStart, <usize>session.length); }
+export function tlsConnNew(cfg: u32, session: Uint8Array): u32 { return handleOf(connNew(cfg, session.dataStart, <usize>session.length)); }
 export function tlsStart(h: u32, nowMs: u64): bool { return connStart(h, nowMs); }
 export function tlsHandle(h: u32, level: i32, data: Uint8Array, nowMs: u64): bool { return connHandle(h, level, data.dataStart, <usize>data.length, nowMs); }
 export function tlsConfirm(h: u32): void { connConfirm(h); }
