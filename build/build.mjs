@@ -1,6 +1,12 @@
-// npm run build: assembly/ -> asc -> canonical-ABI export names (binaryen)
-// -> componentEmbed + componentNew -> dist/h3-wasi.wasm -> jco transpile ->
-// dist/engine/ (the JS that host/ imports) -> tsc -> dist/host/.
+// npm run build: wit/ -> build/abi generates the canonical-ABI shims
+// (assembly/api/gen/) -> asc -> canonical-ABI export names (binaryen,
+// checked against the WIT both ways) -> componentEmbed + componentNew ->
+// dist/h3-wasi.wasm -> jco transpile -> dist/engine/ (the JS that host/
+// imports) -> tsc -> dist/host/.
+//
+// The same steps build the development world `engine-dev` (the product's
+// interfaces plus `dev`: fuzz and benchmark loops) into build/.dev/, which
+// tests and bench/ load; the shipped component carries none of it.
 //
 // Each stage is skipped when its inputs have not changed since the last
 // build (content hashes in dist/.build-state.json), so `npm test` stays fast.
@@ -15,11 +21,15 @@ import asc from 'assemblyscript/asc';
 import binaryen from 'binaryen';
 import { componentEmbed, componentNew, transpile } from '@bytecodealliance/jco';
 import { assembleWit } from './wit.mjs';
+import { generate, checkExports } from './abi/index.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const stateFile = path.join(dist, '.build-state.json');
-const WORLD = 'engine';
+/** Build intermediates (core modules before componentization). */
+const cacheDir = path.join(root, 'build', '.cache');
+/** The development world (fuzz and bench exports), for tests and bench/ only. */
+const devDir = path.join(root, 'build', '.dev');
 
 function walk(dir, filter) {
   if (!fs.existsSync(dir)) return [];
@@ -41,19 +51,7 @@ function hashFiles(files) {
   return h.digest('hex');
 }
 
-const kebab = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-
-/** Maps AS export names (see assembly/api/abi.ts) to canonical-ABI names. */
-export function canonicalExportName(asName, pkg, version) {
-  if (asName === 'memory' || asName === 'cabi_realloc' || asName === '_initialize') return asName;
-  const m = asName.match(/^([A-Za-z0-9]+)__([A-Za-z0-9]+)(__post)?$/);
-  if (!m) return null;
-  const name = `${pkg}/${kebab(m[1])}@${version}#${kebab(m[2])}`;
-  return m[3] ? `cabi_post_${name}` : name;
-}
-
-async function compileCore(entries) {
-  const outFile = path.join(dist, 'core.wasm');
+async function compileCore(entries, outFile) {
   const args = [
     ...entries.map((e) => path.relative(root, e)),
     '--config', 'asconfig.json', '--target', 'release',
@@ -72,17 +70,23 @@ async function compileCore(entries) {
   return fs.readFileSync(outFile);
 }
 
-function mapExports(core, pkg, version) {
+/**
+ * Renames the core module's exports to their canonical-ABI names (the map
+ * build/abi generated from the WIT) after checking them against it both
+ * ways: an export no WIT function asks for, or a WIT function the core does
+ * not export, fails the build with its name.
+ */
+function mapExports(core, exportNames) {
   const mod = binaryen.readBinary(core);
   mod.setFeatures(binaryen.Features.All);
   const exports = [];
   for (let i = 0; i < mod.getNumExports(); i++) exports.push(binaryen.getExportInfo(mod.getExportByIndex(i)));
+  checkExports(exports.map((e) => e.name), exportNames);
   for (const e of exports) {
-    const name = canonicalExportName(e.name, pkg, version);
-    if (name === e.name) continue;
-    mod.removeExport(e.name);
-    if (name === null) continue; // helpers like coreAbort are not part of the ABI
+    const name = exportNames.get(e.name);
+    if (name === undefined || name === e.name) continue;
     if (e.kind !== binaryen.ExternalFunction) throw new Error(`export ${e.name} is not a function`);
+    mod.removeExport(e.name);
     mod.addFunctionExport(e.value, name);
   }
   binaryen.setOptimizeLevel(3);
@@ -99,12 +103,14 @@ function mapExports(core, pkg, version) {
  * of the cost of a small call (bench/qpack.bench.mjs, "via component"). Read it
  * once at load instead. A no-op if a jco version generates something else.
  */
-function patchGlue(files) {
-  const name = `${WORLD}.js`;
-  if (!files[name]) return;
+function patchGlue(files, world) {
+  const name = `${world}.js`;
+  if (!files[name]) throw new Error(`jco transpile wrote no ${name}`);
   const src = Buffer.from(files[name]).toString('utf8');
   const slow = 'const _debugLog = (...args) => {\n  if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
-  if (!src.includes(slow)) return;
+  if (!src.includes(slow)) {
+    throw new Error(`the jco glue patch no longer applies (pattern not found in ${name}): jco changed its _debugLog; update patchGlue in build/build.mjs`);
+  }
   files[name] = Buffer.from(src.replace(slow, 'const _jcoDebug = !!globalThis?.process?.env?.JCO_DEBUG;\nconst _debugLog = (...args) => {\n  if (!_jcoDebug) { return; }'));
 }
 
@@ -119,33 +125,42 @@ function writeFiles(dir, files) {
 
 async function main() {
   fs.mkdirSync(dist, { recursive: true });
+  fs.mkdirSync(cacheDir, { recursive: true });
   const force = process.env.H3W_FORCE_BUILD === '1';
   const state = !force && fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')) : {};
   const t0 = performance.now();
 
+  const abi = generate(root);
   const coreInputs = [
     ...walk(path.join(root, 'assembly'), (p) => p.endsWith('.ts')),
     ...walk(path.join(root, 'wit'), (p) => p.endsWith('.wit')),
+    ...walk(path.join(root, 'build'), (p) => p.endsWith('.mjs')),
     path.join(root, 'asconfig.json'),
-    path.join(root, 'build', 'build.mjs'),
-    path.join(root, 'build', 'wit.mjs'),
+    // the tools' versions: a new asc, binaryen or jco rebuilds everything
+    path.join(root, 'package-lock.json'),
   ];
   const coreHash = hashFiles(coreInputs);
-  const component = path.join(dist, 'h3-wasi.wasm');
-  if (state.core !== coreHash || !fs.existsSync(component) || !fs.existsSync(path.join(dist, 'engine', 'engine.js'))) {
-    const entries = walk(path.join(root, 'assembly', 'api'), (p) => p.endsWith('.ts'));
-    const core = await compileCore(entries);
-    const { source, packageName, version } = assembleWit(path.join(root, 'wit'));
-    const mapped = mapExports(core, packageName, version);
-    fs.writeFileSync(path.join(dist, 'core.wasm'), mapped);
-    const embedded = await componentEmbed({ binary: mapped, witSource: source, world: WORLD });
-    const comp = await componentNew(embedded);
-    fs.writeFileSync(component, comp);
-    const { files } = await transpile(comp, { name: WORLD, tlaCompat: false, noNamespacedExports: false });
-    patchGlue(files);
-    writeFiles(path.join(dist, 'engine'), files);
-    state.core = coreHash;
-    state.host = null; // host types depend on the transpiled engine
+  const sizes = [];
+  for (const [world, out] of [['engine', dist], ['engine-dev', devDir]]) {
+    const w = abi.worlds.get(world);
+    if (!w) throw new Error(`wit/ has no world '${world}'`);
+    const component = path.join(out, world === 'engine' ? 'h3-wasi.wasm' : 'h3-wasi-dev.wasm');
+    const engineJs = path.join(out, 'engine', `${world}.js`);
+    if (state[world] !== coreHash || !fs.existsSync(component) || !fs.existsSync(engineJs)) {
+      fs.mkdirSync(out, { recursive: true });
+      const core = await compileCore(w.entries, path.join(cacheDir, `${world}.core.wasm`));
+      const { source } = assembleWit(path.join(root, 'wit'));
+      const mapped = mapExports(core, w.exportNames);
+      const embedded = await componentEmbed({ binary: mapped, witSource: source, world });
+      const comp = await componentNew(embedded);
+      fs.writeFileSync(component, comp);
+      const { files } = await transpile(comp, { name: world, tlaCompat: false, noNamespacedExports: false });
+      patchGlue(files, world);
+      writeFiles(path.join(out, 'engine'), files);
+      state[world] = coreHash;
+      if (world === 'engine') state.host = null; // host types depend on the transpiled engine
+    }
+    sizes.push([path.relative(root, component), fs.readFileSync(component)]);
   }
 
   const hostInputs = [
@@ -161,9 +176,10 @@ async function main() {
   }
   fs.writeFileSync(stateFile, JSON.stringify(state));
 
-  const bytes = fs.readFileSync(component);
-  const gz = zlib.gzipSync(bytes, { level: 9 }).length;
-  console.log(`dist/h3-wasi.wasm: ${bytes.length} bytes (${gz} gzip) — built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  for (const [name, bytes] of sizes) {
+    console.log(`${name}: ${bytes.length} bytes (${zlib.gzipSync(bytes, { level: 9 }).length} gzip)`);
+  }
+  console.log(`built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 main().catch((e) => {

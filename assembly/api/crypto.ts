@@ -55,7 +55,8 @@ function hpFor(alg: AeadAlg, key: usize): HeaderProtection {
 // (alg, version) -> PacketKeys, re-keyed per call.
 const packetKeys = new StaticArray<PacketKeys | null>(8);
 
-function packetKeysFor(alg: AeadAlg, version: u32, secret: usize, updates: u32): PacketKeys {
+/** Keys for (alg, version) from `secret` after `updates` key updates (also used by dev.ts's loops). */
+export function packetKeysFor(alg: AeadAlg, version: u32, secret: usize, updates: u32): PacketKeys {
   const i = (<i32>alg << 1) | (version == QUIC_VERSION_2 ? 1 : 0);
   let k = unchecked(packetKeys[i]);
   if (k === null) { k = new PacketKeys(alg, version, secret); unchecked(packetKeys[i] = k); } else k.setSecret(secret);
@@ -209,75 +210,4 @@ export function quicHeaderMask(witAlg: WitAeadAlg, hpKey: Bytes, sample: Bytes):
   const out = Bytes.alloc(5);
   hpFor(alg, hpKey.ptr).mask(sample.ptr, out.ptr);
   return QuicHeaderMaskResult.ok(out);
-}
-
-// ---- benchmarks: the loops run inside the core ----
-
-const BENCH_HDR: usize = 13; // short header: first byte, 8-byte DCID, 4-byte packet number
-let benchBuf: usize = 0;
-let benchOrig: usize = 0;
-let benchCap: usize = 0;
-const BENCH_SECRET: usize = memory.data(48, 16);
-
-function benchKeys(alg: AeadAlg): PacketKeys {
-  memory.fill(BENCH_SECRET, 0x42, 48);
-  return packetKeysFor(alg, 1, BENCH_SECRET, 0);
-}
-
-function benchPacket(size: usize): usize {
-  const need = BENCH_HDR + size + 16;
-  if (need > benchCap) {
-    if (benchBuf != 0) { heap.free(benchBuf); heap.free(benchOrig); }
-    benchBuf = heap.alloc(need);
-    benchOrig = heap.alloc(need);
-    benchCap = need;
-  }
-  const p = benchBuf;
-  store<u8>(p, 0x43);
-  memory.fill(p + 1, 0xab, 8);
-  memory.fill(p + BENCH_HDR, 0x5a, size);
-  return p;
-}
-
-export function benchProtect(alg: WitAeadAlg, count: u32, size: u32): u32 {
-  const keys = benchKeys(algOf(alg));
-  const sz = max<usize>(<usize>size, 4);
-  const p = benchPacket(sz);
-  let sum: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) {
-    store<u8>(p, 0x43);
-    store<u32>(p + 9, bswap<u32>(i));
-    protectPacket(keys, p, 9, 4, sz, <u64>i);
-    sum += <u32>load<u8>(p + BENCH_HDR + sz + 15);
-  }
-  return sum;
-}
-
-export function benchUnprotect(alg: WitAeadAlg, count: u32, size: u32): u32 {
-  const keys = benchKeys(algOf(alg));
-  const sz = max<usize>(<usize>size, 4);
-  const p = benchPacket(sz);
-  const total = BENCH_HDR + sz + 16;
-  store<u32>(p + 9, bswap<u32>(7));
-  protectPacket(keys, p, 9, 4, sz, 7);
-  memory.copy(benchOrig, p, total);
-  let ok: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) {
-    memory.copy(p, benchOrig, total);
-    if (unprotectPacket(keys, p, total, 9, 6) == 7) ok++;
-  }
-  return ok;
-}
-
-export function benchHeaderMask(alg: WitAeadAlg, count: u32): u32 {
-  const keys = benchKeys(algOf(alg));
-  const sample = benchPacket(16) + BENCH_HDR;
-  const out = sample + 16;
-  let sum: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) {
-    store<u32>(sample, i);
-    keys.hp.mask(sample, out);
-    sum += <u32>load<u8>(out);
-  }
-  return sum;
 }
