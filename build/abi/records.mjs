@@ -72,6 +72,7 @@ function writeIfChanged(file, text) {
 /** Writes both generated files for the project at `root`. */
 export function generateRecords(root) {
   const schemaFile = path.join(root, 'wit', 'records.json');
+  if (!fs.existsSync(schemaFile)) return new Map();
   const ls = layouts(JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
   writeIfChanged(path.join(root, 'assembly', 'api', 'gen', 'records.ts'), asFile(ls));
   writeIfChanged(path.join(root, 'host', 'core', 'gen', 'records.ts'), tsFile(ls));
