@@ -4,11 +4,12 @@
 //   host API  — decodeQuicFrames()/encodeQuicFrames()/... from dist/host/codec,
 //               one call per packet, objects out (how host code uses it)
 //   raw call  — the transpiled component's codec.* per packet, records out
-//   in-core   — codec.bench-loop: the AS codec looped N times inside the core
+//   in-core   — dev.bench-loop: the AS codec looped N times inside the core
 // The peer column is a straightforward pure-JS codec producing the same objects
 // (there is no native peer for this table).
 import { rate, table, ratio, si } from './lib.mjs';
 import { codec } from '../dist/engine/engine.js';
+import { benchLoop } from '../tests/helpers/dev.mjs';
 import {
   decodeQuicFrames, encodeQuicFrames, decodeH3Frames, encodeH3Frames, H3FrameParser,
 } from '../dist/host/codec/index.js';
@@ -158,9 +159,9 @@ for (const [name, frames, bytes] of [['QUIC mixed 1200 B', MIXED, mixed], ['QUIC
   console.error(`${name}: payload ${bytes.length} B, ${nf} frames`);
   row(`${name} decode, host API`, bytes.length, nf, rate(() => decodeQuicFrames('1rtt', bytes)), peerDec);
   row(`${name} decode, raw call`, bytes.length, nf, rate(() => codec.decodeQuicFrames(3, bytes)), peerDec);
-  row(`${name} decode, in-core`, bytes.length, nf, rate(() => codec.benchLoop(0, 3, bytes, N), { opsPerCall: N }), peerDec);
+  row(`${name} decode, in-core`, bytes.length, nf, rate(() => benchLoop(0, 3, bytes, N), { opsPerCall: N }), peerDec);
   row(`${name} encode, host API`, bytes.length, nf, rate(() => encodeQuicFrames(frames)), peerEnc);
-  row(`${name} encode, in-core`, bytes.length, nf, rate(() => codec.benchLoop(1, 3, bytes, N), { opsPerCall: N }), peerEnc);
+  row(`${name} encode, in-core`, bytes.length, nf, rate(() => benchLoop(1, 3, bytes, N), { opsPerCall: N }), peerEnc);
 }
 {
   const nf = H3.length;
@@ -169,11 +170,11 @@ for (const [name, frames, bytes] of [['QUIC mixed 1200 B', MIXED, mixed], ['QUIC
   const parser = new H3FrameParser('request');
   const half = h3.length >> 1;
   row('H3 HEADERS+3 DATA decode, host API', h3.length, nf, rate(() => decodeH3Frames(h3)), peerDec);
-  row('H3 HEADERS+3 DATA decode, in-core', h3.length, nf, rate(() => codec.benchLoop(2, 0, h3, N), { opsPerCall: N }), peerDec);
+  row('H3 HEADERS+3 DATA decode, in-core', h3.length, nf, rate(() => benchLoop(2, 0, h3, N), { opsPerCall: N }), peerDec);
   row('H3 incremental parser (2 chunks), host API', h3.length, nf, rate(() => { parser.push(h3.subarray(0, half)); parser.push(h3.subarray(half)); }), peerDec);
-  row('H3 incremental parser, in-core', h3.length, nf, rate(() => codec.benchLoop(4, 0, h3, N), { opsPerCall: N }), peerDec);
+  row('H3 incremental parser, in-core', h3.length, nf, rate(() => benchLoop(4, 0, h3, N), { opsPerCall: N }), peerDec);
   row('H3 HEADERS+3 DATA encode, host API', h3.length, nf, rate(() => encodeH3Frames(H3)), peerEnc);
-  row('H3 HEADERS+3 DATA encode, in-core', h3.length, nf, rate(() => codec.benchLoop(3, 0, h3, N), { opsPerCall: N }), peerEnc);
+  row('H3 HEADERS+3 DATA encode, in-core', h3.length, nf, rate(() => benchLoop(3, 0, h3, N), { opsPerCall: N }), peerEnc);
   parser.close();
 }
 table('codec: frames/s and MB/s (ours) vs a pure-JS codec producing the same objects (peer)',
@@ -183,7 +184,7 @@ table('codec: frames/s and MB/s (ours) vs a pure-JS codec producing the same obj
 // a call that does no work and moves no memory, next to the in-core decode of
 // a whole packet. Batching matters because of this figure.
 const bare = rate(() => codec.quicFrameAllowed(1n, 3));
-const inCorePacket = rate(() => codec.benchLoop(0, 3, mixed, N), { opsPerCall: N });
+const inCorePacket = rate(() => benchLoop(0, 3, mixed, N), { opsPerCall: N });
 table('codec: boundary cost', ['operation', 'calls/s', 'µs/call'], [
   ['empty call (quic-frame-allowed) through jco', si(bare), (1e6 / bare).toFixed(2)],
   ['decode one 1164 B packet, in-core', si(inCorePacket), (1e6 / inCorePacket).toFixed(3)],

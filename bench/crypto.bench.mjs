@@ -10,7 +10,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { rate, table, ratio, si, median } from './lib.mjs';
 import * as C from '../dist/host/crypto/index.js';
-import { benchInCore } from '../dist/host/internal/hooks.js';
+import { benchInCore } from '../tests/helpers/dev.mjs';
 
 const SIZE = 1200;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

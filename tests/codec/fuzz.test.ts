@@ -10,7 +10,7 @@ import {
   decodeQuicFrames, quicFrameAllowed, decodeH3Frames, decodeVarint, encodeQuicFrames, encodeH3Frames, encodeVarint,
   H3FrameParser,
 } from '../../host/codec/index.js';
-import { fuzzDecode, type FuzzTarget } from '../../host/internal/hooks.js';
+import { fuzzDecode, type FuzzTarget } from '../helpers/dev.mjs';
 import { CodecError } from '../../host/errors.js';
 import { quicPayload, h3Frame } from '../helpers/frames.js';
 

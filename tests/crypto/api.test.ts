@@ -6,7 +6,7 @@ import {
   protectPacket, unprotectPacket, retryIntegrityTag, headerProtectionMask, QUIC_V1, QUIC_V2,
   type AeadAlgorithm,
 } from '../../host/crypto/index.js';
-import { benchInCore } from '../../host/internal/hooks.js';
+import { benchInCore } from '../helpers/dev.mjs';
 import { CryptoError, InvalidArgumentError } from '../../host/errors.js';
 import { hex, toHex, rnd, ascii } from './vectors.js';
 import { GCM_CASES, CHACHA_AEAD } from './aead_vectors.js';
