@@ -1,27 +1,9 @@
-// The canonical ABI in one place (component model, "CanonicalABI.md").
-//
-// Conventions used by every file in assembly/api/ (the build relies on them):
-//
-//  * A WIT function `iface.func-name` is implemented by an exported AS function
-//    named `ifaceName__funcName` (camelCase; the build maps it to
-//    `h3-wasi:core/iface-name@<ver>#func-name`). When the function returns
-//    memory (a list, a string, or a result/option holding one), it also exports
-//    `ifaceName__funcName__post`, mapped to `cabi_post_<canonical name>`, which
-//    frees what the call handed out.
-//  * Parameters that are lists arrive as (ptr, len). The memory was allocated
-//    by the host through `cabi_realloc` and belongs to us: glue reads it in
-//    place and frees it with `argFree` before returning.
-//  * Results that do not fit in one core value are written to the static
-//    return area `RET` and its address is returned. Lists inside are heap
-//    blocks (usually a Writer's block, handed over with `take()`), freed by
-//    the `__post` export.
-//  * u32 handles name objects kept in tables inside the core; nothing here
-//    keeps a reference to host memory across calls.
+// The canonical ABI's runtime for the generated glue (build/abi/): the
+// allocator the host calls (`cabi_realloc`), `Bytes` for `list<u8>` values
+// and the helpers that store results. The shims themselves are generated into
+// gen/ from wit/; assembly/api/README.md explains the contract.
 
 import { Writer } from "../wire/writer";
-
-/** The return area: large enough for every result type the WIT uses. */
-export const RET: usize = memory.data(64, 8);
 
 /** Component-model allocator: the host allocates argument lists with it. */
 export function cabi_realloc(oldPtr: usize, oldSize: usize, align: usize, newSize: usize): usize {
@@ -39,14 +21,10 @@ export function argFree(ptr: usize, len: usize): void {
   if (len != 0) heap.free(ptr);
 }
 
-/** Copies an argument list into a managed Uint8Array and frees the original. */
-export function argBytes(ptr: usize, len: usize): Uint8Array {
-  const out = new Uint8Array(<i32>len);
-  if (len != 0) {
-    memory.copy(out.dataStart, ptr, len);
-    heap.free(ptr);
-  }
-  return out;
+/** A fresh heap block for a result list (never 0 bytes, so it can always be freed). */
+@inline
+export function allocList(len: usize): usize {
+  return heap.alloc(len == 0 ? 1 : len);
 }
 
 /** Reads a `string` argument (UTF-8) and frees it. */
@@ -54,53 +32,6 @@ export function argString(ptr: usize, len: usize): string {
   const s = String.UTF8.decodeUnsafe(ptr, len, false);
   argFree(ptr, len);
   return s;
-}
-
-/** Stores a list handed over from a Writer at RET+off (ptr at off, len at off+4). */
-@inline
-export function retWriterAt(off: usize, w: Writer): void {
-  const len = w.len;
-  retListAt(off, w.take(), len);
-}
-
-/** A fresh heap block for a result list (never 0 bytes, so it can always be freed). */
-@inline
-export function allocList(len: usize): usize {
-  return heap.alloc(len == 0 ? 1 : len);
-}
-
-/** Stores an owned heap list (ptr, len) at RET+off; the `__post` export frees it. */
-@inline
-export function retListAt(off: usize, ptr: usize, len: usize): void {
-  store<u32>(RET + off, <u32>ptr);
-  store<u32>(RET + off, <u32>len, 4);
-}
-
-/** Stores a copy of `len` bytes at `src` as a fresh heap list at RET+off. */
-export function retCopyAt(off: usize, src: usize, len: usize): void {
-  const p = allocList(len);
-  if (len != 0) memory.copy(p, src, len);
-  retListAt(off, p, len);
-}
-
-/** Stores a managed Uint8Array as a heap list at RET+off. */
-@inline
-export function retBytesAt(off: usize, data: Uint8Array): void {
-  retCopyAt(off, data.dataStart, <usize>data.length);
-}
-
-/** Stores a string (UTF-8) as a heap list at RET+off. */
-export function retStringAt(off: usize, s: string): void {
-  const n = <usize>String.UTF8.byteLength(s, false);
-  const p = allocList(n);
-  String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, p, false);
-  retListAt(off, p, n);
-}
-
-/** `__post` helper: frees the list whose (ptr, len) is at ret+off. */
-@inline
-export function postFreeAt(ret: usize, off: usize): void {
-  heap.free(<usize>load<u32>(ret + off));
 }
 
 // ---- runtime of the generated glue (build/abi/gen-as.mjs) ----

@@ -1,11 +1,19 @@
-// Canonical-ABI glue for `interface codec` (wit/codec.wit). See abi.ts for the conventions.
+// `interface codec` (wit/codec.wit): the wire codecs for tools and tests. The
+// canonical-ABI shims are generated (gen/codec.ts).
 //
 // Frames cross the boundary as compact little-endian records (one call per
 // packet payload / stream chunk); byte fields are (offset, length) into the
 // caller's input, which the host already holds, so no payload is copied out.
-// The layouts are documented in wit/codec.wit and read by host/codec/index.ts.
+// The record layouts come from wit/records.json (gen/records.ts here, the
+// host's readers in host/core/gen/records.ts).
 
-import { RET, argFree, retWriterAt, retStringAt, postFreeAt } from "./abi";
+import { Bytes } from "./abi";
+import { HandleTable } from "./handles";
+import {
+  CodecError, DecodedVarint, VarintEncodeResult, VarintDecodeResult, DecodeQuicFramesResult, EncodeQuicFramesResult,
+  DecodeH3FramesResult, EncodeH3FramesResult, H3ParserFeedResult,
+} from "./gen/codec_types";
+import { QuicFrameRec, AckRangeRec, H3FrameRec, SettingRec, H3EventRec } from "./gen/records";
 import { Reader } from "../wire/reader";
 import { Writer } from "../wire/writer";
 import {
@@ -14,15 +22,13 @@ import {
 } from "../quic/frame";
 import { encodeFrame } from "../quic/frame_encode";
 import {
-  H3Frame, decodeH3Frame, encodeH3Frame, checkFrameOnStream, H3_INTERNAL_ERROR, H3_FRAME_ERROR,
+  H3Frame, decodeH3Frame, encodeH3Frame, checkFrameOnStream, H3_INTERNAL_ERROR,
   H3_SETTINGS, H3_GOAWAY, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_PUSH_PROMISE, STREAM_PUSH, DEFAULT_MAX_CONTROL_FRAME,
 } from "../h3/frame";
-import {
-  H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME_START, H3_EV_PAYLOAD, H3_EV_FRAME,
-} from "../h3/frame_parser";
+import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME_START, H3_EV_PAYLOAD, H3_EV_FRAME } from "../h3/frame_parser";
 
-const reader = new Reader();
-const scratch = new Reader();
+export const reader = new Reader();
+export const scratch = new Reader();
 const writer = new Writer();
 
 // Bounds on what one call may make the core allocate: inputs and outputs of
@@ -36,63 +42,32 @@ const MAX_ENCODE_OUTPUT: usize = 1 << 26;
 
 /** ACK ranges kept per frame by the component's decoder (QuicFrame policy beyond that). */
 const CODEC_MAX_ACK_RANGES: i32 = 1024;
-const qframe = new QuicFrame(CODEC_MAX_ACK_RANGES);
-const hframe = new H3Frame();
-
-/** result<_, codec-error>: payload at RET+8 (u64 alignment). */
-function retCodecError(code: u64, frameType: u64, offset: usize, reason: string): usize {
-  store<u8>(RET, 1);
-  store<u64>(RET + 8, code);
-  store<u64>(RET + 16, frameType);
-  store<u32>(RET + 24, <u32>offset);
-  retStringAt(28, reason);
-  return RET;
-}
-
-/** Frees whatever a result<list<u8>, codec-error> or result<record, codec-error> handed out. */
-function postResult(ret: usize, okHasList: bool): void {
-  if (load<u8>(ret) == 0) {
-    if (okHasList) postFreeAt(ret, 8);
-  } else {
-    postFreeAt(ret, 28);
-  }
-}
+export const qframe = new QuicFrame(CODEC_MAX_ACK_RANGES);
+export const hframe = new H3Frame();
 
 @inline
-function retOkWriter(): usize {
-  store<u8>(RET, 0);
-  retWriterAt(8, writer);
-  return RET;
+function codecError(code: u64, frameType: u64, offset: usize, reason: string): CodecError {
+  return new CodecError(code, frameType, <u32>offset, reason);
 }
 
 // ---- varints -----------------------------------------------------------------
 
-export function codec__varintEncode(value: u64): usize {
+export function varintEncode(value: u64): VarintEncodeResult {
   writer.clear();
   writer.varint(value);
-  if (writer.overflow) return retCodecError(INTERNAL_ERROR, 0, 0, "value exceeds 2^62-1");
-  return retOkWriter();
+  // RFC 9000 §16: at most 2^62-1
+  if (writer.overflow) return VarintEncodeResult.err(codecError(INTERNAL_ERROR, 0, 0, "value exceeds 2^62-1"));
+  return VarintEncodeResult.ok(Bytes.fromWriter(writer));
 }
-export function codec__varintEncode__post(ret: usize): void { postResult(ret, true); }
 
-export function codec__varintDecode(ptr: usize, len: usize): usize {
-  reader.reset(ptr, len);
+export function varintDecode(bytes: Bytes): VarintDecodeResult {
+  reader.reset(bytes.ptr, bytes.len);
   const v = reader.varint();
-  const failed = reader.failed;
-  const used = reader.offset;
-  argFree(ptr, len);
-  if (failed) return retCodecError(FRAME_ENCODING_ERROR, 0, len, "truncated varint");
-  store<u8>(RET, 0);
-  store<u64>(RET + 8, v);
-  store<u32>(RET + 16, <u32>used);
-  return RET;
+  if (reader.failed) return VarintDecodeResult.err(codecError(FRAME_ENCODING_ERROR, 0, bytes.len, "truncated varint"));
+  return VarintDecodeResult.ok(new DecodedVarint(v, <u32>reader.offset));
 }
-export function codec__varintDecode__post(ret: usize): void { postResult(ret, false); }
 
 // ---- QUIC frames -------------------------------------------------------------
-
-/** Size of a QUIC frame record before its ACK ranges (see wit/codec.wit). */
-const QREC: usize = 88;
 
 @inline
 function off(p: usize, base: usize): u32 {
@@ -102,67 +77,74 @@ function off(p: usize, base: usize): u32 {
 /** Appends the record for the decoded frame `f` (byte fields relative to `base`). */
 function writeQuicRecord(w: Writer, f: QuicFrame, base: usize): void {
   const stored = f.frameType == 0x02 || f.frameType == 0x03 ? f.ackRangesStored : 0;
-  const p = w.reserve(QREC + (<usize>stored << 4));
+  const p = w.reserve(QuicFrameRec.SIZE + <usize>stored * AckRangeRec.SIZE);
   if (p == 0) return;
-  memory.fill(p, 0, QREC);
-  store<u64>(p, f.frameType);
+  memory.fill(p, 0, QuicFrameRec.SIZE);
+  store<u64>(p + QuicFrameRec.FRAME_TYPE, f.frameType);
   let dataPtr: usize = 0;
   let dataLen: u32 = 0;
+  const f0 = p + QuicFrameRec.F0, f1 = p + QuicFrameRec.F1, f2 = p + QuicFrameRec.F2;
   switch (<i32>f.frameType) {
-    case 0x00: store<u64>(p, f.length, 8); break;
+    case 0x00: store<u64>(f0, f.length); break;
     case 0x02: case 0x03: {
-      store<u64>(p, f.largestAcknowledged, 8);
-      store<u64>(p, f.ackDelay, 16);
-      store<u64>(p, f.ackRangeCount, 24);
-      store<u64>(p, f.firstAckRange, 32);
-      store<u64>(p, f.ecnEct0, 40);
-      store<u64>(p, f.ecnEct1, 48);
-      store<u64>(p, f.ecnCe, 56);
-      store<u64>(p, f.smallestAcknowledged, 64);
-      store<u32>(p, <u32>stored, 80);
-      store<u32>(p, f.ackRangesTruncated ? 1 : 0, 84);
-      if (stored > 0) memory.copy(p + QREC, changetype<usize>(f.ackRanges), <usize>stored << 4);
+      store<u64>(f0, f.largestAcknowledged);
+      store<u64>(f1, f.ackDelay);
+      store<u64>(f2, f.ackRangeCount);
+      store<u64>(p + QuicFrameRec.F3, f.firstAckRange);
+      store<u64>(p + QuicFrameRec.F4, f.ecnEct0);
+      store<u64>(p + QuicFrameRec.F5, f.ecnEct1);
+      store<u64>(p + QuicFrameRec.F6, f.ecnCe);
+      store<u64>(p + QuicFrameRec.F7, f.smallestAcknowledged);
+      store<u32>(p + QuicFrameRec.COUNT, <u32>stored);
+      store<u32>(p + QuicFrameRec.FLAGS, f.ackRangesTruncated ? 1 : 0);
+      // QuicFrame keeps its ranges as (gap, length) u64 pairs: the AckRangeRec layout
+      if (stored > 0) memory.copy(p + QuicFrameRec.SIZE, changetype<usize>(f.ackRanges), <usize>stored * AckRangeRec.SIZE);
       break;
     }
     case 0x04:
-      store<u64>(p, f.streamId, 8); store<u64>(p, f.errorCode, 16); store<u64>(p, f.finalSize, 24); break;
+      store<u64>(f0, f.streamId); store<u64>(f1, f.errorCode); store<u64>(f2, f.finalSize); break;
     case 0x05:
-      store<u64>(p, f.streamId, 8); store<u64>(p, f.errorCode, 16); break;
+      store<u64>(f0, f.streamId); store<u64>(f1, f.errorCode); break;
     case 0x06:
-      store<u64>(p, f.offset, 8); dataPtr = f.data; dataLen = <u32>f.length; break;
+      store<u64>(f0, f.offset); dataPtr = f.data; dataLen = <u32>f.length; break;
     case 0x07:
       dataPtr = f.token; dataLen = f.tokenLength; break;
     case 0x08: case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x0e: case 0x0f:
-      store<u64>(p, f.streamId, 8); store<u64>(p, f.offset, 16); dataPtr = f.data; dataLen = <u32>f.length; break;
+      store<u64>(f0, f.streamId); store<u64>(f1, f.offset); dataPtr = f.data; dataLen = <u32>f.length; break;
     case 0x10: case 0x14:
-      store<u64>(p, f.maximumData, 8); break;
+      store<u64>(f0, f.maximumData); break;
     case 0x11: case 0x15:
-      store<u64>(p, f.streamId, 8); store<u64>(p, f.maximumStreamData, 16); break;
+      store<u64>(f0, f.streamId); store<u64>(f1, f.maximumStreamData); break;
     case 0x12: case 0x13: case 0x16: case 0x17:
-      store<u64>(p, f.maximumStreams, 8); break;
+      store<u64>(f0, f.maximumStreams); break;
     case 0x18:
-      store<u64>(p, f.sequenceNumber, 8); store<u64>(p, f.retirePriorTo, 16);
-      store<u64>(p, <u64>off(f.statelessResetToken, base), 24);
+      store<u64>(f0, f.sequenceNumber); store<u64>(f1, f.retirePriorTo);
+      store<u64>(f2, <u64>off(f.statelessResetToken, base));
       dataPtr = f.connectionId; dataLen = f.connectionIdLength; break;
     case 0x19:
-      store<u64>(p, f.sequenceNumber, 8); break;
+      store<u64>(f0, f.sequenceNumber); break;
     case 0x1a: case 0x1b: case 0x30: case 0x31:
       dataPtr = f.data; dataLen = <u32>f.length; break;
     case 0x1c: case 0x1d:
-      store<u64>(p, f.errorCode, 8); store<u64>(p, f.errorFrameType, 16);
+      store<u64>(f0, f.errorCode); store<u64>(f1, f.errorFrameType);
       dataPtr = f.reasonPhrase; dataLen = f.reasonPhraseLength; break;
   }
-  store<u32>(p, off(dataPtr, base), 72);
-  store<u32>(p, dataLen, 76);
+  store<u32>(p + QuicFrameRec.DATA_OFF, off(dataPtr, base));
+  store<u32>(p + QuicFrameRec.DATA_LEN, dataLen);
+}
+
+/** Where decodePayload failed: the start of the failing frame, relative to the payload. */
+@final
+export class FailedAt {
+  offset: usize = 0;
 }
 
 /**
- * Decodes a whole packet payload; returns 0 or an error (details in f, and
- * the failing frame's start offset in ERR_OFFSET). Records go to `w` if non-null.
+ * Decodes a whole packet payload; returns 0 or an error (details in f, the
+ * failing frame's start offset in `at`). Records go to `w` if non-null.
  */
-const ERR_OFFSET: usize = memory.data(8, 8);
-function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w: Writer | null, reencode: Writer | null): u64 {
-  store<u32>(ERR_OFFSET, 0);
+export function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w: Writer | null, reencode: Writer | null, at: FailedAt): u64 {
+  at.offset = 0;
   if (packetType > PACKET_1RTT) { f.reason = "unknown packet type"; f.frameType = 0; return INTERNAL_ERROR; }
   const r = reader.reset(ptr, len);
   // RFC 9000 §12.4: "An endpoint MUST treat receipt of a packet containing no
@@ -171,7 +153,7 @@ function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w:
   while (!r.atEnd) {
     const start = r.pos;
     const err = decodeFrame(r, f, packetType);
-    if (err != 0) { store<u32>(ERR_OFFSET, <u32>(start - ptr)); return err; }
+    if (err != 0) { at.offset = start - ptr; return err; }
     if (w !== null) writeQuicRecord(w, f, ptr);
     if (reencode !== null) {
       // Fuzzing: whatever decodes must encode again.
@@ -182,39 +164,40 @@ function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w:
   return 0;
 }
 
-export function codec__decodeQuicFrames(packetType: u32, ptr: usize, len: usize): usize {
+const failedAt = new FailedAt();
+
+export function decodeQuicFrames(packetType: u8, payload: Bytes): DecodeQuicFramesResult {
   writer.clear();
-  if (len > MAX_QUIC_PAYLOAD) { argFree(ptr, len); return retCodecError(INTERNAL_ERROR, 0, 0, "payload larger than 1 MiB"); }
-  const err = decodePayload(ptr, len, packetType & 0xff, qframe, writer, null);
-  argFree(ptr, len);
-  if (err != 0) return retCodecError(err, qframe.frameType, <usize>load<u32>(ERR_OFFSET), qframe.reason);
-  return retOkWriter();
+  if (payload.len > MAX_QUIC_PAYLOAD) return DecodeQuicFramesResult.err(codecError(INTERNAL_ERROR, 0, 0, "payload larger than 1 MiB"));
+  const err = decodePayload(payload.ptr, payload.len, packetType, qframe, writer, null, failedAt);
+  if (err != 0) { writer.clear(); return DecodeQuicFramesResult.err(codecError(err, qframe.frameType, failedAt.offset, qframe.reason)); }
+  return DecodeQuicFramesResult.ok(Bytes.fromWriter(writer));
 }
-export function codec__decodeQuicFrames__post(ret: usize): void { postResult(ret, true); }
 
 /** Fills `f` from the record at the reader (byte fields from [data, data+dataLen)); 0 or an error. */
 function readQuicRecord(r: Reader, f: QuicFrame, data: usize, dataLen: usize): u64 {
-  const p = r.bytes(QREC);
+  const p = r.bytes(QuicFrameRec.SIZE);
   if (r.failed) return INTERNAL_ERROR;
-  const t = load<u64>(p);
+  const t = load<u64>(p + QuicFrameRec.FRAME_TYPE);
   f.frameType = t;
   if (!isKnownFrameType(t)) { f.reason = "unknown frame type"; return FRAME_ENCODING_ERROR; }
-  const f0 = load<u64>(p, 8), f1 = load<u64>(p, 16), f2 = load<u64>(p, 24);
-  const dOff = <usize>load<u32>(p, 72);
-  const dLen = <usize>load<u32>(p, 76);
-  const count = load<u32>(p, 80);
+  const f0 = load<u64>(p + QuicFrameRec.F0), f1 = load<u64>(p + QuicFrameRec.F1), f2 = load<u64>(p + QuicFrameRec.F2);
+  const dOff = <usize>load<u32>(p + QuicFrameRec.DATA_OFF);
+  const dLen = <usize>load<u32>(p + QuicFrameRec.DATA_LEN);
+  const count = load<u32>(p + QuicFrameRec.COUNT);
   // Byte fields must lie inside the data blob.
   if (dOff > dataLen || dLen > dataLen - dOff) { f.reason = "data out of range"; return INTERNAL_ERROR; }
   const dp = data + dOff;
   switch (<i32>t) {
     case 0x00: f.length = f0; break;
     case 0x02: case 0x03: {
-      f.largestAcknowledged = f0; f.ackDelay = f1; f.firstAckRange = load<u64>(p, 32);
-      f.ecnEct0 = load<u64>(p, 40); f.ecnEct1 = load<u64>(p, 48); f.ecnCe = load<u64>(p, 56);
+      f.largestAcknowledged = f0; f.ackDelay = f1; f.firstAckRange = load<u64>(p + QuicFrameRec.F3);
+      f.ecnEct0 = load<u64>(p + QuicFrameRec.F4); f.ecnEct1 = load<u64>(p + QuicFrameRec.F5); f.ecnCe = load<u64>(p + QuicFrameRec.F6);
       if (<i64>count > <i64>f.capacity) { f.reason = "too many ACK ranges"; return INTERNAL_ERROR; }
-      const rp = r.bytes(<usize>count << 4);
+      const rp = r.bytes(<usize>count * AckRangeRec.SIZE);
       if (r.failed) return INTERNAL_ERROR;
-      if (count > 0) memory.copy(changetype<usize>(f.ackRanges), rp, <usize>count << 4);
+      // QuicFrame keeps its ranges as (gap, length) u64 pairs: the AckRangeRec layout
+      if (count > 0) memory.copy(changetype<usize>(f.ackRanges), rp, <usize>count * AckRangeRec.SIZE);
       f.ackRangesStored = <i32>count;
       break;
     }
@@ -259,9 +242,10 @@ function quicEncodedBound(f: QuicFrame): usize {
   return n > <u64>MAX_ENCODE_OUTPUT ? MAX_ENCODE_OUTPUT + 1 : <usize>n;
 }
 
-export function codec__encodeQuicFrames(recPtr: usize, recLen: usize, dataPtr: usize, dataLen: usize): usize {
+export function encodeQuicFrames(records: Bytes, data: Bytes): EncodeQuicFramesResult {
   writer.clear();
-  const r = scratch.reset(recPtr, recLen);
+  const dataPtr = data.ptr, dataLen = data.len;
+  const r = scratch.reset(records.ptr, records.len);
   let err: u64 = 0;
   let index: u32 = 0;
   while (!r.atEnd) {
@@ -284,52 +268,48 @@ export function codec__encodeQuicFrames(recPtr: usize, recLen: usize, dataPtr: u
     if (err != 0) break;
     index++;
   }
-  argFree(recPtr, recLen);
-  argFree(dataPtr, dataLen);
-  if (err != 0) { writer.clear(); return retCodecError(err, qframe.frameType, <usize>index, qframe.reason); }
-  return retOkWriter();
+  if (err != 0) { writer.clear(); return EncodeQuicFramesResult.err(codecError(err, qframe.frameType, <usize>index, qframe.reason)); }
+  return EncodeQuicFramesResult.ok(Bytes.fromWriter(writer));
 }
-export function codec__encodeQuicFrames__post(ret: usize): void { postResult(ret, true); }
 
-export function codec__quicFrameAllowed(frameType: u64, packetType: u32): u32 {
-  return frameAllowedIn(frameType, packetType & 0xff) ? 1 : 0;
+export function quicFrameAllowed(frameType: u64, packetType: u8): bool {
+  return frameAllowedIn(frameType, packetType);
 }
 
 // ---- HTTP/3 frames -----------------------------------------------------------
 
-/** Size of an H3 frame record before its settings pairs. */
-const HREC: usize = 32;
+/** The SETTINGS pairs of `f` as SettingRec records at `q` (the payload was validated: re-read without checks failing). */
+function writeSettings(q: usize, f: H3Frame, pairs: u32): void {
+  const r = scratch.reset(f.settings, <usize>f.settingsLength);
+  for (let i: u32 = 0; i < pairs; i++) {
+    store<u64>(q + SettingRec.ID, r.varint());
+    store<u64>(q + SettingRec.VALUE, r.varint());
+    q += SettingRec.SIZE;
+  }
+}
 
 function writeH3Record(w: Writer, f: H3Frame, base: usize): void {
   const t = f.frameType;
   const pairs = t == H3_SETTINGS ? f.settingsCount : 0;
-  const p = w.reserve(HREC + (<usize>pairs << 4));
+  const p = w.reserve(H3FrameRec.SIZE + <usize>pairs * SettingRec.SIZE);
   if (p == 0) return;
-  store<u64>(p, t);
+  store<u64>(p + H3FrameRec.FRAME_TYPE, t);
   let a: u64 = 0;
   if (t == H3_GOAWAY) a = f.id;
   else if (t == H3_CANCEL_PUSH || t == H3_MAX_PUSH_ID || t == H3_PUSH_PROMISE) a = f.pushId;
-  store<u64>(p, a, 8);
+  store<u64>(p + H3FrameRec.VALUE, a);
   const hasData = !(t == H3_SETTINGS || t == H3_GOAWAY || t == H3_CANCEL_PUSH || t == H3_MAX_PUSH_ID);
-  store<u32>(p, hasData ? off(f.data, base) : 0, 16);
-  store<u32>(p, hasData ? <u32>f.length : 0, 20);
-  store<u32>(p, pairs, 24);
-  store<u32>(p, 0, 28);
-  if (pairs > 0) {
-    // The payload was validated: re-read the pairs without checks failing.
-    const r = scratch.reset(f.settings, <usize>f.settingsLength);
-    let q = p + HREC;
-    for (let i: u32 = 0; i < pairs; i++) {
-      store<u64>(q, r.varint());
-      store<u64>(q, r.varint(), 8);
-      q += 16;
-    }
-  }
+  store<u32>(p + H3FrameRec.DATA_OFF, hasData ? off(f.data, base) : 0);
+  store<u32>(p + H3FrameRec.DATA_LEN, hasData ? <u32>f.length : 0);
+  store<u32>(p + H3FrameRec.COUNT, pairs);
+  store<u32>(p + H3FrameRec.RESERVED, 0);
+  if (pairs > 0) writeSettings(p + H3FrameRec.SIZE, f, pairs);
 }
 
-export function codec__decodeH3Frames(ptr: usize, len: usize): usize {
+export function decodeH3Frames(bytes: Bytes): DecodeH3FramesResult {
   writer.clear();
-  if (len > MAX_H3_INPUT) { argFree(ptr, len); return retCodecError(H3_INTERNAL_ERROR, 0, 0, "input larger than 1 MiB"); }
+  const ptr = bytes.ptr, len = bytes.len;
+  if (len > MAX_H3_INPUT) return DecodeH3FramesResult.err(codecError(H3_INTERNAL_ERROR, 0, 0, "input larger than 1 MiB"));
   const r = reader.reset(ptr, len);
   let err: u64 = 0;
   let start: usize = ptr;
@@ -339,24 +319,22 @@ export function codec__decodeH3Frames(ptr: usize, len: usize): usize {
     if (err != 0) break;
     writeH3Record(writer, hframe, ptr);
   }
-  argFree(ptr, len);
-  if (err != 0) { writer.clear(); return retCodecError(err, hframe.frameType, start - ptr, hframe.reason); }
-  return retOkWriter();
+  if (err != 0) { writer.clear(); return DecodeH3FramesResult.err(codecError(err, hframe.frameType, start - ptr, hframe.reason)); }
+  return DecodeH3FramesResult.ok(Bytes.fromWriter(writer));
 }
-export function codec__decodeH3Frames__post(ret: usize): void { postResult(ret, true); }
 
 /** Settings pairs for encode, re-encoded as varints (static, bounded). */
 const settingsBuf = new Writer();
 
 function readH3Record(r: Reader, f: H3Frame, data: usize, dataLen: usize): u64 {
-  const p = r.bytes(HREC);
+  const p = r.bytes(H3FrameRec.SIZE);
   if (r.failed) return H3_INTERNAL_ERROR;
-  const t = load<u64>(p);
+  const t = load<u64>(p + H3FrameRec.FRAME_TYPE);
   f.frameType = t;
-  const a = load<u64>(p, 8);
-  const dOff = <usize>load<u32>(p, 16);
-  const dLen = <usize>load<u32>(p, 20);
-  const pairs = load<u32>(p, 24);
+  const a = load<u64>(p + H3FrameRec.VALUE);
+  const dOff = <usize>load<u32>(p + H3FrameRec.DATA_OFF);
+  const dLen = <usize>load<u32>(p + H3FrameRec.DATA_LEN);
+  const pairs = load<u32>(p + H3FrameRec.COUNT);
   if (dOff > dataLen || dLen > dataLen - dOff) { f.reason = "data out of range"; return H3_INTERNAL_ERROR; }
   f.data = data + dOff;
   f.length = <u64>dLen;
@@ -365,13 +343,14 @@ function readH3Record(r: Reader, f: H3Frame, data: usize, dataLen: usize): u64 {
   f.settingsLength = 0;
   f.settingsCount = 0;
   if (t == H3_SETTINGS) {
-    if (<usize>pairs > r.remaining >> 4) { f.reason = "settings out of range"; return H3_INTERNAL_ERROR; }
-    const pp = r.bytes(<usize>pairs << 4);
+    if (<usize>pairs > r.remaining / SettingRec.SIZE) { f.reason = "settings out of range"; return H3_INTERNAL_ERROR; }
+    const pp = r.bytes(<usize>pairs * SettingRec.SIZE);
     if (r.failed) return H3_INTERNAL_ERROR;
     settingsBuf.clear();
     for (let i: u32 = 0; i < pairs; i++) {
-      settingsBuf.varint(load<u64>(pp + (<usize>i << 4)));
-      settingsBuf.varint(load<u64>(pp + (<usize>i << 4), 8));
+      const q = pp + <usize>i * SettingRec.SIZE;
+      settingsBuf.varint(load<u64>(q + SettingRec.ID));
+      settingsBuf.varint(load<u64>(q + SettingRec.VALUE));
     }
     if (settingsBuf.overflow) { f.reason = "setting exceeds 2^62-1"; return H3_INTERNAL_ERROR; }
     f.settings = settingsBuf.buf;
@@ -380,9 +359,10 @@ function readH3Record(r: Reader, f: H3Frame, data: usize, dataLen: usize): u64 {
   return 0;
 }
 
-export function codec__encodeH3Frames(recPtr: usize, recLen: usize, dataPtr: usize, dataLen: usize): usize {
+export function encodeH3Frames(records: Bytes, data: Bytes): EncodeH3FramesResult {
   writer.clear();
-  const r = reader.reset(recPtr, recLen);
+  const dataPtr = data.ptr, dataLen = data.len;
+  const r = reader.reset(records.ptr, records.len);
   let err: u64 = 0;
   let index: u32 = 0;
   while (!r.atEnd) {
@@ -399,54 +379,33 @@ export function codec__encodeH3Frames(recPtr: usize, recLen: usize, dataPtr: usi
     if (err != 0) break;
     index++;
   }
-  argFree(recPtr, recLen);
-  argFree(dataPtr, dataLen);
-  if (err != 0) { writer.clear(); return retCodecError(err, hframe.frameType, <usize>index, hframe.reason); }
-  return retOkWriter();
-}
-export function codec__encodeH3Frames__post(ret: usize): void { postResult(ret, true); }
-
-export function codec__h3FrameAllowed(streamKind: u32, frameType: u64): u32 {
-  return checkFrameOnStream(streamKind & 0xff, frameType) == 0 ? 1 : 0;
+  if (err != 0) { writer.clear(); return EncodeH3FramesResult.err(codecError(err, hframe.frameType, <usize>index, hframe.reason)); }
+  return EncodeH3FramesResult.ok(Bytes.fromWriter(writer));
 }
 
-// ---- incremental H3 parser (u32 handles) ---------------------------------------
+export function h3FrameAllowed(streamKind: u8, frameType: u64): bool {
+  return checkFrameOnStream(streamKind, frameType) == 0;
+}
 
-const parsers = new Array<H3FrameParser | null>();
-const freeSlots = new Array<u32>();
+// ---- incremental H3 parser (handles in the generational table) ------------------
 
-export function codec__h3ParserNew(streamKind: u32, maxControlFrame: u32): u32 {
-  const kind = streamKind & 0xff;
+const parsers = new HandleTable<H3FrameParser>();
+
+export function h3ParserNew(streamKind: u8, maxControlFrame: u32): u32 {
   const max = maxControlFrame == 0 ? DEFAULT_MAX_CONTROL_FRAME : (maxControlFrame > 1 << 20 ? 1 << 20 : maxControlFrame);
-  const p = new H3FrameParser(kind > STREAM_PUSH ? 0 : kind, max);
-  if (freeSlots.length > 0) {
-    const slot = freeSlots.pop();
-    parsers[<i32>slot] = p;
-    return slot + 1;
-  }
-  parsers.push(p);
-  return <u32>parsers.length;
+  const p = new H3FrameParser(streamKind > STREAM_PUSH ? 0 : streamKind, max);
+  const h = parsers.add(p);
+  if (h == 0) p.dispose();
+  return h;
 }
 
-@inline
-function parserAt(handle: u32): H3FrameParser | null {
-  if (handle == 0 || handle > <u32>parsers.length) return null;
-  return unchecked(parsers[<i32>handle - 1]);
+export function h3ParserFree(parser: u32): void {
+  const p = parsers.remove(parser);
+  if (p !== null) p.dispose();
 }
-
-export function codec__h3ParserFree(handle: u32): void {
-  const p = parserAt(handle);
-  if (p === null) return;
-  p.dispose();
-  parsers[<i32>handle - 1] = null;
-  freeSlots.push(handle - 1);
-}
-
-/** Size of a parser event record before its settings pairs. */
-const EREC: usize = 40;
 
 /** Runs `p` over [ptr, ptr+len), writing events to `w` when non-null; 0 or an error code. */
-function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, ev: H3Frame, w: Writer | null): u64 {
+export function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, ev: H3Frame, w: Writer | null): u64 {
   const r = reader.reset(ptr, len);
   for (;;) {
     const k = p.next(r, ev);
@@ -454,210 +413,35 @@ function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, ev: H3F
     if (k == H3_EV_ERROR) return p.error;
     if (w === null) continue;
     const pairs = k == H3_EV_FRAME && ev.frameType == H3_SETTINGS ? ev.settingsCount : 0;
-    const q = w.reserve(EREC + (<usize>pairs << 4));
+    const q = w.reserve(H3EventRec.SIZE + <usize>pairs * SettingRec.SIZE);
     if (q == 0) continue;
-    store<u32>(q, <u32>k);
-    store<u32>(q, pairs, 4);
-    store<u64>(q, ev.frameType, 8);
+    store<u32>(q + H3EventRec.KIND, <u32>k);
+    store<u32>(q + H3EventRec.COUNT, pairs);
+    store<u64>(q + H3EventRec.FRAME_TYPE, ev.frameType);
     let a: u64 = 0, b: u64 = 0;
     if (k == H3_EV_FRAME_START) { a = ev.length; b = ev.pushId; }
     else if (k == H3_EV_FRAME) a = ev.frameType == H3_GOAWAY ? ev.id : ev.pushId;
-    store<u64>(q, a, 16);
-    store<u64>(q, b, 24);
-    store<u32>(q, k == H3_EV_PAYLOAD ? <u32>(ev.data - ptr) : 0, 32);
-    store<u32>(q, k == H3_EV_PAYLOAD ? <u32>ev.length : 0, 36);
-    if (pairs > 0) {
-      const s = scratch.reset(ev.settings, <usize>ev.settingsLength);
-      let o = q + EREC;
-      for (let i: u32 = 0; i < pairs; i++) {
-        store<u64>(o, s.varint());
-        store<u64>(o, s.varint(), 8);
-        o += 16;
-      }
-    }
+    store<u64>(q + H3EventRec.A, a);
+    store<u64>(q + H3EventRec.B, b);
+    store<u32>(q + H3EventRec.DATA_OFF, k == H3_EV_PAYLOAD ? <u32>(ev.data - ptr) : 0);
+    store<u32>(q + H3EventRec.DATA_LEN, k == H3_EV_PAYLOAD ? <u32>ev.length : 0);
+    if (pairs > 0) writeSettings(q + H3EventRec.SIZE, ev, pairs);
   }
   if (fin) return p.finish(ev);
   return 0;
 }
 
-export function codec__h3ParserFeed(handle: u32, ptr: usize, len: usize, fin: u32): usize {
+export function h3ParserFeed(parser: u32, bytes: Bytes, fin: bool): H3ParserFeedResult {
   writer.clear();
-  const p = parserAt(handle);
-  if (p === null) { argFree(ptr, len); return retCodecError(H3_INTERNAL_ERROR, 0, 0, "no such parser"); }
-  if (len > MAX_H3_INPUT) { argFree(ptr, len); return retCodecError(H3_INTERNAL_ERROR, 0, 0, "chunk larger than 1 MiB"); }
+  const p = parsers.get(parser);
+  if (p === null) return H3ParserFeedResult.err(codecError(H3_INTERNAL_ERROR, 0, 0, "no such parser"));
+  if (bytes.len > MAX_H3_INPUT) return H3ParserFeedResult.err(codecError(H3_INTERNAL_ERROR, 0, 0, "chunk larger than 1 MiB"));
   const before = p.consumed;
-  const err = feedParser(p, ptr, len, fin != 0, hframe, writer);
-  argFree(ptr, len);
+  const err = feedParser(p, bytes.ptr, bytes.len, fin, hframe, writer);
   if (err != 0) {
     writer.clear();
     const at = p.frameStart;
-    return retCodecError(err, hframe.frameType, <usize>(at < before ? 0 : at - before), hframe.reason);
+    return H3ParserFeedResult.err(codecError(err, hframe.frameType, <usize>(at < before ? 0 : at - before), hframe.reason));
   }
-  return retOkWriter();
-}
-export function codec__h3ParserFeed__post(ret: usize): void { postResult(ret, true); }
-
-// ---- fuzzing and benchmarking entry points ----------------------------------------
-
-/** Outcome for an input whose decoded frames did not re-encode (a codec bug). */
-const ROUNDTRIP_BUG: u64 = 0xffffffff;
-const fuzzParser = new H3FrameParser(0, DEFAULT_MAX_CONTROL_FRAME);
-/** One parser per stream kind (0 any, 1 control, 2 request, 3 push). */
-const fuzzParsers: StaticArray<H3FrameParser> = [
-  new H3FrameParser(0), new H3FrameParser(1), new H3FrameParser(2), new H3FrameParser(3),
-];
-const fuzzWriter = new Writer();
-
-function fuzzOne(target: u32, param: u32, p: usize, n: usize, index: u32): u64 {
-  switch (target) {
-    case 0: { // varints until the end
-      const r = reader.reset(p, n);
-      while (!r.atEnd) r.varint();
-      return r.failed ? FRAME_ENCODING_ERROR : 0;
-    }
-    case 1: { // QUIC frames in packet type `param`, each re-encoded
-      const err = decodePayload(p, n, param, qframe, null, fuzzWriter);
-      return err == 0xffffffff ? ROUNDTRIP_BUG : err;
-    }
-    case 2: { // H3 frames in a buffer, each re-encoded
-      const r = reader.reset(p, n);
-      while (!r.atEnd) {
-        const err = decodeH3Frame(r, hframe, scratch);
-        if (err != 0) return err;
-        fuzzWriter.clear();
-        if (encodeH3Frame(fuzzWriter, hframe, scratch) != 0) return ROUNDTRIP_BUG;
-      }
-      return 0;
-    }
-    case 3: { // the incremental parser for stream kind `param`, input split pseudo-randomly
-      const parser = unchecked(fuzzParsers[<i32>(param & 3)]);
-      parser.reset();
-      let seed: u32 = index * 2654435761 ^ <u32>n ^ 0x9e3779b9;
-      let at: usize = 0;
-      while (at < n) {
-        seed = seed * 1103515245 + 12345;
-        let chunk = <usize>((seed >> 16) % 9);
-        if (chunk > n - at) chunk = n - at;
-        const err = feedParser(parser, p + at, chunk, false, hframe, null);
-        if (err != 0) return err;
-        at += chunk;
-      }
-      return feedParser(parser, p + n, 0, true, hframe, null);
-    }
-  }
-  return INTERNAL_ERROR;
-}
-
-/**
- * fuzz-decode: `inputs` is a sequence of (u32 LE length, bytes); returns one
- * outcome per input (0 = accepted, else the wire error code).
- */
-export function codec__fuzzDecode(target: u32, param: u32, ptr: usize, len: usize): usize {
-  writer.clear();
-  let index: u32 = 0;
-  let q = ptr;
-  const end = ptr + len;
-  while (end - q >= 4) {
-    const n = <usize>load<u32>(q);
-    q += 4;
-    if (n > end - q) break;
-    const outcome = fuzzOne(target & 0xff, param & 0xff, q, n, index);
-    writer.u64(0); // reserve 8 bytes, then store little-endian
-    store<u64>(writer.buf + writer.len - 8, outcome);
-    q += n;
-    index++;
-  }
-  argFree(ptr, len);
-  store<u32>(RET, <u32>writer.take());
-  store<u32>(RET, index, 4);
-  return RET;
-}
-export function codec__fuzzDecode__post(ret: usize): void { postFreeAt(ret, 0); }
-
-// Bench-only: run an operation `iterations` times inside the core.
-let benchFrames: Array<QuicFrame> | null = null;
-let benchH3: Array<H3Frame> | null = null;
-
-export function codec__benchLoop(op: u32, param: u32, ptr: usize, len: usize, iterations: u32): u64 {
-  let total: u64 = 0;
-  const pt = param & 0xff;
-  switch (op & 0xff) {
-    case 0: { // decode QUIC payload
-      const r = new Reader();
-      for (let i: u32 = 0; i < iterations; i++) {
-        r.reset(ptr, len);
-        while (!r.atEnd) {
-          if (decodeFrame(r, qframe, pt) != 0) break;
-          total++;
-        }
-      }
-      break;
-    }
-    case 1: { // encode QUIC frames decoded once from the payload
-      if (benchFrames === null) benchFrames = new Array<QuicFrame>();
-      const frames = benchFrames!;
-      const r = new Reader(ptr, len);
-      let n = 0;
-      while (!r.atEnd) {
-        if (n >= frames.length) frames.push(new QuicFrame(64));
-        if (decodeFrame(r, unchecked(frames[n]), pt) != 0) break;
-        n++;
-      }
-      const buf = heap.alloc(len + 64);
-      const w = new Writer();
-      for (let i: u32 = 0; i < iterations; i++) {
-        w.fixed(buf, len + 64);
-        for (let j = 0; j < n; j++) encodeFrame(w, unchecked(frames[j]));
-        total += <u64>n;
-      }
-      heap.free(buf);
-      break;
-    }
-    case 2: { // decode H3 frames in a buffer
-      const r = new Reader();
-      for (let i: u32 = 0; i < iterations; i++) {
-        r.reset(ptr, len);
-        while (!r.atEnd) {
-          if (decodeH3Frame(r, hframe, scratch) != 0) break;
-          total++;
-        }
-      }
-      break;
-    }
-    case 3: { // encode H3 frames decoded once
-      if (benchH3 === null) benchH3 = new Array<H3Frame>();
-      const frames = benchH3!;
-      const r = new Reader(ptr, len);
-      let n = 0;
-      while (!r.atEnd) {
-        if (n >= frames.length) frames.push(new H3Frame());
-        if (decodeH3Frame(r, unchecked(frames[n]), scratch) != 0) break;
-        n++;
-      }
-      const buf = heap.alloc(len + 64);
-      const w = new Writer();
-      for (let i: u32 = 0; i < iterations; i++) {
-        w.fixed(buf, len + 64);
-        for (let j = 0; j < n; j++) encodeH3Frame(w, unchecked(frames[j]), scratch);
-        total += <u64>n;
-      }
-      heap.free(buf);
-      break;
-    }
-    case 4: { // incremental parser over the whole buffer, counting events
-      const r = new Reader();
-      for (let i: u32 = 0; i < iterations; i++) {
-        fuzzParser.reset();
-        r.reset(ptr, len);
-        for (;;) {
-          const k = fuzzParser.next(r, hframe);
-          if (k == H3_NEED_MORE || k == H3_EV_ERROR) break;
-          if (k == H3_EV_FRAME || k == H3_EV_FRAME_START) total++;
-        }
-      }
-      break;
-    }
-  }
-  argFree(ptr, len);
-  return total;
+  return H3ParserFeedResult.ok(Bytes.fromWriter(writer));
 }

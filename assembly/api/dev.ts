@@ -2,12 +2,18 @@
 // the core, exported only by the development world `engine-dev`. The
 // canonical-ABI shims are generated (gen/dev.ts).
 
+import { Bytes } from "./abi";
 import { BenchAlg } from "./gen/dev_types";
 import { AeadAlg } from "../crypto/aead";
 import { PacketKeys, protectPacket, unprotectPacket } from "../quic/protection";
+import { Reader } from "../wire/reader";
+import { Writer } from "../wire/writer";
+import { QuicFrame, decodeFrame, FRAME_ENCODING_ERROR, INTERNAL_ERROR } from "../quic/frame";
+import { encodeFrame } from "../quic/frame_encode";
+import { H3Frame, decodeH3Frame, encodeH3Frame, DEFAULT_MAX_CONTROL_FRAME } from "../h3/frame";
+import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME_START, H3_EV_FRAME } from "../h3/frame_parser";
 import { packetKeysFor } from "./crypto";
-
-export { fuzzDecode, benchLoop } from "./codec";
+import { reader, scratch, qframe, hframe, decodePayload, feedParser, FailedAt } from "./codec";
 
 /** dev.bench-alg (0, 1, 2) -> AeadAlg (1, 2, 3), as crypto.aead-alg. */
 @inline function aeadOf(alg: BenchAlg): AeadAlg {
@@ -84,4 +90,164 @@ export function benchHeaderMask(alg: BenchAlg, count: u32): u32 {
     sum += <u32>load<u8>(out);
   }
   return sum;
+}
+
+// ---- codec fuzzing and benchmark loops (tests/codec/fuzz.test.ts, bench/codec.bench.mjs) ----
+
+/** Outcome for an input whose decoded frames did not re-encode (a codec bug). */
+const ROUNDTRIP_BUG: u64 = 0xffffffff;
+const fuzzParser = new H3FrameParser(0, DEFAULT_MAX_CONTROL_FRAME);
+/** One parser per stream kind (0 any, 1 control, 2 request, 3 push). */
+const fuzzParsers: StaticArray<H3FrameParser> = [
+  new H3FrameParser(0), new H3FrameParser(1), new H3FrameParser(2), new H3FrameParser(3),
+];
+const fuzzWriter = new Writer();
+const fuzzFailedAt = new FailedAt();
+
+function fuzzOne(target: u8, param: u8, p: usize, n: usize, index: u32): u64 {
+  switch (target) {
+    case 0: { // varints until the end
+      const r = reader.reset(p, n);
+      while (!r.atEnd) r.varint();
+      return r.failed ? FRAME_ENCODING_ERROR : 0;
+    }
+    case 1: { // QUIC frames in packet type `param`, each re-encoded
+      const err = decodePayload(p, n, param, qframe, null, fuzzWriter, fuzzFailedAt);
+      return err == 0xffffffff ? ROUNDTRIP_BUG : err;
+    }
+    case 2: { // H3 frames in a buffer, each re-encoded
+      const r = reader.reset(p, n);
+      while (!r.atEnd) {
+        const err = decodeH3Frame(r, hframe, scratch);
+        if (err != 0) return err;
+        fuzzWriter.clear();
+        if (encodeH3Frame(fuzzWriter, hframe, scratch) != 0) return ROUNDTRIP_BUG;
+      }
+      return 0;
+    }
+    case 3: { // the incremental parser for stream kind `param`, input split pseudo-randomly
+      const parser = unchecked(fuzzParsers[<i32>(param & 3)]);
+      parser.reset();
+      let seed: u32 = index * 2654435761 ^ <u32>n ^ 0x9e3779b9;
+      let at: usize = 0;
+      while (at < n) {
+        seed = seed * 1103515245 + 12345;
+        let chunk = <usize>((seed >> 16) % 9);
+        if (chunk > n - at) chunk = n - at;
+        const err = feedParser(parser, p + at, chunk, false, hframe, null);
+        if (err != 0) return err;
+        at += chunk;
+      }
+      return feedParser(parser, p + n, 0, true, hframe, null);
+    }
+  }
+  return INTERNAL_ERROR;
+}
+
+/**
+ * fuzz-decode: `inputs` is a sequence of (u32 LE length, bytes); returns one
+ * outcome per input (0 = accepted, else the wire error code).
+ */
+export function fuzzDecode(target: u8, param: u8, inputs: Bytes): StaticArray<u64> {
+  const outcomes = new Array<u64>();
+  let index: u32 = 0;
+  let q = inputs.ptr;
+  const end = q + inputs.len;
+  while (end - q >= 4) {
+    const n = <usize>load<u32>(q);
+    q += 4;
+    if (n > end - q) break;
+    outcomes.push(fuzzOne(target, param, q, n, index));
+    q += n;
+    index++;
+  }
+  return StaticArray.fromArray(outcomes);
+}
+
+// Bench-only: run an operation `iterations` times inside the core.
+let benchFrames: Array<QuicFrame> | null = null;
+let benchH3: Array<H3Frame> | null = null;
+
+export function benchLoop(op: u8, param: u8, input: Bytes, iterations: u32): u64 {
+  let total: u64 = 0;
+  const pt: u32 = param;
+  const ptr = input.ptr, len = input.len;
+  switch (op) {
+    case 0: { // decode QUIC payload
+      const r = new Reader();
+      for (let i: u32 = 0; i < iterations; i++) {
+        r.reset(ptr, len);
+        while (!r.atEnd) {
+          if (decodeFrame(r, qframe, pt) != 0) break;
+          total++;
+        }
+      }
+      break;
+    }
+    case 1: { // encode QUIC frames decoded once from the payload
+      if (benchFrames === null) benchFrames = new Array<QuicFrame>();
+      const frames = benchFrames!;
+      const r = new Reader(ptr, len);
+      let n = 0;
+      while (!r.atEnd) {
+        if (n >= frames.length) frames.push(new QuicFrame(64));
+        if (decodeFrame(r, unchecked(frames[n]), pt) != 0) break;
+        n++;
+      }
+      const buf = heap.alloc(len + 64);
+      const w = new Writer();
+      for (let i: u32 = 0; i < iterations; i++) {
+        w.fixed(buf, len + 64);
+        for (let j = 0; j < n; j++) encodeFrame(w, unchecked(frames[j]));
+        total += <u64>n;
+      }
+      heap.free(buf);
+      break;
+    }
+    case 2: { // decode H3 frames in a buffer
+      const r = new Reader();
+      for (let i: u32 = 0; i < iterations; i++) {
+        r.reset(ptr, len);
+        while (!r.atEnd) {
+          if (decodeH3Frame(r, hframe, scratch) != 0) break;
+          total++;
+        }
+      }
+      break;
+    }
+    case 3: { // encode H3 frames decoded once
+      if (benchH3 === null) benchH3 = new Array<H3Frame>();
+      const frames = benchH3!;
+      const r = new Reader(ptr, len);
+      let n = 0;
+      while (!r.atEnd) {
+        if (n >= frames.length) frames.push(new H3Frame());
+        if (decodeH3Frame(r, unchecked(frames[n]), scratch) != 0) break;
+        n++;
+      }
+      const buf = heap.alloc(len + 64);
+      const w = new Writer();
+      for (let i: u32 = 0; i < iterations; i++) {
+        w.fixed(buf, len + 64);
+        for (let j = 0; j < n; j++) encodeH3Frame(w, unchecked(frames[j]), scratch);
+        total += <u64>n;
+      }
+      heap.free(buf);
+      break;
+    }
+    case 4: { // incremental parser over the whole buffer, counting events
+      const r = new Reader();
+      for (let i: u32 = 0; i < iterations; i++) {
+        fuzzParser.reset();
+        r.reset(ptr, len);
+        for (;;) {
+          const k = fuzzParser.next(r, hframe);
+          if (k == H3_NEED_MORE || k == H3_EV_ERROR) break;
+          if (k == H3_EV_FRAME || k == H3_EV_FRAME_START) total++;
+        }
+      }
+      break;
+    }
+  }
+  return total;
 }

@@ -72,6 +72,7 @@ describe('codec boundary', () => {
     const frames: H3Frame[] = [{ type: 'data', data: Uint8Array.of(1) }];
     for (const p of again) expect(p.push(encodeH3Frames(frames), true)).toHaveLength(3);
     again.forEach((p) => p.close());
-    expect(codec.h3ParserNew(0, 0)).toBeLessThanOrEqual(h + 100);
+    // handles carry a generation in their high 16 bits: the slot index (low 16 bits) is reused
+    expect(codec.h3ParserNew(0, 0) & 0xffff).toBeLessThanOrEqual((h & 0xffff) + 100);
   });
 });
