@@ -6,6 +6,7 @@
 // fields of decoded frames (`data`, `token`, ...) are views into the input
 // (`subarray`), not copies: copy them if the input buffer is reused.
 import { codec } from '../core/engine.js';
+import { QuicFrameRec as Q, AckRangeRec as R, H3FrameRec as H, SettingRec as S, H3EventRec as E, readQuicFrame, readAckRange, readH3Frame, readSetting, readH3Event } from '../core/gen/records.js';
 import { callEngine, componentPayload } from '../core/call.js';
 import { ClosedError, CodecError, EngineError, H3WasiError, InvalidArgumentError } from '../errors.js';
 import { boolArg, bytesArg, bigintArg, describe, enumArg, intArg, U64_MAX, VARINT_MAX } from '../args.js';
@@ -103,7 +104,6 @@ export type QuicFrame =
   | { type: 'handshakeDone' }
   | { type: 'datagram'; data: Uint8Array; hasLength?: boolean };
 
-const QREC = 88;
 const EMPTY = new Uint8Array(0);
 
 /** A packet type by name, or its number (0 Initial, 1 0-RTT, 2 Handshake, 3 1-RTT). */
@@ -129,12 +129,14 @@ function parseQuicRecords(rec: Uint8Array, input: Uint8Array): QuicFrame[] {
   const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   const out: QuicFrame[] = [];
   let p = 0;
-  while (p + QREC <= rec.length) {
-    const t = Number(v.getBigUint64(p, true));
-    const f = (i: number) => v.getBigUint64(p + 8 + 8 * i, true);
-    const dOff = v.getUint32(p + 72, true);
-    const dLen = v.getUint32(p + 76, true);
-    const count = v.getUint32(p + 80, true);
+  while (p + Q.SIZE <= rec.length) {
+    const r = readQuicFrame(v, p);
+    const t = Number(r.frameType);
+    const fs = [r.f0, r.f1, r.f2, r.f3, r.f4, r.f5, r.f6, r.f7];
+    const f = (i: number) => fs[i];
+    const dOff = r.dataOff;
+    const dLen = r.dataLen;
+    const count = r.count;
     const data = () => input.subarray(dOff, dOff + dLen);
     let frame: QuicFrame;
     switch (t) {
@@ -143,12 +145,11 @@ function parseQuicRecords(rec: Uint8Array, input: Uint8Array): QuicFrame[] {
       case 0x02: case 0x03: {
         const ackRanges: AckRange[] = [];
         for (let i = 0; i < count; i++) {
-          const q = p + QREC + 16 * i;
-          ackRanges.push({ gap: v.getBigUint64(q, true), ackRangeLength: v.getBigUint64(q + 8, true) });
+          ackRanges.push(readAckRange(v, p + Q.SIZE + R.SIZE * i));
         }
         const ack: QuicFrame = { type: 'ack', largestAcknowledged: f(0), ackDelay: f(1), firstAckRange: f(3), ackRanges };
         if (t === 0x03) ack.ecn = { ect0: f(4), ect1: f(5), ce: f(6) };
-        if (v.getUint32(p + 84, true) & 1) ack.truncated = true;
+        if (r.flags & 1) ack.truncated = true;
         frame = ack;
         break;
       }
@@ -182,7 +183,7 @@ function parseQuicRecords(rec: Uint8Array, input: Uint8Array): QuicFrame[] {
         throw new Error(`codec: unexpected frame record type 0x${t.toString(16)}`);
     }
     out.push(frame);
-    p += QREC + (t === 0x02 || t === 0x03 ? 16 * count : 0);
+    p += Q.SIZE + (t === 0x02 || t === 0x03 ? R.SIZE * count : 0);
   }
   return out;
 }
@@ -233,14 +234,14 @@ function framesArg(frames: unknown): unknown[] {
 function quicRecord(frame: QuicFrame, blob: Blob, where: string): Uint8Array {
   const f = frame as unknown as Record<string, unknown>;
   const ranges = frame.type === 'ack' ? ackRangesArg(`${where}.ackRanges`, frame.ackRanges) : [];
-  const rec = new Uint8Array(QREC + 16 * ranges.length);
+  const rec = new Uint8Array(Q.SIZE + R.SIZE * ranges.length);
   const v = new DataView(rec.buffer);
   let t: number;
   /** Record field i from the frame's field `name`. */
-  const set = (i: number, name: string, x: unknown = f[name]) => v.setBigUint64(8 + 8 * i, u64(`${where}.${name}`, x), true);
+  const set = (i: number, name: string, x: unknown = f[name]) => v.setBigUint64(Q.F0 + 8 * i, u64(`${where}.${name}`, x), true);
   const data = (name: string) => {
     const b = bytesArg(`${where}.${name}`, f[name]);
-    v.setUint32(72, blob.add(b), true); v.setUint32(76, b.length, true);
+    v.setUint32(Q.DATA_OFF, blob.add(b), true); v.setUint32(Q.DATA_LEN, b.length, true);
   };
   switch (frame.type) {
     case 'padding': t = 0x00; set(0, 'length'); break;
@@ -252,10 +253,10 @@ function quicRecord(frame: QuicFrame, blob: Blob, where: string): Uint8Array {
         const ecn = frame.ecn as unknown as Record<string, unknown>;
         set(4, 'ecn.ect0', ecn.ect0); set(5, 'ecn.ect1', ecn.ect1); set(6, 'ecn.ce', ecn.ce);
       }
-      v.setUint32(80, ranges.length, true);
+      v.setUint32(Q.COUNT, ranges.length, true);
       ranges.forEach((r, i) => {
-        v.setBigUint64(QREC + 16 * i, u64(`${where}.ackRanges[${i}].gap`, r.gap), true);
-        v.setBigUint64(QREC + 16 * i + 8, u64(`${where}.ackRanges[${i}].ackRangeLength`, r.ackRangeLength), true);
+        v.setBigUint64(Q.SIZE + R.SIZE * i + R.GAP, u64(`${where}.ackRanges[${i}].gap`, r.gap), true);
+        v.setBigUint64(Q.SIZE + R.SIZE * i + R.ACK_RANGE_LENGTH, u64(`${where}.ackRanges[${i}].ackRangeLength`, r.ackRangeLength), true);
       });
       break;
     }
@@ -290,7 +291,7 @@ function quicRecord(frame: QuicFrame, blob: Blob, where: string): Uint8Array {
     case 'datagram': t = frame.hasLength === false ? 0x30 : 0x31; data('data'); break;
     default: throw new InvalidArgumentError(`${where}.type`, `unknown QUIC frame type '${(frame as { type: string }).type}'`);
   }
-  v.setBigUint64(0, BigInt(t), true);
+  v.setBigUint64(Q.FRAME_TYPE, BigInt(t), true);
   return rec;
 }
 
@@ -349,7 +350,6 @@ export type H3StreamKind = 'any' | 'control' | 'request' | 'push';
 const STREAM_KINDS: Record<H3StreamKind, number> = { any: 0, control: 1, request: 2, push: 3 };
 const streamKindCode = (k: unknown) => STREAM_KINDS[enumArg('streamKind', k, Object.keys(STREAM_KINDS) as H3StreamKind[])];
 
-const HREC = 32;
 
 function h3FrameOf(t: bigint, a: bigint, data: Uint8Array, settings: [bigint, bigint][]): H3Frame {
   switch (t) {
@@ -366,7 +366,10 @@ function h3FrameOf(t: bigint, a: bigint, data: Uint8Array, settings: [bigint, bi
 
 function readPairs(v: DataView, p: number, count: number): [bigint, bigint][] {
   const out: [bigint, bigint][] = [];
-  for (let i = 0; i < count; i++) out.push([v.getBigUint64(p + 16 * i, true), v.getBigUint64(p + 16 * i + 8, true)]);
+  for (let i = 0; i < count; i++) {
+    const s = readSetting(v, p + S.SIZE * i);
+    out.push([s.id, s.value]);
+  }
   return out;
 }
 
@@ -381,13 +384,10 @@ export function decodeH3Frames(bytes: Uint8Array): H3Frame[] {
   }
   const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   const out: H3Frame[] = [];
-  for (let p = 0; p + HREC <= rec.length;) {
-    const t = v.getBigUint64(p, true);
-    const dOff = v.getUint32(p + 16, true);
-    const dLen = v.getUint32(p + 20, true);
-    const count = v.getUint32(p + 24, true);
-    out.push(h3FrameOf(t, v.getBigUint64(p + 8, true), bytes.subarray(dOff, dOff + dLen), readPairs(v, p + HREC, count)));
-    p += HREC + 16 * count;
+  for (let p = 0; p + H.SIZE <= rec.length;) {
+    const r = readH3Frame(v, p);
+    out.push(h3FrameOf(r.frameType, r.value, bytes.subarray(r.dataOff, r.dataOff + r.dataLen), readPairs(v, p + H.SIZE, r.count)));
+    p += H.SIZE + S.SIZE * r.count;
   }
   return out;
 }
@@ -395,7 +395,7 @@ export function decodeH3Frames(bytes: Uint8Array): H3Frame[] {
 function h3Record(frame: H3Frame, blob: Blob, where: string): Uint8Array {
   const f = frame as unknown as Record<string, unknown>;
   const pairs = frame.type === 'settings' ? settingsArg(`${where}.settings`, frame.settings) : [];
-  const rec = new Uint8Array(HREC + 16 * pairs.length);
+  const rec = new Uint8Array(H.SIZE + S.SIZE * pairs.length);
   const v = new DataView(rec.buffer);
   let t: bigint;
   let a: bigint = 0n;
@@ -413,14 +413,14 @@ function h3Record(frame: H3Frame, blob: Blob, where: string): Uint8Array {
     case 'unknown': t = num('frameType'); data = bytes('payload'); break;
     default: throw new InvalidArgumentError(`${where}.type`, `unknown HTTP/3 frame type '${(frame as { type: string }).type}'`);
   }
-  v.setBigUint64(0, t, true);
-  v.setBigUint64(8, a, true);
-  v.setUint32(16, blob.add(data), true);
-  v.setUint32(20, data.length, true);
-  v.setUint32(24, pairs.length, true);
+  v.setBigUint64(H.FRAME_TYPE, t, true);
+  v.setBigUint64(H.VALUE, a, true);
+  v.setUint32(H.DATA_OFF, blob.add(data), true);
+  v.setUint32(H.DATA_LEN, data.length, true);
+  v.setUint32(H.COUNT, pairs.length, true);
   pairs.forEach(([id, val], i) => {
-    v.setBigUint64(HREC + 16 * i, u64(`${where}.settings[${i}][0]`, id), true);
-    v.setBigUint64(HREC + 16 * i + 8, u64(`${where}.settings[${i}][1]`, val), true);
+    v.setBigUint64(H.SIZE + S.SIZE * i + S.ID, u64(`${where}.settings[${i}][0]`, id), true);
+    v.setBigUint64(H.SIZE + S.SIZE * i + S.VALUE, u64(`${where}.settings[${i}][1]`, val), true);
   });
   return rec;
 }
@@ -463,7 +463,6 @@ export type H3ParserEvent =
   /** A complete control frame (CANCEL_PUSH, SETTINGS, GOAWAY, MAX_PUSH_ID). */
   | { kind: 'frame'; frame: H3Frame };
 
-const EREC = 40;
 /** The largest control frame (SETTINGS, ...) a parser may be told to buffer: 1 MiB. */
 export const MAX_CONTROL_FRAME = 1 << 20;
 const registry = new FinalizationRegistry<number>((h) => codec.h3ParserFree(h));
@@ -497,27 +496,24 @@ export class H3FrameParser {
     }
     const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     const out: H3ParserEvent[] = [];
-    for (let p = 0; p + EREC <= rec.length;) {
-      const kind = v.getUint32(p, true);
-      const count = v.getUint32(p + 4, true);
-      const t = v.getBigUint64(p + 8, true);
-      const a = v.getBigUint64(p + 16, true);
+    for (let p = 0; p + E.SIZE <= rec.length;) {
+      const e = readH3Event(v, p);
+      const kind = e.kind, count = e.count, t = e.frameType, a = e.a;
       switch (kind) {
         case 1: {
           const ev: H3ParserEvent = { kind: 'start', frameType: t, length: a };
-          if (t === 0x05n) ev.pushId = v.getBigUint64(p + 24, true);
+          if (t === 0x05n) ev.pushId = e.b;
           out.push(ev);
           break;
         }
         case 2: {
-          const off = v.getUint32(p + 32, true);
-          out.push({ kind: 'payload', frameType: t, data: chunk.subarray(off, off + v.getUint32(p + 36, true)) });
+          out.push({ kind: 'payload', frameType: t, data: chunk.subarray(e.dataOff, e.dataOff + e.dataLen) });
           break;
         }
         case 3: out.push({ kind: 'end', frameType: t }); break;
-        case 4: out.push({ kind: 'frame', frame: h3FrameOf(t, a, EMPTY, readPairs(v, p + EREC, count)) }); break;
+        case 4: out.push({ kind: 'frame', frame: h3FrameOf(t, a, EMPTY, readPairs(v, p + E.SIZE, count)) }); break;
       }
-      p += EREC + 16 * count;
+      p += E.SIZE + S.SIZE * count;
     }
     return out;
   }
