@@ -5,6 +5,7 @@
 //   H3WasiError
 //   ├── InvalidArgumentError   a caller passed the wrong type, a non-integer, an out-of-range number or an unknown name
 //   ├── ClosedError            a method was called on an object after close()
+//   ├── LimitError             a limit of the engine was reached (e.g. 65,535 live objects of one kind)
 //   ├── EngineError            the component itself failed (a trap or a glue bug): the instance may be unusable
 //   ├── CryptoError            a crypto call refused its input (key/nonce length, algorithm, version, malformed input)
 //   │   └── PublicKeyError     the same for X25519 / P-256, with the engine's `kind`
@@ -39,6 +40,13 @@ export class InvalidArgumentError extends H3WasiError {
 export class ClosedError extends H3WasiError {
   constructor(what: string) {
     super('H3W_ERR_CLOSED', `${what} is closed`);
+  }
+}
+
+/** A limit of the engine was reached (for example 65,535 live objects of one kind); close some first. */
+export class LimitError extends H3WasiError {
+  constructor(message: string) {
+    super('H3W_ERR_LIMIT', message);
   }
 }
 

@@ -8,7 +8,8 @@
 import { codec } from '../core/engine.js';
 import { QuicFrameRec as Q, AckRangeRec as R, H3FrameRec as H, SettingRec as S, H3EventRec as E, readQuicFrame, readAckRange, readH3Frame, readSetting, readH3Event } from '../core/gen/records.js';
 import { callEngine, componentPayload } from '../core/call.js';
-import { ClosedError, CodecError, EngineError, H3WasiError, InvalidArgumentError } from '../errors.js';
+import { Owned } from '../core/owned.js';
+import { CodecError, EngineError, H3WasiError, InvalidArgumentError } from '../errors.js';
 import { boolArg, bytesArg, bigintArg, describe, enumArg, intArg, U64_MAX, VARINT_MAX } from '../args.js';
 
 type WitCodecError = { code: bigint; frameType: bigint; offset: number; reason: string };
@@ -465,7 +466,6 @@ export type H3ParserEvent =
 
 /** The largest control frame (SETTINGS, ...) a parser may be told to buffer: 1 MiB. */
 export const MAX_CONTROL_FRAME = 1 << 20;
-const registry = new FinalizationRegistry<number>((h) => codec.h3ParserFree(h));
 
 /**
  * RFC 9114 §7.1: parses the HTTP/3 frames of one stream, fed in chunks split
@@ -475,22 +475,21 @@ const registry = new FinalizationRegistry<number>((h) => codec.h3ParserFree(h));
  * the control stream, frames not allowed on the stream → H3_FRAME_UNEXPECTED).
  */
 export class H3FrameParser {
-  #handle: number;
+  readonly #h: Owned;
   constructor(streamKind: H3StreamKind = 'any', maxControlFrame = 4096) {
     const kind = streamKindCode(streamKind);
     const max = intArg('maxControlFrame', maxControlFrame, 1, MAX_CONTROL_FRAME);
-    this.#handle = callEngine(() => codec.h3ParserNew(kind, max));
-    registry.register(this, this.#handle, this);
+    this.#h = new Owned(this, callEngine(() => codec.h3ParserNew(kind, max)), codec.h3ParserFree, 'H3FrameParser');
   }
 
   /** Feeds the next chunk; `fin` when the stream ends after it. Throws CodecError. */
   push(chunk: Uint8Array, fin = false): H3ParserEvent[] {
-    if (this.#handle === 0) throw new ClosedError('H3FrameParser');
+    const handle = this.#h.handle;
     bytesArg('chunk', chunk);
     boolArg('fin', fin);
     let rec: Uint8Array;
     try {
-      rec = codec.h3ParserFeed(this.#handle, chunk, fin);
+      rec = codec.h3ParserFeed(handle, chunk, fin);
     } catch (e) {
       rethrowCodec(e);
     }
@@ -520,10 +519,6 @@ export class H3FrameParser {
 
   /** Frees the parser in the core. */
   close(): void {
-    if (this.#handle !== 0) {
-      registry.unregister(this);
-      codec.h3ParserFree(this.#handle);
-      this.#handle = 0;
-    }
+    this.#h.close();
   }
 }

@@ -5,7 +5,8 @@
 // as one packed buffer (see wit/qpack.wit), not one object per line.
 import { qpack } from '../core/engine.js';
 import { callEngine } from '../core/call.js';
-import { ClosedError, InvalidArgumentError, QpackError } from '../errors.js';
+import { Owned } from '../core/owned.js';
+import { InvalidArgumentError, QpackError } from '../errors.js';
 import { bigintArg, boolArg, bytesArg, describe, enumArg, optionsArg, streamIdArg, u32Arg, VARINT_MAX } from '../args.js';
 
 export type FieldBytes = [name: Uint8Array, value: Uint8Array];
@@ -129,7 +130,7 @@ const ENCODER_OPTIONS = ['peerMaxTableCapacity', 'peerBlockedStreams', 'tableCap
 
 /** A QPACK encoder (RFC 9204 §2.1). Call close() when done; close() twice is harmless. */
 export class QpackEncoder {
-  #h: number;
+  readonly #h: Owned;
   readonly encoding: FieldEncoding;
   constructor(options: EncoderOptions = {}) {
     const o = optionsArg<EncoderOptions>('options', options, ENCODER_OPTIONS);
@@ -140,11 +141,10 @@ export class QpackEncoder {
     if (capacity > max) throw new InvalidArgumentError('tableCapacity', `must not exceed peerMaxTableCapacity (${max}), got ${capacity}`);
     const huffman = o.huffman === undefined ? true : boolArg('huffman', o.huffman);
     this.encoding = o.encoding === undefined ? 'utf8' : enumArg('encoding', o.encoding, ENCODINGS);
-    this.#h = call(() => qpack.encoderNew(max, blocked, capacity, huffman));
+    this.#h = new Owned(this, call(() => qpack.encoderNew(max, blocked, capacity, huffman)), qpack.encoderFree, 'QpackEncoder');
   }
   #handle(): number {
-    if (this.#h === 0) throw new ClosedError('QpackEncoder');
-    return this.#h;
+    return this.#h.handle;
   }
   /** Encodes one field section of `streamId`. */
   encode(streamId: bigint | number, fields: Iterable<FieldInput> | Uint8Array): EncodedSection {
@@ -170,8 +170,7 @@ export class QpackEncoder {
     return call(() => qpack.encoderStats(h));
   }
   close(): void {
-    if (this.#h) qpack.encoderFree(this.#h);
-    this.#h = 0;
+    this.#h.close();
   }
 }
 
@@ -190,7 +189,7 @@ const DECODER_OPTIONS = ['maxTableCapacity', 'maxBlockedStreams', 'maxFieldSecti
 
 /** A QPACK decoder (RFC 9204 §2.2). Call close() when done; close() twice is harmless. */
 export class QpackDecoder {
-  #h: number;
+  readonly #h: Owned;
   readonly encoding: FieldEncoding;
   constructor(options: DecoderOptions = {}) {
     const o = optionsArg<DecoderOptions>('options', options, DECODER_OPTIONS);
@@ -199,11 +198,10 @@ export class QpackDecoder {
     // RFC 9114 §7.2.4.1: SETTINGS values are varints
     const maxSection = o.maxFieldSectionSize === undefined ? 0n : bigintArg('maxFieldSectionSize', o.maxFieldSectionSize, 0n, VARINT_MAX);
     this.encoding = o.encoding === undefined ? 'utf8' : enumArg('encoding', o.encoding, ENCODINGS);
-    this.#h = call(() => qpack.decoderNew(capacity, blocked, maxSection));
+    this.#h = new Owned(this, call(() => qpack.decoderNew(capacity, blocked, maxSection)), qpack.decoderFree, 'QpackDecoder');
   }
   #handle(): number {
-    if (this.#h === 0) throw new ClosedError('QpackDecoder');
-    return this.#h;
+    return this.#h.handle;
   }
   /** Processes encoder-stream bytes; returns the streams whose blocked section can now be resumed. */
   feedEncoderStream(bytes: Uint8Array): bigint[] {
@@ -247,7 +245,6 @@ export class QpackDecoder {
     return call(() => qpack.decoderTakeDecoderStream(h));
   }
   close(): void {
-    if (this.#h) qpack.decoderFree(this.#h);
-    this.#h = 0;
+    this.#h.close();
   }
 }

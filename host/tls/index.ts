@@ -2,7 +2,8 @@
 // The QUIC connection drives the same engine inside the component.
 import { tls } from '../core/engine.js';
 import { callEngine } from '../core/call.js';
-import { ClosedError, InvalidArgumentError, TlsConfigError } from '../errors.js';
+import { Owned } from '../core/owned.js';
+import { InvalidArgumentError, TlsConfigError } from '../errors.js';
 import { bytesArg, describe, enumArg, intArg } from '../args.js';
 import { encodeConfig, decodeEvents, type TlsOptions, type TlsEvent, type Level } from './wire.js';
 import { checkTlsOptions, checkTlsRole } from './options.js';
@@ -21,7 +22,7 @@ const configRefused = (payload: unknown) => (typeof payload === 'string' ? new T
  * naming the option. Call `close()` when done (twice is harmless).
  */
 export class TlsConfig {
-  #id: number;
+  readonly #h: Owned;
   readonly options: TlsOptions;
   constructor(options: TlsOptions) {
     const checked = checkTlsOptions(options);
@@ -33,22 +34,16 @@ export class TlsConfig {
       tls.configFree(id);
       throw e;
     }
-    this.#id = id;
+    this.#h = new Owned(this, id, tls.configFree, 'TlsConfig');
     this.options = options;
     if (checked.verify === 'insecure') {
       console.warn('h3-wasi tls: INSECURE mode — server certificates are NOT verified; use only for development');
     }
   }
   /** The engine handle (throws ClosedError after close()). */
-  get id(): number {
-    if (this.#id === 0) throw new ClosedError('TlsConfig');
-    return this.#id;
-  }
-  get closed(): boolean { return this.#id === 0; }
-  close(): void {
-    if (this.#id !== 0) tls.configFree(this.#id);
-    this.#id = 0;
-  }
+  get id(): number { return this.#h.handle; }
+  get closed(): boolean { return this.#h.closed; }
+  close(): void { this.#h.close(); }
 }
 
 const LEVELS: readonly Level[] = [0, 1, 2, 3];
@@ -62,17 +57,14 @@ const nowArg = (v: unknown) => intArg('nowMs', v, 0, Number.MAX_SAFE_INTEGER);
  * Call `close()` when done (twice is harmless).
  */
 export class TlsConnection {
-  #id: number;
+  readonly #h: Owned;
   constructor(config: TlsConfig, session?: Uint8Array) {
     if (!(config instanceof TlsConfig)) throw new InvalidArgumentError('config', `must be a TlsConfig, got ${describe(config)}`);
     const cfg = config.id;
     const s = session === undefined ? new Uint8Array(0) : bytesArg('session', session);
-    this.#id = callEngine(() => tls.connectionNew(cfg, s), configRefused);
+    this.#h = new Owned(this, callEngine(() => tls.connectionNew(cfg, s), configRefused), tls.connectionFree, 'TlsConnection');
   }
-  get id(): number {
-    if (this.#id === 0) throw new ClosedError('TlsConnection');
-    return this.#id;
-  }
+  get id(): number { return this.#h.handle; }
   /** Client: the ClientHello. */
   start(nowMs: number = Date.now()): TlsEvent[] {
     const id = this.id, now = BigInt(nowArg(nowMs));
@@ -91,8 +83,5 @@ export class TlsConnection {
     const id = this.id;
     return decodeEvents(callEngine(() => tls.confirm(id)));
   }
-  close(): void {
-    if (this.#id !== 0) tls.connectionFree(this.#id);
-    this.#id = 0;
-  }
+  close(): void { this.#h.close(); }
 }

@@ -173,7 +173,7 @@ describe('argument checks on the public API', () => {
   });
 
   it('h3-wasi exports every error class; engine failures are EngineError, not disguised', () => {
-    for (const name of ['H3WasiError', 'InvalidArgumentError', 'ClosedError', 'EngineError', 'CryptoError', 'PublicKeyError',
+    for (const name of ['H3WasiError', 'InvalidArgumentError', 'ClosedError', 'LimitError', 'EngineError', 'CryptoError', 'PublicKeyError',
       'CodecError', 'QpackError', 'InteropFormatError', 'TlsConfigError']) {
       expect(typeof (top as Record<string, unknown>)[name], name).toBe('function');
     }
