@@ -10,8 +10,7 @@
 import { Bytes } from "./abi";
 import { HandleTable } from "./handles";
 import {
-  CodecError, DecodedVarint, VarintEncodeResult, VarintDecodeResult, DecodeQuicFramesResult, EncodeQuicFramesResult,
-  DecodeH3FramesResult, EncodeH3FramesResult, H3ParserFeedResult,
+  CodecError, DecodedVarint, BytesOrCodecError, DecodedVarintOrCodecError,
 } from "./gen/codec_types";
 import { QuicFrameRec, AckRangeRec, H3FrameRec, SettingRec, H3EventRec } from "./gen/records";
 import { Reader } from "../wire/reader";
@@ -52,19 +51,19 @@ function codecError(code: u64, frameType: u64, offset: usize, reason: string): C
 
 // ---- varints -----------------------------------------------------------------
 
-export function varintEncode(value: u64): VarintEncodeResult {
+export function varintEncode(value: u64): BytesOrCodecError {
   writer.clear();
   writer.varint(value);
   // RFC 9000 §16: at most 2^62-1
-  if (writer.overflow) return VarintEncodeResult.err(codecError(INTERNAL_ERROR, 0, 0, "value exceeds 2^62-1"));
-  return VarintEncodeResult.ok(Bytes.fromWriter(writer));
+  if (writer.overflow) return BytesOrCodecError.err(codecError(INTERNAL_ERROR, 0, 0, "value exceeds 2^62-1"));
+  return BytesOrCodecError.ok(Bytes.fromWriter(writer));
 }
 
-export function varintDecode(bytes: Bytes): VarintDecodeResult {
+export function varintDecode(bytes: Bytes): DecodedVarintOrCodecError {
   reader.reset(bytes.ptr, bytes.len);
   const v = reader.varint();
-  if (reader.failed) return VarintDecodeResult.err(codecError(FRAME_ENCODING_ERROR, 0, bytes.len, "truncated varint"));
-  return VarintDecodeResult.ok(new DecodedVarint(v, <u32>reader.offset));
+  if (reader.failed) return DecodedVarintOrCodecError.err(codecError(FRAME_ENCODING_ERROR, 0, bytes.len, "truncated varint"));
+  return DecodedVarintOrCodecError.ok(new DecodedVarint(v, <u32>reader.offset));
 }
 
 // ---- QUIC frames -------------------------------------------------------------
@@ -166,12 +165,12 @@ export function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFr
 
 const failedAt = new FailedAt();
 
-export function decodeQuicFrames(packetType: u8, payload: Bytes): DecodeQuicFramesResult {
+export function decodeQuicFrames(packetType: u8, payload: Bytes): BytesOrCodecError {
   writer.clear();
-  if (payload.len > MAX_QUIC_PAYLOAD) return DecodeQuicFramesResult.err(codecError(INTERNAL_ERROR, 0, 0, "payload larger than 1 MiB"));
+  if (payload.len > MAX_QUIC_PAYLOAD) return BytesOrCodecError.err(codecError(INTERNAL_ERROR, 0, 0, "payload larger than 1 MiB"));
   const err = decodePayload(payload.ptr, payload.len, packetType, qframe, writer, null, failedAt);
-  if (err != 0) { writer.clear(); return DecodeQuicFramesResult.err(codecError(err, qframe.frameType, failedAt.offset, qframe.reason)); }
-  return DecodeQuicFramesResult.ok(Bytes.fromWriter(writer));
+  if (err != 0) { writer.clear(); return BytesOrCodecError.err(codecError(err, qframe.frameType, failedAt.offset, qframe.reason)); }
+  return BytesOrCodecError.ok(Bytes.fromWriter(writer));
 }
 
 /** Fills `f` from the record at the reader (byte fields from [data, data+dataLen)); 0 or an error. */
@@ -242,7 +241,7 @@ function quicEncodedBound(f: QuicFrame): usize {
   return n > <u64>MAX_ENCODE_OUTPUT ? MAX_ENCODE_OUTPUT + 1 : <usize>n;
 }
 
-export function encodeQuicFrames(records: Bytes, data: Bytes): EncodeQuicFramesResult {
+export function encodeQuicFrames(records: Bytes, data: Bytes): BytesOrCodecError {
   writer.clear();
   const dataPtr = data.ptr, dataLen = data.len;
   const r = scratch.reset(records.ptr, records.len);
@@ -268,8 +267,8 @@ export function encodeQuicFrames(records: Bytes, data: Bytes): EncodeQuicFramesR
     if (err != 0) break;
     index++;
   }
-  if (err != 0) { writer.clear(); return EncodeQuicFramesResult.err(codecError(err, qframe.frameType, <usize>index, qframe.reason)); }
-  return EncodeQuicFramesResult.ok(Bytes.fromWriter(writer));
+  if (err != 0) { writer.clear(); return BytesOrCodecError.err(codecError(err, qframe.frameType, <usize>index, qframe.reason)); }
+  return BytesOrCodecError.ok(Bytes.fromWriter(writer));
 }
 
 export function quicFrameAllowed(frameType: u64, packetType: u8): bool {
@@ -306,10 +305,10 @@ function writeH3Record(w: Writer, f: H3Frame, base: usize): void {
   if (pairs > 0) writeSettings(p + H3FrameRec.SIZE, f, pairs);
 }
 
-export function decodeH3Frames(bytes: Bytes): DecodeH3FramesResult {
+export function decodeH3Frames(bytes: Bytes): BytesOrCodecError {
   writer.clear();
   const ptr = bytes.ptr, len = bytes.len;
-  if (len > MAX_H3_INPUT) return DecodeH3FramesResult.err(codecError(H3_INTERNAL_ERROR, 0, 0, "input larger than 1 MiB"));
+  if (len > MAX_H3_INPUT) return BytesOrCodecError.err(codecError(H3_INTERNAL_ERROR, 0, 0, "input larger than 1 MiB"));
   const r = reader.reset(ptr, len);
   let err: u64 = 0;
   let start: usize = ptr;
@@ -319,8 +318,8 @@ export function decodeH3Frames(bytes: Bytes): DecodeH3FramesResult {
     if (err != 0) break;
     writeH3Record(writer, hframe, ptr);
   }
-  if (err != 0) { writer.clear(); return DecodeH3FramesResult.err(codecError(err, hframe.frameType, start - ptr, hframe.reason)); }
-  return DecodeH3FramesResult.ok(Bytes.fromWriter(writer));
+  if (err != 0) { writer.clear(); return BytesOrCodecError.err(codecError(err, hframe.frameType, start - ptr, hframe.reason)); }
+  return BytesOrCodecError.ok(Bytes.fromWriter(writer));
 }
 
 /** Settings pairs for encode, re-encoded as varints (static, bounded). */
@@ -359,7 +358,7 @@ function readH3Record(r: Reader, f: H3Frame, data: usize, dataLen: usize): u64 {
   return 0;
 }
 
-export function encodeH3Frames(records: Bytes, data: Bytes): EncodeH3FramesResult {
+export function encodeH3Frames(records: Bytes, data: Bytes): BytesOrCodecError {
   writer.clear();
   const dataPtr = data.ptr, dataLen = data.len;
   const r = reader.reset(records.ptr, records.len);
@@ -379,8 +378,8 @@ export function encodeH3Frames(records: Bytes, data: Bytes): EncodeH3FramesResul
     if (err != 0) break;
     index++;
   }
-  if (err != 0) { writer.clear(); return EncodeH3FramesResult.err(codecError(err, hframe.frameType, <usize>index, hframe.reason)); }
-  return EncodeH3FramesResult.ok(Bytes.fromWriter(writer));
+  if (err != 0) { writer.clear(); return BytesOrCodecError.err(codecError(err, hframe.frameType, <usize>index, hframe.reason)); }
+  return BytesOrCodecError.ok(Bytes.fromWriter(writer));
 }
 
 export function h3FrameAllowed(streamKind: u8, frameType: u64): bool {
@@ -431,17 +430,17 @@ export function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, 
   return 0;
 }
 
-export function h3ParserFeed(parser: u32, bytes: Bytes, fin: bool): H3ParserFeedResult {
+export function h3ParserFeed(parser: u32, bytes: Bytes, fin: bool): BytesOrCodecError {
   writer.clear();
   const p = parsers.get(parser);
-  if (p === null) return H3ParserFeedResult.err(codecError(H3_INTERNAL_ERROR, 0, 0, "no such parser"));
-  if (bytes.len > MAX_H3_INPUT) return H3ParserFeedResult.err(codecError(H3_INTERNAL_ERROR, 0, 0, "chunk larger than 1 MiB"));
+  if (p === null) return BytesOrCodecError.err(codecError(H3_INTERNAL_ERROR, 0, 0, "no such parser"));
+  if (bytes.len > MAX_H3_INPUT) return BytesOrCodecError.err(codecError(H3_INTERNAL_ERROR, 0, 0, "chunk larger than 1 MiB"));
   const before = p.consumed;
   const err = feedParser(p, bytes.ptr, bytes.len, fin, hframe, writer);
   if (err != 0) {
     writer.clear();
     const at = p.frameStart;
-    return H3ParserFeedResult.err(codecError(err, hframe.frameType, <usize>(at < before ? 0 : at - before), hframe.reason));
+    return BytesOrCodecError.err(codecError(err, hframe.frameType, <usize>(at < before ? 0 : at - before), hframe.reason));
   }
-  return H3ParserFeedResult.ok(Bytes.fromWriter(writer));
+  return BytesOrCodecError.ok(Bytes.fromWriter(writer));
 }

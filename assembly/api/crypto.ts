@@ -10,8 +10,8 @@
 import { Bytes } from "./abi";
 import {
   AeadAlg as WitAeadAlg, CryptoError, InitialSecrets, PacketKeys as WitPacketKeys, UnprotectedPacket,
-  HkdfSha256Result, AeadSealResult, AeadOpenResult, QuicInitialSecretsResult, QuicPacketKeysResult, QuicProtectResult,
-  QuicUnprotectResult, QuicRetryTagResult, QuicHeaderMaskResult,
+  BytesOrCryptoError, OptionBytesOrCryptoError, InitialSecretsOrCryptoError, PacketKeysOrCryptoError,
+  OptionUnprotectedPacketOrCryptoError,
 } from "./gen/crypto_types";
 import { sha256 as sha256Digest } from "../crypto/sha256";
 import { sha384 as sha384Digest } from "../crypto/sha512";
@@ -89,14 +89,14 @@ export function hmacSha256(key: Bytes, data: Bytes): Bytes {
 
 const PRK: usize = memory.data(64, 16);
 
-export function hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: u32): HkdfSha256Result {
+export function hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: u32): BytesOrCryptoError {
   // RFC 5869 §2.3: L <= 255*HashLen
-  if (<usize>length > 255 * 32) return HkdfSha256Result.err(CryptoError.OutputTooLong);
+  if (<usize>length > 255 * 32) return BytesOrCryptoError.err(CryptoError.OutputTooLong);
   hkdfExtract(HashAlg.SHA256, salt.ptr, salt.len, ikm.ptr, ikm.len, PRK);
   const out = Bytes.alloc(<usize>length);
   hkdfExpand(HashAlg.SHA256, PRK, 32, info.ptr, info.len, out.ptr, <usize>length);
   memory.fill(PRK, 0, 64);
-  return HkdfSha256Result.ok(out);
+  return BytesOrCryptoError.ok(out);
 }
 
 // ---- AEAD ----
@@ -108,46 +108,46 @@ function checkAead(alg: AeadAlg, key: Bytes, nonce: Bytes): i32 {
   return -1;
 }
 
-export function aeadSeal(witAlg: WitAeadAlg, key: Bytes, nonce: Bytes, aad: Bytes, plaintext: Bytes): AeadSealResult {
+export function aeadSeal(witAlg: WitAeadAlg, key: Bytes, nonce: Bytes, aad: Bytes, plaintext: Bytes): BytesOrCryptoError {
   const alg = algOf(witAlg);
   const err = checkAead(alg, key, nonce);
-  if (err >= 0) return AeadSealResult.err(<CryptoError>err);
+  if (err >= 0) return BytesOrCryptoError.err(<CryptoError>err);
   // Grow the plaintext's own block by the tag and seal in place.
   const ptLen = plaintext.len;
   const buf = ptLen == 0 ? heap.alloc(16) : heap.realloc(plaintext.take(), ptLen + 16);
   aeadFor(alg, key.ptr).seal(nonce.ptr, aad.ptr, aad.len, buf, ptLen, buf + ptLen);
-  return AeadSealResult.ok(Bytes.own(buf, ptLen + 16));
+  return BytesOrCryptoError.ok(Bytes.own(buf, ptLen + 16));
 }
 
-export function aeadOpen(witAlg: WitAeadAlg, key: Bytes, nonce: Bytes, aad: Bytes, ciphertextAndTag: Bytes): AeadOpenResult {
+export function aeadOpen(witAlg: WitAeadAlg, key: Bytes, nonce: Bytes, aad: Bytes, ciphertextAndTag: Bytes): OptionBytesOrCryptoError {
   const alg = algOf(witAlg);
   const err = checkAead(alg, key, nonce);
-  if (err >= 0) return AeadOpenResult.err(<CryptoError>err);
+  if (err >= 0) return OptionBytesOrCryptoError.err(<CryptoError>err);
   const ct = ciphertextAndTag.ptr, ctLen = ciphertextAndTag.len;
   if (ctLen < 16 || !aeadFor(alg, key.ptr).open(nonce.ptr, aad.ptr, aad.len, ct, ctLen - 16, ct + ctLen - 16)) {
-    return AeadOpenResult.ok(null);
+    return OptionBytesOrCryptoError.ok(null);
   }
   // the argument block, now plaintext
-  return AeadOpenResult.ok(Bytes.own(ciphertextAndTag.take(), ctLen - 16));
+  return OptionBytesOrCryptoError.ok(Bytes.own(ciphertextAndTag.take(), ctLen - 16));
 }
 
 // ---- QUIC packet protection ----
 
-export function quicInitialSecrets(version: u32, dcid: Bytes): QuicInitialSecretsResult {
+export function quicInitialSecrets(version: u32, dcid: Bytes): InitialSecretsOrCryptoError {
   const c = Bytes.alloc(32), s = Bytes.alloc(32);
   if (!initialSecrets(version, dcid.ptr, dcid.len, c.ptr, s.ptr)) {
     heap.free(c.ptr); heap.free(s.ptr);
-    return QuicInitialSecretsResult.err(CryptoError.UnsupportedVersion);
+    return InitialSecretsOrCryptoError.err(CryptoError.UnsupportedVersion);
   }
-  return QuicInitialSecretsResult.ok(new InitialSecrets(c, s));
+  return InitialSecretsOrCryptoError.ok(new InitialSecrets(c, s));
 }
 
-export function quicPacketKeys(witAlg: WitAeadAlg, version: u32, secret: Bytes): QuicPacketKeysResult {
+export function quicPacketKeys(witAlg: WitAeadAlg, version: u32, secret: Bytes): PacketKeysOrCryptoError {
   const alg = algOf(witAlg);
   const h = aeadHash(alg);
   const sl = <usize>hashLen(h);
-  if (!isSupportedVersion(version)) return QuicPacketKeysResult.err(CryptoError.UnsupportedVersion);
-  if (secret.len != sl) return QuicPacketKeysResult.err(CryptoError.BadKeyLength);
+  if (!isSupportedVersion(version)) return PacketKeysOrCryptoError.err(CryptoError.UnsupportedVersion);
+  if (secret.len != sl) return PacketKeysOrCryptoError.err(CryptoError.BadKeyLength);
   const v2 = version == QUIC_VERSION_2;
   const kl = <usize>aeadKeyLen(alg);
   const key = Bytes.alloc(kl), iv = Bytes.alloc(12), hp = Bytes.alloc(kl), next = Bytes.alloc(sl);
@@ -156,7 +156,7 @@ export function quicPacketKeys(witAlg: WitAeadAlg, version: u32, secret: Bytes):
   hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 iv" : "quic iv", ZERO_KEY, 0, iv.ptr, 12);
   hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 hp" : "quic hp", ZERO_KEY, 0, hp.ptr, kl);
   hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 ku" : "quic ku", ZERO_KEY, 0, next.ptr, sl);
-  return QuicPacketKeysResult.ok(new WitPacketKeys(key, iv, hp, next));
+  return PacketKeysOrCryptoError.ok(new WitPacketKeys(key, iv, hp, next));
 }
 
 /** Common checks for quic-protect / quic-unprotect; -1 when fine. */
@@ -167,47 +167,47 @@ function checkQuic(alg: AeadAlg, version: u32, secret: Bytes, updates: u32): i32
   return -1;
 }
 
-export function quicProtect(witAlg: WitAeadAlg, version: u32, secret: Bytes, keyUpdates: u32, packet: Bytes, pnOffset: u32, packetNumber: u64): QuicProtectResult {
+export function quicProtect(witAlg: WitAeadAlg, version: u32, secret: Bytes, keyUpdates: u32, packet: Bytes, pnOffset: u32, packetNumber: u64): BytesOrCryptoError {
   const alg = algOf(witAlg);
   const err = checkQuic(alg, version, secret, keyUpdates);
-  if (err >= 0) return QuicProtectResult.err(<CryptoError>err);
+  if (err >= 0) return BytesOrCryptoError.err(<CryptoError>err);
   const off = <usize>pnOffset, pktLen = packet.len;
   const pnLen: usize = pktLen > off ? <usize>(load<u8>(packet.ptr) & 3) + 1 : 0;
   // RFC 9001 §5.4.2: the sample starts 4 bytes after the packet number's start
-  if (pnLen == 0 || off + pnLen > pktLen || pktLen - off < 4) return QuicProtectResult.err(CryptoError.BadInput);
+  if (pnLen == 0 || off + pnLen > pktLen || pktLen - off < 4) return BytesOrCryptoError.err(CryptoError.BadInput);
   const buf = heap.realloc(packet.take(), pktLen + 16);
   const keys = packetKeysFor(alg, version, secret.ptr, keyUpdates);
   protectPacket(keys, buf, off, pnLen, pktLen - off - pnLen, packetNumber);
-  return QuicProtectResult.ok(Bytes.own(buf, pktLen + 16));
+  return BytesOrCryptoError.ok(Bytes.own(buf, pktLen + 16));
 }
 
-export function quicUnprotect(witAlg: WitAeadAlg, version: u32, secret: Bytes, keyUpdates: u32, packet: Bytes, pnOffset: u32, largestPn: i64): QuicUnprotectResult {
+export function quicUnprotect(witAlg: WitAeadAlg, version: u32, secret: Bytes, keyUpdates: u32, packet: Bytes, pnOffset: u32, largestPn: i64): OptionUnprotectedPacketOrCryptoError {
   const alg = algOf(witAlg);
   const err = checkQuic(alg, version, secret, keyUpdates);
-  if (err >= 0) return QuicUnprotectResult.err(<CryptoError>err);
+  if (err >= 0) return OptionUnprotectedPacketOrCryptoError.err(<CryptoError>err);
   const keys = packetKeysFor(alg, version, secret.ptr, keyUpdates);
   const pkt = packet.ptr, pktLen = packet.len;
   const pn = unprotectPacket(keys, pkt, pktLen, <usize>pnOffset, largestPn < -1 ? -1 : largestPn);
-  if (pn == UNPROTECT_TOO_SHORT) return QuicUnprotectResult.err(CryptoError.BadInput);
-  if (pn < 0) return QuicUnprotectResult.ok(null);
+  if (pn == UNPROTECT_TOO_SHORT) return OptionUnprotectedPacketOrCryptoError.err(CryptoError.BadInput);
+  if (pn < 0) return OptionUnprotectedPacketOrCryptoError.ok(null);
   const hdrLen = <usize>pnOffset + <usize>(load<u8>(pkt) & 3) + 1;
-  return QuicUnprotectResult.ok(new UnprotectedPacket(<u64>pn, <u32>hdrLen, Bytes.own(packet.take(), pktLen - 16)));
+  return OptionUnprotectedPacketOrCryptoError.ok(new UnprotectedPacket(<u64>pn, <u32>hdrLen, Bytes.own(packet.take(), pktLen - 16)));
 }
 
-export function quicRetryTag(version: u32, originalDcid: Bytes, retryWithoutTag: Bytes): QuicRetryTagResult {
-  if (!isSupportedVersion(version)) return QuicRetryTagResult.err(CryptoError.UnsupportedVersion);
+export function quicRetryTag(version: u32, originalDcid: Bytes, retryWithoutTag: Bytes): BytesOrCryptoError {
+  if (!isSupportedVersion(version)) return BytesOrCryptoError.err(CryptoError.UnsupportedVersion);
   // RFC 9000 §17.2.5: a connection ID is at most 20 bytes (the pseudo-packet's length is one byte)
-  if (originalDcid.len > 255) return QuicRetryTagResult.err(CryptoError.BadInput);
+  if (originalDcid.len > 255) return BytesOrCryptoError.err(CryptoError.BadInput);
   const out = Bytes.alloc(16);
   retryIntegrityTag(version, originalDcid.ptr, originalDcid.len, retryWithoutTag.ptr, retryWithoutTag.len, out.ptr);
-  return QuicRetryTagResult.ok(out);
+  return BytesOrCryptoError.ok(out);
 }
 
-export function quicHeaderMask(witAlg: WitAeadAlg, hpKey: Bytes, sample: Bytes): QuicHeaderMaskResult {
+export function quicHeaderMask(witAlg: WitAeadAlg, hpKey: Bytes, sample: Bytes): BytesOrCryptoError {
   const alg = algOf(witAlg);
-  if (hpKey.len != <usize>aeadKeyLen(alg)) return QuicHeaderMaskResult.err(CryptoError.BadKeyLength);
-  if (sample.len != 16) return QuicHeaderMaskResult.err(CryptoError.BadInput);
+  if (hpKey.len != <usize>aeadKeyLen(alg)) return BytesOrCryptoError.err(CryptoError.BadKeyLength);
+  if (sample.len != 16) return BytesOrCryptoError.err(CryptoError.BadInput);
   const out = Bytes.alloc(5);
   hpFor(alg, hpKey.ptr).mask(sample.ptr, out.ptr);
-  return QuicHeaderMaskResult.ok(out);
+  return BytesOrCryptoError.ok(out);
 }

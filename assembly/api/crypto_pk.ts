@@ -3,7 +3,7 @@
 
 import { Bytes } from "./abi";
 import {
-  PkError, X25519Result, X25519PublicKeyResult, P256PublicKeyResult, P256EcdhResult, EcdsaP256SignResult,
+  PkError, BytesOrPkError,
 } from "./gen/crypto_types";
 import { Writer } from "../wire/writer";
 import { x25519 as x25519Ladder, x25519Base } from "../crypto/x25519";
@@ -25,39 +25,39 @@ function takeOut(len: usize): Bytes {
   return b;
 }
 
-export function x25519(scalar: Bytes, u: Bytes): X25519Result {
-  if (scalar.len != 32 || u.len != 32) return X25519Result.err(PkError.BadLength);
+export function x25519(scalar: Bytes, u: Bytes): BytesOrPkError {
+  if (scalar.len != 32 || u.len != 32) return BytesOrPkError.err(PkError.BadLength);
   // RFC 7748 §6.1: an all-zero shared secret (a small-order u) is refused
-  if (!x25519Ladder(OUT, scalar.ptr, u.ptr)) { memory.fill(OUT, 0, 32); return X25519Result.err(PkError.ZeroSharedSecret); }
-  return X25519Result.ok(takeOut(32));
+  if (!x25519Ladder(OUT, scalar.ptr, u.ptr)) { memory.fill(OUT, 0, 32); return BytesOrPkError.err(PkError.ZeroSharedSecret); }
+  return BytesOrPkError.ok(takeOut(32));
 }
 
-export function x25519PublicKey(scalar: Bytes): X25519PublicKeyResult {
-  if (scalar.len != 32) return X25519PublicKeyResult.err(PkError.BadLength);
+export function x25519PublicKey(scalar: Bytes): BytesOrPkError {
+  if (scalar.len != 32) return BytesOrPkError.err(PkError.BadLength);
   x25519Base(OUT, scalar.ptr);
-  return X25519PublicKeyResult.ok(takeOut(32));
+  return BytesOrPkError.ok(takeOut(32));
 }
 
-export function p256PublicKey(privateKey: Bytes): P256PublicKeyResult {
-  if (privateKey.len != 32) return P256PublicKeyResult.err(PkError.BadLength);
-  if (!p256Public(OUT, privateKey.ptr)) return P256PublicKeyResult.err(PkError.InvalidPrivateKey);
-  return P256PublicKeyResult.ok(takeOut(65));
+export function p256PublicKey(privateKey: Bytes): BytesOrPkError {
+  if (privateKey.len != 32) return BytesOrPkError.err(PkError.BadLength);
+  if (!p256Public(OUT, privateKey.ptr)) return BytesOrPkError.err(PkError.InvalidPrivateKey);
+  return BytesOrPkError.ok(takeOut(65));
 }
 
-export function p256Ecdh(privateKey: Bytes, publicKey: Bytes): P256EcdhResult {
-  if (privateKey.len != 32) return P256EcdhResult.err(PkError.BadLength);
-  if (!p256PrivateKeyValid(privateKey.ptr)) return P256EcdhResult.err(PkError.InvalidPrivateKey);
-  if (!p256SharedX(OUT, privateKey.ptr, publicKey.ptr, publicKey.len)) { memory.fill(OUT, 0, 80); return P256EcdhResult.err(PkError.InvalidPublicKey); }
-  return P256EcdhResult.ok(takeOut(32));
+export function p256Ecdh(privateKey: Bytes, publicKey: Bytes): BytesOrPkError {
+  if (privateKey.len != 32) return BytesOrPkError.err(PkError.BadLength);
+  if (!p256PrivateKeyValid(privateKey.ptr)) return BytesOrPkError.err(PkError.InvalidPrivateKey);
+  if (!p256SharedX(OUT, privateKey.ptr, publicKey.ptr, publicKey.len)) { memory.fill(OUT, 0, 80); return BytesOrPkError.err(PkError.InvalidPublicKey); }
+  return BytesOrPkError.ok(takeOut(32));
 }
 
-export function ecdsaP256Sign(privateKey: Bytes, message: Bytes): EcdsaP256SignResult {
-  if (privateKey.len != 32) return EcdsaP256SignResult.err(PkError.BadLength);
+export function ecdsaP256Sign(privateKey: Bytes, message: Bytes): BytesOrPkError {
+  if (privateKey.len != 32) return BytesOrPkError.err(PkError.BadLength);
   sha256(message.ptr, message.len, DIGEST);
-  if (!p256PrivateKeyValid(privateKey.ptr) || !ecdsaP256SignDigest(RS, privateKey.ptr, DIGEST)) return EcdsaP256SignResult.err(PkError.InvalidPrivateKey);
+  if (!p256PrivateKeyValid(privateKey.ptr) || !ecdsaP256SignDigest(RS, privateKey.ptr, DIGEST)) return BytesOrPkError.err(PkError.InvalidPrivateKey);
   derWriter.clear();
   ecdsaSigToDer(RS, derWriter);
-  return EcdsaP256SignResult.ok(Bytes.copyOf(derWriter.buf, derWriter.len));
+  return BytesOrPkError.ok(Bytes.copyOf(derWriter.buf, derWriter.len));
 }
 
 export function ecdsaP256Verify(publicKey: Bytes, message: Bytes, signature: Bytes): bool {

@@ -5,8 +5,8 @@
 import { Bytes } from "./abi";
 import { HandleTable } from "./handles";
 import {
-  QpackError, EncodedSection, DecodeResult, EncoderInfo,
-  EncoderEncodeResult, EncoderFeedDecoderStreamResult, DecoderFeedEncoderStreamResult, DecoderDecodeResult, DecoderResumeResult,
+  QpackError, EncodedSection, DecodeResult, EncoderInfo, EncodedSectionOrQpackError, VoidOrQpackError,
+  U64ListOrQpackError, DecodeResultOrQpackError,
 } from "./gen/qpack_types";
 import { Encoder } from "../h3/qpack/encoder";
 import { Decoder, DECODE_OK, DECODE_BLOCKED } from "../h3/qpack/decoder";
@@ -31,23 +31,23 @@ export function encoderNew(peerMaxTableCapacity: u32, peerBlockedStreams: u32, t
   return h;
 }
 
-export function encoderEncode(encoder: u32, streamId: u64, fields: Bytes): EncoderEncodeResult {
+export function encoderEncode(encoder: u32, streamId: u64, fields: Bytes): EncodedSectionOrQpackError {
   const e = encoders.get(encoder);
-  if (e == null) return EncoderEncodeResult.err(unknownEncoder());
+  if (e == null) return EncodedSectionOrQpackError.err(unknownEncoder());
   const rc = e.encodeSection(streamId, fields.ptr, fields.len);
-  if (rc != 0) return EncoderEncodeResult.err(new QpackError(<u64>rc, e.reason));
+  if (rc != 0) return EncodedSectionOrQpackError.err(new QpackError(<u64>rc, e.reason));
   const es = e.encoderStream;
   const encoderStream = Bytes.copyOf(es.buf, es.len);
   es.clear();
-  return EncoderEncodeResult.ok(new EncodedSection(encoderStream, Bytes.copyOf(e.section.buf, e.section.len), e.lastRequiredInsertCount, e.table.insertCount));
+  return EncodedSectionOrQpackError.ok(new EncodedSection(encoderStream, Bytes.copyOf(e.section.buf, e.section.len), e.lastRequiredInsertCount, e.table.insertCount));
 }
 
-export function encoderFeedDecoderStream(encoder: u32, bytes: Bytes): EncoderFeedDecoderStreamResult {
+export function encoderFeedDecoderStream(encoder: u32, bytes: Bytes): VoidOrQpackError {
   const e = encoders.get(encoder);
-  if (e == null) return EncoderFeedDecoderStreamResult.err(unknownEncoder());
+  if (e == null) return VoidOrQpackError.err(unknownEncoder());
   const rc = e.feedDecoderStream(bytes.ptr, bytes.len);
-  if (rc != 0) return EncoderFeedDecoderStreamResult.err(new QpackError(<u64>rc, e.reason));
-  return EncoderFeedDecoderStreamResult.ok();
+  if (rc != 0) return VoidOrQpackError.err(new QpackError(<u64>rc, e.reason));
+  return VoidOrQpackError.ok();
 }
 
 export function encoderAckSection(encoder: u32, streamId: u64): bool {
@@ -75,35 +75,34 @@ export function decoderNew(maxTableCapacity: u32, maxBlockedStreams: u32, maxFie
   return h;
 }
 
-export function decoderFeedEncoderStream(decoder: u32, bytes: Bytes): DecoderFeedEncoderStreamResult {
+export function decoderFeedEncoderStream(decoder: u32, bytes: Bytes): U64ListOrQpackError {
   const d = decoders.get(decoder);
-  if (d == null) return DecoderFeedEncoderStreamResult.err(unknownDecoder());
+  if (d == null) return U64ListOrQpackError.err(unknownDecoder());
   const rc = d.feedEncoderStream(bytes.ptr, bytes.len);
-  if (rc != 0) return DecoderFeedEncoderStreamResult.err(new QpackError(<u64>rc, d.reason));
+  if (rc != 0) return U64ListOrQpackError.err(new QpackError(<u64>rc, d.reason));
   const ids = d.takeUnblocked();
   const list = new StaticArray<u64>(ids.length);
   for (let i = 0; i < ids.length; i++) unchecked(list[i] = ids[i]);
-  return DecoderFeedEncoderStreamResult.ok(list);
+  return U64ListOrQpackError.ok(list);
 }
 
 /** The outcome of decodeSection / resume as the WIT's decode-result. */
-function decoded(d: Decoder, rc: i32): DecoderDecodeResult {
-  if (rc == DECODE_BLOCKED) return DecoderDecodeResult.ok(DecodeResult.blocked());
-  if (rc != DECODE_OK) return DecoderDecodeResult.err(new QpackError(<u64>rc, d.reason));
-  return DecoderDecodeResult.ok(DecodeResult.fields(Bytes.copyOf(d.fields.buf, d.fields.len)));
+function decoded(d: Decoder, rc: i32): DecodeResultOrQpackError {
+  if (rc == DECODE_BLOCKED) return DecodeResultOrQpackError.ok(DecodeResult.blocked());
+  if (rc != DECODE_OK) return DecodeResultOrQpackError.err(new QpackError(<u64>rc, d.reason));
+  return DecodeResultOrQpackError.ok(DecodeResult.fields(Bytes.copyOf(d.fields.buf, d.fields.len)));
 }
 
-export function decoderDecode(decoder: u32, streamId: u64, section: Bytes): DecoderDecodeResult {
+export function decoderDecode(decoder: u32, streamId: u64, section: Bytes): DecodeResultOrQpackError {
   const d = decoders.get(decoder);
-  if (d == null) return DecoderDecodeResult.err(unknownDecoder());
+  if (d == null) return DecodeResultOrQpackError.err(unknownDecoder());
   return decoded(d, d.decodeSection(streamId, section.ptr, section.len));
 }
 
-export function decoderResume(decoder: u32, streamId: u64): DecoderResumeResult {
+export function decoderResume(decoder: u32, streamId: u64): DecodeResultOrQpackError {
   const d = decoders.get(decoder);
-  if (d == null) return DecoderResumeResult.err(unknownDecoder());
-  const r = decoded(d, d.resume(streamId));
-  return r.isErr ? DecoderResumeResult.err(r.errValue!) : DecoderResumeResult.ok(r.okValue!);
+  if (d == null) return DecodeResultOrQpackError.err(unknownDecoder());
+  return decoded(d, d.resume(streamId));
 }
 
 export function decoderCancelStream(decoder: u32, streamId: u64): void {

@@ -3,7 +3,9 @@
 // events come back as one encoded list (tls/events.ts).
 
 import { Bytes } from "./abi";
-import { ConfigNewResult, ConnectionNewResult } from "./gen/tls_types";
+import {
+  U32OrString,
+} from "./gen/tls_types";
 import { Writer } from "../wire/writer";
 import { configNew as newConfig, configFree as freeConfig, connNew, connFree, connStart, connHandle, connConfirm, connTakeEvents } from "../tls/engine";
 
@@ -16,18 +18,18 @@ function takeEvents(h: u32): Bytes {
   return Bytes.fromWriter(events);
 }
 
-export function configNew(config: Bytes): ConfigNewResult {
+export function configNew(config: Bytes): U32OrString {
   const r = newConfig(config.ptr, config.len);
-  return r.handle == 0 ? ConfigNewResult.err(r.error) : ConfigNewResult.ok(r.handle);
+  return r.handle == 0 ? U32OrString.err(r.error) : U32OrString.ok(r.handle);
 }
 
 export function configFree(config: u32): void {
   freeConfig(config);
 }
 
-export function connectionNew(config: u32, session: Bytes): ConnectionNewResult {
+export function connectionNew(config: u32, session: Bytes): U32OrString {
   const r = connNew(config, session.ptr, session.len);
-  return r.handle == 0 ? ConnectionNewResult.err(r.error) : ConnectionNewResult.ok(r.handle);
+  return r.handle == 0 ? U32OrString.err(r.error) : U32OrString.ok(r.handle);
 }
 
 export function connectionFree(connection: u32): void {

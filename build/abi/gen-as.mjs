@@ -25,7 +25,9 @@
 //   record r                      class R with a constructor in field order
 //   variant v                     class V: static constructor per case, `tag`
 //   result<T, E> (as a function's result)
-//                                 class FuncNameResult: `ok(v)`, `err(e)`
+//                                 class TOrE, named by structure (BytesOrCryptoError,
+//                                 VoidOrQpackError): `ok(v)`, `err(e)`, shared by
+//                                 every function with that result type
 import { resolve } from './wit.mjs';
 import { size, align, flat, fields, fieldOffsets, cases, discSize, payloadOffset, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS } from './layout.mjs';
 
@@ -74,9 +76,25 @@ class Emitter {
     }
   }
 
+  /** A name for a type in a result class's name: `Bytes`, `OptionBytes`, `U64List`, `Void`, the record's name. */
+  typeWord(ty) {
+    if (!ty) return 'Void';
+    if (ty.kind === 'ref') return pascal(ty.name);
+    const t = resolve(this.iface, ty);
+    if (t.kind === 'prim') return pascal(AS_PRIM[t.name]);
+    if (t.kind === 'list') return isU8List(this.iface, t) ? 'Bytes' : `${this.typeWord(t.el)}List`;
+    if (t.kind === 'option') return `Option${this.typeWord(t.el)}`;
+    this.fail(`no name for a ${t.kind} inside a result`);
+  }
+
+  /**
+   * The class of a `result<T, E>`, named by its structure (`BytesOrCryptoError`),
+   * so that functions with the same result type share one class (each managed
+   * class costs code in the component).
+   */
   resultClass(ty, hint) {
     if (!hint) this.fail('result<...> is supported only as a function result');
-    const name = `${pascal(hint)}Result`;
+    const name = `${this.typeWord(ty.ok)}Or${this.typeWord(ty.err)}`;
     this.resultClasses.set(name, ty);
     return name;
   }
