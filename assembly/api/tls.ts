@@ -3,9 +3,7 @@
 // events come back as one encoded list (tls/events.ts).
 
 import { Bytes } from "./abi";
-import {
-  U32OrString,
-} from "./gen/tls_types";
+import { U32OrString } from "./gen/tls_types";
 import { Writer } from "../wire/writer";
 import { configNew as newConfig, configFree as freeConfig, connNew, connFree, connStart, connHandle, connConfirm, connTakeEvents } from "../tls/engine";
 
