@@ -5,9 +5,12 @@
 import { Bytes } from "./abi";
 import { ConfigNewResult, ConnectionNewResult } from "./gen/tls_types";
 import { Writer } from "../wire/writer";
+import { QuicTransportParamsPolicy } from "../quic/transport_params";
 import { configNew as newConfig, configFree as freeConfig, connNew, connFree, connStart, connHandle, connConfirm, connTakeEvents } from "../tls/engine";
 
 const events = new Writer();
+/** The QUIC layer judges the transport parameters TLS carries (one policy for every config). */
+const tpPolicy = new QuicTransportParamsPolicy();
 
 /** The events a connection produced since the last call (empty for an unknown handle). */
 function takeEvents(h: u32): Bytes {
@@ -17,7 +20,7 @@ function takeEvents(h: u32): Bytes {
 }
 
 export function configNew(config: Bytes): ConfigNewResult {
-  const r = newConfig(config.ptr, config.len);
+  const r = newConfig(config.ptr, config.len, tpPolicy);
   return r.handle == 0 ? ConfigNewResult.err(r.error) : ConfigNewResult.ok(r.handle);
 }
 

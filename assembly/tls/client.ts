@@ -18,7 +18,6 @@ import { Session } from "./session";
 import { Certificate, parseCertificate } from "./x509";
 import { parseIPv4, parseIPv6 } from "./names";
 import { verifyServerChain, verifyCertificateVerify, cvSchemeSupported } from "./verify";
-import { decodeTransportParams, TRANSPORT_PARAMETER_ERROR } from "./transport_params";
 import { suiteHash } from "./suites";
 import { EV_COMPLETE, EV_CONFIRMED, EV_TICKET, EV_EARLY_DATA, beginEvent, endEvent, putEvent } from "./events";
 import {
@@ -447,8 +446,7 @@ export class TlsClient extends Handshake {
         earlyAccepted = true;
       } else if (t == EXT_QUIC_TRANSPORT_PARAMETERS) {
         const n = b.remaining;
-        const res = decodeTransportParams(b.pos, n, true);
-        if (res.error != 0) { this.failTransport(TRANSPORT_PARAMETER_ERROR, 0, res.reason); return; }
+        if (!this.acceptPeerTransportParams(b.pos, n)) return;
         this.peerTransportParams = new Uint8Array(<i32>n);
         memory.copy(this.peerTransportParams.dataStart, b.pos, n);
         haveTp = true;

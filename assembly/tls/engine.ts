@@ -9,6 +9,7 @@ import { Handshake } from "./handshake";
 import { TlsClient } from "./client";
 import { TlsServer } from "./server";
 import { Session } from "./session";
+import { TransportParamsPolicy } from "./transport_params_policy";
 
 const configs = new HandleTable<TlsConfig>();
 const conns = new HandleTable<Handshake>();
@@ -31,10 +32,15 @@ function added(h: u32, what: string): NewHandle {
   return h == 0 ? new NewHandle(0, "too many live TLS " + what) : new NewHandle(h, "");
 }
 
-/** Parses a config blob (config.ts). */
-export function configNew(ptr: usize, len: usize): NewHandle {
+/**
+ * Parses a config blob (config.ts). `policy` judges transport parameters
+ * (the QUIC layer's, quic/transport_params.ts); a QUIC config needs one.
+ */
+export function configNew(ptr: usize, len: usize, policy: TransportParamsPolicy | null): NewHandle {
   const c = parseConfig(ptr, len);
   if (c.error.length) return new NewHandle(0, c.error);
+  if (c.quic && policy == null) return new NewHandle(0, "a QUIC config needs a transport parameters policy");
+  c.transportParamsPolicy = policy;
   return added(configs.add(c), "configs");
 }
 

@@ -19,6 +19,7 @@ import { EV_DATA, EV_READ_SECRET, EV_WRITE_SECRET, EV_ERROR, EV_KEYLOG, EV_WARNI
 import { cryptoError, ALERT_UNEXPECTED_MESSAGE, ALERT_DECODE_ERROR, ALERT_INTERNAL_ERROR } from "./alert";
 import { MAX_MESSAGE_LEN, LEVEL_INITIAL, LEVEL_EARLY, LEVEL_HANDSHAKE, LEVEL_APP } from "./constants";
 import { suiteHash } from "./suites";
+import { TransportParamsPolicy } from "./transport_params_policy";
 
 const HEX = "0123456789abcdef";
 
@@ -168,6 +169,18 @@ export abstract class Handshake {
   }
 
   decodeError(): void { this.fail(ALERT_DECODE_ERROR, "malformed handshake message"); }
+
+  /**
+   * RFC 9000 §7.4: the peer's transport parameters, judged by the QUIC layer's
+   * policy; a refusal fails the handshake with its code (TRANSPORT_PARAMETER_ERROR).
+   */
+  acceptPeerTransportParams(ptr: usize, len: usize): bool {
+    const policy = this.cfg.transportParamsPolicy;
+    if (policy == null) { this.fail(ALERT_INTERNAL_ERROR, "no transport parameters policy"); return false; }
+    const err = policy.validate(!this.cfg.isServer, ptr, len);
+    if (err != null) { this.failTransport(err.code, 0, err.reason); return false; }
+    return true;
+  }
 
   /** Adds the message in `w` to the transcript and queues it at `level`. */
   sendMessage(level: i32, w: Writer): void {

@@ -10,14 +10,12 @@
 import { Reader } from "../wire/reader";
 import { Writer } from "../wire/writer";
 import { randomBytes } from "../crypto/random";
-import { sha256 } from "../crypto/sha256";
 import { Handshake, ExtIter, beginMessage, endMessage, beginU16, endU16 } from "./handshake";
 import { TlsConfig } from "./config";
 import { KeyShare, groupSupported } from "./key_share";
 import { KeySchedule } from "./key_schedule";
 import { TicketState } from "./session";
 import { signCertificateVerify } from "./verify";
-import { decodeTransportParams, TRANSPORT_PARAMETER_ERROR } from "./transport_params";
 import { suiteHash, suiteKnown } from "./suites";
 import { ctEqual } from "../crypto/ct";
 import { EV_COMPLETE, EV_CONFIRMED, EV_EARLY_DATA, beginEvent, endEvent, putEvent } from "./events";
@@ -40,22 +38,6 @@ const CONNECTED: i32 = 3;
 
 /** RFC 9846 §8.3: the accepted difference between the client's and our view of a ticket's age for 0-RTT. */
 const MAX_AGE_SKEW_MS: i64 = 10000;
-
-/** The transport parameters that must not shrink for 0-RTT (RFC 9000 §7.4.1), hashed in wire order. */
-export function tpHashFor0Rtt(tp: Uint8Array, out32: usize): void {
-  const r = new Reader(tp.dataStart, <usize>tp.length);
-  const w = new Writer();
-  while (!r.atEnd) {
-    const start = r.pos;
-    const id = r.varint();
-    const n = r.varint();
-    if (r.failed || n > <u64>r.remaining) break;
-    r.skip(<usize>n);
-    if (id == 0x01 || (id >= 0x03 && id <= 0x0c) || id == 0x0e || id == 0x20) w.bytes(start, r.pos - start);
-  }
-  sha256(w.buf, w.len, out32);
-  w.release();
-}
 
 export class TlsServer extends Handshake {
   state: i32 = WAIT_CH;
@@ -249,8 +231,7 @@ export class TlsServer extends Handshake {
     // QUIC transport parameters (RFC 9001 §8.2)
     if (cfg.quic) {
       if (!haveTp) { this.fail(ALERT_MISSING_EXTENSION, "no quic_transport_parameters"); return; }
-      const res = decodeTransportParams(tpPtr, tpLen, false);
-      if (res.error != 0) { this.failTransport(TRANSPORT_PARAMETER_ERROR, 0, res.reason); return; }
+      if (!this.acceptPeerTransportParams(tpPtr, tpLen)) return;
       // RFC 9001 §8.4: no middlebox compatibility mode in QUIC; a server SHOULD treat a non-empty
       // legacy_session_id as a connection error of type PROTOCOL_VIOLATION (over TCP it is echoed).
       if (sidLen != 0) { this.failTransport(QUIC_PROTOCOL_VIOLATION, 0, "non-empty legacy_session_id in QUIC"); return; }
@@ -309,9 +290,10 @@ export class TlsServer extends Handshake {
             if (earlyData && cfg.earlyData && cfg.quic && ticket.allowEarly && index == 0 && !this.hrrDone &&
                 ticket.suite == suite && skew < MAX_AGE_SKEW_MS && skew > -MAX_AGE_SKEW_MS &&
                 bytesEq(ticket.alpn, alpnSel) && ptrEq(ticket.serverName, sniPtr, sniLen)) {
-              const h = memory.data(32);
-              tpHashFor0Rtt(cfg.transportParams, h);
-              accept0Rtt = ctEqual(h, ticket.tpHash.dataStart, 32);
+              // RFC 9000 §7.4.1: the limits the client remembers must still hold (the QUIC layer judges)
+              const policy = cfg.transportParamsPolicy;
+              accept0Rtt = policy != null &&
+                policy.earlyDataCompatible(ticket.tpMemo.dataStart, cfg.transportParams.dataStart, <usize>cfg.transportParams.length);
             }
             break;
           }
@@ -504,7 +486,8 @@ export class TlsServer extends Handshake {
     t.allowEarly = cfg.earlyData && cfg.quic;
     t.alpn = this.alpn;
     t.serverName = this.serverName;
-    tpHashFor0Rtt(cfg.transportParams, t.tpHash.dataStart);
+    const policy = cfg.transportParamsPolicy;
+    if (policy != null) policy.rememberFor0Rtt(cfg.transportParams.dataStart, <usize>cfg.transportParams.length, t.tpMemo.dataStart);
     const ticket = t.seal(cfg.ticketKey);
     const w = this.msg.clear();
     const m = beginMessage(w, HT_NEW_SESSION_TICKET);
