@@ -18,7 +18,6 @@ import { TicketState } from "./session";
 import { signCertificateVerify } from "./verify";
 import { suiteHash, suiteKnown } from "./suites";
 import { ctEqual } from "../crypto/ct";
-import { EV_COMPLETE, EV_CONFIRMED, EV_EARLY_DATA, beginEvent, endEvent, putEvent } from "./events";
 import {
   HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_NEW_SESSION_TICKET, HT_ENCRYPTED_EXTENSIONS, HT_CERTIFICATE, HT_CERTIFICATE_VERIFY,
   HT_FINISHED, HT_KEY_UPDATE, HT_END_OF_EARLY_DATA, EXT_SERVER_NAME, EXT_SUPPORTED_GROUPS, EXT_SIGNATURE_ALGORITHMS, EXT_ALPN, EXT_PRE_SHARED_KEY,
@@ -271,8 +270,9 @@ export class TlsServer extends Handshake {
         if (ids.failed || binders.failed) { this.decodeError(); return; }
         const ticket = TicketState.open(cfg.ticketKey, tp, tl);
         if (ticket != null && suiteHash(ticket.suite) == alg) {
-          const serverAge = <i64>(this.nowMs - ticket.issuedAtMs);
-          if (this.nowMs >= ticket.issuedAtMs && serverAge < <i64>ticket.lifetime * 1000) {
+          // RFC 9846 §4.6.1: a ticket outlives the process, so its age is wall-clock time
+          const serverAge = <i64>(this.wallMs - ticket.issuedAtMs);
+          if (this.wallMs >= ticket.issuedAtMs && serverAge < <i64>ticket.lifetime * 1000) {
             // RFC 9846 §4.2.11.2: verify the binder over the truncated ClientHello
             this.ks.early(ticket.psk.dataStart, <usize>ticket.psk.length);
             const binderKey = new Uint8Array(48);
@@ -318,7 +318,7 @@ export class TlsServer extends Handshake {
     memory.copy(this.clientRandom.dataStart, random, 32);
     if (alpnSel != null) this.alpn = alpnSel!;
     if (sniLen > 0) { this.serverName = new Uint8Array(<i32>sniLen); memory.copy(this.serverName.dataStart, sniPtr, sniLen); }
-    if (haveTp) { this.peerTransportParams = new Uint8Array(<i32>tpLen); memory.copy(this.peerTransportParams.dataStart, tpPtr, tpLen); }
+    if (haveTp) this.setPeerTransportParams(tpPtr, tpLen);
 
     if (earlyData) {
       if (accept0Rtt) {
@@ -328,8 +328,7 @@ export class TlsServer extends Handshake {
         this.ks.derive("c e traffic", th, ets.dataStart);
         this.installSecret(true, LEVEL_EARLY, ets, true);
       }
-      this.earlyData = accept0Rtt ? 1 : 2;
-      putEvent(this.events, EV_EARLY_DATA, 0, changetype<usize>(memory.data<u8>([1, 2])) + (accept0Rtt ? 0 : 1), 1);
+      this.queueEarlyData(accept0Rtt);
     }
 
     // ServerHello (RFC 9846 §4.1.3)
@@ -457,15 +456,10 @@ export class TlsServer extends Handshake {
     this.readLevel = LEVEL_APP;
     this.state = CONNECTED;
     this.complete = true;
-    const off = beginEvent(this.events, EV_COMPLETE, 0);
-    this.events.u8(<u32>this.alpn.length);
-    this.events.bytes(this.alpn.dataStart, <usize>this.alpn.length);
-    this.events.u8(this.earlyData);
-    this.events.bytes(this.peerTransportParams.dataStart, <usize>this.peerTransportParams.length);
-    endEvent(this.events, off);
+    this.queueComplete();
     // RFC 9001 §4.1.2: the server's handshake is confirmed when it completes
     this.confirmed = true;
-    putEvent(this.events, EV_CONFIRMED, 0, 0, 0);
+    this.queueConfirmed();
     for (let i = 0; i < this.cfg.tickets; i++) this.sendTicket();
   }
 
@@ -478,7 +472,7 @@ export class TlsServer extends Handshake {
     const nonce = memory.data(8);
     store<u64>(nonce, bswap<u64>(<u64>this.ticketsSent));
     this.ks.ticketPsk(this.resMaster.dataStart, nonce, 8, t.psk.dataStart);
-    t.issuedAtMs = this.nowMs;
+    t.issuedAtMs = this.wallMs;
     const aa = memory.data(4);
     randomBytes(aa, 4);
     t.ageAdd = load<u32>(aa);
@@ -501,13 +495,9 @@ export class TlsServer extends Handshake {
     endU16(w, eo);
     endMessage(w, m);
     // post-handshake messages are not part of the transcript
-    putEventData(this, w);
+    this.queueData(LEVEL_APP, w);
     this.ticketsSent++;
   }
-}
-
-function putEventData(s: TlsServer, w: Writer): void {
-  putEvent(s.events, 1 /* EV_DATA */, LEVEL_APP, w.buf, w.len);
 }
 
 function bytesEq(a: Uint8Array, b: Uint8Array | null): bool {

@@ -54,7 +54,8 @@ export function p256Key(der: Uint8Array): Uint8Array | null {
   return parseP256PrivateKey(der.dataStart, <usize>der.length, out.dataStart) ? out : null;
 }
 
-import { configNew, connNew, connStart, connHandle, connTakeEvents, connConfirm, connFree, configFree, NewHandle } from "../../assembly/tls/engine";
+import { configNew, connNew, connStart, connHandle, connOutput, connConfirm, connFree, configFree, NewHandle } from "../../assembly/tls/engine";
+import { encodeTlsOutputs } from "../../assembly/api/tls_events";
 import { QuicTransportParamsPolicy } from "../../assembly/quic/transport_params";
 import { Writer } from "../../assembly/wire/writer";
 
@@ -65,14 +66,17 @@ function handleOf(r: NewHandle): u32 { lastError = r.error; return r.handle; }
 export function tlsConfigNew(blob: Uint8Array): u32 { return handleOf(configNew(blob.dataStart, <usize>blob.length, tpPolicy)); }
 export function tlsLastError(): string { return lastError; }
 export function tlsConnNew(cfg: u32, session: Uint8Array): u32 { return handleOf(connNew(cfg, session.dataStart, <usize>session.length)); }
-export function tlsStart(h: u32, nowMs: u64): bool { return connStart(h, nowMs); }
-export function tlsHandle(h: u32, level: i32, data: Uint8Array, nowMs: u64): bool { return connHandle(h, level, data.dataStart, <usize>data.length, nowMs); }
+// The tests pass wall-clock milliseconds; the in-core API's monotonic `nowUs` is derived from them.
+export function tlsStart(h: u32, nowMs: u64): bool { return connStart(h, nowMs * 1000, nowMs); }
+export function tlsHandle(h: u32, level: i32, data: Uint8Array, nowMs: u64): bool { return connHandle(h, level, data.dataStart, <usize>data.length, nowMs * 1000, nowMs); }
 export function tlsConfirm(h: u32): void { connConfirm(h); }
 export function tlsFree(h: u32): void { connFree(h); }
 export function tlsConfigFree(h: u32): void { configFree(h); }
+/** The pending outputs in the host's byte encoding (api/tls_events.ts). */
 export function tlsEvents(h: u32): Uint8Array {
   const w = new Writer();
-  connTakeEvents(h, w);
+  const q = connOutput(h);
+  if (q != null) encodeTlsOutputs(q, w);
   const out = new Uint8Array(<i32>w.len);
   memory.copy(out.dataStart, w.buf, w.len);
   w.release();
