@@ -83,6 +83,30 @@ export function tlsEvents(h: u32): Uint8Array {
   return out;
 }
 
+import { TlsOutputKind } from "../../assembly/tls/output";
+
+/**
+ * The pending typed outputs (tls/output.ts) as JSON, then cleared: what an
+ * in-core QUIC connection sees. Bytes as hex; kinds by TlsOutputKind number.
+ */
+export function tlsOutputs(h: u32): string {
+  const q = connOutput(h);
+  if (q == null) return "[]";
+  let s = "[";
+  for (let i = 0; i < q.length; i++) {
+    const o = q.at(i)!;
+    if (i) s += ",";
+    s += `{"kind":${<i32>o.kind},"level":${o.level}`;
+    if (o.kind == TlsOutputKind.Secret) s += `,"read":${o.read},"suite":${o.suite}`;
+    if (o.kind == TlsOutputKind.Complete) s += `,"alpn":"${hex(o.alpn.dataStart, o.alpn.length)}","earlyData":${o.earlyData},"tp":"${hex(o.transportParams.dataStart, o.transportParams.length)}"`;
+    if (o.kind == TlsOutputKind.EarlyData) s += `,"accepted":${o.accepted}`;
+    if (o.kind == TlsOutputKind.Error) s += `,"code":${o.code},"alert":${o.alert}`;
+    s += `,"bytes":"${hex(o.ptr, <i32>o.len)}"}`;
+  }
+  q.clear();
+  return s + "]";
+}
+
 import { KeySchedule } from "../../assembly/tls/key_schedule";
 import { HashAlg } from "../../assembly/crypto/hash";
 
