@@ -27,7 +27,6 @@ import { TlsOutputQueue, TlsOutputKind } from "./output";
 import { cryptoError, ALERT_UNEXPECTED_MESSAGE, ALERT_DECODE_ERROR, ALERT_INTERNAL_ERROR } from "./alert";
 import { MAX_MESSAGE_LEN, LEVEL_INITIAL, LEVEL_EARLY, LEVEL_HANDSHAKE, LEVEL_APP } from "./constants";
 import { suiteHash } from "./suites";
-import { TransportParamsPolicy } from "./transport_params_policy";
 
 const HEX = "0123456789abcdef";
 
