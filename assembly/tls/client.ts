@@ -554,6 +554,15 @@ export class TlsClient extends Handshake {
     this.queueComplete();
   }
 
+  /**
+   * RFC 9000 §7.4.1: when 0-RTT is offered, the server's transport parameters
+   * remembered with the session, which govern 0-RTT data; empty otherwise.
+   */
+  get rememberedTransportParams(): Uint8Array {
+    const s = this.session;
+    return this.offeredEarly && s != null ? s.transportParams : new Uint8Array(0);
+  }
+
   /** RFC 9001 §4.1.2: the QUIC layer calls this when HANDSHAKE_DONE arrives. */
   confirm(): void {
     if (!this.complete || this.confirmed) return;

@@ -55,6 +55,8 @@ export class TlsOutput {
   code: u64 = 0;
   alert: u8 = 0;
 
+  /** Error: why (the same string as `text`). */
+  @inline get reason(): string { return this.text; }
   @inline get ptr(): usize { return this.bytes.buf; }
   @inline get len(): usize { return this.bytes.len; }
 }
