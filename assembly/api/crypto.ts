@@ -20,10 +20,9 @@ import { hmac } from "../crypto/hmac";
 import { hkdfExtract, hkdfExpand, hkdfExpandLabel } from "../crypto/hkdf";
 import { Aead, AeadAlg, aeadKeyLen } from "../crypto/aead";
 import { HeaderProtection } from "../crypto/header_protection";
-import {
-  PacketKeys, QUIC_VERSION_2, isSupportedVersion, initialSecrets, protectPacket, unprotectPacket,
-  retryIntegrityTag, UNPROTECT_TOO_SHORT, aeadHash,
-} from "../quic/protection";
+import { PacketKeys, initialSecrets, protectPacket, unprotectPacket, UNPROTECT_TOO_SHORT, aeadHash } from "../quic/protection";
+import { QUIC_VERSION_2, isSupportedVersion, keyLabel, ivLabel, hpLabel, kuLabel } from "../quic/version";
+import { retryIntegrityTag } from "../quic/retry";
 
 export {
   x25519, x25519PublicKey, p256PublicKey, p256Ecdh, ecdsaP256Sign, ecdsaP256Verify,
@@ -148,14 +147,13 @@ export function quicPacketKeys(witAlg: WitAeadAlg, version: u32, secret: Bytes):
   const sl = <usize>hashLen(h);
   if (!isSupportedVersion(version)) return PacketKeysOrCryptoError.err(CryptoError.UnsupportedVersion);
   if (secret.len != sl) return PacketKeysOrCryptoError.err(CryptoError.BadKeyLength);
-  const v2 = version == QUIC_VERSION_2;
   const kl = <usize>aeadKeyLen(alg);
   const key = Bytes.alloc(kl), iv = Bytes.alloc(12), hp = Bytes.alloc(kl), next = Bytes.alloc(sl);
   // RFC 9001 §5.1, RFC 9369 §3.3.2: the labels
-  hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 key" : "quic key", ZERO_KEY, 0, key.ptr, kl);
-  hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 iv" : "quic iv", ZERO_KEY, 0, iv.ptr, 12);
-  hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 hp" : "quic hp", ZERO_KEY, 0, hp.ptr, kl);
-  hkdfExpandLabel(h, secret.ptr, sl, v2 ? "quicv2 ku" : "quic ku", ZERO_KEY, 0, next.ptr, sl);
+  hkdfExpandLabel(h, secret.ptr, sl, keyLabel(version), ZERO_KEY, 0, key.ptr, kl);
+  hkdfExpandLabel(h, secret.ptr, sl, ivLabel(version), ZERO_KEY, 0, iv.ptr, 12);
+  hkdfExpandLabel(h, secret.ptr, sl, hpLabel(version), ZERO_KEY, 0, hp.ptr, kl);
+  hkdfExpandLabel(h, secret.ptr, sl, kuLabel(version), ZERO_KEY, 0, next.ptr, sl);
   return PacketKeysOrCryptoError.ok(new WitPacketKeys(key, iv, hp, next));
 }
 

@@ -1,8 +1,8 @@
 // QUIC packet protection (RFC 9001 §5, RFC 9369 §3.3 for QUIC v2): Initial
 // secrets, packet key/IV/header-protection-key derivation, protecting and
-// unprotecting whole packets in place, packet-number recovery (RFC 9000
-// §17.1, Appendix A.3), the Retry integrity tag (RFC 9001 §5.8) and key
-// update (RFC 9001 §6).
+// unprotecting whole packets in place, and key update (RFC 9001 §6).
+// Packet-number coding is packet_number.ts, what differs per version
+// version.ts, the Retry integrity tag retry.ts.
 //
 // Packet layout used by protect/unprotect (all in one buffer):
 //   [0, pnOffset)                 header before the packet number
@@ -16,36 +16,13 @@ import { Aead, AeadAlg, aeadKeyLen } from "../crypto/aead";
 import { HeaderProtection } from "../crypto/header_protection";
 import { HashAlg, hashLen } from "../crypto/hash";
 import { hkdfExtract, hkdfExpandLabel } from "../crypto/hkdf";
-import { ctEqual } from "../crypto/ct";
-
-export const QUIC_VERSION_1: u32 = 0x00000001;
-/** RFC 9369 §3.1 */
-export const QUIC_VERSION_2: u32 = 0x6b3343cf;
+import { isSupportedVersion, initialSalt, INITIAL_SALT_LEN, keyLabel, ivLabel, hpLabel, kuLabel } from "./version";
+import { PacketNumberField, decodePacketNumber } from "./packet_number";
 
 export const AEAD_TAG_LEN: usize = 16;
 /** RFC 9001 §5.4.2: the header-protection sample is 16 bytes, taken 4 bytes after the packet number starts. */
 export const HP_SAMPLE_LEN: usize = 16;
 export const HP_SAMPLE_OFFSET: usize = 4;
-
-// RFC 9001 §5.2: initial_salt = 0x38762cf7f55934b34d179ae6a4c80cadccbb7f0a
-const SALT_V1: StaticArray<u8> = [
-  0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a,
-];
-// RFC 9369 §3.3.1: initial_salt = 0x0dede3def700a6db819381be6e269dcbf9bd2ed9
-const SALT_V2: StaticArray<u8> = [
-  0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93, 0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9,
-];
-// RFC 9001 §5.8: Retry integrity key and nonce for v1.
-const RETRY_KEY_V1: StaticArray<u8> = [0xbe, 0x0c, 0x69, 0x0b, 0x9f, 0x66, 0x57, 0x5a, 0x1d, 0x76, 0x6b, 0x54, 0xe3, 0x68, 0xc8, 0x4e];
-const RETRY_NONCE_V1: StaticArray<u8> = [0x46, 0x15, 0x99, 0xd3, 0x5d, 0x63, 0x2b, 0xf2, 0x23, 0x98, 0x25, 0xbb];
-// RFC 9369 §3.3.3: Retry integrity key and nonce for v2.
-const RETRY_KEY_V2: StaticArray<u8> = [0x8f, 0xb4, 0xb0, 0x1b, 0x56, 0xac, 0x48, 0xe2, 0x60, 0xfb, 0xcb, 0xce, 0xad, 0x7c, 0xcc, 0x92];
-const RETRY_NONCE_V2: StaticArray<u8> = [0xd8, 0x69, 0x69, 0xbc, 0x2d, 0x7c, 0x6d, 0x99, 0x90, 0xef, 0xb0, 0x4a];
-
-/** True for the versions whose packet protection this file implements. */
-export function isSupportedVersion(version: u32): bool {
-  return version == QUIC_VERSION_1 || version == QUIC_VERSION_2;
-}
 
 // Scratch (never reentrant): derived key material, nonce, mask.
 const KEY: usize = memory.data(32, 16);
@@ -102,10 +79,9 @@ export class PacketKeys {
     const h = this.hash;
     const sl = this.secretLen;
     const kl = <usize>aeadKeyLen(this.alg);
-    const v2 = this.version == QUIC_VERSION_2;
     if (changetype<usize>(this.secret) != secret) memory.copy(changetype<usize>(this.secret), secret, sl);
     const s = changetype<usize>(this.secret);
-    hkdfExpandLabel(h, s, sl, v2 ? "quicv2 hp" : "quic hp", EMPTY, 0, changetype<usize>(this.hpKey), kl);
+    hkdfExpandLabel(h, s, sl, hpLabel(this.version), EMPTY, 0, changetype<usize>(this.hpKey), kl);
     this.hp.setKey(changetype<usize>(this.hpKey));
     this.deriveAeadKeys();
     this.generation = 0;
@@ -115,11 +91,10 @@ export class PacketKeys {
     const h = this.hash;
     const sl = this.secretLen;
     const kl = <usize>aeadKeyLen(this.alg);
-    const v2 = this.version == QUIC_VERSION_2;
     const s = changetype<usize>(this.secret);
-    hkdfExpandLabel(h, s, sl, v2 ? "quicv2 key" : "quic key", EMPTY, 0, KEY, kl);
+    hkdfExpandLabel(h, s, sl, keyLabel(this.version), EMPTY, 0, KEY, kl);
     this.aead.setKey(KEY);
-    hkdfExpandLabel(h, s, sl, v2 ? "quicv2 iv" : "quic iv", EMPTY, 0, changetype<usize>(this.iv), 12);
+    hkdfExpandLabel(h, s, sl, ivLabel(this.version), EMPTY, 0, changetype<usize>(this.iv), 12);
     memory.fill(KEY, 0, 32);
   }
 
@@ -131,7 +106,7 @@ export class PacketKeys {
   update(): void {
     const sl = this.secretLen;
     const s = changetype<usize>(this.secret);
-    hkdfExpandLabel(this.hash, s, sl, this.version == QUIC_VERSION_2 ? "quicv2 ku" : "quic ku", EMPTY, 0, NEXT, sl);
+    hkdfExpandLabel(this.hash, s, sl, kuLabel(this.version), EMPTY, 0, NEXT, sl);
     memory.copy(s, NEXT, sl);
     memory.fill(NEXT, 0, 48);
     this.deriveAeadKeys();
@@ -180,9 +155,8 @@ export class PacketKeys {
 /** RFC 9001 §5.2 / RFC 9369 §3.3.1: client_initial_secret and server_initial_secret (32 bytes each). */
 export function initialSecrets(version: u32, dcid: usize, dcidLen: usize, clientOut: usize, serverOut: usize): bool {
   if (!isSupportedVersion(version)) return false;
-  const salt = version == QUIC_VERSION_2 ? SALT_V2 : SALT_V1;
   // initial_secret = HKDF-Extract(initial_salt, client_dst_connection_id)
-  hkdfExtract(HashAlg.SHA256, changetype<usize>(salt), 20, dcid, dcidLen, NEXT);
+  hkdfExtract(HashAlg.SHA256, initialSalt(version), INITIAL_SALT_LEN, dcid, dcidLen, NEXT);
   hkdfExpandLabel(HashAlg.SHA256, NEXT, 32, "client in", EMPTY, 0, clientOut, 32);
   hkdfExpandLabel(HashAlg.SHA256, NEXT, 32, "server in", EMPTY, 0, serverOut, 32);
   memory.fill(NEXT, 0, 48);
@@ -244,16 +218,14 @@ export function protectPacket(keys: PacketKeys, pkt: usize, pnOffset: usize, pnL
   return <u32>((<u64>1 << (<u64>pnLen << 3)) - 1);
 }
 
-/** The truncated packet number found by the last removeHeaderProtection. */
-export let lastTruncatedPn: u64 = 0;
-
 /**
  * RFC 9001 §5.4: removes header protection in place from the packet of
- * `pktLen` bytes at `pkt` whose packet number starts at `pnOffset`.
- * Returns the packet-number length (1..4) and sets `lastTruncatedPn`;
- * returns 0 (packet untouched) when the packet is too short to sample.
+ * `pktLen` bytes at `pkt` whose packet number starts at `pnOffset`, and
+ * reads the packet number field into `out` (RFC 9000 §17.1). Returns the
+ * packet-number length (1..4); 0 (packet untouched, `out` unchanged) when
+ * the packet is too short to sample.
  */
-export function removeHeaderProtection(hp: HeaderProtection, pkt: usize, pktLen: usize, pnOffset: usize): i32 {
+export function removeHeaderProtection(hp: HeaderProtection, pkt: usize, pktLen: usize, pnOffset: usize, out: PacketNumberField): i32 {
   if (pktLen < pnOffset || pktLen - pnOffset < HP_SAMPLE_OFFSET + HP_SAMPLE_LEN) return 0;
   hp.mask(pkt + pnOffset + HP_SAMPLE_OFFSET, MASK);
   const first = load<u8>(pkt);
@@ -264,38 +236,9 @@ export function removeHeaderProtection(hp: HeaderProtection, pkt: usize, pktLen:
   const p = pkt + pnOffset;
   const v = load<u32>(p) ^ (load<u32>(MASK + 1) & pnBytesMask(pnLen));
   store<u32>(p, v);
-  lastTruncatedPn = <u64>(bswap<u32>(v) >> ((4 - pnLen) << 3));
+  out.length = pnLen;
+  out.truncated = <u64>(bswap<u32>(v) >> ((4 - pnLen) << 3));
   return <i32>pnLen;
-}
-
-/**
- * RFC 9000 Appendix A.3: the full packet number from the truncated one,
- * `largestPn` being the largest successfully processed in this space (-1 if none).
- */
-export function decodePacketNumber(largestPn: i64, truncatedPn: u64, pnNbits: u32): u64 {
-  const expected = largestPn + 1;
-  const pnWin: i64 = <i64>1 << pnNbits;
-  const pnHwin = pnWin >> 1;
-  const pnMask = pnWin - 1;
-  // The incoming packet number should be greater than expected_pn - pn_hwin
-  // and less than or equal to expected_pn + pn_hwin.
-  const candidate: i64 = (expected & ~pnMask) | <i64>truncatedPn;
-  // The two corrections of A.3 as masks, not branches (RFC 9001 §9.5); they exclude each other.
-  const up = <i64>((<i32>(candidate <= expected - pnHwin)) & (<i32>(candidate < (<i64>1 << 62) - pnWin)));
-  const down = <i64>((<i32>(candidate > expected + pnHwin)) & (<i32>(candidate >= pnWin)));
-  return <u64>(candidate + (pnWin & -up) - (pnWin & -down));
-}
-
-/**
- * RFC 9000 §17.1 / Appendix A.2: bytes needed to encode `fullPn` given the
- * largest acknowledged packet number (-1 if none): twice the unacknowledged
- * range, plus one bit.
- */
-export function packetNumberLength(fullPn: u64, largestAcked: i64): i32 {
-  const numUnacked: u64 = largestAcked < 0 ? fullPn + 1 : fullPn - <u64>largestAcked;
-  const minBits = 64 - clz<u64>(numUnacked) + 1;
-  const n = (<i32>minBits + 7) >> 3;
-  return n < 1 ? 1 : n > 4 ? 4 : n;
 }
 
 /** Decrypts the payload in place after removeHeaderProtection; false when authentication fails. */
@@ -304,6 +247,9 @@ export function decryptPayload(keys: PacketKeys, pkt: usize, pktLen: usize, hdrL
   const ctLen = pktLen - hdrLen - AEAD_TAG_LEN;
   return keys.aead.open(keys.nonceFor(pn), pkt, hdrLen, pkt + hdrLen, ctLen, pkt + hdrLen + ctLen);
 }
+
+/** Scratch for unprotectPacket (never reentrant; callers get only the full packet number). */
+const PN_FIELD = new PacketNumberField();
 
 export const UNPROTECT_TOO_SHORT: i64 = -1;
 export const UNPROTECT_AUTH_FAILED: i64 = -2;
@@ -318,52 +264,10 @@ export const UNPROTECT_AUTH_FAILED: i64 = -2;
  * removeHeaderProtection + decryptPayload directly.
  */
 export function unprotectPacket(keys: PacketKeys, pkt: usize, pktLen: usize, pnOffset: usize, largestPn: i64): i64 {
-  const pnLen = removeHeaderProtection(keys.hp, pkt, pktLen, pnOffset);
+  const field = PN_FIELD;
+  const pnLen = removeHeaderProtection(keys.hp, pkt, pktLen, pnOffset, field);
   if (pnLen == 0) return UNPROTECT_TOO_SHORT;
-  const pn = decodePacketNumber(largestPn, lastTruncatedPn, <u32>pnLen << 3);
+  const pn = decodePacketNumber(largestPn, field.truncated, <u32>pnLen << 3);
   if (!decryptPayload(keys, pkt, pktLen, pnOffset + <usize>pnLen, pn)) return UNPROTECT_AUTH_FAILED;
   return <i64>pn;
-}
-
-let retryV1: Aead | null = null;
-let retryV2: Aead | null = null;
-const RETRY_TAG: usize = memory.data(16, 16);
-
-function retryAead(version: u32): Aead {
-  if (version == QUIC_VERSION_2) {
-    let a = retryV2;
-    if (a === null) { a = new Aead(AeadAlg.AES_128_GCM, changetype<usize>(RETRY_KEY_V2)); retryV2 = a; }
-    return a;
-  }
-  let a = retryV1;
-  if (a === null) { a = new Aead(AeadAlg.AES_128_GCM, changetype<usize>(RETRY_KEY_V1)); retryV1 = a; }
-  return a;
-}
-
-/**
- * RFC 9001 §5.8: the Retry Integrity Tag = AEAD_AES_128_GCM(K, N, A =
- * Retry Pseudo-Packet, P = ""), the pseudo-packet being ODCID Length (1 byte)
- * || Original Destination Connection ID || the Retry packet without its tag
- * (`retry`, `retryLen`). Writes 16 bytes to `out`; false for an unknown
- * version or an ODCID longer than 255 bytes.
- */
-export function retryIntegrityTag(version: u32, odcid: usize, odcidLen: usize, retry: usize, retryLen: usize, out: usize): bool {
-  if (!isSupportedVersion(version) || odcidLen > 255) return false;
-  const pseudoLen = 1 + odcidLen + retryLen;
-  const pseudo = heap.alloc(pseudoLen);
-  store<u8>(pseudo, <u8>odcidLen);
-  memory.copy(pseudo + 1, odcid, odcidLen);
-  memory.copy(pseudo + 1 + odcidLen, retry, retryLen);
-  const nonce = changetype<usize>(version == QUIC_VERSION_2 ? RETRY_NONCE_V2 : RETRY_NONCE_V1);
-  retryAead(version).seal(nonce, pseudo, pseudoLen, EMPTY, 0, out);
-  heap.free(pseudo);
-  return true;
-}
-
-/** RFC 9001 §5.8: checks the last 16 bytes of the Retry packet at `pkt` (constant-time compare). */
-export function verifyRetryIntegrity(version: u32, odcid: usize, odcidLen: usize, pkt: usize, pktLen: usize): bool {
-  if (pktLen < AEAD_TAG_LEN) return false;
-  const body = pktLen - AEAD_TAG_LEN;
-  if (!retryIntegrityTag(version, odcid, odcidLen, pkt, body, RETRY_TAG)) return false;
-  return ctEqual(RETRY_TAG, pkt + body, AEAD_TAG_LEN);
 }

@@ -18,9 +18,8 @@ import { Session } from "./session";
 import { Certificate, parseCertificate } from "./x509";
 import { parseIPv4, parseIPv6 } from "./names";
 import { verifyServerChain, verifyCertificateVerify, cvSchemeSupported } from "./verify";
-import { decodeTransportParams, TRANSPORT_PARAMETER_ERROR } from "./transport_params";
 import { suiteHash } from "./suites";
-import { EV_COMPLETE, EV_CONFIRMED, EV_TICKET, EV_EARLY_DATA, beginEvent, endEvent, putEvent } from "./events";
+import { TlsOutputKind } from "./output";
 import {
   HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_NEW_SESSION_TICKET, HT_ENCRYPTED_EXTENSIONS, HT_CERTIFICATE, HT_CERTIFICATE_REQUEST,
   HT_CERTIFICATE_VERIFY, HT_FINISHED, HT_KEY_UPDATE, EXT_SERVER_NAME, EXT_SUPPORTED_GROUPS, EXT_SIGNATURE_ALGORITHMS, EXT_ALPN,
@@ -79,8 +78,9 @@ export class TlsClient extends Handshake {
   }
 
   /** Sends the first ClientHello (RFC 9846 §4.1.2). */
-  start(nowMs: u64): bool {
-    this.nowMs = nowMs;
+  start(nowUs: u64, wallMs: u64): bool {
+    this.nowUs = nowUs;
+    this.wallMs = wallMs;
     if (this.state != 0 || this.failed) return false;
     randomBytes(this.clientRandom.dataStart, 32);
     // RFC 9001 §8.4: QUIC clients MUST NOT set legacy_session_id; over TCP a
@@ -94,10 +94,11 @@ export class TlsClient extends Handshake {
     const s = this.session;
     if (s != null) {
       // offer the ticket only for the same server, a suite we still allow, and a live ticket
-      const ageMs = nowMs - s.receivedAtMs;
+      // (RFC 9846 §4.6.1: its lifetime is wall-clock time; the session outlives the process)
+      const ageMs = wallMs - s.receivedAtMs;
       let suiteOk = false;
       for (let i = 0; i < this.cfg.cipherSuites.length; i++) if (this.cfg.cipherSuites[i] == s.suite) suiteOk = true;
-      if (suiteOk && s.serverName == name && nowMs >= s.receivedAtMs && ageMs < <u64>s.lifetime * 1000) {
+      if (suiteOk && s.serverName == name && wallMs >= s.receivedAtMs && ageMs < <u64>s.lifetime * 1000) {
         this.offeredPsk = true;
         this.ks = new KeySchedule(suiteHash(s.suite));
         this.ks.early(s.psk.dataStart, <usize>s.psk.length);
@@ -209,7 +210,7 @@ export class TlsClient extends Handshake {
       w.u16(<u32>s.ticket.length);
       w.bytes(s.ticket.dataStart, <usize>s.ticket.length);
       // RFC 9846 §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32
-      w.u32(<u32>(this.nowMs - s.receivedAtMs) + s.ageAdd);
+      w.u32(<u32>(this.wallMs - s.receivedAtMs) + s.ageAdd);
       endU16(w, o);
       o = beginU16(w);
       w.u8(<u32>this.ks.hashLen);
@@ -397,8 +398,7 @@ export class TlsClient extends Handshake {
     // RFC 9846 §4.2.10: no early_data after HRR; a PSK whose hash differs from the suite's is dropped
     if (this.offeredEarly) {
       this.offeredEarly = false;
-      this.earlyData = 2;
-      putEvent(this.events, EV_EARLY_DATA, 0, changetype<usize>(memory.data<u8>([2])), 1);
+      this.queueEarlyData(false);
     }
     if (this.offeredPsk && suiteHash(this.session!.suite) != suiteHash(suite)) this.offeredPsk = false;
     this.offered = 0;
@@ -447,10 +447,8 @@ export class TlsClient extends Handshake {
         earlyAccepted = true;
       } else if (t == EXT_QUIC_TRANSPORT_PARAMETERS) {
         const n = b.remaining;
-        const res = decodeTransportParams(b.pos, n, true);
-        if (res.error != 0) { this.failTransport(TRANSPORT_PARAMETER_ERROR, 0, res.reason); return; }
-        this.peerTransportParams = new Uint8Array(<i32>n);
-        memory.copy(this.peerTransportParams.dataStart, b.pos, n);
+        if (!this.acceptPeerTransportParams(b.pos, n)) return;
+        this.setPeerTransportParams(b.pos, n);
         haveTp = true;
       }
       // server_name and supported_groups: nothing to do
@@ -463,8 +461,7 @@ export class TlsClient extends Handshake {
     if (earlyAccepted && !this.pskAccepted) { this.fail(ALERT_ILLEGAL_PARAMETER, "early_data accepted without the PSK"); return; }
     if (this.offeredEarly) {
       // RFC 9001 §4.6.2: rejection surfaces here; the QUIC layer drops 0-RTT and resends as 1-RTT
-      this.earlyData = earlyAccepted ? 1 : 2;
-      putEvent(this.events, EV_EARLY_DATA, 0, changetype<usize>(memory.data<u8>([1, 2])) + (earlyAccepted ? 0 : 1), 1);
+      this.queueEarlyData(earlyAccepted);
     }
     this.transcript.add(ptr, len);
     this.state = this.pskAccepted ? WAIT_FINISHED : WAIT_CERT_CR;
@@ -504,7 +501,8 @@ export class TlsClient extends Handshake {
     }
     // RFC 9846 §4.4.2.4: an empty Certificate from the server is a decode_error
     if (chain.length == 0) { this.decodeError(); return; }
-    const alert = verifyServerChain(chain, this.cfg, <i64>(this.nowMs / 1000));
+    // RFC 5280 §4.1.2.5: validity is wall-clock time
+    const alert = verifyServerChain(chain, this.cfg, <i64>(this.wallMs / 1000));
     if (alert != 0) { this.fail(alert, "server certificate rejected"); return; }
     if (this.cfg.verifyMode == VERIFY_INSECURE) {
       this.warn("INSECURE: the server certificate was NOT verified (insecure mode); the connection is not authenticated");
@@ -553,19 +551,23 @@ export class TlsClient extends Handshake {
     this.readLevel = LEVEL_APP;
     this.state = CONNECTED;
     this.complete = true;
-    const off = beginEvent(this.events, EV_COMPLETE, 0);
-    this.events.u8(<u32>this.alpn.length);
-    this.events.bytes(this.alpn.dataStart, <usize>this.alpn.length);
-    this.events.u8(this.earlyData);
-    this.events.bytes(this.peerTransportParams.dataStart, <usize>this.peerTransportParams.length);
-    endEvent(this.events, off);
+    this.queueComplete();
+  }
+
+  /**
+   * RFC 9000 §7.4.1: when 0-RTT is offered, the server's transport parameters
+   * remembered with the session, which govern 0-RTT data; empty otherwise.
+   */
+  get rememberedTransportParams(): Uint8Array {
+    const s = this.session;
+    return this.offeredEarly && s != null ? s.transportParams : new Uint8Array(0);
   }
 
   /** RFC 9001 §4.1.2: the QUIC layer calls this when HANDSHAKE_DONE arrives. */
   confirm(): void {
     if (!this.complete || this.confirmed) return;
     this.confirmed = true;
-    putEvent(this.events, EV_CONFIRMED, 0, 0, 0);
+    this.queueConfirmed();
   }
 
   /** RFC 9846 §4.6.1. */
@@ -602,15 +604,12 @@ export class TlsClient extends Handshake {
     memory.copy(s.ticket.dataStart, ticket, ticketLen);
     s.ageAdd = ageAdd;
     s.lifetime = lifetime;
-    s.receivedAtMs = this.nowMs;
+    s.receivedAtMs = this.wallMs;
     s.maxEarlyData = maxEarly;
     s.alpn = this.alpn;
     s.serverName = this.cfg.serverName;
     s.transportParams = this.peerTransportParams;
-    const w = new Writer();
-    s.encode(w);
-    putEvent(this.events, EV_TICKET, 0, w.buf, w.len);
-    w.release();
+    s.encode(this.output.push(TlsOutputKind.Ticket, 0).bytes);
   }
 }
 

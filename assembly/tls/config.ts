@@ -15,6 +15,7 @@ import {
   TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, GROUP_X25519, GROUP_SECP256R1,
 } from "./constants";
 import { suiteKnown } from "./suites";
+import { TransportParamsPolicy } from "./transport_params_policy";
 
 export const CFG_SERVER: u8 = 0;
 export const CFG_SERVER_NAME: u8 = 1;
@@ -55,8 +56,10 @@ export class TlsConfig {
   certChain: Uint8Array[] = [];
   privateKey: Uint8Array = new Uint8Array(32);
   hasPrivateKey: bool = false;
-  /** Our quic_transport_parameters extension body (already encoded). */
+  /** Our quic_transport_parameters extension body (already encoded; opaque to TLS). */
   transportParams: Uint8Array = new Uint8Array(0);
+  /** The QUIC layer's rules on transport parameters; required when `quic` (set by whoever creates the config). */
+  transportParamsPolicy: TransportParamsPolicy | null = null;
   /** RFC 9001 rules on (transport parameters mandatory, no middlebox compatibility, 0-RTT limits). */
   quic: bool = true;
   keyLog: bool = false;

@@ -2,13 +2,14 @@
 // the test entry drive. Handles come from the generational table in
 // api/handles.ts: a stale or double-freed handle is refused (0 is never valid).
 
-import { Writer } from "../wire/writer";
 import { HandleTable } from "../api/handles";
 import { TlsConfig, parseConfig } from "./config";
 import { Handshake } from "./handshake";
 import { TlsClient } from "./client";
 import { TlsServer } from "./server";
 import { Session } from "./session";
+import { TransportParamsPolicy } from "./transport_params_policy";
+import { TlsOutputQueue } from "./output";
 
 const configs = new HandleTable<TlsConfig>();
 const conns = new HandleTable<Handshake>();
@@ -31,10 +32,15 @@ function added(h: u32, what: string): NewHandle {
   return h == 0 ? new NewHandle(0, "too many live TLS " + what) : new NewHandle(h, "");
 }
 
-/** Parses a config blob (config.ts). */
-export function configNew(ptr: usize, len: usize): NewHandle {
+/**
+ * Parses a config blob (config.ts). `policy` judges transport parameters
+ * (the QUIC layer's, quic/transport_params.ts); a QUIC config needs one.
+ */
+export function configNew(ptr: usize, len: usize, policy: TransportParamsPolicy | null): NewHandle {
   const c = parseConfig(ptr, len);
   if (c.error.length) return new NewHandle(0, c.error);
+  if (c.quic && policy == null) return new NewHandle(0, "a QUIC config needs a transport parameters policy");
+  c.transportParamsPolicy = policy;
   return added(configs.add(c), "configs");
 }
 
@@ -58,29 +64,27 @@ export function connFree(h: u32): void {
 }
 
 /** Client: sends the ClientHello. False for servers or twice. */
-export function connStart(h: u32, nowMs: u64): bool {
-  const c = getConn(h);
-  if (c == null || c.cfg.isServer) return false;
-  return (<TlsClient>c).start(nowMs);
-}
-
-export function connHandle(h: u32, level: i32, ptr: usize, len: usize, nowMs: u64): bool {
+export function connStart(h: u32, nowUs: u64, wallMs: u64): bool {
   const c = getConn(h);
   if (c == null) return false;
-  return c.handle(level, ptr, len, nowMs);
+  return c.start(nowUs, wallMs);
+}
+
+export function connHandle(h: u32, level: i32, ptr: usize, len: usize, nowUs: u64, wallMs: u64): bool {
+  const c = getConn(h);
+  if (c == null) return false;
+  return c.handle(level, ptr, len, nowUs, wallMs);
 }
 
 /** Client: HANDSHAKE_DONE received (RFC 9001 §4.1.2). */
 export function connConfirm(h: u32): void {
   const c = getConn(h);
-  if (c == null || c.cfg.isServer) return;
-  (<TlsClient>c).confirm();
+  if (c == null) return;
+  c.confirm();
 }
 
-/** Moves the pending events into `out` (appended) and clears them. */
-export function connTakeEvents(h: u32, out: Writer): void {
+/** The connection's pending outputs (drain, then clear), or null for an unknown handle. */
+export function connOutput(h: u32): TlsOutputQueue | null {
   const c = getConn(h);
-  if (c == null) return;
-  out.bytes(c.events.buf, c.events.len);
-  c.events.len = 0;
+  return c == null ? null : c.output;
 }

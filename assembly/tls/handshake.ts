@@ -1,12 +1,20 @@
 // What the client and server state machines share: per-level reassembly of
 // handshake messages (QUIC delivers them in CRYPTO frames, RFC 9001 §4.1.3),
-// the transcript, the key schedule, outgoing messages and the event stream
-// (events.ts), alerts, and the key log.
+// the transcript, the key schedule, outgoing messages and the typed output
+// queue (output.ts), alerts, and the key log.
 //
-// Host order of calls (sans-IO): create, `start()` (client), then for every
-// CRYPTO frame's in-order bytes `handle(level, bytes, nowMs)`; after each
-// call drain `events`. A fatal error is reported once (EV_ERROR) and every
-// later call fails.
+// The in-core API (what a QUIC connection calls; sans-IO):
+//   create (engine.ts or `new TlsClient(cfg, session)` / `new TlsServer(cfg)`);
+//   `start(nowUs, wallMs)` (client: the ClientHello);
+//   `handle(level, ptr, len, nowUs, wallMs)` for every CRYPTO frame's in-order bytes;
+//   `confirm()` (client, on HANDSHAKE_DONE);
+//   after each call drain `output` (TlsOutput records, in order) and clear it;
+//   `dispose()` at the end.
+// Time: `nowUs` is monotonic microseconds, `wallMs` wall-clock milliseconds.
+// Certificate validity (RFC 5280 §4.1.2.5) and ticket ages and lifetimes
+// (RFC 9846 §4.2.11.1, §4.6.1) outlive the process, so they use `wallMs`;
+// no TLS rule measures a duration within one process today.
+// A fatal error is reported once (TlsOutputKind.Error) and every later call fails.
 
 import { Writer } from "../wire/writer";
 import { Reader } from "../wire/reader";
@@ -15,7 +23,7 @@ import { hkdfExpandLabel } from "../crypto/hkdf";
 import { TlsConfig } from "./config";
 import { Transcript } from "./transcript";
 import { KeySchedule } from "./key_schedule";
-import { EV_DATA, EV_READ_SECRET, EV_WRITE_SECRET, EV_ERROR, EV_KEYLOG, EV_WARNING, beginEvent, endEvent, putEvent } from "./events";
+import { TlsOutputQueue, TlsOutputKind } from "./output";
 import { cryptoError, ALERT_UNEXPECTED_MESSAGE, ALERT_DECODE_ERROR, ALERT_INTERNAL_ERROR } from "./alert";
 import { MAX_MESSAGE_LEN, LEVEL_INITIAL, LEVEL_EARLY, LEVEL_HANDSHAKE, LEVEL_APP } from "./constants";
 import { suiteHash } from "./suites";
@@ -55,13 +63,17 @@ export function endU8(w: Writer, off: usize): void { store<u8>(w.buf + off, <u8>
 
 export abstract class Handshake {
   cfg: TlsConfig;
-  events: Writer = new Writer();
+  /** What the last calls produced, in order; drained and cleared by the caller. */
+  output: TlsOutputQueue = new TlsOutputQueue();
   /** Received, not yet complete handshake bytes per level. */
   inBuf: Writer[] = [new Writer(), new Writer(), new Writer(), new Writer()];
   transcript: Transcript = new Transcript();
   ks: KeySchedule = new KeySchedule(HashAlg.SHA256);
   suite: u16 = 0;
-  nowMs: u64 = 0;
+  /** Monotonic microseconds at the current call. */
+  nowUs: u64 = 0;
+  /** Wall-clock milliseconds since the epoch at the current call (certificates, tickets). */
+  wallMs: u64 = 0;
   failed: bool = false;
   /** The QUIC error code of the failure (CRYPTO_ERROR + alert, or a transport error). */
   errorCode: u64 = 0;
@@ -94,7 +106,7 @@ export abstract class Handshake {
    * and wipes the secrets. The connection is unusable afterwards.
    */
   dispose(): void {
-    this.events.release();
+    this.output.release();
     for (let i = 0; i < 4; i++) this.inBuf[i].release();
     this.msg.release();
     this.transcript.buf.release();
@@ -107,9 +119,16 @@ export abstract class Handshake {
     this.failed = true;
   }
 
+  /** Client: sends the ClientHello; false for a server, twice, or on failure. */
+  start(nowUs: u64, wallMs: u64): bool { return false; }
+
+  /** Client: HANDSHAKE_DONE arrived (RFC 9001 §4.1.2); nothing for a server (confirmed at completion). */
+  confirm(): void {}
+
   /** Feeds handshake bytes received at `level`; false once the handshake failed. */
-  handle(level: i32, ptr: usize, len: usize, nowMs: u64): bool {
-    this.nowMs = nowMs;
+  handle(level: i32, ptr: usize, len: usize, nowUs: u64, wallMs: u64): bool {
+    this.nowUs = nowUs;
+    this.wallMs = wallMs;
     if (this.failed) return false;
     if (level < LEVEL_INITIAL || level > LEVEL_APP || level == LEVEL_EARLY) {
       this.fail(ALERT_UNEXPECTED_MESSAGE, "handshake data at an invalid level");
@@ -159,20 +178,61 @@ export abstract class Handshake {
     this.errorCode = code;
     this.alert = alert;
     this.reason = reason;
-    const off = beginEvent(this.events, EV_ERROR, 0);
-    this.events.u64(code);
-    this.events.u8(alert);
-    const s = String.UTF8.encode(reason, false);
-    this.events.bytes(changetype<usize>(s), <usize>s.byteLength);
-    endEvent(this.events, off);
+    const o = this.output.push(TlsOutputKind.Error, 0);
+    o.code = code;
+    o.alert = alert;
+    o.text = reason;
   }
 
   decodeError(): void { this.fail(ALERT_DECODE_ERROR, "malformed handshake message"); }
 
+  /**
+   * RFC 9000 §7.4: the peer's transport parameters, judged by the QUIC layer's
+   * policy; a refusal fails the handshake with its code (TRANSPORT_PARAMETER_ERROR).
+   */
+  acceptPeerTransportParams(ptr: usize, len: usize): bool {
+    const policy = this.cfg.transportParamsPolicy;
+    if (policy == null) { this.fail(ALERT_INTERNAL_ERROR, "no transport parameters policy"); return false; }
+    const err = policy.validate(!this.cfg.isServer, ptr, len);
+    if (err != null) { this.failTransport(err.code, 0, err.reason); return false; }
+    return true;
+  }
+
   /** Adds the message in `w` to the transcript and queues it at `level`. */
   sendMessage(level: i32, w: Writer): void {
     this.transcript.add(w.buf, w.len);
-    putEvent(this.events, EV_DATA, level, w.buf, w.len);
+    this.queueData(level, w);
+  }
+
+  /** Queues the bytes in `w` at `level` (post-handshake messages are not in the transcript). */
+  queueData(level: i32, w: Writer): void {
+    this.output.push(TlsOutputKind.HandshakeData, level).bytes.bytes(w.buf, w.len);
+  }
+
+  /** Records the peer's transport parameters (already accepted) and hands them to the QUIC layer at once. */
+  setPeerTransportParams(ptr: usize, len: usize): void {
+    this.peerTransportParams = new Uint8Array(<i32>len);
+    memory.copy(this.peerTransportParams.dataStart, ptr, len);
+    this.output.push(TlsOutputKind.PeerTransportParams, 0).bytes.bytes(ptr, len);
+  }
+
+  /** RFC 9001 §4.1.1: the handshake is complete. */
+  queueComplete(): void {
+    const o = this.output.push(TlsOutputKind.Complete, 0);
+    o.alpn = this.alpn;
+    o.earlyData = this.earlyData;
+    o.transportParams = this.peerTransportParams;
+  }
+
+  /** RFC 9001 §4.1.2: the handshake is confirmed. */
+  queueConfirmed(): void {
+    this.output.push(TlsOutputKind.Confirmed, 0);
+  }
+
+  /** The 0-RTT verdict (also kept in `earlyData`: 1 accepted, 2 rejected). */
+  queueEarlyData(accepted: bool): void {
+    this.earlyData = accepted ? 1 : 2;
+    this.output.push(TlsOutputKind.EarlyData, 0).accepted = accepted;
   }
 
   /** Installs `suite`'s hash for the transcript and key schedule. */
@@ -186,10 +246,10 @@ export abstract class Handshake {
   /** Emits a traffic secret for `level` (read or write) and its key log line. */
   installSecret(read: bool, level: i32, secret: Uint8Array, clientSide: bool): void {
     const hl = <usize>this.ks.hashLen;
-    const off = beginEvent(this.events, read ? EV_READ_SECRET : EV_WRITE_SECRET, level);
-    this.events.u16(this.suite);
-    this.events.bytes(secret.dataStart, hl);
-    endEvent(this.events, off);
+    const o = this.output.push(TlsOutputKind.Secret, level);
+    o.read = read;
+    o.suite = this.suite;
+    o.bytes.bytes(secret.dataStart, hl);
     // RFC 9001 §4.1.4 / the NSS key log format: one line per secret
     let label = "";
     if (level == LEVEL_EARLY) label = "CLIENT_EARLY_TRAFFIC_SECRET";
@@ -200,14 +260,11 @@ export abstract class Handshake {
 
   keyLog(label: string, secret: usize, len: usize): void {
     if (!this.cfg.keyLog) return;
-    const line = label + " " + hexOf(this.clientRandom.dataStart, 32) + " " + hexOf(secret, len);
-    const s = String.UTF8.encode(line, false);
-    putEvent(this.events, EV_KEYLOG, 0, changetype<usize>(s), <usize>s.byteLength);
+    this.output.push(TlsOutputKind.KeyLog, 0).text = label + " " + hexOf(this.clientRandom.dataStart, 32) + " " + hexOf(secret, len);
   }
 
   warn(text: string): void {
-    const s = String.UTF8.encode(text, false);
-    putEvent(this.events, EV_WARNING, 0, changetype<usize>(s), <usize>s.byteLength);
+    this.output.push(TlsOutputKind.Warning, 0).text = text;
   }
 
   /** Derives the handshake traffic secrets from the transcript through ServerHello. */

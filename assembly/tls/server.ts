@@ -10,17 +10,14 @@
 import { Reader } from "../wire/reader";
 import { Writer } from "../wire/writer";
 import { randomBytes } from "../crypto/random";
-import { sha256 } from "../crypto/sha256";
 import { Handshake, ExtIter, beginMessage, endMessage, beginU16, endU16 } from "./handshake";
 import { TlsConfig } from "./config";
 import { KeyShare, groupSupported } from "./key_share";
 import { KeySchedule } from "./key_schedule";
 import { TicketState } from "./session";
 import { signCertificateVerify } from "./verify";
-import { decodeTransportParams, TRANSPORT_PARAMETER_ERROR } from "./transport_params";
 import { suiteHash, suiteKnown } from "./suites";
 import { ctEqual } from "../crypto/ct";
-import { EV_COMPLETE, EV_CONFIRMED, EV_EARLY_DATA, beginEvent, endEvent, putEvent } from "./events";
 import {
   HT_CLIENT_HELLO, HT_SERVER_HELLO, HT_NEW_SESSION_TICKET, HT_ENCRYPTED_EXTENSIONS, HT_CERTIFICATE, HT_CERTIFICATE_VERIFY,
   HT_FINISHED, HT_KEY_UPDATE, HT_END_OF_EARLY_DATA, EXT_SERVER_NAME, EXT_SUPPORTED_GROUPS, EXT_SIGNATURE_ALGORITHMS, EXT_ALPN, EXT_PRE_SHARED_KEY,
@@ -40,22 +37,6 @@ const CONNECTED: i32 = 3;
 
 /** RFC 9846 §8.3: the accepted difference between the client's and our view of a ticket's age for 0-RTT. */
 const MAX_AGE_SKEW_MS: i64 = 10000;
-
-/** The transport parameters that must not shrink for 0-RTT (RFC 9000 §7.4.1), hashed in wire order. */
-export function tpHashFor0Rtt(tp: Uint8Array, out32: usize): void {
-  const r = new Reader(tp.dataStart, <usize>tp.length);
-  const w = new Writer();
-  while (!r.atEnd) {
-    const start = r.pos;
-    const id = r.varint();
-    const n = r.varint();
-    if (r.failed || n > <u64>r.remaining) break;
-    r.skip(<usize>n);
-    if (id == 0x01 || (id >= 0x03 && id <= 0x0c) || id == 0x0e || id == 0x20) w.bytes(start, r.pos - start);
-  }
-  sha256(w.buf, w.len, out32);
-  w.release();
-}
 
 export class TlsServer extends Handshake {
   state: i32 = WAIT_CH;
@@ -249,8 +230,7 @@ export class TlsServer extends Handshake {
     // QUIC transport parameters (RFC 9001 §8.2)
     if (cfg.quic) {
       if (!haveTp) { this.fail(ALERT_MISSING_EXTENSION, "no quic_transport_parameters"); return; }
-      const res = decodeTransportParams(tpPtr, tpLen, false);
-      if (res.error != 0) { this.failTransport(TRANSPORT_PARAMETER_ERROR, 0, res.reason); return; }
+      if (!this.acceptPeerTransportParams(tpPtr, tpLen)) return;
       // RFC 9001 §8.4: no middlebox compatibility mode in QUIC; a server SHOULD treat a non-empty
       // legacy_session_id as a connection error of type PROTOCOL_VIOLATION (over TCP it is echoed).
       if (sidLen != 0) { this.failTransport(QUIC_PROTOCOL_VIOLATION, 0, "non-empty legacy_session_id in QUIC"); return; }
@@ -290,8 +270,9 @@ export class TlsServer extends Handshake {
         if (ids.failed || binders.failed) { this.decodeError(); return; }
         const ticket = TicketState.open(cfg.ticketKey, tp, tl);
         if (ticket != null && suiteHash(ticket.suite) == alg) {
-          const serverAge = <i64>(this.nowMs - ticket.issuedAtMs);
-          if (this.nowMs >= ticket.issuedAtMs && serverAge < <i64>ticket.lifetime * 1000) {
+          // RFC 9846 §4.6.1: a ticket outlives the process, so its age is wall-clock time
+          const serverAge = <i64>(this.wallMs - ticket.issuedAtMs);
+          if (this.wallMs >= ticket.issuedAtMs && serverAge < <i64>ticket.lifetime * 1000) {
             // RFC 9846 §4.2.11.2: verify the binder over the truncated ClientHello
             this.ks.early(ticket.psk.dataStart, <usize>ticket.psk.length);
             const binderKey = new Uint8Array(48);
@@ -309,9 +290,10 @@ export class TlsServer extends Handshake {
             if (earlyData && cfg.earlyData && cfg.quic && ticket.allowEarly && index == 0 && !this.hrrDone &&
                 ticket.suite == suite && skew < MAX_AGE_SKEW_MS && skew > -MAX_AGE_SKEW_MS &&
                 bytesEq(ticket.alpn, alpnSel) && ptrEq(ticket.serverName, sniPtr, sniLen)) {
-              const h = memory.data(32);
-              tpHashFor0Rtt(cfg.transportParams, h);
-              accept0Rtt = ctEqual(h, ticket.tpHash.dataStart, 32);
+              // RFC 9000 §7.4.1: the limits the client remembers must still hold (the QUIC layer judges)
+              const policy = cfg.transportParamsPolicy;
+              accept0Rtt = policy != null &&
+                policy.earlyDataCompatible(ticket.tpMemo.dataStart, cfg.transportParams.dataStart, <usize>cfg.transportParams.length);
             }
             break;
           }
@@ -336,7 +318,7 @@ export class TlsServer extends Handshake {
     memory.copy(this.clientRandom.dataStart, random, 32);
     if (alpnSel != null) this.alpn = alpnSel!;
     if (sniLen > 0) { this.serverName = new Uint8Array(<i32>sniLen); memory.copy(this.serverName.dataStart, sniPtr, sniLen); }
-    if (haveTp) { this.peerTransportParams = new Uint8Array(<i32>tpLen); memory.copy(this.peerTransportParams.dataStart, tpPtr, tpLen); }
+    if (haveTp) this.setPeerTransportParams(tpPtr, tpLen);
 
     if (earlyData) {
       if (accept0Rtt) {
@@ -346,8 +328,7 @@ export class TlsServer extends Handshake {
         this.ks.derive("c e traffic", th, ets.dataStart);
         this.installSecret(true, LEVEL_EARLY, ets, true);
       }
-      this.earlyData = accept0Rtt ? 1 : 2;
-      putEvent(this.events, EV_EARLY_DATA, 0, changetype<usize>(memory.data<u8>([1, 2])) + (accept0Rtt ? 0 : 1), 1);
+      this.queueEarlyData(accept0Rtt);
     }
 
     // ServerHello (RFC 9846 §4.1.3)
@@ -475,15 +456,10 @@ export class TlsServer extends Handshake {
     this.readLevel = LEVEL_APP;
     this.state = CONNECTED;
     this.complete = true;
-    const off = beginEvent(this.events, EV_COMPLETE, 0);
-    this.events.u8(<u32>this.alpn.length);
-    this.events.bytes(this.alpn.dataStart, <usize>this.alpn.length);
-    this.events.u8(this.earlyData);
-    this.events.bytes(this.peerTransportParams.dataStart, <usize>this.peerTransportParams.length);
-    endEvent(this.events, off);
+    this.queueComplete();
     // RFC 9001 §4.1.2: the server's handshake is confirmed when it completes
     this.confirmed = true;
-    putEvent(this.events, EV_CONFIRMED, 0, 0, 0);
+    this.queueConfirmed();
     for (let i = 0; i < this.cfg.tickets; i++) this.sendTicket();
   }
 
@@ -496,7 +472,7 @@ export class TlsServer extends Handshake {
     const nonce = memory.data(8);
     store<u64>(nonce, bswap<u64>(<u64>this.ticketsSent));
     this.ks.ticketPsk(this.resMaster.dataStart, nonce, 8, t.psk.dataStart);
-    t.issuedAtMs = this.nowMs;
+    t.issuedAtMs = this.wallMs;
     const aa = memory.data(4);
     randomBytes(aa, 4);
     t.ageAdd = load<u32>(aa);
@@ -504,7 +480,8 @@ export class TlsServer extends Handshake {
     t.allowEarly = cfg.earlyData && cfg.quic;
     t.alpn = this.alpn;
     t.serverName = this.serverName;
-    tpHashFor0Rtt(cfg.transportParams, t.tpHash.dataStart);
+    const policy = cfg.transportParamsPolicy;
+    if (policy != null) policy.rememberFor0Rtt(cfg.transportParams.dataStart, <usize>cfg.transportParams.length, t.tpMemo.dataStart);
     const ticket = t.seal(cfg.ticketKey);
     const w = this.msg.clear();
     const m = beginMessage(w, HT_NEW_SESSION_TICKET);
@@ -518,13 +495,9 @@ export class TlsServer extends Handshake {
     endU16(w, eo);
     endMessage(w, m);
     // post-handshake messages are not part of the transcript
-    putEventData(this, w);
+    this.queueData(LEVEL_APP, w);
     this.ticketsSent++;
   }
-}
-
-function putEventData(s: TlsServer, w: Writer): void {
-  putEvent(s.events, 1 /* EV_DATA */, LEVEL_APP, w.buf, w.len);
 }
 
 function bytesEq(a: Uint8Array, b: Uint8Array | null): bool {

@@ -11,6 +11,7 @@ import { Writer } from "../wire/writer";
 import { Aead, AeadAlg } from "../crypto/aead";
 import { randomBytes } from "../crypto/random";
 import { suiteKnown } from "./suites";
+import { TP_MEMO_LEN } from "./transport_params_policy";
 
 function readVec8(r: Reader): Uint8Array {
   const n = <usize>r.u8();
@@ -92,8 +93,8 @@ export class TicketState {
   allowEarly: bool = false;
   alpn: Uint8Array = new Uint8Array(0);
   serverName: Uint8Array = new Uint8Array(0);
-  /** SHA-256 of the server's transport parameters when the ticket was issued. */
-  tpHash: Uint8Array = new Uint8Array(32);
+  /** What the transport parameters policy remembered of ours when the ticket was issued (RFC 9000 §7.4.1). */
+  tpMemo: Uint8Array = new Uint8Array(TP_MEMO_LEN);
 
   /** Seals this state into a ticket under the 16-byte `key`. */
   seal(key: Uint8Array): Uint8Array {
@@ -109,7 +110,7 @@ export class TicketState {
     w.u8(this.allowEarly ? 1 : 0);
     putVec8(w, this.alpn);
     putVec8(w, this.serverName);
-    w.bytes(this.tpHash.dataStart, 32);
+    w.bytes(this.tpMemo.dataStart, TP_MEMO_LEN);
     const plainLen = w.len - start;
     w.reserve(16);
     const out = new Uint8Array(<i32>w.len);
@@ -140,9 +141,9 @@ export class TicketState {
     t.allowEarly = r.u8() != 0;
     t.alpn = readVec8(r);
     t.serverName = readVec8(r);
-    const h = r.bytes(32);
+    const h = r.bytes(TP_MEMO_LEN);
     if (r.failed || !r.atEnd || !suiteKnown(t.suite)) return null;
-    memory.copy(t.tpHash.dataStart, h, 32);
+    memory.copy(t.tpMemo.dataStart, h, TP_MEMO_LEN);
     return t;
   }
 }

@@ -1,5 +1,5 @@
 // The byte encodings that cross the tls interface (see assembly/tls/config.ts
-// and assembly/tls/events.ts): the config blob we write and the event
+// and assembly/api/tls_events.ts): the config blob we write and the event
 // stream the engine returns. Pure functions, no engine import, so tests of
 // the AssemblyScript internals use them too.
 

@@ -82,17 +82,13 @@ export function h3ParseSplit(kind: u32, data: Uint8Array, split: i32, maxControl
   return [fin, events, payload];
 }
 
-import { codec__fuzzDecode, codec__fuzzDecode__post } from "../../assembly/api/codec";
-/** Runs codec.fuzz-decode on this build (debug keeps asserts and bounds checks). */
+import { fuzzDecode } from "../../assembly/api/dev";
+import { Bytes } from "../../assembly/api/abi";
+/** Runs dev.fuzz-decode's implementation on this build (debug keeps asserts and bounds checks). */
 export function fuzzBatch(target: u32, param: u32, inputs: Uint8Array): u64[] {
-  const n = <usize>inputs.length;
-  const p = heap.alloc(n == 0 ? 1 : n); // fuzz-decode frees its argument
-  memory.copy(p, inputs.dataStart, n);
-  const ret = codec__fuzzDecode(target, param, p, n);
-  const outPtr = <usize>load<u32>(ret);
-  const count = <i32>load<u32>(ret, 4);
-  const out = new Array<u64>(count);
-  for (let i = 0; i < count; i++) unchecked(out[i] = load<u64>(outPtr + (<usize>i << 3)));
-  codec__fuzzDecode__post(ret);
+  // the block stays the caller's: no shim frees it here
+  const outcomes = fuzzDecode(<u8>target, <u8>param, new Bytes(inputs.dataStart, <usize>inputs.length));
+  const out = new Array<u64>(outcomes.length);
+  for (let i = 0; i < outcomes.length; i++) unchecked(out[i] = outcomes[i]);
   return out;
 }

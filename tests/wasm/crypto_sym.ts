@@ -144,9 +144,10 @@ export function testHpMask(alg: i32, key: Uint8Array, sample: Uint8Array): Uint8
 
 // ---- QUIC packet protection ----
 import {
-  PacketKeys, newInitialKeys, initialSecrets, protectPacket, unprotectPacket, decodePacketNumber,
-  packetNumberLength, retryIntegrityTag, verifyRetryIntegrity, removeHeaderProtection, decryptPayload, lastTruncatedPn,
+  PacketKeys, newInitialKeys, initialSecrets, protectPacket, unprotectPacket, removeHeaderProtection, decryptPayload,
 } from "../../assembly/quic/protection";
+import { PacketNumberField, decodePacketNumber, packetNumberLength } from "../../assembly/quic/packet_number";
+import { retryIntegrityTag, verifyRetryIntegrity } from "../../assembly/quic/retry";
 
 export function testInitialSecrets(version: u32, dcid: Uint8Array): Uint8Array | null {
   const o = bytes(64);
@@ -211,9 +212,10 @@ export function testKeyUpdateReceive(alg: i32, version: u32, secret: Uint8Array,
   const cur = keysFor(alg, version, secret, 0);
   const o = bytes(packet.length);
   memory.copy(o.dataStart, packet.dataStart, packet.length);
-  const pnLen = removeHeaderProtection(cur.hp, o.dataStart, o.length, pnOffset);
+  const field = new PacketNumberField();
+  const pnLen = removeHeaderProtection(cur.hp, o.dataStart, o.length, pnOffset, field);
   if (pnLen == 0) return null;
-  const pn = decodePacketNumber(-1, lastTruncatedPn, <u32>pnLen * 8);
+  const pn = decodePacketNumber(-1, field.truncated, <u32>pnLen * 8);
   const hdr = <usize>(pnOffset + pnLen);
   if (decryptPayload(cur, o.dataStart, o.length, hdr, pn)) return null; // must fail under the old phase
   const next = keysFor(alg, version, secret, 0);

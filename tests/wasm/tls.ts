@@ -54,61 +54,57 @@ export function p256Key(der: Uint8Array): Uint8Array | null {
   return parseP256PrivateKey(der.dataStart, <usize>der.length, out.dataStart) ? out : null;
 }
 
-import { decodeTransportParams, encodeTransportParams } from "../../assembly/tls/transport_params";
+import { configNew, connNew, connStart, connHandle, connOutput, connConfirm, connFree, configFree, NewHandle } from "../../assembly/tls/engine";
+import { encodeTlsOutputs } from "../../assembly/api/tls_events";
+import { QuicTransportParamsPolicy } from "../../assembly/quic/transport_params";
 import { Writer } from "../../assembly/wire/writer";
 
-function hexArr(a: Uint8Array | null): string {
-  return a == null ? "null" : "\"" + hex(a.dataStart, a.length) + "\"";
-}
-
-/** Decodes transport parameters to JSON (numbers as strings). */
-export function tpDecode(data: Uint8Array, fromServer: bool): string {
-  const r = decodeTransportParams(data.dataStart, <usize>data.length, fromServer);
-  if (r.error != 0) return `{"error":${r.error},"reason":"${r.reason}"}`;
-  const p = r.params;
-  const pa = p.preferredAddress;
-  const paJson = pa == null ? "null" :
-    `{"ipv4":${hexArr(pa.ipv4)},"ipv4Port":${pa.ipv4Port},"ipv6":${hexArr(pa.ipv6)},"ipv6Port":${pa.ipv6Port},"cid":${hexArr(pa.connectionId)},"token":${hexArr(pa.statelessResetToken)}}`;
-  return `{"error":0,"odcid":${hexArr(p.originalDestinationConnectionId)},"maxIdleTimeout":"${p.maxIdleTimeout}",` +
-    `"srt":${hexArr(p.statelessResetToken)},"maxUdpPayloadSize":"${p.maxUdpPayloadSize}","initialMaxData":"${p.initialMaxData}",` +
-    `"bidiLocal":"${p.initialMaxStreamDataBidiLocal}","bidiRemote":"${p.initialMaxStreamDataBidiRemote}","uni":"${p.initialMaxStreamDataUni}",` +
-    `"streamsBidi":"${p.initialMaxStreamsBidi}","streamsUni":"${p.initialMaxStreamsUni}","ackDelayExponent":"${p.ackDelayExponent}",` +
-    `"maxAckDelay":"${p.maxAckDelay}","disableActiveMigration":${p.disableActiveMigration},"preferredAddress":${paJson},` +
-    `"activeConnectionIdLimit":"${p.activeConnectionIdLimit}","iscid":${hexArr(p.initialSourceConnectionId)},"rscid":${hexArr(p.retrySourceConnectionId)},` +
-    `"maxDatagramFrameSize":${p.hasMaxDatagramFrameSize ? "\"" + p.maxDatagramFrameSize.toString() + "\"" : "null"}}`;
-}
-
-/** Decode then re-encode (null on a decode error). */
-export function tpReencode(data: Uint8Array, fromServer: bool): Uint8Array | null {
-  const r = decodeTransportParams(data.dataStart, <usize>data.length, fromServer);
-  if (r.error != 0) return null;
-  const w = new Writer();
-  encodeTransportParams(r.params, w);
-  const out = new Uint8Array(<i32>w.len);
-  memory.copy(out.dataStart, w.buf, w.len);
-  w.release();
-  return out;
-}
-
-import { configNew, connNew, connStart, connHandle, connTakeEvents, connConfirm, connFree, configFree, NewHandle } from "../../assembly/tls/engine";
+const tpPolicy = new QuicTransportParamsPolicy();
 
 let lastError = "";
 function handleOf(r: NewHandle): u32 { lastError = r.error; return r.handle; }
-export function tlsConfigNew(blob: Uint8Array): u32 { return handleOf(configNew(blob.dataStart, <usize>blob.length)); }
+export function tlsConfigNew(blob: Uint8Array): u32 { return handleOf(configNew(blob.dataStart, <usize>blob.length, tpPolicy)); }
 export function tlsLastError(): string { return lastError; }
 export function tlsConnNew(cfg: u32, session: Uint8Array): u32 { return handleOf(connNew(cfg, session.dataStart, <usize>session.length)); }
-export function tlsStart(h: u32, nowMs: u64): bool { return connStart(h, nowMs); }
-export function tlsHandle(h: u32, level: i32, data: Uint8Array, nowMs: u64): bool { return connHandle(h, level, data.dataStart, <usize>data.length, nowMs); }
+// The tests pass wall-clock milliseconds; the in-core API's monotonic `nowUs` is derived from them.
+export function tlsStart(h: u32, nowMs: u64): bool { return connStart(h, nowMs * 1000, nowMs); }
+export function tlsHandle(h: u32, level: i32, data: Uint8Array, nowMs: u64): bool { return connHandle(h, level, data.dataStart, <usize>data.length, nowMs * 1000, nowMs); }
 export function tlsConfirm(h: u32): void { connConfirm(h); }
 export function tlsFree(h: u32): void { connFree(h); }
 export function tlsConfigFree(h: u32): void { configFree(h); }
+/** The pending outputs in the host's byte encoding (api/tls_events.ts). */
 export function tlsEvents(h: u32): Uint8Array {
   const w = new Writer();
-  connTakeEvents(h, w);
+  const q = connOutput(h);
+  if (q != null) encodeTlsOutputs(q, w);
   const out = new Uint8Array(<i32>w.len);
   memory.copy(out.dataStart, w.buf, w.len);
   w.release();
   return out;
+}
+
+import { TlsOutputKind } from "../../assembly/tls/output";
+
+/**
+ * The pending typed outputs (tls/output.ts) as JSON, then cleared: what an
+ * in-core QUIC connection sees. Bytes as hex; kinds by TlsOutputKind number.
+ */
+export function tlsOutputs(h: u32): string {
+  const q = connOutput(h);
+  if (q == null) return "[]";
+  let s = "[";
+  for (let i = 0; i < q.length; i++) {
+    const o = q.at(i)!;
+    if (i) s += ",";
+    s += `{"kind":${<i32>o.kind},"level":${o.level}`;
+    if (o.kind == TlsOutputKind.Secret) s += `,"read":${o.read},"suite":${o.suite}`;
+    if (o.kind == TlsOutputKind.Complete) s += `,"alpn":"${hex(o.alpn.dataStart, o.alpn.length)}","earlyData":${o.earlyData},"tp":"${hex(o.transportParams.dataStart, o.transportParams.length)}"`;
+    if (o.kind == TlsOutputKind.EarlyData) s += `,"accepted":${o.accepted}`;
+    if (o.kind == TlsOutputKind.Error) s += `,"code":${o.code},"alert":${o.alert}`;
+    s += `,"bytes":"${hex(o.ptr, <i32>o.len)}"}`;
+  }
+  q.clear();
+  return s + "]";
 }
 
 import { KeySchedule } from "../../assembly/tls/key_schedule";

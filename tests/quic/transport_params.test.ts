@@ -16,7 +16,7 @@ const ODCID = param(0x00, [9, 9, 9, 9, 9, 9, 9, 9]);
 
 for (const variant of VARIANTS) {
   describe(`QUIC transport parameters (${variant} build)`, async () => {
-    const t = await loadTest<any>('tls', variant);
+    const t = await loadTest<any>('quic', variant);
     const dec = (b: Uint8Array, server = false) => JSON.parse(t.tpDecode(b, server));
 
     it('decodes every RFC 9000 §18.2 parameter and max_datagram_frame_size', () => {

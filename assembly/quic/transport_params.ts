@@ -1,9 +1,14 @@
 // QUIC transport parameters (RFC 9000 §18), carried in the TLS extension
 // quic_transport_parameters (0x39, RFC 9001 §8.2). A complete codec with the
-// validation rules of RFC 9000 §18.2 and max_datagram_frame_size (RFC 9221 §3).
+// validation rules of RFC 9000 §18.2 and max_datagram_frame_size (RFC 9221 §3),
+// and `QuicTransportParamsPolicy`: the rules TLS applies to the bytes it
+// carries (tls/transport_params_policy.ts), RFC 9000 §7.4 and §7.4.1.
 
 import { Reader } from "../wire/reader";
 import { Writer } from "../wire/writer";
+import { sha256 } from "../crypto/sha256";
+import { ctEqual } from "../crypto/ct";
+import { TransportParamsPolicy, TransportParamsError } from "../tls/transport_params_policy";
 
 // RFC 9000 §18.2 / RFC 9221 §3: parameter ids.
 export const TP_ORIGINAL_DESTINATION_CONNECTION_ID: u64 = 0x00;
@@ -248,4 +253,49 @@ export function encodeTransportParams(tp: TransportParams, w: Writer): void {
   const rscid = tp.retrySourceConnectionId;
   if (rscid != null) putBytes(w, TP_RETRY_SOURCE_CONNECTION_ID, rscid);
   if (tp.hasMaxDatagramFrameSize) putInt(w, TP_MAX_DATAGRAM_FRAME_SIZE, tp.maxDatagramFrameSize);
+}
+
+/**
+ * RFC 9000 §7.4.1: the parameters a server that accepts 0-RTT MUST NOT
+ * reduce (or alter): max_idle_timeout, max_udp_payload_size, the initial
+ * flow-control and stream limits, ack_delay_exponent, max_ack_delay,
+ * disable_active_migration, active_connection_id_limit, and (RFC 9221 §3)
+ * max_datagram_frame_size. Hashed with SHA-256 in wire order, so any change
+ * to them is seen (stricter than "not reduced": 0-RTT is then refused).
+ */
+export function tpHashFor0Rtt(ptr: usize, len: usize, out32: usize): void {
+  const r = new Reader(ptr, len);
+  const w = new Writer();
+  while (!r.atEnd) {
+    const start = r.pos;
+    const id = r.varint();
+    const n = r.varint();
+    if (r.failed || n > <u64>r.remaining) break;
+    r.skip(<usize>n);
+    if (id == TP_MAX_IDLE_TIMEOUT || (id >= TP_MAX_UDP_PAYLOAD_SIZE && id <= TP_DISABLE_ACTIVE_MIGRATION) ||
+        id == TP_ACTIVE_CONNECTION_ID_LIMIT || id == TP_MAX_DATAGRAM_FRAME_SIZE) {
+      w.bytes(start, r.pos - start);
+    }
+  }
+  sha256(w.buf, w.len, out32);
+  w.release();
+}
+
+/** The QUIC layer's answer to the TLS handshake's questions about transport parameters. */
+@final
+export class QuicTransportParamsPolicy extends TransportParamsPolicy {
+  validate(peerIsServer: bool, ptr: usize, len: usize): TransportParamsError | null {
+    const res = decodeTransportParams(ptr, len, peerIsServer);
+    return res.error == 0 ? null : new TransportParamsError(res.error, res.reason);
+  }
+
+  rememberFor0Rtt(ptr: usize, len: usize, out: usize): void {
+    tpHashFor0Rtt(ptr, len, out);
+  }
+
+  earlyDataCompatible(remembered: usize, ptr: usize, len: usize): bool {
+    const h = memory.data(32);
+    tpHashFor0Rtt(ptr, len, h);
+    return ctEqual(h, remembered, 32);
+  }
 }
