@@ -2,7 +2,7 @@
 // dist/ — built by `pretest`): --version, --help on every command and
 // subcommand, one-line errors with exit status 2 for wrong arguments, runtime
 // errors that name the failing record, and `-` for stdin/stdout.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ const bin = path.join(root, 'bin', 'h3-wasi.mjs');
 const fixtures = path.join(root, 'tests', 'fixtures', 'qpack');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'h3w-cli-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function cli(args: string[], input?: Buffer | string) {
   const r = spawnSync(process.execPath, [bin, ...args], { input, cwd: tmp, maxBuffer: 64 << 20 });
