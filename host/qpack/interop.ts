@@ -142,8 +142,6 @@ export function encodeSections(sections: Field[][], opt: InteropOptions): Encode
       encoderStreamBytes += encoderStream.length;
       sectionBytes += section.length;
       if (opt.immediateAck) {
-        // What a decoder sends after processing: a Section Acknowledgment if the
-        // section referenced the table, then an Insert Count Increment for the rest.
         // What a decoder sends once it processed the section: a Section
         // Acknowledgment if it referenced the table, then an Insert Count
         // Increment for the insertions not covered by it.

@@ -123,6 +123,16 @@ describe('h3-wasi qpack: runtime errors (exit 1)', () => {
     expect(r.out).toBe('');
   });
 
+  it('says which streams are still blocked at the end, with the hint', () => {
+    const bad = path.join(tmp, 'blocked.enc');
+    // stream 4: a section that needs an insert the file never carries
+    fs.writeFileSync(bad, Buffer.from('00000000000000040000000202' + '00', 'hex'));
+    const r = cli(['qpack', 'decode', bad, '-', '--table-size', '256', '--max-blocked', '10']);
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/1 field section\(s\) still blocked at end of input \(streams 4\)/);
+    expect(r.err).toMatch(/^hint: .*this run used --table-size 256 --max-blocked 10$/m);
+  });
+
   it('names the record of a truncated file', () => {
     const bad = path.join(tmp, 'short.enc');
     fs.writeFileSync(bad, Buffer.from('000000000000000100000001aa0000', 'hex'));
