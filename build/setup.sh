@@ -15,9 +15,11 @@ PEER_PACKAGES=(openssl libnghttp3-dev gcc pkg-config)
 # apt-get, but when another apt/dpkg (unattended-upgrades, a parallel setup)
 # holds its lock, wait for it (up to APT_LOCK_WAIT seconds, default 300, and
 # say so) instead of dying at once: apt-get fails at once on a held lock (the
-# dpkg lock, or the lists lock of `apt-get update`), so retry every 5 s.
+# dpkg lock, or the lists lock of `apt-get update`), so retry every
+# APT_LOCK_POLL seconds (default 5).
 # apt's output is shown only when it fails.
 APT_LOCK_WAIT=${APT_LOCK_WAIT:-300}
+APT_LOCK_POLL=${APT_LOCK_POLL:-5}
 apt_get() {
   local deadline=$((SECONDS + APT_LOCK_WAIT)) out said=
   while :; do
@@ -27,7 +29,7 @@ apt_get() {
     if grep -qE 'Could not get lock|Unable to acquire the dpkg frontend lock|Unable to lock' <<<"$out" && [ "$SECONDS" -lt "$deadline" ]; then
       [ -n "$said" ] || echo "setup: another apt/dpkg holds the package lock; waiting up to ${APT_LOCK_WAIT}s for it"
       said=1
-      sleep 5
+      sleep "$APT_LOCK_POLL"
       continue
     fi
     printf '%s\n' "$out" >&2
