@@ -3,8 +3,12 @@
 // dist/engine/ (the JS that host/ imports) -> tsc -> dist/host/.
 //
 // Each stage is skipped when its inputs have not changed since the last
-// build (content hashes in dist/.build-state.json), so `npm test` stays fast.
-// H3W_FORCE_BUILD=1 rebuilds everything.
+// build (content hashes in build/.cache/build-state.json), so `npm test` stays
+// fast. H3W_FORCE_BUILD=1 rebuilds everything.
+//
+// dist/ holds only what the npm package ships: intermediates (the core module
+// before componentization, the build state) live in build/.cache/, and tsc
+// emits no source maps (they would point at host/*.ts, which is not shipped).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -18,7 +22,8 @@ import { assembleWit } from './wit.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
-const stateFile = path.join(dist, '.build-state.json');
+const cache = path.join(root, 'build', '.cache');
+const stateFile = path.join(cache, 'build-state.json');
 const WORLD = 'engine';
 
 function walk(dir, filter) {
@@ -53,7 +58,7 @@ export function canonicalExportName(asName, pkg, version) {
 }
 
 async function compileCore(entries) {
-  const outFile = path.join(dist, 'core.wasm');
+  const outFile = path.join(cache, 'core.wasm');
   const args = [
     ...entries.map((e) => path.relative(root, e)),
     '--config', 'asconfig.json', '--target', 'release',
@@ -119,6 +124,9 @@ function writeFiles(dir, files) {
 
 async function main() {
   fs.mkdirSync(dist, { recursive: true });
+  fs.mkdirSync(cache, { recursive: true });
+  // Trees built before the intermediates moved to build/.cache/.
+  for (const old of ['core.wasm', '.build-state.json']) fs.rmSync(path.join(dist, old), { force: true });
   const force = process.env.H3W_FORCE_BUILD === '1';
   const state = !force && fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')) : {};
   const t0 = performance.now();
@@ -137,7 +145,7 @@ async function main() {
     const core = await compileCore(entries);
     const { source, packageName, version } = assembleWit(path.join(root, 'wit'));
     const mapped = mapExports(core, packageName, version);
-    fs.writeFileSync(path.join(dist, 'core.wasm'), mapped);
+    fs.writeFileSync(path.join(cache, 'core.wasm'), mapped);
     const embedded = await componentEmbed({ binary: mapped, witSource: source, world: WORLD });
     const comp = await componentNew(embedded);
     fs.writeFileSync(component, comp);
@@ -156,7 +164,9 @@ async function main() {
   const hostHash = hashFiles(hostInputs);
   if (state.host !== hostHash || !fs.existsSync(path.join(dist, 'host'))) {
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    // From scratch, so files of deleted host modules (and maps of older builds) do not linger and ship.
+    fs.rmSync(path.join(dist, 'host'), { recursive: true, force: true });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--sourceMap', 'false'], { cwd: root, stdio: 'inherit' });
     state.host = hostHash;
   }
   fs.writeFileSync(stateFile, JSON.stringify(state));
