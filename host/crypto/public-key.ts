@@ -85,8 +85,8 @@ function rsaKey(key: unknown): RsaPublicKey {
 /** RSASSA-PSS (RFC 8017 §8.1.2) with SHA-256 and MGF1-SHA-256, 2048- to 4096-bit keys. */
 export function rsaPssSha256Verify(key: RsaPublicKey, message: Uint8Array, signature: Uint8Array, saltLength: number): boolean {
   const k = rsaKey(key), m = bytesArg('message', message), sig = bytesArg('signature', signature);
-  // RFC 8017 §9.1.1: emLen ≥ hLen + sLen + 2, so a 4096-bit key allows at most 512 - 34 bytes of salt
-  const salt = intArg('saltLength', saltLength, PSS_SALT_AUTO, 512 - 34);
+  // an integer (s32); a length no signature can have (RFC 8017 §9.1.1: emLen ≥ hLen + sLen + 2) simply does not verify
+  const salt = intArg('saltLength', saltLength, -(2 ** 31), 2 ** 31 - 1);
   return callEngine(() => crypto.rsaPssSha256Verify(k.n, k.e, m, sig, salt));
 }
 

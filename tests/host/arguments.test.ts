@@ -55,7 +55,7 @@ describe('argument checks on the public API', () => {
     expect(invalid(() => C.ed25519Verify(b(32), 'm' as never, b(64))).argument).toBe('message');
     expect(invalid(() => C.rsaPssSha256Verify({ n: b(256), e: 'x' } as never, b(1), b(256), 32)).argument).toBe('key.e');
     expect(invalid(() => C.rsaPkcs1Sha256Verify(null as never, b(1), b(256))).argument).toBe('key');
-    for (const salt of [1.5, NaN, -2, 2 ** 31]) invalid(() => C.rsaPssSha256Verify({ n: b(256), e: Uint8Array.of(1, 0, 1) }, b(1), b(256), salt));
+    for (const salt of [1.5, NaN, -(2 ** 31) - 1, 2 ** 31, '32']) invalid(() => C.rsaPssSha256Verify({ n: b(256), e: Uint8Array.of(1, 0, 1) }, b(1), b(256), salt as never));
     for (const len of [1.5, NaN, '3', undefined]) invalid(() => C.hkdfSha256(b(1), b(1), b(1), len as never));
     instanceWorks();
   });
