@@ -575,12 +575,16 @@ export function codec__fuzzDecode(target: u32, param: u32, ptr: usize, len: usiz
 export function codec__fuzzDecode__post(ret: usize): void { postFreeAt(ret, 0); }
 
 // Bench-only: run an operation `iterations` times inside the core.
+/** Encode benches keep at most this many decoded frames (memory bounded by it, not by the input). */
+const BENCH_MAX_FRAMES = 4096;
 let benchFrames: Array<QuicFrame> | null = null;
 let benchH3: Array<H3Frame> | null = null;
 
 export function codec__benchLoop(op: u32, param: u32, ptr: usize, len: usize, iterations: u32): u64 {
   let total: u64 = 0;
   const pt = param & 0xff;
+  // A boundary value must not hold the instance for hours: at most 2^20 iterations.
+  if (iterations > 1 << 20) iterations = 1 << 20;
   switch (op & 0xff) {
     case 0: { // decode QUIC payload
       const r = new Reader();
@@ -598,7 +602,7 @@ export function codec__benchLoop(op: u32, param: u32, ptr: usize, len: usize, it
       const frames = benchFrames!;
       const r = new Reader(ptr, len);
       let n = 0;
-      while (!r.atEnd) {
+      while (!r.atEnd && n < BENCH_MAX_FRAMES) {
         if (n >= frames.length) frames.push(new QuicFrame(64));
         if (decodeFrame(r, unchecked(frames[n]), pt) != 0) break;
         n++;
@@ -629,7 +633,7 @@ export function codec__benchLoop(op: u32, param: u32, ptr: usize, len: usize, it
       const frames = benchH3!;
       const r = new Reader(ptr, len);
       let n = 0;
-      while (!r.atEnd) {
+      while (!r.atEnd && n < BENCH_MAX_FRAMES) {
         if (n >= frames.length) frames.push(new H3Frame());
         if (decodeH3Frame(r, unchecked(frames[n]), scratch) != 0) break;
         n++;

@@ -160,7 +160,11 @@ export class QpackDecoder {
   #h: number;
   readonly encoding: FieldEncoding;
   constructor(options: DecoderOptions = {}) {
-    this.#h = qpack.decoderNew(options.maxTableCapacity ?? 0, options.maxBlockedStreams ?? 0, BigInt(options.maxFieldSectionSize ?? 0));
+    try {
+      this.#h = qpack.decoderNew(options.maxTableCapacity ?? 0, options.maxBlockedStreams ?? 0, BigInt(options.maxFieldSectionSize ?? 0));
+    } catch (e) {
+      rethrow(e);
+    }
     this.encoding = options.encoding ?? 'utf8';
   }
   /** Processes encoder-stream bytes; returns the streams whose blocked section can now be resumed. */
