@@ -34,6 +34,21 @@ const MAX_H3_INPUT: usize = 1 << 20;
 /** encode-*: largest output. */
 const MAX_ENCODE_OUTPUT: usize = 1 << 26;
 
+/**
+ * Output budget of one decode call (issue 8: memory grows with what is kept,
+ * not with how many frames a peer packs into its input). A decode call stops
+ * after the record that brings its output to `max-bytes` (0: the default) and
+ * reports how much input it consumed; the host calls again with the rest.
+ * At least one record is always written, so every call makes progress.
+ */
+const DEFAULT_RECORD_BUDGET: usize = 256 << 10;
+const MAX_RECORD_BUDGET: usize = 1 << 20;
+@inline function recordBudget(maxBytes: u32): usize {
+  return maxBytes == 0 ? DEFAULT_RECORD_BUDGET : min<usize>(<usize>maxBytes, MAX_RECORD_BUDGET);
+}
+/** Input bytes consumed by the last decode call (a frame boundary). */
+let consumedInput: usize = 0;
+
 /** ACK ranges kept per frame by the component's decoder (QuicFrame policy beyond that). */
 const CODEC_MAX_ACK_RANGES: i32 = 1024;
 const qframe = new QuicFrame(CODEC_MAX_ACK_RANGES);
@@ -62,6 +77,15 @@ function postResult(ret: usize, okHasList: bool): void {
 function retOkWriter(): usize {
   store<u8>(RET, 0);
   retWriterAt(8, writer);
+  return RET;
+}
+
+/** result<decoded-records, codec-error> ok arm: records at RET+8, consumed at RET+16. */
+@inline
+function retOkBatch(consumed: usize): usize {
+  store<u8>(RET, 0);
+  retWriterAt(8, writer);
+  store<u32>(RET + 16, <u32>consumed);
   return RET;
 }
 
@@ -161,8 +185,9 @@ function writeQuicRecord(w: Writer, f: QuicFrame, base: usize): void {
  * the failing frame's start offset in ERR_OFFSET). Records go to `w` if non-null.
  */
 const ERR_OFFSET: usize = memory.data(8, 8);
-function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w: Writer | null, reencode: Writer | null): u64 {
+function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w: Writer | null, reencode: Writer | null, budget: usize = usize.MAX_VALUE): u64 {
   store<u32>(ERR_OFFSET, 0);
+  consumedInput = 0;
   if (packetType > PACKET_1RTT) { f.reason = "unknown packet type"; f.frameType = 0; return INTERNAL_ERROR; }
   const r = reader.reset(ptr, len);
   // RFC 9000 §12.4: "An endpoint MUST treat receipt of a packet containing no
@@ -172,23 +197,27 @@ function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w:
     const start = r.pos;
     const err = decodeFrame(r, f, packetType);
     if (err != 0) { store<u32>(ERR_OFFSET, <u32>(start - ptr)); return err; }
-    if (w !== null) writeQuicRecord(w, f, ptr);
     if (reencode !== null) {
       // Fuzzing: whatever decodes must encode again.
       reencode.clear();
       if (encodeFrame(reencode, f) != 0) { f.reason = "decoded frame does not re-encode"; return 0xffffffff; }
     }
+    if (w !== null) {
+      writeQuicRecord(w, f, ptr);
+      if (w.len >= budget) break;
+    }
   }
+  consumedInput = r.pos - ptr;
   return 0;
 }
 
-export function codec__decodeQuicFrames(packetType: u32, ptr: usize, len: usize): usize {
+export function codec__decodeQuicFrames(packetType: u32, ptr: usize, len: usize, maxBytes: u32): usize {
   writer.clear();
   if (len > MAX_QUIC_PAYLOAD) { argFree(ptr, len); return retCodecError(INTERNAL_ERROR, 0, 0, "payload larger than 1 MiB"); }
-  const err = decodePayload(ptr, len, packetType & 0xff, qframe, writer, null);
+  const err = decodePayload(ptr, len, packetType & 0xff, qframe, writer, null, recordBudget(maxBytes));
   argFree(ptr, len);
-  if (err != 0) return retCodecError(err, qframe.frameType, <usize>load<u32>(ERR_OFFSET), qframe.reason);
-  return retOkWriter();
+  if (err != 0) { writer.clear(); return retCodecError(err, qframe.frameType, <usize>load<u32>(ERR_OFFSET), qframe.reason); }
+  return retOkBatch(consumedInput);
 }
 export function codec__decodeQuicFrames__post(ret: usize): void { postResult(ret, true); }
 
@@ -327,9 +356,10 @@ function writeH3Record(w: Writer, f: H3Frame, base: usize): void {
   }
 }
 
-export function codec__decodeH3Frames(ptr: usize, len: usize): usize {
+export function codec__decodeH3Frames(ptr: usize, len: usize, maxBytes: u32): usize {
   writer.clear();
   if (len > MAX_H3_INPUT) { argFree(ptr, len); return retCodecError(H3_INTERNAL_ERROR, 0, 0, "input larger than 1 MiB"); }
+  const budget = recordBudget(maxBytes);
   const r = reader.reset(ptr, len);
   let err: u64 = 0;
   let start: usize = ptr;
@@ -338,10 +368,12 @@ export function codec__decodeH3Frames(ptr: usize, len: usize): usize {
     err = decodeH3Frame(r, hframe, scratch);
     if (err != 0) break;
     writeH3Record(writer, hframe, ptr);
+    if (writer.len >= budget) break;
   }
+  const consumed = r.pos - ptr;
   argFree(ptr, len);
   if (err != 0) { writer.clear(); return retCodecError(err, hframe.frameType, start - ptr, hframe.reason); }
-  return retOkWriter();
+  return retOkBatch(consumed);
 }
 export function codec__decodeH3Frames__post(ret: usize): void { postResult(ret, true); }
 
@@ -446,9 +478,15 @@ export function codec__h3ParserFree(handle: u32): void {
 const EREC: usize = 40;
 
 /** Runs `p` over [ptr, ptr+len), writing events to `w` when non-null; 0 or an error code. */
-function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, ev: H3Frame, w: Writer | null): u64 {
+function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, ev: H3Frame, w: Writer | null, budget: usize = usize.MAX_VALUE): u64 {
   const r = reader.reset(ptr, len);
+  consumedInput = len;
   for (;;) {
+    if (w !== null && w.len >= budget) {
+      // Budget reached: stop at an event boundary; fin waits for the rest.
+      consumedInput = r.pos - ptr;
+      if (consumedInput < len) return 0;
+    }
     const k = p.next(r, ev);
     if (k == H3_NEED_MORE) break;
     if (k == H3_EV_ERROR) return p.error;
@@ -480,20 +518,23 @@ function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, ev: H3F
   return 0;
 }
 
-export function codec__h3ParserFeed(handle: u32, ptr: usize, len: usize, fin: u32): usize {
+export function codec__h3ParserFeed(handle: u32, ptr: usize, len: usize, fin: u32, maxBytes: u32): usize {
   writer.clear();
   const p = parserAt(handle);
   if (p === null) { argFree(ptr, len); return retCodecError(H3_INTERNAL_ERROR, 0, 0, "no such parser"); }
   if (len > MAX_H3_INPUT) { argFree(ptr, len); return retCodecError(H3_INTERNAL_ERROR, 0, 0, "chunk larger than 1 MiB"); }
   const before = p.consumed;
-  const err = feedParser(p, ptr, len, fin != 0, hframe, writer);
+  const err = feedParser(p, ptr, len, fin != 0, hframe, writer, recordBudget(maxBytes));
   argFree(ptr, len);
   if (err != 0) {
     writer.clear();
-    const at = p.frameStart;
-    return retCodecError(err, hframe.frameType, <usize>(at < before ? 0 : at - before), hframe.reason);
+    // Relative to this chunk; a frame that began in an earlier chunk gives its
+    // negative distance (two's complement, floored at -2^21), see wit/codec.wit.
+    let rel: i64 = <i64>p.frameStart - <i64>before;
+    if (rel < -(1 << 21)) rel = -(1 << 21);
+    return retCodecError(err, hframe.frameType, <usize><u32><i32>rel, hframe.reason);
   }
-  return retOkWriter();
+  return retOkBatch(consumedInput);
 }
 export function codec__h3ParserFeed__post(ret: usize): void { postResult(ret, true); }
 

@@ -164,6 +164,26 @@ describe('raw engine: boundary values never trap the core', () => {
   boundary('codec.decode-quic-frames (packet type u8)', () =>
     batch('decodeQuicFrames', BYTES, (t) => codec.decodeQuicFrames(t, Uint8Array.of(0x01, 0x00, 0x00))));
 
+  boundary('codec decode budgets (max-bytes u32): always progress, never more than asked plus one record', () => {
+    const pings = new Uint8Array(1000).fill(0x01);
+    const res = [
+      batch('decodeQuicFrames[maxBytes]', NUMS, (m) => codec.decodeQuicFrames(3, pings, m)),
+      batch('decodeH3Frames[maxBytes]', NUMS, (m) => codec.decodeH3Frames(new Uint8Array(1000), m)),
+      batch('h3ParserFeed[maxBytes]', NUMS, (m) => {
+        const h = codec.h3ParserNew(2, 0);
+        codec.h3ParserFeed(h, new Uint8Array(1000), false, m);
+        codec.h3ParserFree(h);
+      }),
+    ];
+    // max-bytes 1: one 88-byte record per call, `consumed` one frame.
+    const one = codec.decodeQuicFrames(3, pings, 1);
+    expect(one.records.length).toBe(88);
+    expect(one.consumed).toBe(1);
+    const all = codec.decodeQuicFrames(3, pings, 0);
+    expect(all.consumed).toBe(1000);
+    return res;
+  });
+
   boundary('codec.quic-frame-allowed / h3-frame-allowed', () => [
     batch('quicFrameAllowed[type]', WIDE, (t) => codec.quicFrameAllowed(t as bigint, 3)),
     batch('quicFrameAllowed[packet]', BYTES, (p) => codec.quicFrameAllowed(1n, p)),
