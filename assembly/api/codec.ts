@@ -18,6 +18,9 @@ import {
   H3_SETTINGS, H3_GOAWAY, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_PUSH_PROMISE, STREAM_PUSH, DEFAULT_MAX_CONTROL_FRAME,
 } from "../h3/frame";
 import {
+  TransportParams, PreferredAddress, decodeTransportParams, encodeTransportParams, TRANSPORT_PARAMETER_ERROR,
+} from "../tls/transport_params";
+import {
   H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME_START, H3_EV_PAYLOAD, H3_EV_FRAME,
 } from "../h3/frame_parser";
 
@@ -537,6 +540,167 @@ export function codec__h3ParserFeed(handle: u32, ptr: usize, len: usize, fin: u3
   return retOkBatch(consumedInput);
 }
 export function codec__h3ParserFeed__post(ret: usize): void { postResult(ret, true); }
+
+// ---- transport parameters (RFC 9000 §18, RFC 9221 §3) -----------------------------
+
+/**
+ * The packed form of transport parameters (see wit/codec.wit): a 152-byte
+ * header — present u32 (bit n: parameter id n for 0x00..0x10; bit 17:
+ * max_datagram_frame_size 0x20) | reserved u32 | 18 slots of 8 bytes, one per
+ * id in that order — then the bytes the slots point at. Integer parameters
+ * hold their value (u64); byte parameters (connection ids, the reset token,
+ * the preferred_address body of RFC 9000 Figure 22) hold offset u32 | length
+ * u32 from the start of the list; disable_active_migration has no value.
+ */
+const TP_HDR: usize = 8 + 18 * 8;
+const TP_DGRAM_SLOT: u32 = 17;
+const tpWriter = new Writer();
+
+@inline function tpSlotOf(id: u64): u32 { return id == 0x20 ? TP_DGRAM_SLOT : <u32>id; }
+@inline function tpIsBytes(slot: u32): bool { return slot == 0x00 || slot == 0x02 || slot == 0x0d || slot == 0x0f || slot == 0x10; }
+
+function tpCopy(p: usize, n: usize): Uint8Array {
+  const out = new Uint8Array(<i32>n);
+  if (n) memory.copy(out.dataStart, p, n);
+  return out;
+}
+
+/** Packs `tp` into `w` (header, then the byte fields). */
+function packTransportParams(tp: TransportParams, w: Writer): void {
+  const h = w.reserve(TP_HDR);
+  if (h == 0) return;
+  memory.fill(h, 0, TP_HDR);
+  let present: u32 = 0;
+  // Byte fields go after the header; record (off, len) in their slots.
+  const put = (slot: u32, b: Uint8Array | null, w: Writer, h: usize): u32 => {
+    if (b == null) return 0;
+    store<u32>(h + 8 + (<usize>slot << 3), <u32>w.len);
+    store<u32>(h + 8 + (<usize>slot << 3), <u32>b.length, 4);
+    w.bytes(b.dataStart, <usize>b.length);
+    return <u32>1 << slot;
+  };
+  present |= put(0x00, tp.originalDestinationConnectionId, w, h);
+  present |= put(0x02, tp.statelessResetToken, w, h);
+  present |= put(0x0f, tp.initialSourceConnectionId, w, h);
+  present |= put(0x10, tp.retrySourceConnectionId, w, h);
+  const pa = tp.preferredAddress;
+  if (pa != null) {
+    // RFC 9000 §18.2 Figure 22, as on the wire.
+    const body = new Writer();
+    body.bytes(pa.ipv4.dataStart, 4); body.u16(pa.ipv4Port);
+    body.bytes(pa.ipv6.dataStart, 16); body.u16(pa.ipv6Port);
+    body.u8(<u32>pa.connectionId.length); body.bytes(pa.connectionId.dataStart, <usize>pa.connectionId.length);
+    body.bytes(pa.statelessResetToken.dataStart, 16);
+    present |= put(0x0d, tpCopy(body.buf, body.len), w, h);
+    body.release();
+  }
+  // Integers: always reported (absent ones carry the RFC 9000 §18.2 defaults).
+  const ints: StaticArray<u64> = [
+    tp.maxIdleTimeout, tp.maxUdpPayloadSize, tp.initialMaxData, tp.initialMaxStreamDataBidiLocal,
+    tp.initialMaxStreamDataBidiRemote, tp.initialMaxStreamDataUni, tp.initialMaxStreamsBidi,
+    tp.initialMaxStreamsUni, tp.ackDelayExponent, tp.maxAckDelay,
+  ];
+  const ids: StaticArray<u32> = [0x01, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b];
+  for (let i = 0; i < ids.length; i++) {
+    const id = unchecked(ids[i]);
+    store<u64>(h + 8 + (<usize>id << 3), unchecked(ints[i]));
+    present |= <u32>1 << id;
+  }
+  store<u64>(h + 8 + (0x0e << 3), tp.activeConnectionIdLimit);
+  present |= <u32>1 << 0x0e;
+  if (tp.disableActiveMigration) present |= <u32>1 << 0x0c;
+  if (tp.hasMaxDatagramFrameSize) {
+    store<u64>(h + 8 + (<usize>TP_DGRAM_SLOT << 3), tp.maxDatagramFrameSize);
+    present |= <u32>1 << TP_DGRAM_SLOT;
+  }
+  store<u32>(h, present);
+}
+
+/** Unpacks the packed form at [ptr, ptr+len) into a TransportParams; "" or why not. */
+function unpackTransportParams(ptr: usize, len: usize, tp: TransportParams): string {
+  if (len < TP_HDR) return "packed transport parameters shorter than their header";
+  const present = load<u32>(ptr);
+  if ((present >> 18) != 0) return "unknown bit in the packed presence mask";
+  for (let slot: u32 = 0; slot <= TP_DGRAM_SLOT; slot++) {
+    if ((present & (<u32>1 << slot)) == 0) continue;
+    const sp = ptr + 8 + (<usize>slot << 3);
+    if (tpIsBytes(slot)) {
+      const o = <usize>load<u32>(sp), n = <usize>load<u32>(sp, 4);
+      if (o > len || n > len - o) return "byte field out of range";
+      const p = ptr + o;
+      switch (slot) {
+        case 0x00: tp.originalDestinationConnectionId = tpCopy(p, n); break;
+        case 0x02: tp.statelessResetToken = tpCopy(p, n); break;
+        case 0x0f: tp.initialSourceConnectionId = tpCopy(p, n); break;
+        case 0x10: tp.retrySourceConnectionId = tpCopy(p, n); break;
+        case 0x0d: {
+          // RFC 9000 §18.2 Figure 22
+          const r = new Reader(p, n);
+          const pa = new PreferredAddress();
+          const v4 = r.bytes(4); const v4p = r.u16();
+          const v6 = r.bytes(16); const v6p = r.u16();
+          const cl = <usize>r.u8(); const cp = r.bytes(cl); const tk = r.bytes(16);
+          if (r.failed || !r.atEnd) return "malformed preferred_address";
+          memory.copy(pa.ipv4.dataStart, v4, 4); pa.ipv4Port = v4p;
+          memory.copy(pa.ipv6.dataStart, v6, 16); pa.ipv6Port = v6p;
+          pa.connectionId = tpCopy(cp, cl);
+          memory.copy(pa.statelessResetToken.dataStart, tk, 16);
+          tp.preferredAddress = pa;
+          break;
+        }
+      }
+      continue;
+    }
+    const x = load<u64>(sp);
+    switch (slot) {
+      case 0x01: tp.maxIdleTimeout = x; break;
+      case 0x03: tp.maxUdpPayloadSize = x; break;
+      case 0x04: tp.initialMaxData = x; break;
+      case 0x05: tp.initialMaxStreamDataBidiLocal = x; break;
+      case 0x06: tp.initialMaxStreamDataBidiRemote = x; break;
+      case 0x07: tp.initialMaxStreamDataUni = x; break;
+      case 0x08: tp.initialMaxStreamsBidi = x; break;
+      case 0x09: tp.initialMaxStreamsUni = x; break;
+      case 0x0a: tp.ackDelayExponent = x; break;
+      case 0x0b: tp.maxAckDelay = x; break;
+      case 0x0c: tp.disableActiveMigration = true; break;
+      case 0x0e: tp.activeConnectionIdLimit = x; break;
+      case TP_DGRAM_SLOT: tp.maxDatagramFrameSize = x; tp.hasMaxDatagramFrameSize = true; break;
+    }
+  }
+  return "";
+}
+
+/** transport-params-decode: the extension body -> packed form (RFC 9000 §18.2 rules). */
+export function codec__transportParamsDecode(ptr: usize, len: usize, fromServer: u32): usize {
+  const res = decodeTransportParams(ptr, len, fromServer != 0);
+  argFree(ptr, len);
+  if (res.error != 0) return retCodecError(res.error, 0, 0, res.reason);
+  writer.clear();
+  packTransportParams(res.params, writer);
+  return retOkWriter();
+}
+export function codec__transportParamsDecode__post(ret: usize): void { postResult(ret, true); }
+
+/**
+ * transport-params-encode: packed form -> extension body, refused with
+ * TRANSPORT_PARAMETER_ERROR when the peer would refuse it (the output is
+ * decoded again with the receiver's rules, RFC 9000 §7.4, §18.2).
+ */
+export function codec__transportParamsEncode(ptr: usize, len: usize, fromServer: u32): usize {
+  const tp = new TransportParams();
+  const why = unpackTransportParams(ptr, len, tp);
+  argFree(ptr, len);
+  if (why.length) return retCodecError(TRANSPORT_PARAMETER_ERROR, 0, 0, why);
+  writer.clear();
+  encodeTransportParams(tp, writer);
+  // RFC 9000 §16: every value is a varint (< 2^62).
+  if (writer.overflow) { writer.clear(); return retCodecError(TRANSPORT_PARAMETER_ERROR, 0, 0, "value exceeds 2^62-1"); }
+  const check = decodeTransportParams(writer.buf, writer.len, fromServer != 0);
+  if (check.error != 0) { writer.clear(); return retCodecError(check.error, 0, 0, check.reason); }
+  return retOkWriter();
+}
+export function codec__transportParamsEncode__post(ret: usize): void { postResult(ret, true); }
 
 // ---- fuzzing and benchmarking entry points ----------------------------------------
 

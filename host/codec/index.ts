@@ -521,3 +521,7 @@ export function fuzzDecode(target: FuzzTarget, param: number, inputs: Uint8Array
   for (const i of inputs) { v.setUint32(o, i.length, true); buf.set(i, o + 4); o += 4 + i.length; }
   return codec.fuzzDecode(FUZZ_TARGETS[target], param, buf);
 }
+
+// ---- transport parameters (RFC 9000 §18): see transport-params.ts ------------------------
+export { encodeTransportParams, decodeTransportParams } from './transport-params.js';
+export type { TransportParams, DecodedTransportParams, PreferredAddress, TransportParamsOptions } from './transport-params.js';

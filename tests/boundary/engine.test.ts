@@ -236,6 +236,25 @@ describe('raw engine: boundary values never trap the core', () => {
     return res;
   });
 
+  boundary('codec.transport-params-decode / -encode (packed header: mask, offsets, lengths, values)', () => {
+    const packed = (fill: number) => {
+      const b = B(152 + 8);
+      const v = new DataView(b.buffer);
+      v.setUint32(0, fill >>> 0, true); // presence mask
+      for (let slot = 0; slot < 18; slot++) {
+        v.setUint32(8 + 8 * slot, fill >>> 0, true);
+        v.setUint32(12 + 8 * slot, fill >>> 0, true);
+      }
+      return b;
+    };
+    const finite = NUMS.map((n) => (Number.isFinite(n) ? n : 0));
+    return [
+      batch('transportParamsEncode[packed]', finite, (n) => codec.transportParamsEncode(packed(n), true)),
+      batch('transportParamsEncode[packed, client]', finite, (n) => codec.transportParamsEncode(packed(n), false)),
+      batch('transportParamsDecode[length]', [0, 1, 2, 8, 64], (n) => codec.transportParamsDecode(Uint8Array.of(0x0f, 0x80 | n, 0, 0, 0), true)),
+    ];
+  });
+
   boundary('codec.fuzz-decode (target, param u8)', () => {
     const input = Uint8Array.of(3, 0, 0, 0, 0x04, 0x00, 0x01);
     return [
