@@ -114,7 +114,10 @@ export function parseConfig(ptr: usize, len: usize): TlsConfig {
         if (l.length == 0) { c.error = "no groups"; return c; }
         c.groups = l; break;
       }
-      case CFG_VERIFY_MODE: c.verifyMode = n > 0 ? load<u8>(p) : 0; break;
+      case CFG_VERIFY_MODE:
+        // Refused, never guessed (issue 8): an unknown mode must not verify less than 'chain'.
+        if (n != 1 || load<u8>(p) > VERIFY_INSECURE) { c.error = "verify mode must be 0 (chain), 1 (pinned) or 2 (insecure)"; return c; }
+        c.verifyMode = load<u8>(p); break;
       case CFG_TRUST_ANCHORS_PEM: {
         const ders = pemDecodeAll(p, n, "CERTIFICATE");
         for (let i = 0; i < ders.length; i++) {

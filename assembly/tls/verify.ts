@@ -20,7 +20,7 @@ import { sha384 } from "../crypto/sha512";
 import { Writer } from "../wire/writer";
 import { Certificate, CertSigAlg, KeyType, X509_OK, X509_UNSUPPORTED_CRITICAL, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN } from "./x509";
 import { certMatchesHost } from "./names";
-import { TlsConfig, VERIFY_CHAIN, VERIFY_PINNED } from "./config";
+import { TlsConfig, VERIFY_PINNED, VERIFY_INSECURE } from "./config";
 import { ctEqual } from "../crypto/ct";
 import {
   ALERT_BAD_CERTIFICATE, ALERT_UNSUPPORTED_CERTIFICATE, ALERT_CERTIFICATE_EXPIRED, ALERT_UNKNOWN_CA,
@@ -159,7 +159,8 @@ export function verifyServerChain(chain: Certificate[], cfg: TlsConfig, now: i64
   }
   const leaf = chain[0];
   if (cfg.verifyMode == VERIFY_PINNED) return verifyPinned(leaf, cfg, now);
-  if (cfg.verifyMode != VERIFY_CHAIN) return 0;
+  // Only an explicit 'insecure' skips the checks (config.ts refuses unknown modes).
+  if (cfg.verifyMode == VERIFY_INSECURE) return 0;
 
   // The leaf: validity, the reference identity, key usage for signing, serverAuth.
   if (!timeOk(leaf, now)) return timeRefusal(leaf, now, "");

@@ -312,6 +312,36 @@ describe('raw engine: boundary values never trap the core', () => {
     batch('rsaPssSha256Verify', NUMS, (s) => crypto.rsaPssSha256Verify(B(256).fill(0xc3), Uint8Array.of(1, 0, 1), B(3), B(256).fill(1), s)));
 
   // ---- tls ----
+  boundary('tls.config-new / connection-new: numeric config fields and blobs of any shape', () => {
+    const tlv = (tag: number, v: Uint8Array, len = v.length) =>
+      Uint8Array.from([tag, (len >>> 24) & 255, (len >>> 16) & 255, (len >>> 8) & 255, len & 255, ...v]);
+    const u32be = (x: number) => Uint8Array.of(x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255);
+    const res: Record<string, Outcome>[] = [];
+    // Every tag 0..31 with 0-, 1-, 2-, 4-byte values of each edge, and lengths that lie.
+    for (let tag = 0; tag < 32; tag++) {
+      res.push(batch(`configNew[tag ${tag}]`, NUMS, (n) => {
+        for (const v of [B(0), Uint8Array.of(n & 255), Uint8Array.of((n >>> 8) & 255, n & 255), u32be(n >>> 0)]) {
+          for (const cfg of [tlv(tag, v), tlv(tag, v, n >>> 0), tlv(tag, v).subarray(0, 3)]) {
+            try { const h = tls.configNew(cfg); tls.connectionFree(tls.connectionNew(h, B(0))); tls.configFree(h); } catch (e) { if (isTrap(e)) throw e; }
+          }
+        }
+      }));
+    }
+    // Random blobs and random sessions.
+    let seed = 0x12345678;
+    const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed >>> 16; };
+    const blob = (n: number) => Uint8Array.from({ length: n }, () => rnd() & 255);
+    const cfg = tls.configNew(tlv(1, new TextEncoder().encode('localhost')));
+    res.push(batch('configNew[random]', Array.from({ length: 300 }, (_, i) => i), (i) => tls.configFree(tls.configNew(blob(i)))));
+    res.push(batch('connectionNew[random session]', Array.from({ length: 300 }, (_, i) => i), (i) => {
+      const c = tls.connectionNew(cfg, blob(i));
+      tls.start(c, 1n);
+      tls.connectionFree(c);
+    }));
+    tls.configFree(cfg);
+    return res;
+  });
+
   boundary('tls: unknown, zero, huge and freed handles; levels; clocks', () => {
     const cfg = tls.configNew(B(0));
     const conn = tls.connectionNew(cfg, B(0));

@@ -87,6 +87,17 @@ for (const variant of VARIANTS) {
       expectReason(p, 51, /^CertificateVerify does not verify: bad signature by the server certificate's key$/);
     });
 
+    it('an unknown verify mode in the config blob is refused, never treated as insecure', () => {
+      for (const mode of [3, 7, 255]) {
+        expect(t.tlsConfigNew(Uint8Array.of(5, 0, 0, 0, 1, mode))).toBe(0);
+        expect(t.tlsLastError()).toMatch(/^verify mode must be 0 \(chain\), 1 \(pinned\) or 2 \(insecure\)$/);
+      }
+      expect(t.tlsConfigNew(Uint8Array.of(5, 0, 0, 0, 0))).toBe(0);
+      const h = t.tlsConfigNew(Uint8Array.of(5, 0, 0, 0, 1, 2));
+      expect(h).not.toBe(0);
+      t.tlsConfigFree(h);
+    });
+
     it('every reason is distinct', () => {
       const reasons = [
         pair({ serverName: 'other.example' }, {}),
