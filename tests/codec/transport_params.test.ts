@@ -73,6 +73,33 @@ describe('transport parameters codec (RFC 9000 §18)', () => {
     expect(decodeTransportParams(Uint8Array.of(0x0f, 1, 1, 0x40, 58, 2, 0xaa, 0xbb)).initialSourceConnectionId).toEqual(Uint8Array.of(1));
   });
 
+  it('never traps on random and mutated bodies: decoded or TRANSPORT_PARAMETER_ERROR', () => {
+    let seed = 0x9e3779b9;
+    const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed >>> 16; };
+    const valid = encodeTransportParams({
+      originalDestinationConnectionId: cid(8, 1), initialSourceConnectionId: cid(8, 2), statelessResetToken: cid(16, 3),
+      initialMaxData: 1 << 20, maxDatagramFrameSize: 1200, disableActiveMigration: true,
+      preferredAddress: { ipv4: cid(4, 1), ipv4Port: 1, ipv6: cid(16, 2), ipv6Port: 2, connectionId: cid(4, 3), statelessResetToken: cid(16, 4) },
+    });
+    let ok = 0, refused = 0;
+    for (let i = 0; i < 5000; i++) {
+      const b = i % 2 ? Uint8Array.from(valid) : Uint8Array.from({ length: rnd() % 64 }, () => rnd() & 255);
+      for (let k = 0, n = 1 + (rnd() % 4); i % 2 && k < n; k++) b[rnd() % b.length] ^= 1 << (rnd() % 8);
+      try {
+        const d = decodeTransportParams(b);
+        // Whatever decodes re-encodes to something that decodes to the same values.
+        expect(decodeTransportParams(encodeTransportParams(d))).toEqual(d);
+        ok++;
+      } catch (e) {
+        expect(e).toBeInstanceOf(CodecError);
+        expect((e as CodecError).wireCode).toBe(TPE);
+        refused++;
+      }
+    }
+    expect(ok).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  });
+
   it('refuses non-integers and negatives before they reach the core', () => {
     expect(() => encodeTransportParams({ initialSourceConnectionId: cid(1, 1), maxIdleTimeout: 1.5 })).toThrow(TypeError);
     expect(() => encodeTransportParams({ initialSourceConnectionId: cid(1, 1), maxIdleTimeout: -1 })).toThrow(RangeError);
