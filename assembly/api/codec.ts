@@ -452,8 +452,11 @@ const freeSlots = new Array<u32>();
 
 export function codec__h3ParserNew(streamKind: u32, maxControlFrame: u32): u32 {
   const kind = streamKind & 0xff;
+  // An unknown stream kind is refused (handle 0), not guessed as 'any':
+  // the §7.2 rules would silently not apply.
+  if (kind > STREAM_PUSH) return 0;
   const max = maxControlFrame == 0 ? DEFAULT_MAX_CONTROL_FRAME : (maxControlFrame > 1 << 20 ? 1 << 20 : maxControlFrame);
-  const p = new H3FrameParser(kind > STREAM_PUSH ? 0 : kind, max);
+  const p = new H3FrameParser(kind, max);
   if (freeSlots.length > 0) {
     const slot = freeSlots.pop();
     parsers[<i32>slot] = p;

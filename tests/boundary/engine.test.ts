@@ -227,6 +227,12 @@ describe('raw engine: boundary values never trap the core', () => {
         codec.h3ParserFree(h);
       }),
     ];
+    // Unknown stream kinds are refused with handle 0, known ones get a handle.
+    for (const k of BYTES) {
+      const h = codec.h3ParserNew(k, 0);
+      expect(h === 0).toBe((k >>> 0) % 256 > 3);
+      codec.h3ParserFree(h);
+    }
     const freed = codec.h3ParserNew(0, 0);
     codec.h3ParserFree(freed);
     const handles = [...NUMS, freed];
