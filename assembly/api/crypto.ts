@@ -330,6 +330,17 @@ let benchOrig: usize = 0;
 let benchCap: usize = 0;
 const BENCH_SECRET: usize = memory.data(48, 16);
 
+/**
+ * Bench loops: a count above BENCH_MAX_COUNT is clamped (a boundary value
+ * must not hold the instance for hours), a size above BENCH_MAX_SIZE too
+ * (RFC 9000 §14: no QUIC packet is larger; and BENCH_HDR + size + 16 must
+ * not wrap in wasm32 arithmetic, which made a 2^32-1 size write out of bounds).
+ */
+const BENCH_MAX_COUNT: u32 = 1 << 16;
+const BENCH_MAX_SIZE: usize = 65536;
+@inline function benchCount(n: u32): u32 { return n > BENCH_MAX_COUNT ? BENCH_MAX_COUNT : n; }
+@inline function benchSize(n: u32): usize { return <usize>min<u32>(max<u32>(n, 4), <u32>BENCH_MAX_SIZE); }
+
 function benchKeys(alg: AeadAlg): PacketKeys {
   memory.fill(BENCH_SECRET, 0x42, 48);
   return packetKeysFor(alg, 1, BENCH_SECRET, 0);
@@ -352,7 +363,8 @@ function benchPacket(size: usize): usize {
 
 export function crypto__benchProtect(algDisc: u32, count: u32, size: u32): u32 {
   const keys = benchKeys(algOf(algDisc));
-  const sz = max<usize>(<usize>size, 4);
+  const sz = benchSize(size);
+  count = benchCount(count);
   const p = benchPacket(sz);
   let sum: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
@@ -366,7 +378,8 @@ export function crypto__benchProtect(algDisc: u32, count: u32, size: u32): u32 {
 
 export function crypto__benchUnprotect(algDisc: u32, count: u32, size: u32): u32 {
   const keys = benchKeys(algOf(algDisc));
-  const sz = max<usize>(<usize>size, 4);
+  const sz = benchSize(size);
+  count = benchCount(count);
   const p = benchPacket(sz);
   const total = BENCH_HDR + sz + 16;
   store<u32>(p + 9, bswap<u32>(7));
@@ -382,6 +395,7 @@ export function crypto__benchUnprotect(algDisc: u32, count: u32, size: u32): u32
 
 export function crypto__benchHeaderMask(algDisc: u32, count: u32): u32 {
   const keys = benchKeys(algOf(algDisc));
+  count = benchCount(count);
   const sample = benchPacket(16) + BENCH_HDR;
   const out = sample + 16;
   let sum: u32 = 0;

@@ -6,6 +6,7 @@ import { Decoder, DECODE_OK, DECODE_BLOCKED } from "../h3/qpack/decoder";
 import { H3_INTERNAL_ERROR } from "../h3/qpack/errors";
 import { HUFFMAN_NEVER, HUFFMAN_SHORTER } from "../h3/qpack/string";
 import { Writer } from "../wire/writer";
+import { MAX_TABLE_CAPACITY } from "../h3/qpack/dynamic_table";
 
 const encoders: Array<Encoder | null> = [];
 const decoders: Array<Decoder | null> = [];
@@ -104,9 +105,21 @@ export function qpack__encoderFree(h: u32): void {
 
 // ---- decoder ----
 
-export function qpack__decoderNew(maxTableCapacity: u32, maxBlockedStreams: u32, maxFieldSectionSize: u64): u32 {
+/** result<u32, qpack-error>: the handle at RET+8, or the error. */
+export function qpack__decoderNew(maxTableCapacity: u32, maxBlockedStreams: u32, maxFieldSectionSize: u64): usize {
+  // Our own SETTINGS_QPACK_MAX_TABLE_CAPACITY (RFC 9204 §3.2.3): the peer may
+  // fill a table this large, so one the core cannot hold is refused rather
+  // than clamped (a clamp would break the promise the SETTINGS frame made).
+  if (<usize>maxTableCapacity > MAX_TABLE_CAPACITY) {
+    return retError(H3_INTERNAL_ERROR, "max table capacity above 2^30 bytes");
+  }
   const d = new Decoder(maxTableCapacity, maxBlockedStreams, maxFieldSectionSize == 0 ? u64.MAX_VALUE : maxFieldSectionSize);
-  return slot<Decoder>(decoders, d);
+  store<u8>(RET, 0);
+  store<u32>(RET + 8, slot<Decoder>(decoders, d));
+  return RET;
+}
+export function qpack__decoderNew__post(ret: usize): void {
+  if (load<u8>(ret) != 0) postFreeAt(ret, 16);
 }
 
 export function qpack__decoderFeedEncoderStream(h: u32, ptr: usize, len: usize): usize {

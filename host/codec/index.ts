@@ -112,27 +112,56 @@ function packetTypeCode(t: PacketType | number): number {
   return PACKET_TYPES[enumArg('packetType', t, Object.keys(PACKET_TYPES) as PacketType[])];
 }
 
-/** Decodes one QUIC packet payload (RFC 9000 §12.4) into frames; throws CodecError with the transport error code. */
-export function decodeQuicFrames(packetType: PacketType | number, payload: Uint8Array): QuicFrame[] {
-  const pt = packetTypeCode(packetType);
-  bytesArg('payload', payload);
-  let rec: Uint8Array;
-  try {
-    rec = codec.decodeQuicFrames(pt, payload);
-  } catch (e) {
-    rethrowCodec(e);
-  }
-  return parseQuicRecords(rec, payload);
+/**
+ * Record bytes the core writes per decode call (wit/codec.wit "Bounded
+ * output"): the wrappers below call again with the rest of the input until
+ * it is consumed, so the core's memory does not grow with the frame count.
+ */
+const RECORD_BUDGET = 256 * 1024;
+
+/**
+ * Calls `step(rest)` on `input` from offset 0 until the core has consumed
+ * all of it (at least once, for an empty input); error offsets are made
+ * relative to `input` again (`signed`: the offset is an s32, see h3-parser-feed).
+ */
+function inBatches(input: Uint8Array, signed: boolean, step: (rest: Uint8Array, base: number) => { consumed: number }): void {
+  let base = 0;
+  do {
+    let r: { consumed: number };
+    try {
+      r = step(base === 0 ? input : input.subarray(base), base);
+    } catch (e) {
+      const payload = (e as { payload?: WitCodecError }).payload;
+      if (payload && typeof payload.code === 'bigint') {
+        payload.offset = signed ? Math.max(0, base + (payload.offset | 0)) : base + payload.offset;
+      }
+      rethrowCodec(e);
+    }
+    if (r.consumed === 0 && base < input.length) throw new Error('codec: decoder made no progress');
+    base += r.consumed;
+  } while (base < input.length);
 }
 
-function parseQuicRecords(rec: Uint8Array, input: Uint8Array): QuicFrame[] {
-  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+/** Decodes one QUIC packet payload (RFC 9000 §12.4) into frames; throws CodecError with the transport error code. */
+export function decodeQuicFrames(packetType: PacketType | number, payload: Uint8Array): QuicFrame[] {
   const out: QuicFrame[] = [];
+  const pt = packetTypeCode(packetType);
+  bytesArg('payload', payload);
+  inBatches(payload, false, (rest, base) => {
+    const r = codec.decodeQuicFrames(pt, rest, RECORD_BUDGET);
+    parseQuicRecords(r.records, payload, base, out);
+    return r;
+  });
+  return out;
+}
+
+function parseQuicRecords(rec: Uint8Array, input: Uint8Array, base = 0, out: QuicFrame[] = []): QuicFrame[] {
+  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   let p = 0;
   while (p + QREC <= rec.length) {
     const t = Number(v.getBigUint64(p, true));
     const f = (i: number) => v.getBigUint64(p + 8 + 8 * i, true);
-    const dOff = v.getUint32(p + 72, true);
+    const dOff = base + v.getUint32(p + 72, true);
     const dLen = v.getUint32(p + 76, true);
     const count = v.getUint32(p + 80, true);
     const data = () => input.subarray(dOff, dOff + dLen);
@@ -163,7 +192,7 @@ function parseQuicRecords(rec: Uint8Array, input: Uint8Array): QuicFrame[] {
       case 0x15: frame = { type: 'streamDataBlocked', streamId: f(0), maximumStreamData: f(1) }; break;
       case 0x16: case 0x17: frame = { type: 'streamsBlocked', bidirectional: t === 0x16, maximumStreams: f(0) }; break;
       case 0x18: {
-        const tok = Number(f(2));
+        const tok = base + Number(f(2));
         frame = { type: 'newConnectionId', sequenceNumber: f(0), retirePriorTo: f(1), connectionId: data(), statelessResetToken: input.subarray(tok, tok + 16) };
         break;
       }
@@ -373,23 +402,25 @@ function readPairs(v: DataView, p: number, count: number): [bigint, bigint][] {
 /** Decodes a buffer of complete HTTP/3 frames; throws CodecError with the H3 error code. */
 export function decodeH3Frames(bytes: Uint8Array): H3Frame[] {
   bytesArg('bytes', bytes);
-  let rec: Uint8Array;
-  try {
-    rec = codec.decodeH3Frames(bytes);
-  } catch (e) {
-    rethrowCodec(e);
-  }
-  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   const out: H3Frame[] = [];
+  inBatches(bytes, false, (rest, base) => {
+    const r = codec.decodeH3Frames(rest, RECORD_BUDGET);
+    parseH3Records(r.records, bytes, base, out);
+    return r;
+  });
+  return out;
+}
+
+function parseH3Records(rec: Uint8Array, bytes: Uint8Array, base: number, out: H3Frame[]): void {
+  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   for (let p = 0; p + HREC <= rec.length;) {
     const t = v.getBigUint64(p, true);
-    const dOff = v.getUint32(p + 16, true);
+    const dOff = base + v.getUint32(p + 16, true);
     const dLen = v.getUint32(p + 20, true);
     const count = v.getUint32(p + 24, true);
     out.push(h3FrameOf(t, v.getBigUint64(p + 8, true), bytes.subarray(dOff, dOff + dLen), readPairs(v, p + HREC, count)));
     p += HREC + 16 * count;
   }
-  return out;
 }
 
 function h3Record(frame: H3Frame, blob: Blob, where: string): Uint8Array {
@@ -489,14 +520,28 @@ export class H3FrameParser {
     if (this.#handle === 0) throw new ClosedError('H3FrameParser');
     bytesArg('chunk', chunk);
     boolArg('fin', fin);
-    let rec: Uint8Array;
-    try {
-      rec = codec.h3ParserFeed(this.#handle, chunk, fin);
-    } catch (e) {
-      rethrowCodec(e);
-    }
-    const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     const out: H3ParserEvent[] = [];
+    const h = this.#handle;
+    inBatches(chunk, true, (rest, base) => {
+      const r = codec.h3ParserFeed(h, rest, fin, RECORD_BUDGET);
+      parseEvents(r.records, chunk, base, out);
+      return r;
+    });
+    return out;
+  }
+
+  /** Frees the parser in the core. */
+  close(): void {
+    if (this.#handle !== 0) {
+      registry.unregister(this);
+      codec.h3ParserFree(this.#handle);
+      this.#handle = 0;
+    }
+  }
+}
+
+function parseEvents(rec: Uint8Array, chunk: Uint8Array, base: number, out: H3ParserEvent[]): void {
+    const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     for (let p = 0; p + EREC <= rec.length;) {
       const kind = v.getUint32(p, true);
       const count = v.getUint32(p + 4, true);
@@ -510,7 +555,7 @@ export class H3FrameParser {
           break;
         }
         case 2: {
-          const off = v.getUint32(p + 32, true);
+          const off = base + v.getUint32(p + 32, true);
           out.push({ kind: 'payload', frameType: t, data: chunk.subarray(off, off + v.getUint32(p + 36, true)) });
           break;
         }
@@ -519,15 +564,8 @@ export class H3FrameParser {
       }
       p += EREC + 16 * count;
     }
-    return out;
-  }
-
-  /** Frees the parser in the core. */
-  close(): void {
-    if (this.#handle !== 0) {
-      registry.unregister(this);
-      codec.h3ParserFree(this.#handle);
-      this.#handle = 0;
-    }
-  }
 }
+
+// ---- transport parameters (RFC 9000 §18): see transport-params.ts ------------------------
+export { encodeTransportParams, decodeTransportParams } from './transport-params.js';
+export type { TransportParams, DecodedTransportParams, PreferredAddress, TransportParamsOptions } from './transport-params.js';
