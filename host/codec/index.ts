@@ -6,21 +6,10 @@
 // fields of decoded frames (`data`, `token`, ...) are views into the input
 // (`subarray`), not copies: copy them if the input buffer is reused.
 import { codec } from '../core/engine.js';
-import { callEngine, componentPayload } from '../core/call.js';
-import { ClosedError, CodecError, EngineError, H3WasiError, InvalidArgumentError } from '../errors.js';
+import { callEngine } from '../core/call.js';
+import { rethrowCodec, type WitCodecError } from './rethrow.js';
+import { ClosedError, InvalidArgumentError } from '../errors.js';
 import { boolArg, bytesArg, bigintArg, describe, enumArg, intArg, U64_MAX, VARINT_MAX } from '../args.js';
-
-type WitCodecError = { code: bigint; frameType: bigint; offset: number; reason: string };
-
-/** A `codec-error` from the engine becomes CodecError; anything else is EngineError (see core/call.ts). */
-function rethrowCodec(e: unknown): never {
-  if (e instanceof H3WasiError) throw e;
-  const payload = componentPayload(e)?.payload as WitCodecError | undefined;
-  if (payload && typeof payload.code === 'bigint') {
-    throw new CodecError(payload.code, payload.frameType, payload.offset, payload.reason);
-  }
-  throw new EngineError(e);
-}
 
 /** RFC 9000 §16: shortest varint encoding of `value` (0..2^62-1). */
 export function encodeVarint(value: bigint | number): Uint8Array {

@@ -6,7 +6,8 @@
 // the rules are the ones the engine enforces; a violation is a CodecError with
 // TRANSPORT_PARAMETER_ERROR (0x08).
 import { codec } from '../core/engine.js';
-import { rethrowCodec } from './index.js';
+import { rethrowCodec } from './rethrow.js';
+import { bigintArg, bytesArg, U64_MAX } from '../args.js';
 
 /** RFC 9000 §18.2 preferred_address (server only). */
 export interface PreferredAddress {
@@ -98,14 +99,8 @@ const BYTES: [keyof TransportParams & keyof DecodedTransportParams, number][] = 
   ['initialSourceConnectionId', 0x0f], ['retrySourceConnectionId', 0x10],
 ];
 const SERVER_ONLY = ['originalDestinationConnectionId', 'statelessResetToken', 'preferredAddress', 'retrySourceConnectionId'] as const;
-const U64_MAX = (1n << 64n) - 1n;
-
-function u64(name: string, x: bigint | number): bigint {
-  if (typeof x !== 'bigint' && !Number.isSafeInteger(x)) throw new TypeError(`transport parameter ${name} must be an integer, got ${String(x)}`);
-  const b = BigInt(x);
-  if (b < 0n || b > U64_MAX) throw new RangeError(`transport parameter ${name} out of range: ${b}`);
-  return b;
-}
+/** An integer parameter: InvalidArgumentError unless an integer in 0..2^64-1 (the core refuses 2^62 and more with 0x08). */
+const u64 = (name: string, x: bigint | number) => bigintArg(`params.${name}`, x, 0n, U64_MAX);
 
 function preferredAddressBody(pa: PreferredAddress): Uint8Array {
   const cid = pa.connectionId;
@@ -126,8 +121,8 @@ function pack(p: TransportParams): Uint8Array {
   let size = HDR;
   const slots: [number, Uint8Array][] = [];
   for (const [k, slot] of BYTES) {
-    const b = p[k] as Uint8Array | undefined;
-    if (b !== undefined) slots.push([slot, b]);
+    const b = p[k];
+    if (b !== undefined) slots.push([slot, bytesArg(`params.${k}`, b)]);
   }
   if (p.preferredAddress) slots.push([0x0d, preferredAddressBody(p.preferredAddress)]);
   for (const [, b] of slots) { parts.push(b); size += b.length; }
