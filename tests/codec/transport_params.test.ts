@@ -3,7 +3,7 @@
 // public h3-wasi/tls API whose transport parameters are made with it.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { encodeTransportParams, decodeTransportParams, type TransportParams } from '../../host/codec/index.js';
-import { CodecError } from '../../host/errors.js';
+import { CodecError, InvalidArgumentError } from '../../host/errors.js';
 import { TlsConfig, TlsConnection, type TlsEvent } from '../../host/tls/index.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
 
@@ -101,8 +101,9 @@ describe('transport parameters codec (RFC 9000 §18)', () => {
   });
 
   it('refuses non-integers and negatives before they reach the core', () => {
-    expect(() => encodeTransportParams({ initialSourceConnectionId: cid(1, 1), maxIdleTimeout: 1.5 })).toThrow(TypeError);
-    expect(() => encodeTransportParams({ initialSourceConnectionId: cid(1, 1), maxIdleTimeout: -1 })).toThrow(RangeError);
+    expect(() => encodeTransportParams({ initialSourceConnectionId: cid(1, 1), maxIdleTimeout: 1.5 })).toThrow(InvalidArgumentError);
+    expect(() => encodeTransportParams({ initialSourceConnectionId: cid(1, 1), maxIdleTimeout: -1 })).toThrow(/params\.maxIdleTimeout/);
+    expect(() => encodeTransportParams({ initialSourceConnectionId: 'abc' as never })).toThrow(InvalidArgumentError);
   });
 });
 
