@@ -6,6 +6,7 @@ import { encodeTransportParams, decodeTransportParams, type TransportParams } fr
 import { CodecError, InvalidArgumentError } from '../../host/errors.js';
 import { TlsConfig, TlsConnection, type TlsEvent } from '../../host/tls/index.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
+import { handshake } from '../helpers/tls-handshake.js';
 
 const cid = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 const TPE = 0x08n;
@@ -123,18 +124,7 @@ describe.runIf(hasOpenssl)('a QUIC-mode handshake through h3-wasi/tls with these
     const sc = new TlsConfig({ server: true, certChainPem: pki.ecLeaf.certPem + pki.ecCa.certPem, privateKeyPem: pki.ecLeaf.keyPem, alpn: ['h3'], transportParams: serverTp });
     const cc = new TlsConfig({ serverName: 'localhost', trustAnchorsPem: pki.ecCa.certPem, alpn: ['h3'], transportParams: clientTp });
     const c = new TlsConnection(cc), s = new TlsConnection(sc);
-    const ce: TlsEvent[] = [], se: TlsEvent[] = [];
-    let toServer = c.start();
-    ce.push(...toServer);
-    for (let i = 0; i < 6; i++) {
-      const toClient: TlsEvent[] = [];
-      for (const e of toServer) if (e.kind === 'data') toClient.push(...s.handle(e.level, e.data));
-      se.push(...toClient);
-      toServer = [];
-      for (const e of toClient) if (e.kind === 'data') toServer.push(...c.handle(e.level, e.data));
-      ce.push(...toServer);
-      if (!toServer.some((e) => e.kind === 'data') && !toClient.some((e) => e.kind === 'data')) break;
-    }
+    const { ce, se } = handshake(c, s);
     expect(ce.find((e) => e.kind === 'error')).toBeUndefined();
     expect(se.find((e) => e.kind === 'error')).toBeUndefined();
     const cDone = ce.find((e) => e.kind === 'complete') as Extract<TlsEvent, { kind: 'complete' }>;
