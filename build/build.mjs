@@ -9,8 +9,12 @@
 // tests and bench/ load; the shipped component carries none of it.
 //
 // Each stage is skipped when its inputs have not changed since the last
-// build (content hashes in dist/.build-state.json), so `npm test` stays fast.
-// H3W_FORCE_BUILD=1 rebuilds everything.
+// build (content hashes in build/.cache/build-state.json), so `npm test` stays
+// fast. H3W_FORCE_BUILD=1 rebuilds everything.
+//
+// dist/ holds only what the npm package ships: intermediates (the core module
+// before componentization, the build state) live in build/.cache/, and tsc
+// emits no source maps (they would point at host/*.ts, which is not shipped).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -25,9 +29,9 @@ import { generate, checkExports } from './abi/index.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
-const stateFile = path.join(dist, '.build-state.json');
-/** Build intermediates (core modules before componentization). */
+/** Build intermediates (core modules before componentization, the build state): not shipped. */
 const cacheDir = path.join(root, 'build', '.cache');
+const stateFile = path.join(cacheDir, 'build-state.json');
 /** The development world (fuzz and bench exports), for tests and bench/ only. */
 const devDir = path.join(root, 'build', '.dev');
 
@@ -126,6 +130,8 @@ function writeFiles(dir, files) {
 async function main() {
   fs.mkdirSync(dist, { recursive: true });
   fs.mkdirSync(cacheDir, { recursive: true });
+  // Trees built before the intermediates moved to build/.cache/.
+  for (const old of ['core.wasm', '.build-state.json']) fs.rmSync(path.join(dist, old), { force: true });
   const force = process.env.H3W_FORCE_BUILD === '1';
   const state = !force && fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')) : {};
   const t0 = performance.now();
@@ -171,7 +177,9 @@ async function main() {
   const hostHash = hashFiles(hostInputs);
   if (state.host !== hostHash || !fs.existsSync(path.join(dist, 'host'))) {
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    // From scratch, so files of deleted host modules (and maps of older builds) do not linger and ship.
+    fs.rmSync(path.join(dist, 'host'), { recursive: true, force: true });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--sourceMap', 'false'], { cwd: root, stdio: 'inherit' });
     state.host = hostHash;
   }
   fs.writeFileSync(stateFile, JSON.stringify(state));

@@ -10,7 +10,7 @@
 import { Bytes } from "./abi";
 import { HandleTable } from "./handles";
 import {
-  CodecError, DecodedVarint, BytesOrCodecError, DecodedVarintOrCodecError,
+  CodecError, DecodedVarint, DecodedRecords, DecodedRecordsOrCodecError, BytesOrCodecError, DecodedVarintOrCodecError,
 } from "./gen/codec_types";
 import { QuicFrameRec, AckRangeRec, H3FrameRec, SettingRec, H3EventRec } from "./gen/records";
 import { Reader } from "../wire/reader";
@@ -25,6 +25,9 @@ import {
   H3_SETTINGS, H3_GOAWAY, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_PUSH_PROMISE, STREAM_PUSH, DEFAULT_MAX_CONTROL_FRAME,
 } from "../h3/frame";
 import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME_START, H3_EV_PAYLOAD, H3_EV_FRAME } from "../h3/frame_parser";
+import {
+  TransportParams, PreferredAddress, decodeTransportParams, encodeTransportParams, TRANSPORT_PARAMETER_ERROR,
+} from "../quic/transport_params";
 
 export const reader = new Reader();
 export const scratch = new Reader();
@@ -38,6 +41,19 @@ const MAX_QUIC_PAYLOAD: usize = 1 << 20;
 const MAX_H3_INPUT: usize = 1 << 20;
 /** encode-*: largest output. */
 const MAX_ENCODE_OUTPUT: usize = 1 << 26;
+
+/**
+ * Output budget of one decode call (issue 8: memory grows with what is kept,
+ * not with how many frames a peer packs into its input). A decode call stops
+ * after the record that brings its output to `max-bytes` (0: the default) and
+ * reports how much input it consumed; the host calls again with the rest.
+ * At least one record is always written, so every call makes progress.
+ */
+const DEFAULT_RECORD_BUDGET: usize = 256 << 10;
+const MAX_RECORD_BUDGET: usize = 1 << 20;
+@inline function recordBudget(maxBytes: u32): usize {
+  return maxBytes == 0 ? DEFAULT_RECORD_BUDGET : min<usize>(<usize>maxBytes, MAX_RECORD_BUDGET);
+}
 
 /** ACK ranges kept per frame by the component's decoder (QuicFrame policy beyond that). */
 const CODEC_MAX_ACK_RANGES: i32 = 1024;
@@ -132,18 +148,23 @@ function writeQuicRecord(w: Writer, f: QuicFrame, base: usize): void {
   store<u32>(p + QuicFrameRec.DATA_LEN, dataLen);
 }
 
-/** Where decodePayload failed: the start of the failing frame, relative to the payload. */
+/** How far a decode call got: the input consumed (a frame or event boundary), and where it failed. */
 @final
-export class FailedAt {
-  offset: usize = 0;
+export class Progress {
+  /** Input bytes consumed by the call. */
+  consumed: usize = 0;
+  /** The start of the failing frame, relative to the input. */
+  failedAt: usize = 0;
 }
 
 /**
- * Decodes a whole packet payload; returns 0 or an error (details in f, the
- * failing frame's start offset in `at`). Records go to `w` if non-null.
+ * Decodes a packet payload; returns 0 or an error (details in f, the failing
+ * frame's start offset in `at.failedAt`). Records go to `w` if non-null, until
+ * they reach `budget` bytes; `at.consumed` says how much input that took.
  */
-export function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w: Writer | null, reencode: Writer | null, at: FailedAt): u64 {
-  at.offset = 0;
+export function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFrame, w: Writer | null, reencode: Writer | null, at: Progress, budget: usize = usize.MAX_VALUE): u64 {
+  at.failedAt = 0;
+  at.consumed = 0;
   if (packetType > PACKET_1RTT) { f.reason = "unknown packet type"; f.frameType = 0; return INTERNAL_ERROR; }
   const r = reader.reset(ptr, len);
   // RFC 9000 §12.4: "An endpoint MUST treat receipt of a packet containing no
@@ -152,25 +173,34 @@ export function decodePayload(ptr: usize, len: usize, packetType: u32, f: QuicFr
   while (!r.atEnd) {
     const start = r.pos;
     const err = decodeFrame(r, f, packetType);
-    if (err != 0) { at.offset = start - ptr; return err; }
-    if (w !== null) writeQuicRecord(w, f, ptr);
+    if (err != 0) { at.failedAt = start - ptr; return err; }
     if (reencode !== null) {
       // Fuzzing: whatever decodes must encode again.
       reencode.clear();
       if (encodeFrame(reencode, f) != 0) { f.reason = "decoded frame does not re-encode"; return 0xffffffff; }
     }
+    if (w !== null) {
+      writeQuicRecord(w, f, ptr);
+      if (w.len >= budget) break;
+    }
   }
+  at.consumed = r.pos - ptr;
   return 0;
 }
 
-const failedAt = new FailedAt();
+const progress = new Progress();
 
-export function decodeQuicFrames(packetType: u8, payload: Bytes): BytesOrCodecError {
+/** One batch of records and how much input it covered. */
+@inline function batch(consumed: usize): DecodedRecordsOrCodecError {
+  return DecodedRecordsOrCodecError.ok(new DecodedRecords(Bytes.fromWriter(writer), <u32>consumed));
+}
+
+export function decodeQuicFrames(packetType: u8, payload: Bytes, maxBytes: u32): DecodedRecordsOrCodecError {
   writer.clear();
-  if (payload.len > MAX_QUIC_PAYLOAD) return BytesOrCodecError.err(codecError(INTERNAL_ERROR, 0, 0, "payload larger than 1 MiB"));
-  const err = decodePayload(payload.ptr, payload.len, packetType, qframe, writer, null, failedAt);
-  if (err != 0) { writer.clear(); return BytesOrCodecError.err(codecError(err, qframe.frameType, failedAt.offset, qframe.reason)); }
-  return BytesOrCodecError.ok(Bytes.fromWriter(writer));
+  if (payload.len > MAX_QUIC_PAYLOAD) return DecodedRecordsOrCodecError.err(codecError(INTERNAL_ERROR, 0, 0, "payload larger than 1 MiB"));
+  const err = decodePayload(payload.ptr, payload.len, packetType, qframe, writer, null, progress, recordBudget(maxBytes));
+  if (err != 0) { writer.clear(); return DecodedRecordsOrCodecError.err(codecError(err, qframe.frameType, progress.failedAt, qframe.reason)); }
+  return batch(progress.consumed);
 }
 
 /** Fills `f` from the record at the reader (byte fields from [data, data+dataLen)); 0 or an error. */
@@ -305,10 +335,11 @@ function writeH3Record(w: Writer, f: H3Frame, base: usize): void {
   if (pairs > 0) writeSettings(p + H3FrameRec.SIZE, f, pairs);
 }
 
-export function decodeH3Frames(bytes: Bytes): BytesOrCodecError {
+export function decodeH3Frames(bytes: Bytes, maxBytes: u32): DecodedRecordsOrCodecError {
   writer.clear();
   const ptr = bytes.ptr, len = bytes.len;
-  if (len > MAX_H3_INPUT) return BytesOrCodecError.err(codecError(H3_INTERNAL_ERROR, 0, 0, "input larger than 1 MiB"));
+  if (len > MAX_H3_INPUT) return DecodedRecordsOrCodecError.err(codecError(H3_INTERNAL_ERROR, 0, 0, "input larger than 1 MiB"));
+  const budget = recordBudget(maxBytes);
   const r = reader.reset(ptr, len);
   let err: u64 = 0;
   let start: usize = ptr;
@@ -317,9 +348,10 @@ export function decodeH3Frames(bytes: Bytes): BytesOrCodecError {
     err = decodeH3Frame(r, hframe, scratch);
     if (err != 0) break;
     writeH3Record(writer, hframe, ptr);
+    if (writer.len >= budget) break;
   }
-  if (err != 0) { writer.clear(); return BytesOrCodecError.err(codecError(err, hframe.frameType, start - ptr, hframe.reason)); }
-  return BytesOrCodecError.ok(Bytes.fromWriter(writer));
+  if (err != 0) { writer.clear(); return DecodedRecordsOrCodecError.err(codecError(err, hframe.frameType, start - ptr, hframe.reason)); }
+  return batch(r.pos - ptr);
 }
 
 /** Settings pairs for encode, re-encoded as varints (static, bounded). */
@@ -391,8 +423,11 @@ export function h3FrameAllowed(streamKind: u8, frameType: u64): bool {
 const parsers = new HandleTable<H3FrameParser>();
 
 export function h3ParserNew(streamKind: u8, maxControlFrame: u32): u32 {
+  // An unknown stream kind is refused (handle 0), not guessed as 'any':
+  // the §7.2 rules would silently not apply.
+  if (streamKind > STREAM_PUSH) return 0;
   const max = maxControlFrame == 0 ? DEFAULT_MAX_CONTROL_FRAME : (maxControlFrame > 1 << 20 ? 1 << 20 : maxControlFrame);
-  const p = new H3FrameParser(streamKind > STREAM_PUSH ? 0 : streamKind, max);
+  const p = new H3FrameParser(streamKind, max);
   const h = parsers.add(p);
   if (h == 0) p.dispose();
   return h;
@@ -403,10 +438,20 @@ export function h3ParserFree(parser: u32): void {
   if (p !== null) p.dispose();
 }
 
-/** Runs `p` over [ptr, ptr+len), writing events to `w` when non-null; 0 or an error code. */
-export function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, ev: H3Frame, w: Writer | null): u64 {
+/**
+ * Runs `p` over [ptr, ptr+len), writing events to `w` when non-null, until
+ * they reach `budget` bytes; 0 or an error code. `at.consumed`: the input
+ * taken (an event boundary); `fin` applies only once all of it is.
+ */
+export function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, ev: H3Frame, w: Writer | null, at: Progress, budget: usize = usize.MAX_VALUE): u64 {
   const r = reader.reset(ptr, len);
+  at.consumed = len;
   for (;;) {
+    if (w !== null && w.len >= budget) {
+      // Budget reached: stop at an event boundary; fin waits for the rest.
+      at.consumed = r.pos - ptr;
+      if (at.consumed < len) return 0;
+    }
     const k = p.next(r, ev);
     if (k == H3_NEED_MORE) break;
     if (k == H3_EV_ERROR) return p.error;
@@ -430,17 +475,177 @@ export function feedParser(p: H3FrameParser, ptr: usize, len: usize, fin: bool, 
   return 0;
 }
 
-export function h3ParserFeed(parser: u32, bytes: Bytes, fin: bool): BytesOrCodecError {
+export function h3ParserFeed(parser: u32, bytes: Bytes, fin: bool, maxBytes: u32): DecodedRecordsOrCodecError {
   writer.clear();
   const p = parsers.get(parser);
-  if (p === null) return BytesOrCodecError.err(codecError(H3_INTERNAL_ERROR, 0, 0, "no such parser"));
-  if (bytes.len > MAX_H3_INPUT) return BytesOrCodecError.err(codecError(H3_INTERNAL_ERROR, 0, 0, "chunk larger than 1 MiB"));
+  if (p === null) return DecodedRecordsOrCodecError.err(codecError(H3_INTERNAL_ERROR, 0, 0, "no such parser"));
+  if (bytes.len > MAX_H3_INPUT) return DecodedRecordsOrCodecError.err(codecError(H3_INTERNAL_ERROR, 0, 0, "chunk larger than 1 MiB"));
   const before = p.consumed;
-  const err = feedParser(p, bytes.ptr, bytes.len, fin, hframe, writer);
+  const err = feedParser(p, bytes.ptr, bytes.len, fin, hframe, writer, progress, recordBudget(maxBytes));
   if (err != 0) {
     writer.clear();
-    const at = p.frameStart;
-    return BytesOrCodecError.err(codecError(err, hframe.frameType, <usize>(at < before ? 0 : at - before), hframe.reason));
+    // Relative to this chunk; a frame that began in an earlier chunk gives its
+    // negative distance (two's complement, floored at -2^21), see wit/codec.wit.
+    let rel: i64 = <i64>p.frameStart - <i64>before;
+    if (rel < -(1 << 21)) rel = -(1 << 21);
+    return DecodedRecordsOrCodecError.err(codecError(err, hframe.frameType, <usize><u32><i32>rel, hframe.reason));
   }
+  return batch(progress.consumed);
+}
+
+// ---- transport parameters (RFC 9000 §18, RFC 9221 §3) -----------------------------
+
+/**
+ * The packed form of transport parameters (see wit/codec.wit): a 152-byte
+ * header — present u32 (bit n: parameter id n for 0x00..0x10; bit 17:
+ * max_datagram_frame_size 0x20) | reserved u32 | 18 slots of 8 bytes, one per
+ * id in that order — then the bytes the slots point at. Integer parameters
+ * hold their value (u64); byte parameters (connection ids, the reset token,
+ * the preferred_address body of RFC 9000 Figure 22) hold offset u32 | length
+ * u32 from the start of the list; disable_active_migration has no value.
+ */
+const TP_HDR: usize = 8 + 18 * 8;
+const TP_DGRAM_SLOT: u32 = 17;
+const tpWriter = new Writer();
+
+@inline function tpSlotOf(id: u64): u32 { return id == 0x20 ? TP_DGRAM_SLOT : <u32>id; }
+@inline function tpIsBytes(slot: u32): bool { return slot == 0x00 || slot == 0x02 || slot == 0x0d || slot == 0x0f || slot == 0x10; }
+
+function tpCopy(p: usize, n: usize): Uint8Array {
+  const out = new Uint8Array(<i32>n);
+  if (n) memory.copy(out.dataStart, p, n);
+  return out;
+}
+
+/** Packs `tp` into `w` (header, then the byte fields). */
+function packTransportParams(tp: TransportParams, w: Writer): void {
+  const h = w.reserve(TP_HDR);
+  if (h == 0) return;
+  memory.fill(h, 0, TP_HDR);
+  let present: u32 = 0;
+  // Byte fields go after the header; record (off, len) in their slots.
+  const put = (slot: u32, b: Uint8Array | null, w: Writer, h: usize): u32 => {
+    if (b == null) return 0;
+    store<u32>(h + 8 + (<usize>slot << 3), <u32>w.len);
+    store<u32>(h + 8 + (<usize>slot << 3), <u32>b.length, 4);
+    w.bytes(b.dataStart, <usize>b.length);
+    return <u32>1 << slot;
+  };
+  present |= put(0x00, tp.originalDestinationConnectionId, w, h);
+  present |= put(0x02, tp.statelessResetToken, w, h);
+  present |= put(0x0f, tp.initialSourceConnectionId, w, h);
+  present |= put(0x10, tp.retrySourceConnectionId, w, h);
+  const pa = tp.preferredAddress;
+  if (pa != null) {
+    // RFC 9000 §18.2 Figure 22, as on the wire.
+    const body = new Writer();
+    body.bytes(pa.ipv4.dataStart, 4); body.u16(pa.ipv4Port);
+    body.bytes(pa.ipv6.dataStart, 16); body.u16(pa.ipv6Port);
+    body.u8(<u32>pa.connectionId.length); body.bytes(pa.connectionId.dataStart, <usize>pa.connectionId.length);
+    body.bytes(pa.statelessResetToken.dataStart, 16);
+    present |= put(0x0d, tpCopy(body.buf, body.len), w, h);
+    body.release();
+  }
+  // Integers: always reported (absent ones carry the RFC 9000 §18.2 defaults).
+  const ints: StaticArray<u64> = [
+    tp.maxIdleTimeout, tp.maxUdpPayloadSize, tp.initialMaxData, tp.initialMaxStreamDataBidiLocal,
+    tp.initialMaxStreamDataBidiRemote, tp.initialMaxStreamDataUni, tp.initialMaxStreamsBidi,
+    tp.initialMaxStreamsUni, tp.ackDelayExponent, tp.maxAckDelay,
+  ];
+  const ids: StaticArray<u32> = [0x01, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b];
+  for (let i = 0; i < ids.length; i++) {
+    const id = unchecked(ids[i]);
+    store<u64>(h + 8 + (<usize>id << 3), unchecked(ints[i]));
+    present |= <u32>1 << id;
+  }
+  store<u64>(h + 8 + (0x0e << 3), tp.activeConnectionIdLimit);
+  present |= <u32>1 << 0x0e;
+  if (tp.disableActiveMigration) present |= <u32>1 << 0x0c;
+  if (tp.hasMaxDatagramFrameSize) {
+    store<u64>(h + 8 + (<usize>TP_DGRAM_SLOT << 3), tp.maxDatagramFrameSize);
+    present |= <u32>1 << TP_DGRAM_SLOT;
+  }
+  store<u32>(h, present);
+}
+
+/** Unpacks the packed form at [ptr, ptr+len) into a TransportParams; "" or why not. */
+function unpackTransportParams(ptr: usize, len: usize, tp: TransportParams): string {
+  if (len < TP_HDR) return "packed transport parameters shorter than their header";
+  const present = load<u32>(ptr);
+  if ((present >> 18) != 0) return "unknown bit in the packed presence mask";
+  for (let slot: u32 = 0; slot <= TP_DGRAM_SLOT; slot++) {
+    if ((present & (<u32>1 << slot)) == 0) continue;
+    const sp = ptr + 8 + (<usize>slot << 3);
+    if (tpIsBytes(slot)) {
+      const o = <usize>load<u32>(sp), n = <usize>load<u32>(sp, 4);
+      if (o > len || n > len - o) return "byte field out of range";
+      const p = ptr + o;
+      switch (slot) {
+        case 0x00: tp.originalDestinationConnectionId = tpCopy(p, n); break;
+        case 0x02: tp.statelessResetToken = tpCopy(p, n); break;
+        case 0x0f: tp.initialSourceConnectionId = tpCopy(p, n); break;
+        case 0x10: tp.retrySourceConnectionId = tpCopy(p, n); break;
+        case 0x0d: {
+          // RFC 9000 §18.2 Figure 22
+          const r = new Reader(p, n);
+          const pa = new PreferredAddress();
+          const v4 = r.bytes(4); const v4p = r.u16();
+          const v6 = r.bytes(16); const v6p = r.u16();
+          const cl = <usize>r.u8(); const cp = r.bytes(cl); const tk = r.bytes(16);
+          if (r.failed || !r.atEnd) return "malformed preferred_address";
+          memory.copy(pa.ipv4.dataStart, v4, 4); pa.ipv4Port = v4p;
+          memory.copy(pa.ipv6.dataStart, v6, 16); pa.ipv6Port = v6p;
+          pa.connectionId = tpCopy(cp, cl);
+          memory.copy(pa.statelessResetToken.dataStart, tk, 16);
+          tp.preferredAddress = pa;
+          break;
+        }
+      }
+      continue;
+    }
+    const x = load<u64>(sp);
+    switch (slot) {
+      case 0x01: tp.maxIdleTimeout = x; break;
+      case 0x03: tp.maxUdpPayloadSize = x; break;
+      case 0x04: tp.initialMaxData = x; break;
+      case 0x05: tp.initialMaxStreamDataBidiLocal = x; break;
+      case 0x06: tp.initialMaxStreamDataBidiRemote = x; break;
+      case 0x07: tp.initialMaxStreamDataUni = x; break;
+      case 0x08: tp.initialMaxStreamsBidi = x; break;
+      case 0x09: tp.initialMaxStreamsUni = x; break;
+      case 0x0a: tp.ackDelayExponent = x; break;
+      case 0x0b: tp.maxAckDelay = x; break;
+      case 0x0c: tp.disableActiveMigration = true; break;
+      case 0x0e: tp.activeConnectionIdLimit = x; break;
+      case TP_DGRAM_SLOT: tp.maxDatagramFrameSize = x; tp.hasMaxDatagramFrameSize = true; break;
+    }
+  }
+  return "";
+}
+
+/** transport-params-decode: the extension body -> packed form (RFC 9000 §18.2 rules). */
+export function transportParamsDecode(bytes: Bytes, fromServer: bool): BytesOrCodecError {
+  const res = decodeTransportParams(bytes.ptr, bytes.len, fromServer);
+  if (res.error != 0) return BytesOrCodecError.err(codecError(res.error, 0, 0, res.reason));
+  writer.clear();
+  packTransportParams(res.params, writer);
+  return BytesOrCodecError.ok(Bytes.fromWriter(writer));
+}
+
+/**
+ * transport-params-encode: packed form -> extension body, refused with
+ * TRANSPORT_PARAMETER_ERROR when the peer would refuse it (the output is
+ * decoded again with the receiver's rules, RFC 9000 §7.4, §18.2).
+ */
+export function transportParamsEncode(params: Bytes, fromServer: bool): BytesOrCodecError {
+  const tp = new TransportParams();
+  const why = unpackTransportParams(params.ptr, params.len, tp);
+  if (why.length) return BytesOrCodecError.err(codecError(TRANSPORT_PARAMETER_ERROR, 0, 0, why));
+  writer.clear();
+  encodeTransportParams(tp, writer);
+  // RFC 9000 §16: every value is a varint (< 2^62).
+  if (writer.overflow) { writer.clear(); return BytesOrCodecError.err(codecError(TRANSPORT_PARAMETER_ERROR, 0, 0, "value exceeds 2^62-1")); }
+  const check = decodeTransportParams(writer.buf, writer.len, fromServer);
+  if (check.error != 0) { writer.clear(); return BytesOrCodecError.err(codecError(check.error, 0, 0, check.reason)); }
   return BytesOrCodecError.ok(Bytes.fromWriter(writer));
 }

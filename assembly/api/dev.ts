@@ -13,7 +13,7 @@ import { encodeFrame } from "../quic/frame_encode";
 import { H3Frame, decodeH3Frame, encodeH3Frame, DEFAULT_MAX_CONTROL_FRAME } from "../h3/frame";
 import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME_START, H3_EV_FRAME } from "../h3/frame_parser";
 import { packetKeysFor } from "./crypto";
-import { reader, scratch, qframe, hframe, decodePayload, feedParser, FailedAt } from "./codec";
+import { reader, scratch, qframe, hframe, decodePayload, feedParser, Progress } from "./codec";
 
 /** dev.bench-alg (0, 1, 2) -> AeadAlg (1, 2, 3), as crypto.aead-alg. */
 @inline function aeadOf(alg: BenchAlg): AeadAlg {
@@ -28,6 +28,17 @@ let benchBuf: usize = 0;
 let benchOrig: usize = 0;
 let benchCap: usize = 0;
 const BENCH_SECRET: usize = memory.data(48, 16);
+
+/**
+ * Bench loops: a count above BENCH_MAX_COUNT is clamped (a boundary value
+ * must not hold the instance for hours), a size above BENCH_MAX_SIZE too
+ * (RFC 9000 §14: no QUIC packet is larger; and BENCH_HDR + size + 16 must
+ * not wrap in wasm32 arithmetic, which made a 2^32-1 size write out of bounds).
+ */
+const BENCH_MAX_COUNT: u32 = 1 << 16;
+const BENCH_MAX_SIZE: usize = 65536;
+@inline function benchCount(n: u32): u32 { return n > BENCH_MAX_COUNT ? BENCH_MAX_COUNT : n; }
+@inline function benchSize(n: u32): usize { return <usize>min<u32>(max<u32>(n, 4), <u32>BENCH_MAX_SIZE); }
 
 function benchKeys(alg: AeadAlg): PacketKeys {
   memory.fill(BENCH_SECRET, 0x42, 48);
@@ -51,7 +62,8 @@ function benchPacket(size: usize): usize {
 
 export function benchProtect(alg: BenchAlg, count: u32, size: u32): u32 {
   const keys = benchKeys(aeadOf(alg));
-  const sz = max<usize>(<usize>size, 4);
+  const sz = benchSize(size);
+  count = benchCount(count);
   const p = benchPacket(sz);
   let sum: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
@@ -65,7 +77,8 @@ export function benchProtect(alg: BenchAlg, count: u32, size: u32): u32 {
 
 export function benchUnprotect(alg: BenchAlg, count: u32, size: u32): u32 {
   const keys = benchKeys(aeadOf(alg));
-  const sz = max<usize>(<usize>size, 4);
+  const sz = benchSize(size);
+  count = benchCount(count);
   const p = benchPacket(sz);
   const total = BENCH_HDR + sz + 16;
   store<u32>(p + 9, bswap<u32>(7));
@@ -81,6 +94,7 @@ export function benchUnprotect(alg: BenchAlg, count: u32, size: u32): u32 {
 
 export function benchHeaderMask(alg: BenchAlg, count: u32): u32 {
   const keys = benchKeys(aeadOf(alg));
+  count = benchCount(count);
   const sample = benchPacket(16) + BENCH_HDR;
   const out = sample + 16;
   let sum: u32 = 0;
@@ -102,7 +116,7 @@ const fuzzParsers: StaticArray<H3FrameParser> = [
   new H3FrameParser(0), new H3FrameParser(1), new H3FrameParser(2), new H3FrameParser(3),
 ];
 const fuzzWriter = new Writer();
-const fuzzFailedAt = new FailedAt();
+const fuzzProgress = new Progress();
 
 function fuzzOne(target: u8, param: u8, p: usize, n: usize, index: u32): u64 {
   switch (target) {
@@ -112,7 +126,7 @@ function fuzzOne(target: u8, param: u8, p: usize, n: usize, index: u32): u64 {
       return r.failed ? FRAME_ENCODING_ERROR : 0;
     }
     case 1: { // QUIC frames in packet type `param`, each re-encoded
-      const err = decodePayload(p, n, param, qframe, null, fuzzWriter, fuzzFailedAt);
+      const err = decodePayload(p, n, param, qframe, null, fuzzWriter, fuzzProgress);
       return err == 0xffffffff ? ROUNDTRIP_BUG : err;
     }
     case 2: { // H3 frames in a buffer, each re-encoded
@@ -134,11 +148,11 @@ function fuzzOne(target: u8, param: u8, p: usize, n: usize, index: u32): u64 {
         seed = seed * 1103515245 + 12345;
         let chunk = <usize>((seed >> 16) % 9);
         if (chunk > n - at) chunk = n - at;
-        const err = feedParser(parser, p + at, chunk, false, hframe, null);
+        const err = feedParser(parser, p + at, chunk, false, hframe, null, fuzzProgress);
         if (err != 0) return err;
         at += chunk;
       }
-      return feedParser(parser, p + n, 0, true, hframe, null);
+      return feedParser(parser, p + n, 0, true, hframe, null, fuzzProgress);
     }
   }
   return INTERNAL_ERROR;
@@ -168,8 +182,13 @@ export function fuzzDecode(target: u8, param: u8, inputs: Bytes): StaticArray<u6
 let benchFrames: Array<QuicFrame> | null = null;
 let benchH3: Array<H3Frame> | null = null;
 
+/** Encode benches keep at most this many decoded frames (memory bounded by it, not by the input). */
+const BENCH_MAX_FRAMES = 4096;
+
 export function benchLoop(op: u8, param: u8, input: Bytes, iterations: u32): u64 {
   let total: u64 = 0;
+  // A boundary value must not hold the instance for hours: at most 2^20 iterations.
+  if (iterations > 1 << 20) iterations = 1 << 20;
   const pt: u32 = param;
   const ptr = input.ptr, len = input.len;
   switch (op) {
@@ -189,7 +208,7 @@ export function benchLoop(op: u8, param: u8, input: Bytes, iterations: u32): u64
       const frames = benchFrames!;
       const r = new Reader(ptr, len);
       let n = 0;
-      while (!r.atEnd) {
+      while (!r.atEnd && n < BENCH_MAX_FRAMES) {
         if (n >= frames.length) frames.push(new QuicFrame(64));
         if (decodeFrame(r, unchecked(frames[n]), pt) != 0) break;
         n++;
@@ -220,7 +239,7 @@ export function benchLoop(op: u8, param: u8, input: Bytes, iterations: u32): u64
       const frames = benchH3!;
       const r = new Reader(ptr, len);
       let n = 0;
-      while (!r.atEnd) {
+      while (!r.atEnd && n < BENCH_MAX_FRAMES) {
         if (n >= frames.length) frames.push(new H3Frame());
         if (decodeH3Frame(r, unchecked(frames[n]), scratch) != 0) break;
         n++;

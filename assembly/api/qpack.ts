@@ -13,6 +13,7 @@ import { Decoder, DECODE_OK, DECODE_BLOCKED } from "../h3/qpack/decoder";
 import { H3_INTERNAL_ERROR } from "../h3/qpack/errors";
 import { HUFFMAN_NEVER, HUFFMAN_SHORTER } from "../h3/qpack/string";
 import { Writer } from "../wire/writer";
+import { MAX_TABLE_CAPACITY } from "../h3/qpack/dynamic_table";
 
 const encoders = new HandleTable<Encoder>();
 const decoders = new HandleTable<Decoder>();
@@ -68,11 +69,18 @@ export function encoderFree(encoder: u32): void {
 
 // ---- decoder ----
 
-export function decoderNew(maxTableCapacity: u32, maxBlockedStreams: u32, maxFieldSectionSize: u64): u32 {
+export function decoderNew(maxTableCapacity: u32, maxBlockedStreams: u32, maxFieldSectionSize: u64): U32OrQpackError {
+  // Our own SETTINGS_QPACK_MAX_TABLE_CAPACITY (RFC 9204 §3.2.3): the peer may
+  // fill a table this large, so one the core cannot hold is refused rather
+  // than clamped (a clamp would break the promise the SETTINGS frame made).
+  if (<usize>maxTableCapacity > MAX_TABLE_CAPACITY) {
+    return U32OrQpackError.err(new QpackError(H3_INTERNAL_ERROR, "max table capacity above 2^30 bytes"));
+  }
   const d = new Decoder(maxTableCapacity, maxBlockedStreams, maxFieldSectionSize == 0 ? u64.MAX_VALUE : maxFieldSectionSize);
   const h = decoders.add(d);
   if (h == 0) d.dispose();
-  return h;
+  // 0 (the table is full) is never a valid handle: the host reports LimitError
+  return U32OrQpackError.ok(h);
 }
 
 export function decoderFeedEncoderStream(decoder: u32, bytes: Bytes): U64ListOrQpackError {

@@ -8,7 +8,9 @@
 //   EV_DATA            handshake bytes to send at `level`
 //   EV_READ_SECRET     keys to read `level`:  suite u16 | secret
 //   EV_WRITE_SECRET    keys to write `level`: suite u16 | secret
-//   EV_ERROR           fatal: quic error u64 | alert u8 (0 when none) | reason (UTF-8)
+//   EV_ERROR           fatal: quic error u64 | alert u8 (0 when none) | reason (UTF-8);
+//                      certificate failures use the stable reason prefixes
+//                      listed at ChainVerdict in tls/verify.ts (docs/tls.md "Errors")
 //   EV_KEYLOG          one SSLKEYLOGFILE line (no newline)
 //   EV_COMPLETE        handshake complete: alpn length u8 | alpn | early-data state u8 | peer transport parameters
 //   EV_CONFIRMED       handshake confirmed (RFC 9001 §4.1.2)

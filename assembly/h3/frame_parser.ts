@@ -67,9 +67,14 @@ export class H3FrameParser {
   private vlen: u32 = 0;
   private vgot: u32 = 0;
   private vacc: u64 = 0;
-  /** Control-frame buffer (maxControlFrame bytes, allocated once). */
+  /**
+   * Control-frame buffer: grown to the largest control frame buffered so far
+   * (at most maxControlFrame, or 8 for the single-varint frames), not
+   * reserved up front (issue 8: memory grows with what is kept).
+   */
   private buf: usize = 0;
   private bufLen: u32 = 0;
+  private bufCap: usize = 0;
   private scratch: Reader = new Reader();
   /** Control stream: the first frame (SETTINGS) has been seen. */
   sawFirst: bool = false;
@@ -81,13 +86,21 @@ export class H3FrameParser {
   frameStart: u64 = 0;
 
   constructor(readonly streamKind: u32 = STREAM_ANY, readonly maxControlFrame: u32 = DEFAULT_MAX_CONTROL_FRAME) {
-    this.buf = heap.alloc(maxControlFrame < 8 ? 8 : <usize>maxControlFrame);
+  }
+
+  /** Makes room for a control frame of `n` bytes (the caller checked n against the limits). */
+  private ensureBuf(n: usize): void {
+    if (n <= this.bufCap) return;
+    const c = n < 8 ? <usize>8 : n;
+    this.buf = this.buf == 0 ? heap.alloc(c) : heap.realloc(this.buf, c);
+    this.bufCap = c;
   }
 
   /** Frees the control-frame buffer; the parser must not be used afterwards. */
   dispose(): void {
     if (this.buf != 0) heap.free(this.buf);
     this.buf = 0;
+    this.bufCap = 0;
     this.state = S_ERROR;
   }
 
@@ -293,12 +306,14 @@ export class H3FrameParser {
     if (t == H3_CANCEL_PUSH || t == H3_GOAWAY || t == H3_MAX_PUSH_ID) {
       // One varint: 1..8 bytes (§7.1: length must match the fields exactly).
       if (len == 0 || len > 8) { this.failWith(ev, H3_FRAME_ERROR, "frame length does not match its single varint"); return H3_EV_ERROR; }
+      this.ensureBuf(<usize>len);
       this.state = S_BUFFER;
       this.bufLen = 0;
       return H3_NEED_MORE;
     }
     if (t == H3_SETTINGS) {
       if (len > <u64>this.maxControlFrame) { this.failWith(ev, H3_EXCESSIVE_LOAD, "SETTINGS frame larger than the limit"); return H3_EV_ERROR; }
+      this.ensureBuf(<usize>len);
       this.state = S_BUFFER;
       this.bufLen = 0;
       return H3_NEED_MORE;

@@ -17,7 +17,7 @@ import { KeySchedule } from "./key_schedule";
 import { Session } from "./session";
 import { Certificate, parseCertificate } from "./x509";
 import { parseIPv4, parseIPv6 } from "./names";
-import { verifyServerChain, verifyCertificateVerify, cvSchemeSupported } from "./verify";
+import { verifyServerChain, verifyCertificateVerify, cvSchemeSupported, ChainVerdict } from "./verify";
 import { suiteHash } from "./suites";
 import { TlsOutputKind } from "./output";
 import {
@@ -502,8 +502,9 @@ export class TlsClient extends Handshake {
     // RFC 9846 §4.4.2.4: an empty Certificate from the server is a decode_error
     if (chain.length == 0) { this.decodeError(); return; }
     // RFC 5280 §4.1.2.5: validity is wall-clock time
-    const alert = verifyServerChain(chain, this.cfg, <i64>(this.wallMs / 1000));
-    if (alert != 0) { this.fail(alert, "server certificate rejected"); return; }
+    const verdict = new ChainVerdict();
+    const alert = verifyServerChain(chain, this.cfg, <i64>(this.wallMs / 1000), verdict);
+    if (alert != 0) { this.fail(alert, verdict.reason); return; }
     if (this.cfg.verifyMode == VERIFY_INSECURE) {
       this.warn("INSECURE: the server certificate was NOT verified (insecure mode); the connection is not authenticated");
     }
@@ -524,7 +525,11 @@ export class TlsClient extends Handshake {
     const th = memory.data(48);
     this.transcript.current(th);
     const alert = verifyCertificateVerify(this.chain[0], scheme, sig, sigLen, th, <usize>this.ks.hashLen);
-    if (alert != 0) { this.fail(alert, "CertificateVerify does not verify"); return; }
+    if (alert != 0) {
+      // RFC 9846 §6.2: decrypt_error for a signature that does not verify; illegal_parameter for a scheme that does not fit the key.
+      this.fail(alert, alert == ALERT_DECRYPT_ERROR ? "CertificateVerify does not verify: bad signature by the server certificate's key" : "CertificateVerify scheme does not match the server certificate's key");
+      return;
+    }
     this.transcript.add(ptr, len);
     this.state = WAIT_FINISHED;
   }

@@ -118,10 +118,9 @@ export function parseConfig(ptr: usize, len: usize): TlsConfig {
         c.groups = l; break;
       }
       case CFG_VERIFY_MODE:
-        c.verifyMode = n > 0 ? load<u8>(p) : VERIFY_CHAIN;
-        // refused, never guessed: an unknown mode must not mean "insecure"
-        if (n != 1 || c.verifyMode > VERIFY_INSECURE) { c.error = "unknown certificate verification mode"; return c; }
-        break;
+        // Refused, never guessed (issue 8): an unknown mode must not verify less than 'chain'.
+        if (n != 1 || load<u8>(p) > VERIFY_INSECURE) { c.error = "verify mode must be 0 (chain), 1 (pinned) or 2 (insecure)"; return c; }
+        c.verifyMode = load<u8>(p); break;
       case CFG_TRUST_ANCHORS_PEM: {
         const ders = pemDecodeAll(p, n, "CERTIFICATE");
         for (let i = 0; i < ders.length; i++) {

@@ -1,41 +1,79 @@
-// `h3-wasi <command> ...`: one module per command, loaded on demand.
-// A command module exports `run(args: string[]): Promise<number>` (exit code)
-// and `usage: string`.
+// `h3-wasi <command> ...`. A command module (see usage.ts) describes itself
+// cheaply and loads the engine only when it runs, so `--help` and
+// `--version` stay fast.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as qpack from './qpack.js';
+import { isHelp, UsageError, type Command } from './usage.js';
 
-interface Command {
-  run(args: string[]): Promise<number>;
-  usage: string;
+const commands: Record<string, Command> = { qpack };
+
+/** The version in the package.json this file belongs to (host/cli/ or dist/host/cli/). */
+export function version(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const p = path.join(dir, 'package.json');
+    if (fs.existsSync(p)) {
+      const pkg = JSON.parse(fs.readFileSync(p, 'utf8'));
+      if (pkg.name === 'h3-wasi') return String(pkg.version);
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
 }
 
-const commands: Record<string, () => Promise<Command>> = {
-  qpack: () => import('./qpack.js'),
-};
+export function help(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const list = Object.entries(commands).map(([name, c]) =>
+    [`  ${name.padEnd(width)}  ${c.description}`, ...c.synopsis.map((l) => `  ${' '.repeat(width)}    ${l}`)].join('\n'));
+  return `usage: h3-wasi <command> [arguments]
+       h3-wasi -h | --help
+       h3-wasi -V | --version
 
-function help(): string {
-  const names = Object.keys(commands);
-  return `usage: h3-wasi <command> [options]\n\ncommands:\n${names.map((n) => `  ${n}`).join('\n') || '  (none yet)'}\n\nh3-wasi <command> --help shows a command's options.`;
+commands:
+${list.join('\n')}
+
+options:
+  -h, --help       this help; \`h3-wasi <command> [<subcommand>] --help\` shows a command's
+  -V, --version    print the version of h3-wasi`;
 }
+
+const hint = 'run `h3-wasi --help` for the commands';
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(help());
-    return name ? 0 : 2;
-  }
-  const load = commands[name];
-  if (!load) {
-    console.error(`h3-wasi: unknown command '${name}'\n\n${help()}`);
+  if (name === undefined) {
+    console.error(`h3-wasi: missing command\n\n${help()}`);
     return 2;
   }
-  const cmd = await load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(cmd.usage);
+  if (isHelp(name) || name === 'help') {
+    if (name === 'help' && rest.length) return main([...rest, '--help']);
+    console.log(help());
     return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    console.log(version());
+    return 0;
+  }
+  if (name.startsWith('-')) {
+    console.error(`h3-wasi: unknown option '${name}'\n${hint}`);
+    return 2;
+  }
+  const cmd = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!cmd) {
+    console.error(`h3-wasi: unknown command '${name}' (commands: ${Object.keys(commands).join(', ')})\n${hint}`);
+    return 2;
   }
   try {
     return await cmd.run(rest);
   } catch (e) {
-    console.error(`h3-wasi ${name}: ${(e as Error).message}`);
+    if (e instanceof UsageError) {
+      console.error(`h3-wasi ${e.command}: ${e.message}\nusage:\n${e.synopsis.map((l) => `  ${l}`).join('\n')}\nrun \`h3-wasi ${e.command} --help\` for details`);
+      return 2;
+    }
+    console.error(`h3-wasi ${name}: ${(e as Error)?.message ?? String(e)}`);
     return 1;
   }
 }

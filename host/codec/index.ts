@@ -7,22 +7,11 @@
 // (`subarray`), not copies: copy them if the input buffer is reused.
 import { codec } from '../core/engine.js';
 import { QuicFrameRec as Q, AckRangeRec as R, H3FrameRec as H, SettingRec as S, H3EventRec as E, readQuicFrame, readAckRange, readH3Frame, readSetting, readH3Event } from '../core/gen/records.js';
-import { callEngine, componentPayload } from '../core/call.js';
 import { Owned } from '../core/owned.js';
-import { CodecError, EngineError, H3WasiError, InvalidArgumentError } from '../errors.js';
+import { callEngine } from '../core/call.js';
+import { rethrowCodec, type WitCodecError } from './rethrow.js';
+import { InvalidArgumentError } from '../errors.js';
 import { boolArg, bytesArg, bigintArg, describe, enumArg, intArg, U64_MAX, VARINT_MAX } from '../args.js';
-
-type WitCodecError = { code: bigint; frameType: bigint; offset: number; reason: string };
-
-/** A `codec-error` from the engine becomes CodecError; anything else is EngineError (see core/call.ts). */
-function rethrowCodec(e: unknown): never {
-  if (e instanceof H3WasiError) throw e;
-  const payload = componentPayload(e)?.payload as WitCodecError | undefined;
-  if (payload && typeof payload.code === 'bigint') {
-    throw new CodecError(payload.code, payload.frameType, payload.offset, payload.reason);
-  }
-  throw new EngineError(e);
-}
 
 /** RFC 9000 §16: shortest varint encoding of `value` (0..2^62-1). */
 export function encodeVarint(value: bigint | number): Uint8Array {
@@ -113,29 +102,58 @@ function packetTypeCode(t: PacketType | number): number {
   return PACKET_TYPES[enumArg('packetType', t, Object.keys(PACKET_TYPES) as PacketType[])];
 }
 
-/** Decodes one QUIC packet payload (RFC 9000 §12.4) into frames; throws CodecError with the transport error code. */
-export function decodeQuicFrames(packetType: PacketType | number, payload: Uint8Array): QuicFrame[] {
-  const pt = packetTypeCode(packetType);
-  bytesArg('payload', payload);
-  let rec: Uint8Array;
-  try {
-    rec = codec.decodeQuicFrames(pt, payload);
-  } catch (e) {
-    rethrowCodec(e);
-  }
-  return parseQuicRecords(rec, payload);
+/**
+ * Record bytes the core writes per decode call (wit/codec.wit "Bounded
+ * output"): the wrappers below call again with the rest of the input until
+ * it is consumed, so the core's memory does not grow with the frame count.
+ */
+const RECORD_BUDGET = 256 * 1024;
+
+/**
+ * Calls `step(rest)` on `input` from offset 0 until the core has consumed
+ * all of it (at least once, for an empty input); error offsets are made
+ * relative to `input` again (`signed`: the offset is an s32, see h3-parser-feed).
+ */
+function inBatches(input: Uint8Array, signed: boolean, step: (rest: Uint8Array, base: number) => { consumed: number }): void {
+  let base = 0;
+  do {
+    let r: { consumed: number };
+    try {
+      r = step(base === 0 ? input : input.subarray(base), base);
+    } catch (e) {
+      const payload = (e as { payload?: WitCodecError }).payload;
+      if (payload && typeof payload.code === 'bigint') {
+        payload.offset = signed ? Math.max(0, base + (payload.offset | 0)) : base + payload.offset;
+      }
+      rethrowCodec(e);
+    }
+    if (r.consumed === 0 && base < input.length) throw new Error('codec: decoder made no progress');
+    base += r.consumed;
+  } while (base < input.length);
 }
 
-function parseQuicRecords(rec: Uint8Array, input: Uint8Array): QuicFrame[] {
-  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+/** Decodes one QUIC packet payload (RFC 9000 §12.4) into frames; throws CodecError with the transport error code. */
+export function decodeQuicFrames(packetType: PacketType | number, payload: Uint8Array): QuicFrame[] {
   const out: QuicFrame[] = [];
+  const pt = packetTypeCode(packetType);
+  bytesArg('payload', payload);
+  inBatches(payload, false, (rest, base) => {
+    const r = codec.decodeQuicFrames(pt, rest, RECORD_BUDGET);
+    parseQuicRecords(r.records, payload, base, out);
+    return r;
+  });
+  return out;
+}
+
+function parseQuicRecords(rec: Uint8Array, input: Uint8Array, base = 0, out: QuicFrame[] = []): QuicFrame[] {
+  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   let p = 0;
   while (p + Q.SIZE <= rec.length) {
     const r = readQuicFrame(v, p);
     const t = Number(r.frameType);
     const fs = [r.f0, r.f1, r.f2, r.f3, r.f4, r.f5, r.f6, r.f7];
     const f = (i: number) => fs[i];
-    const dOff = r.dataOff;
+    const dOff = base + r.dataOff;
     const dLen = r.dataLen;
     const count = r.count;
     const data = () => input.subarray(dOff, dOff + dLen);
@@ -165,7 +183,7 @@ function parseQuicRecords(rec: Uint8Array, input: Uint8Array): QuicFrame[] {
       case 0x15: frame = { type: 'streamDataBlocked', streamId: f(0), maximumStreamData: f(1) }; break;
       case 0x16: case 0x17: frame = { type: 'streamsBlocked', bidirectional: t === 0x16, maximumStreams: f(0) }; break;
       case 0x18: {
-        const tok = Number(f(2));
+        const tok = base + Number(f(2));
         frame = { type: 'newConnectionId', sequenceNumber: f(0), retirePriorTo: f(1), connectionId: data(), statelessResetToken: input.subarray(tok, tok + 16) };
         break;
       }
@@ -377,20 +395,23 @@ function readPairs(v: DataView, p: number, count: number): [bigint, bigint][] {
 /** Decodes a buffer of complete HTTP/3 frames; throws CodecError with the H3 error code. */
 export function decodeH3Frames(bytes: Uint8Array): H3Frame[] {
   bytesArg('bytes', bytes);
-  let rec: Uint8Array;
-  try {
-    rec = codec.decodeH3Frames(bytes);
-  } catch (e) {
-    rethrowCodec(e);
-  }
-  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   const out: H3Frame[] = [];
+  inBatches(bytes, false, (rest, base) => {
+    const r = codec.decodeH3Frames(rest, RECORD_BUDGET);
+    parseH3Records(r.records, bytes, base, out);
+    return r;
+  });
+  return out;
+}
+
+function parseH3Records(rec: Uint8Array, bytes: Uint8Array, base: number, out: H3Frame[]): void {
+  const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   for (let p = 0; p + H.SIZE <= rec.length;) {
     const r = readH3Frame(v, p);
-    out.push(h3FrameOf(r.frameType, r.value, bytes.subarray(r.dataOff, r.dataOff + r.dataLen), readPairs(v, p + H.SIZE, r.count)));
+    const dOff = base + r.dataOff;
+    out.push(h3FrameOf(r.frameType, r.value, bytes.subarray(dOff, dOff + r.dataLen), readPairs(v, p + H.SIZE, r.count)));
     p += H.SIZE + S.SIZE * r.count;
   }
-  return out;
 }
 
 function h3Record(frame: H3Frame, blob: Blob, where: string): Uint8Array {
@@ -484,17 +505,26 @@ export class H3FrameParser {
 
   /** Feeds the next chunk; `fin` when the stream ends after it. Throws CodecError. */
   push(chunk: Uint8Array, fin = false): H3ParserEvent[] {
-    const handle = this.#h.handle;
+    const h = this.#h.handle;
     bytesArg('chunk', chunk);
     boolArg('fin', fin);
-    let rec: Uint8Array;
-    try {
-      rec = codec.h3ParserFeed(handle, chunk, fin);
-    } catch (e) {
-      rethrowCodec(e);
-    }
-    const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     const out: H3ParserEvent[] = [];
+    inBatches(chunk, true, (rest, base) => {
+      const r = codec.h3ParserFeed(h, rest, fin, RECORD_BUDGET);
+      parseEvents(r.records, chunk, base, out);
+      return r;
+    });
+    return out;
+  }
+
+  /** Frees the parser in the core. */
+  close(): void {
+    this.#h.close();
+  }
+}
+
+function parseEvents(rec: Uint8Array, chunk: Uint8Array, base: number, out: H3ParserEvent[]): void {
+    const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     for (let p = 0; p + E.SIZE <= rec.length;) {
       const e = readH3Event(v, p);
       const kind = e.kind, count = e.count, t = e.frameType, a = e.a;
@@ -506,7 +536,8 @@ export class H3FrameParser {
           break;
         }
         case 2: {
-          out.push({ kind: 'payload', frameType: t, data: chunk.subarray(e.dataOff, e.dataOff + e.dataLen) });
+          const off = base + e.dataOff;
+          out.push({ kind: 'payload', frameType: t, data: chunk.subarray(off, off + e.dataLen) });
           break;
         }
         case 3: out.push({ kind: 'end', frameType: t }); break;
@@ -514,11 +545,8 @@ export class H3FrameParser {
       }
       p += E.SIZE + S.SIZE * count;
     }
-    return out;
-  }
-
-  /** Frees the parser in the core. */
-  close(): void {
-    this.#h.close();
-  }
 }
+
+// ---- transport parameters (RFC 9000 §18): see transport-params.ts ------------------------
+export { encodeTransportParams, decodeTransportParams } from './transport-params.js';
+export type { TransportParams, DecodedTransportParams, PreferredAddress, TransportParamsOptions } from './transport-params.js';

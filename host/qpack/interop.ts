@@ -14,6 +14,27 @@ export { InteropFormatError } from '../errors.js';
 export interface EncodedRecord {
   streamId: bigint;
   data: Uint8Array;
+  /** Where the record's header starts in the file (set by parseEncoded). */
+  offset?: number;
+}
+
+/**
+ * Prefixes an error's message with where it happened (which record, stream or
+ * section) and rethrows the same object, so its class, `code` and `wireCode`
+ * stay what the decoder or encoder reported.
+ */
+function rethrowWithContext(e: unknown, context: string): never {
+  if (e instanceof Error) {
+    e.message = `${context}: ${e.message}`;
+    throw e;
+  }
+  throw new InteropFormatError(`${context}: ${String(e)}`);
+}
+
+function describeRecord(r: EncodedRecord, index: number): string {
+  const where = r.offset === undefined ? '' : ` at offset ${r.offset}`;
+  const what = r.streamId === 0n ? 'encoder stream' : `stream ${r.streamId}`;
+  return `record ${index + 1}${where} (${what}, ${r.data.length} bytes)`;
 }
 
 /** Parses an encoded file into records; throws InteropFormatError when malformed. */
@@ -22,11 +43,11 @@ export function parseEncoded(buf: Uint8Array): EncodedRecord[] {
   const out: EncodedRecord[] = [];
   let off = 0;
   while (off < buf.length) {
-    if (buf.length - off < 12) throw new InteropFormatError(`truncated record header at offset ${off}`);
+    if (buf.length - off < 12) throw new InteropFormatError(`record ${out.length + 1} at offset ${off}: truncated header (${buf.length - off} of 12 bytes)`);
     const streamId = view.getBigUint64(off);
     const len = view.getUint32(off + 8);
-    if (len > buf.length - off - 12) throw new InteropFormatError(`record at offset ${off} (stream ${streamId}) claims ${len} bytes, only ${buf.length - off - 12} left`);
-    out.push({ streamId, data: buf.subarray(off + 12, off + 12 + len) });
+    if (len > buf.length - off - 12) throw new InteropFormatError(`record ${out.length + 1} at offset ${off} (stream ${streamId}) claims ${len} bytes, only ${buf.length - off - 12} left`);
+    out.push({ streamId, data: buf.subarray(off + 12, off + 12 + len), offset: off });
     off += 12 + len;
   }
   return out;
@@ -105,14 +126,18 @@ export function encodeSections(sections: Field[][], opt: InteropOptions): Encode
       const streamId = BigInt(i + 1);
       for (const [n, v] of fields) rawBytes += n.length + v.length;
       fieldLines += fields.length;
-      const { encoderStream, section, requiredInsertCount, insertCount } = enc.encode(streamId, packFields(fields, 'latin1'));
+      let encoded;
+      try {
+        encoded = enc.encode(streamId, packFields(fields, 'latin1'));
+      } catch (e) {
+        rethrowWithContext(e, `section ${i + 1} (stream ${streamId}, ${fields.length} field lines)`);
+      }
+      const { encoderStream, section, requiredInsertCount, insertCount } = encoded;
       if (encoderStream.length) records.push({ streamId: 0n, data: encoderStream });
       records.push({ streamId, data: section });
       encoderStreamBytes += encoderStream.length;
       sectionBytes += section.length;
       if (opt.immediateAck) {
-        // What a decoder sends after processing: a Section Acknowledgment if the
-        // section referenced the table, then an Insert Count Increment for the rest.
         // What a decoder sends once it processed the section: a Section
         // Acknowledgment if it referenced the table, then an Insert Count
         // Increment for the insertions not covered by it.
@@ -151,7 +176,10 @@ export interface DecodeResult {
  * Decodes an encoded file. Sections may arrive before the encoder-stream
  * instructions they depend on (they block, up to maxBlocked streams, and are
  * resumed when those arrive). Throws QpackError on a decoding error and
- * InteropFormatError when sections are still blocked at the end.
+ * InteropFormatError when sections are still blocked at the end; the message
+ * starts with the record (numbered from 1, file offset, stream) that failed.
+ * A decoder with a smaller table or blocked-stream limit than the encoder
+ * assumed fails too: decode with the encoder's settings.
  */
 export function decodeRecords(records: EncodedRecord[], opt: InteropOptions): DecodeResult {
   const dec = new QpackDecoder({ maxTableCapacity: opt.tableSize, maxBlockedStreams: opt.maxBlocked, encoding: 'latin1' });
@@ -163,19 +191,28 @@ export function decodeRecords(records: EncodedRecord[], opt: InteropOptions): De
     done.set(id, f);
   };
   try {
-    for (const r of records) {
-      if (r.streamId === 0n) {
-        for (const id of dec.feedEncoderStream(r.data)) {
-          const packed = dec.resumePacked(id);
-          if (packed) { put(id, unpackFields(packed, 'latin1')); pending.delete(id); }
+    records.forEach((r, index) => {
+      try {
+        if (r.streamId === 0n) {
+          for (const id of dec.feedEncoderStream(r.data)) {
+            let packed;
+            try {
+              packed = dec.resumePacked(id);
+            } catch (e) {
+              rethrowWithContext(e, `stream ${id}'s field section (unblocked by this record)`);
+            }
+            if (packed) { put(id, unpackFields(packed, 'latin1')); pending.delete(id); }
+          }
+        } else {
+          const packed = dec.decodePacked(r.streamId, r.data);
+          if (packed) put(r.streamId, unpackFields(packed, 'latin1'));
+          else { pending.add(r.streamId); blockedAtSomePoint++; }
         }
-      } else {
-        const packed = dec.decodePacked(r.streamId, r.data);
-        if (packed) put(r.streamId, unpackFields(packed, 'latin1'));
-        else { pending.add(r.streamId); blockedAtSomePoint++; }
+      } catch (e) {
+        rethrowWithContext(e, describeRecord(r, index));
       }
       dec.takeDecoderStream(); // nobody reads it offline; keep it from growing
-    }
+    });
   } finally {
     dec.close();
   }

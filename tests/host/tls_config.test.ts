@@ -7,6 +7,7 @@ import { rootCertificates } from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TlsConfig, TlsConnection, TlsConfigError, type TlsEvent, type TlsOptions } from '../../host/tls/index.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
+import { handshake } from '../helpers/tls-handshake.js';
 
 /** Client and server transport parameters (RFC 9000 §7.3: the server also sends original_destination_connection_id). */
 const TP = Uint8Array.from([0x0f, 4, 1, 2, 3, 4]);
@@ -22,22 +23,6 @@ function refused(o: unknown, option: string, message?: RegExp): TlsConfigError {
   expect(e.option).toBe(option);
   if (message) expect(e.message).toMatch(message);
   return e;
-}
-
-function handshake(c: TlsConnection, s: TlsConnection) {
-  const ce: TlsEvent[] = [], se: TlsEvent[] = [];
-  let toServer = c.start();
-  ce.push(...toServer);
-  for (let i = 0; i < 6; i++) {
-    const toClient: TlsEvent[] = [];
-    for (const e of toServer) if (e.kind === 'data') toClient.push(...s.handle(e.level, e.data));
-    se.push(...toClient);
-    toServer = [];
-    for (const e of toClient) if (e.kind === 'data') toServer.push(...c.handle(e.level, e.data));
-    ce.push(...toServer);
-    if (!toServer.some((e) => e.kind === 'data') && !toClient.some((e) => e.kind === 'data')) break;
-  }
-  return { ce, se };
 }
 
 const hasOpenssl = requireOpenssl('TLS configuration tests (certificates are made with openssl)');

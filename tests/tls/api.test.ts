@@ -3,26 +3,11 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { TlsConfig, TlsConnection, TlsConfigError, type TlsEvent } from '../../host/tls/index.js';
 import { makePki, requireOpenssl, type Pki } from './pki.js';
+import { handshake as run } from '../helpers/tls-handshake.js';
 
 const hasOpenssl = requireOpenssl('tls component API tests (certificates are made with openssl)');
 const CTP = Uint8Array.from([0x0f, 4, 1, 2, 3, 4]);
 const STP = Uint8Array.from([0x00, 4, 1, 2, 3, 4, 0x0f, 2, 9, 9]);
-
-function run(c: TlsConnection, s: TlsConnection) {
-  const ce: TlsEvent[] = [], se: TlsEvent[] = [];
-  let toServer = c.start();
-  ce.push(...toServer);
-  for (let i = 0; i < 6; i++) {
-    const toClient: TlsEvent[] = [];
-    for (const e of toServer) if (e.kind === 'data') toClient.push(...s.handle(e.level, e.data));
-    se.push(...toClient);
-    toServer = [];
-    for (const e of toClient) if (e.kind === 'data') toServer.push(...c.handle(e.level, e.data));
-    ce.push(...toServer);
-    if (!toServer.some((e) => e.kind === 'data') && !toClient.some((e) => e.kind === 'data')) break;
-  }
-  return { ce, se };
-}
 
 describe.runIf(hasOpenssl)('tls through the component (host/tls)', () => {
   let pki: Pki;

@@ -89,11 +89,14 @@ export class Decoder {
 
   /**
    * The most bytes of one incomplete encoder instruction we hold. A valid
-   * instruction carries at most one entry (<= capacity), each string byte
-   * Huffman-coded in at most 30 bits (< 4 bytes), plus three integers.
+   * instruction carries at most one entry (<= the current capacity, §3.2.2),
+   * each string byte Huffman-coded in at most 30 bits (< 4 bytes), plus
+   * three integers. Sized by the capacity in use, not the maximum, so that a
+   * large SETTINGS_QPACK_MAX_TABLE_CAPACITY does not let a peer park more
+   * than the table it has filled (capacity <= MAX_TABLE_CAPACITY: no overflow).
    */
   @inline encoderBufferLimit(): usize {
-    return this.table.maxCapacity * 4 + 64;
+    return <usize>(<u64>this.table.capacity * 4 + 64);
   }
 
   /** Number of blocked sections held. */
@@ -114,9 +117,10 @@ export class Decoder {
     while (true) {
       if (this.pending.len == 0) { rc = this.parseInstructions(ptr, len, false); break; }
       // Complete the buffered instruction, never holding more than the bound.
-      const room = this.encoderBufferLimit() - this.pending.len;
-      if (room == 0) return this.fail(QPACK_ENCODER_STREAM_ERROR, "encoder instruction exceeds the buffer bound");
+      const limit = this.encoderBufferLimit();
+      if (this.pending.len >= limit) return this.fail(QPACK_ENCODER_STREAM_ERROR, "encoder instruction exceeds the buffer bound");
       if (len == 0) break;
+      const room = limit - this.pending.len;
       const take = len < room ? len : room;
       this.pending.bytes(ptr, take);
       ptr += take;

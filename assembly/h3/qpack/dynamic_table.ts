@@ -11,6 +11,10 @@
 // reference the entry (§2.1.1); the decoder leaves it at 0. The size of an
 // entry is nameLen + valueLen + 32 (§3.2.1); since every entry is at least 32
 // bytes, at most capacity/32 entries are live, which bounds the ring.
+//
+// The ring grows as entries are inserted (doubling from RING_MIN slots), never
+// sized from maxCapacity up front: a large SETTINGS_QPACK_MAX_TABLE_CAPACITY
+// costs nothing until the peer fills the table (issue 8: tables grow as they fill).
 
 import { hashBytes, hashValue } from "./hash";
 
@@ -28,6 +32,17 @@ export const ENTRY_OVERHEAD: usize = 32;
 @inline export function entryValue(e: usize): usize { return e + ENTRY_HEADER + <usize>load<u32>(e); }
 @inline export function entrySize(e: usize): usize { return <usize>load<u32>(e) + <usize>load<u32>(e, 4) + ENTRY_OVERHEAD; }
 
+/** Slots of the first ring (a power of two). */
+const RING_MIN: u64 = 16;
+
+/**
+ * The largest table capacity the core keeps (1 GiB): a decoder refuses a
+ * larger SETTINGS_QPACK_MAX_TABLE_CAPACITY of its own, an encoder uses at most
+ * this much of a peer's (RFC 9204 §3.2.3 lets the encoder choose any capacity
+ * up to the peer's maximum). Entries live in wasm32 memory (4 GiB at most).
+ */
+export const MAX_TABLE_CAPACITY: usize = 1 << 30;
+
 export class DynamicTable {
   /** The limit set by SETTINGS_QPACK_MAX_TABLE_CAPACITY (§3.2.3). */
   readonly maxCapacity: usize;
@@ -40,22 +55,35 @@ export class DynamicTable {
   /** Absolute index of the oldest live entry (= number of evictions). */
   dropped: u64 = 0;
   private ring: usize = 0;
-  /** Ring slots - 1 (a power of two minus one, > capacity/32). */
+  /** Ring slots - 1 (a power of two minus one, >= count; 0 before the first insert). */
   ringMask: u64 = 0;
 
   constructor(maxCapacity: usize) {
     this.maxCapacity = maxCapacity;
-    let n: u64 = 1;
-    while (n <= <u64>(maxCapacity / ENTRY_OVERHEAD)) n <<= 1;
-    this.ringMask = n - 1;
-    this.ring = heap.alloc(<usize>n * sizeof<usize>());
   }
+
+  /** Slots in the ring (0 before the first insert). */
+  @inline get ringSlots(): u64 { return this.ring == 0 ? 0 : this.ringMask + 1; }
 
   /** Frees every entry and the ring. */
   dispose(): void {
     while (this.dropped < this.insertCount) this.evictOne();
-    heap.free(this.ring);
+    if (this.ring != 0) heap.free(this.ring);
     this.ring = 0;
+    this.ringMask = 0;
+  }
+
+  /** Doubles the ring (or makes the first one), keeping each live entry at abs & mask. */
+  private grow(): void {
+    const n: u64 = this.ring == 0 ? RING_MIN : (this.ringMask + 1) << 1;
+    const ring = heap.alloc(<usize>n * sizeof<usize>());
+    const mask = n - 1;
+    for (let abs = this.dropped; abs < this.insertCount; abs++) {
+      store<usize>(ring + <usize>(abs & mask) * sizeof<usize>(), this.entry(abs));
+    }
+    if (this.ring != 0) heap.free(this.ring);
+    this.ring = ring;
+    this.ringMask = mask;
   }
 
   @inline get count(): u64 { return this.insertCount - this.dropped; }
@@ -103,6 +131,7 @@ export class DynamicTable {
     memory.copy(e + ENTRY_HEADER + nl, vp, vl);
     const sz = nl + vl + ENTRY_OVERHEAD;
     this.evictTo(this.capacity - sz);
+    if (this.ring == 0 || this.insertCount - this.dropped > this.ringMask) this.grow();
     store<usize>(this.ring + <usize>(this.insertCount & this.ringMask) * sizeof<usize>(), e);
     this.insertCount++;
     this.size += sz;

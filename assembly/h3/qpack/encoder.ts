@@ -31,7 +31,7 @@ import { Reader } from "../../wire/reader";
 import { Writer } from "../../wire/writer";
 import {
   DynamicTable, entryName, entryNameLen, entryValue, entryValueLen, entryNameHash, entryFullHash,
-  entryRefs, entrySetRefs, entrySize, ENTRY_OVERHEAD,
+  entryRefs, entrySetRefs, entrySize, ENTRY_OVERHEAD, MAX_TABLE_CAPACITY,
 } from "./dynamic_table";
 import { readPrefixInt, intStatus, INT_OK, INT_TRUNCATED, writePrefixInt } from "./integer";
 import { writeString, HUFFMAN_SHORTER } from "./string";
@@ -56,6 +56,8 @@ class Outstanding {
 
 /** Slots of the recent-field memory (power of two). */
 const HISTORY: u32 = 1024;
+/** Lookup slots before the table grows (power of two). */
+const SLOTS_MIN: usize = 256;
 /** Pass-1 record per field line: [u64 index][u32 line ptr][u8 kind][u8 never]. */
 const LINE: usize = 16;
 
@@ -110,15 +112,31 @@ export class Encoder {
     this.peerMaxCapacity = <usize>peerMaxCapacity;
     this.maxBlockedStreams = maxBlockedStreams;
     this.table = new DynamicTable(<usize>peerMaxCapacity);
-    const c = capacity < peerMaxCapacity ? capacity : peerMaxCapacity;
+    // RFC 9204 §3.2.3: the encoder picks any capacity up to the peer's
+    // SETTINGS_QPACK_MAX_TABLE_CAPACITY; the peer's value itself is kept
+    // exact (MaxEntries, §4.5.1.1), but we use at most MAX_TABLE_CAPACITY.
+    let c = capacity < peerMaxCapacity ? capacity : peerMaxCapacity;
+    if (<usize>c > MAX_TABLE_CAPACITY) c = <u32>MAX_TABLE_CAPACITY;
     this.table.capacity = <usize>c;
-    let slots = <usize>(this.table.ringMask + 1) * 4;
-    if (slots < 256) slots = 256;
+    this.allocSlots(SLOTS_MIN);
+  }
+
+  /** (Re)makes the lookup slots with `slots` (a power of two) entries each, indexing the live entries. */
+  private allocSlots(slots: usize): void {
+    if (this.exactSlots != 0) { heap.free(this.exactSlots); heap.free(this.nameSlots); }
     this.slotMask = <u32>slots - 1;
     this.exactSlots = heap.alloc(slots * 8);
     this.nameSlots = heap.alloc(slots * 8);
     memory.fill(this.exactSlots, 0, slots * 8);
     memory.fill(this.nameSlots, 0, slots * 8);
+    const t = this.table;
+    for (let abs = t.dropped; abs < t.insertCount; abs++) this.indexEntry(t.entry(abs), abs);
+  }
+
+  /** Keeps 4 lookup slots per ring slot as the table grows (sized by what is kept, not by the capacity). */
+  private growSlots(): void {
+    const want = <usize>this.table.ringSlots * 4;
+    if (want > <usize>this.slotMask + 1) this.allocSlots(want);
   }
 
   dispose(): void {
@@ -137,6 +155,7 @@ export class Encoder {
 
   /** Records the entry just inserted at `abs` in the lookup slots. */
   private indexEntry(e: usize, abs: u64): void {
+    if (<usize>this.table.ringSlots * 4 > <usize>this.slotMask + 1) { this.growSlots(); return; }
     store<u64>(this.exactSlots + (<usize>(entryFullHash(e) & this.slotMask) << 3), abs + 1);
     store<u64>(this.nameSlots + (<usize>(entryNameHash(e) & this.slotMask) << 3), abs + 1);
   }
