@@ -6,7 +6,7 @@ import { Bytes } from "./abi";
 import { HandleTable } from "./handles";
 import {
   QpackError, EncodedSection, DecodeResult, EncoderInfo, EncodedSectionOrQpackError, VoidOrQpackError,
-  U64ListOrQpackError, DecodeResultOrQpackError,
+  U64ListOrQpackError, DecodeResultOrQpackError, U32OrQpackError,
 } from "./gen/qpack_types";
 import { Encoder } from "../h3/qpack/encoder";
 import { Decoder, DECODE_OK, DECODE_BLOCKED } from "../h3/qpack/decoder";
