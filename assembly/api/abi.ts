@@ -96,6 +96,18 @@ export class Bytes {
   }
 }
 
+/**
+ * Called by a shim whose `list<u8>` arguments are large: collects the garbage
+ * of earlier calls first, so the allocator reuses their blocks and the core's
+ * high-water mark stays near the input plus one output batch (a 1 MiB decode
+ * in 256 KiB batches: +2.5 MiB instead of +5.25 MiB), at the cost of one
+ * collection per large call.
+ */
+export const LARGE_ARGUMENT: usize = 1 << 16;
+export function collectBeforeLarge(bytes: usize): void {
+  if (bytes >= LARGE_ARGUMENT) __collect();
+}
+
 /** Stores a result list at `addr` (ptr, len). */
 @inline
 export function storeBytes(addr: usize, b: Bytes): void {
