@@ -60,9 +60,9 @@ describe('npm pack: the tarball', () => {
     expect(fs.readFileSync(path.join(project, 'node_modules', 'h3-wasi', 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
   });
 
-  it('ships no intermediates, source maps, tests, sources or build scripts', () => {
+  it('ships no intermediates, source maps, tests, sources, build scripts or the development world', () => {
     const bad = files.filter((f) =>
-      /(^|\/)core\.wasm$/.test(f) || /build-state\.json$/.test(f) || f.endsWith('.map') ||
+      /(^|\/)core\.wasm$/.test(f) || /build-state\.json$/.test(f) || f.endsWith('.map') || f === 'wit/dev.wit' || /h3-wasi-dev/.test(f) ||
       /^(tests|assembly|build|host|bench|node_modules|\.ci)\//.test(f) || /^tsconfig|^asconfig|^vitest/.test(f));
     expect(bad).toEqual([]);
   });
