@@ -15,12 +15,12 @@
 // Verification only handles public values and skips zero digits.
 
 import {
-  P_R2, P_ONE, P_B, P_GX, P_GY, fpMul, fpSq, fpAdd, fpSub, fpSelect, fpIsZeroMask, fpInv, fpFromBytes, fpToBytes,
+  P, P_R2, P_ONE, P_B, P_GX, P_GY, fpMul, fpSq, fpAdd, fpSub, fpSelect, fpIsZeroMask, fpInv, fpFromBytes, fpToBytes,
 } from "./p256_field";
 import {
   N, fnMul, fnAdd, fnToMont, fnInv, fnFromBytesReduce, fnFromBytesChecked, fnToBytes, fnIsZeroMask,
 } from "./p256_scalar";
-import { bnCmp, bnLtMask } from "./bignum";
+import { bnAdd, bnCmp, bnLtMask } from "./bignum";
 import { randomBytes } from "./random";
 import { hmac } from "./hmac";
 import { HashAlg } from "./hash";
@@ -465,7 +465,6 @@ const A4: usize = memory.data(32, 8);
 const A5: usize = memory.data(32, 8);
 const U1: usize = memory.data(32, 8);
 const U2: usize = memory.data(32, 8);
-const P_MINUS_N: usize = memory.data<u32>([0x039cdaae, 0x0c46353d, 0x58e8617b, 0x43190552, 0, 0, 0, 0], 8);
 
 /** VT: width-w NAF of the 8-limb k into out[0..256] (i8 digits, least significant first). */
 function wnaf(out: usize, k: usize, w: i32): void {
@@ -671,17 +670,19 @@ export function ecdsaP256VerifyDigest(pub: usize, pubLen: usize, digest32: usize
   }
   // 7. reject the identity
   if (fpIsZeroMask(JZ) != 0) return false;
-  // 8. x_R' mod n == r, without an inversion: X == r Z^2, or X == (r + n) Z^2 when r + n < p
+  // SEC 1 v2 §4.1.4 steps 6-7 (FIPS 186-5 §6.4.2): v = x(R') mod n; accept iff v == r.
+  // x(R') = X / Z^2 is in [0, p) and p < 2n, so x(R') mod n == r iff x(R') == r or
+  // x(R') == r + n, the latter only possible when r + n < p (p - n ~ 2^128). Both are
+  // checked without an inversion: X == r Z^2, or X == (r + n) Z^2.
   fpSq(T2, JZ);
   fpFromBytes(T3, rs64);           // r < n < p: canonical
   fpMul(T4, T3, T2);
   if (bnCmp(T4, JX, 8) == 0) return true;
-  if (bnLtMask(R, P_MINUS_N, 8) != 0) {
-    memory.copy(XB, N, 32);        // n < p: canonical in plain form
-    fpMul(T3, XB, P_R2);
+  const carry = bnAdd(XB, R, N, 8); // XB = r + n (plain), no wrap when carry == 0
+  if (carry == 0 && bnLtMask(XB, P, 8) != 0) {
+    fpMul(T3, XB, P_R2);           // r + n < p: canonical, into Montgomery form
     fpMul(T3, T3, T2);
-    fpAdd(T4, T4, T3);             // (r + n) Z^2
-    if (bnCmp(T4, JX, 8) == 0) return true;
+    if (bnCmp(T3, JX, 8) == 0) return true;
   }
   return false;
 }
