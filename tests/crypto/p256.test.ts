@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { p256PublicKey, p256Ecdh, ecdsaP256Sign, ecdsaP256Verify, PublicKeyError } from '../../host/crypto/index.js';
-import { P256, largeXs, largeXVector, refVerify, refDer } from './ec_ref.js';
+import { P256, largeXs, largeXVector, refVerify, refDer, ptMul } from './ec_ref.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (u: Uint8Array | null) => (u ? Buffer.from(u).toString('hex') : null);
@@ -138,6 +138,28 @@ for (const variant of VARIANTS) {
       const negU = Buffer.concat([hex('04'), be32(x), be32(P - y)]);
       expect(w.ecdsaVerifyDigest(negU, digest, sig)).toBe(false);
       expect(w.p256Ecdh(hex(X), negU)).not.toBeNull();
+    });
+
+    // Scalars whose fixed 4-bit windows hit the masked special cases of the
+    // constant-time scalar multiplications: leading and inner zero digits
+    // (ACC = O, digit 0), the largest digits, and the ends of [1, n-1].
+    it('matches the reference for edge scalars in key generation, ECDH and signing', () => {
+      const G = { x: P256.gx, y: P256.gy };
+      const Qd = 0x1234567n * 0xfedcba987654321n;
+      const Q = ptMul(P256, Qd, G)!;
+      const qPub = Buffer.concat([hex('04'), be32(Q.x), be32(Q.y)]);
+      const ks = [1n, 2n, 3n, 15n, 16n, 17n, 255n, 256n, 1n << 128n, (1n << 128n) + 1n, 1n << 252n, 15n << 252n,
+        (1n << 255n) - 1n, N - 1n, N - 2n, N - 16n, N - 17n, (N - 1n) >> 4n, 0x8000000000000000000000000000000000000000000000000000000000000001n];
+      for (const k of ks) {
+        const R = ptMul(P256, k, G)!;
+        expect(toHex(w.p256PublicKey(be32(k)))).toBe('04' + R.x.toString(16).padStart(64, '0') + R.y.toString(16).padStart(64, '0'));
+        const Z = ptMul(P256, k, Q)!;
+        expect(toHex(w.p256Ecdh(be32(k), qPub))).toBe(Z.x.toString(16).padStart(64, '0'));
+        // signing with nonce k: r = x(k G) mod n
+        const rs = w.ecdsaSignDigestWithNonce(be32(Qd), sha256('edge'), be32(k));
+        expect(toHex(rs!.subarray(0, 32))).toBe((R.x % N).toString(16).padStart(64, '0'));
+        expect(w.ecdsaVerifyDigest(qPub, sha256('edge'), rs)).toBe(true);
+      }
     });
 
     it('rejects private keys outside [1, n-1]', () => {
