@@ -341,12 +341,18 @@ function wipeScratch(): void {
   memory.fill(B3, 0, 32); memory.fill(B4, 0, 32); memory.fill(B5, 0, 32);
 }
 
-// Fixed-base table for G: G_TABLE[i][j] = j 16^i G (i = 0..63, j = 1..15),
-// affine (x, y), 64 KiB, built on first use; entry j = 0 is unused (zeros).
-// k G is then 64 mixed additions and no doublings: k G = sum over i of
-// G_TABLE[i][digit_i(k)].
+// Fixed-base table for G, for signed (Booth) digits of width 5: G_TABLE[i][j]
+// = (j + 1) 32^i G (i = 0..51, j = 0..15), affine (x, y), 52 KiB, built on
+// first use. k = sum of d_i 32^i with d_i in [-16, 16], so k G is 52 mixed
+// additions of ±G_TABLE[i][|d_i| - 1] and no doublings. The exceptional case
+// ACC = ±SEL cannot occur here either: ACC = c G with |c| < 32^i, SEL =
+// ±|d_i| 32^i G, and c ± d_i 32^i is a nonzero integer of magnitude < n (for
+// i < 51, 16 32^i <= 2^254; the top digit is b_255 + b_254 <= 2, and
+// c + d 32^51 = k, while c - d 32^51 = k - d 2^256 is not a multiple of n
+// for k in [2^254, n)).
 const AFF: usize = 64;
-const G_TABLE_ENTRIES: usize = 64 * 16;
+const G_WINDOWS: usize = 52;
+const G_TABLE_ENTRIES: usize = G_WINDOWS * 16;
 let gTable: usize = 0;
 
 function gTableBuild(): usize {
@@ -356,14 +362,12 @@ function gTableBuild(): usize {
   const prefix = heap.alloc(G_TABLE_ENTRIES * 32);
   const gp = BASE;
   setBase(gp);
-  for (let i: usize = 0; i < 64; i++) {
+  for (let i: usize = 0; i < G_WINDOWS; i++) {
     const row = jac + i * 16 * PT_SIZE;
-    // entry 0: a placeholder with Z = 1 (keeps the batch inversion simple), zeroed afterwards
-    memory.copy(row, P_ONE, 32); memory.copy(row + Y_OFF, P_ONE, 32); memory.copy(row + Z_OFF, P_ONE, 32);
-    memory.copy(row + PT_SIZE, gp, PT_SIZE);
-    jDbl(row + 2 * PT_SIZE, gp);
-    for (let j: usize = 3; j < 16; j++) jAddRaw(row + j * PT_SIZE, row + (j - 1) * PT_SIZE, gp);
-    jDbl(gp, row + 8 * PT_SIZE); // 16^(i+1) G = 2 (8 16^i G)
+    memory.copy(row, gp, PT_SIZE);                       // 1 32^i G
+    jDbl(row + PT_SIZE, gp);                             // 2 32^i G
+    for (let j: usize = 2; j < 16; j++) jAddRaw(row + j * PT_SIZE, row + (j - 1) * PT_SIZE, gp);
+    jDbl(gp, row + 15 * PT_SIZE);                        // 32^(i+1) G = 2 (16 32^i G)
   }
   // Montgomery's trick: one inversion for all the Z's
   memory.copy(prefix, jac + Z_OFF, 32);
@@ -382,21 +386,36 @@ function gTableBuild(): usize {
     fpMul(B2, B2, B1);
     fpMul(t + <usize>e * AFF + 32, p + Y_OFF, B2); // y = Y / Z^3
   }
-  for (let i: usize = 0; i < 64; i++) memory.fill(t + i * 16 * AFF, 0, AFF);
   heap.free(jac);
   heap.free(prefix);
   gTable = t;
   return t;
 }
 
-/** CT: out = k G (Jacobian) for a 32-byte big-endian k in [1, n-1]: 64 masked lookups and 64 mixed additions. */
+/** Bit i of a 32-byte big-endian scalar (0 above bit 255); i is public. */
+@inline function scalarBit(k: usize, i: i32): u32 {
+  if (i < 0 || i > 255) return 0;
+  return (<u32>load<u8>(k + <usize>(31 - (i >> 3))) >> <u32>(i & 7)) & 1;
+}
+
+const ZERO_FE: usize = memory.data(32, 8);
+
+/** CT: out = k G (Jacobian) for a 32-byte big-endian k in [1, n-1]: 52 signed digits, masked lookups, mixed additions. */
 function baseMulCT(out: usize, k: usize): void {
   const t = gTableBuild();
   memory.copy(ACC, P_ONE, 32); memory.copy(ACC + Y_OFF, P_ONE, 32); memory.fill(ACC + Z_OFF, 0, 32); // O
-  for (let w = 0; w < 64; w++) {
-    const d = nibble(k, w);
-    tableLookup(SEL, t + <usize>w * 16 * AFF, d, 16, AFF);
-    jMaddCT(ACC, SEL, eqMask(d, 0));
+  for (let w = 0; w < <i32>G_WINDOWS; w++) {
+    // Booth digit d = b[5w..5w+4] + b[5w-1] - 32 b[5w+4], in [-16, 16] (arithmetic only)
+    const lo = 5 * w;
+    let v: u32 = scalarBit(k, lo - 1);
+    for (let j = 0; j < 5; j++) v += scalarBit(k, lo + j) << <u32>j;
+    const d = <i32>v - <i32>(scalarBit(k, lo + 4) << 5); // v counted b[5w+4] as +16: 16 - 32 = -16
+    const s = d >> 31;                      // all ones when d < 0
+    const a = <u32>((d ^ s) - s);           // |d|
+    tableLookup(SEL, t + <usize>w * 16 * AFF, (a - 1) & 15, 16, AFF);
+    fpSub(SEL + Z_OFF, ZERO_FE, SEL + Y_OFF); // -y (Z slot as scratch; jMaddCT sets it to 1)
+    bnSelect(SEL + Y_OFF, <u32>s, SEL + Z_OFF, SEL + Y_OFF, 8);
+    jMaddCT(ACC, SEL, eqMask(a, 0));
   }
   memory.copy(out, ACC, PT_SIZE);
   wipeScratch();
@@ -628,17 +647,12 @@ const PREFIX: usize = memory.data(Q_ODD * 32, 8);
 const NAF1: usize = memory.data(260, 8);
 const NAF2: usize = memory.data(260, 8);
 const KBUF: usize = memory.data(40, 8);
-const JX: usize = memory.data(32, 8);
-const JY: usize = memory.data(32, 8);
-const JZ: usize = memory.data(32, 8);
+const JP: usize = memory.data(<i32>PT_SIZE, 8); // the Jacobian accumulator
+const JX: usize = JP, JY: usize = JP + Y_OFF, JZ: usize = JP + Z_OFF;
 const NEG_Y: usize = memory.data(32, 8);
 const ZERO: usize = memory.data(32, 8);
 const A0: usize = memory.data(32, 8);
 const A1: usize = memory.data(32, 8);
-const A2: usize = memory.data(32, 8);
-const A3: usize = memory.data(32, 8);
-const A4: usize = memory.data(32, 8);
-const A5: usize = memory.data(32, 8);
 const U1: usize = memory.data(32, 8);
 const U2: usize = memory.data(32, 8);
 
@@ -675,36 +689,7 @@ function wnaf(out: usize, k: usize, w: i32): void {
   }
 }
 
-/** (JX, JY, JZ) = 2 (JX, JY, JZ): dbl-2001-b (a = -3). The identity stays the identity (Z = 0). */
-function jDouble(): void {
-  const delta = A0, gamma = A1, beta = A2, alpha = A3, t = A4;
-  fpSq(delta, JZ);
-  fpSq(gamma, JY);
-  fpMul(beta, JX, gamma);
-  fpSub(t, JX, delta);
-  fpAdd(alpha, JX, delta);
-  fpMul(alpha, alpha, t);
-  fpAdd(t, alpha, alpha);
-  fpAdd(alpha, alpha, t);        // alpha = 3 (X - delta)(X + delta)
-  fpAdd(JZ, JY, JZ);
-  fpSq(JZ, JZ);
-  fpSub(JZ, JZ, gamma);
-  fpSub(JZ, JZ, delta);          // Z3 = (Y + Z)^2 - gamma - delta
-  fpAdd(beta, beta, beta);
-  fpAdd(beta, beta, beta);       // 4 beta
-  fpSq(JX, alpha);
-  fpAdd(t, beta, beta);
-  fpSub(JX, JX, t);              // X3 = alpha^2 - 8 beta
-  fpSub(beta, beta, JX);
-  fpMul(beta, alpha, beta);      // alpha (4 beta - X3)
-  fpSq(gamma, gamma);
-  fpAdd(gamma, gamma, gamma);
-  fpAdd(gamma, gamma, gamma);
-  fpAdd(gamma, gamma, gamma);    // 8 gamma^2
-  fpSub(JY, beta, gamma);
-}
-
-/** (JX, JY, JZ) += (x2, y2) (affine): madd-2007-bl, exceptional cases by branches (public data). */
+/** (JX, JY, JZ) += (x2, y2) (affine): madd-2007-bl (jMaddRaw), exceptional cases by branches (public data). */
 function jAddAffine(x2: usize, y2: usize): void {
   if (fpIsZeroMask(JZ) != 0) {
     memory.copy(JX, x2, 32);
@@ -712,40 +697,14 @@ function jAddAffine(x2: usize, y2: usize): void {
     memory.copy(JZ, P_ONE, 32);
     return;
   }
-  const z1z1 = A0, u2 = A1, s2 = A2, h = A3, hh = A4, t = A5;
-  fpSq(z1z1, JZ);
-  fpMul(u2, x2, z1z1);
-  fpMul(s2, y2, JZ);
-  fpMul(s2, s2, z1z1);
-  fpSub(h, u2, JX);              // H = U2 - X1
-  fpSub(s2, s2, JY);
-  fpAdd(s2, s2, s2);             // r = 2 (S2 - Y1)
-  if (fpIsZeroMask(h) != 0) {
-    if (fpIsZeroMask(s2) != 0) { jDouble(); return; } // P1 = P2
-    memory.fill(JZ, 0, 32);                            // P1 = -P2
+  jMaddRaw(SUM, JP, x2, y2);
+  // Z3 = 2 Z1 H is zero exactly when H = 0, i.e. x1 = x2: then r (left in B3) tells P1 = P2 from P1 = -P2
+  if (fpIsZeroMask(SUM + Z_OFF) != 0) {
+    if (fpIsZeroMask(B3) != 0) jDbl(JP, JP);
+    else memory.fill(JZ, 0, 32);
     return;
   }
-  fpSq(hh, h);
-  fpAdd(u2, hh, hh);
-  fpAdd(u2, u2, u2);             // I = 4 HH
-  fpMul(t, h, u2);               // J = H I
-  fpMul(u2, JX, u2);             // V = X1 I
-  // Z3 = (Z1 + H)^2 - Z1Z1 - HH (before Y1 and X1 are overwritten; Z1 is not needed after)
-  fpAdd(JZ, JZ, h);
-  fpSq(JZ, JZ);
-  fpSub(JZ, JZ, z1z1);
-  fpSub(JZ, JZ, hh);
-  // Y1 J for Y3, then X3 = r^2 - J - 2 V
-  fpMul(hh, JY, t);              // Y1 J
-  fpSq(JX, s2);
-  fpSub(JX, JX, t);
-  fpSub(JX, JX, u2);
-  fpSub(JX, JX, u2);
-  // Y3 = r (V - X3) - 2 Y1 J
-  fpSub(u2, u2, JX);
-  fpMul(JY, s2, u2);
-  fpAdd(hh, hh, hh);
-  fpSub(JY, JY, hh);
+  memory.copy(JP, SUM, PT_SIZE);
 }
 
 /** Adds the table entry for a signed odd digit d (entries: 1P, 3P, 5P, ...). */
@@ -839,7 +798,7 @@ export function ecdsaP256VerifyDigest(pub: usize, pubLen: usize, digest32: usize
   let top = 256;
   while (top >= 0 && load<i8>(NAF1 + <usize>top) == 0 && load<i8>(NAF2 + <usize>top) == 0) top--;
   for (let i = top; i >= 0; i--) {
-    if (i != top) jDouble();
+    if (i != top) jDbl(JP, JP);
     const d1 = <i32>load<i8>(NAF1 + <usize>i), d2 = <i32>load<i8>(NAF2 + <usize>i);
     if (d1 != 0) jAddDigit(gTab, d1);
     if (d2 != 0) jAddDigit(Q_AFF, d2);

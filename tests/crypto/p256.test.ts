@@ -142,14 +142,17 @@ for (const variant of VARIANTS) {
 
     // Scalars whose fixed 4-bit windows hit the masked special cases of the
     // constant-time scalar multiplications: leading and inner zero digits
-    // (ACC = O, digit 0), the largest digits, and the ends of [1, n-1].
+    // (ACC = O, digit 0), the largest digits of either sign, and the ends of [1, n-1].
     it('matches the reference for edge scalars in key generation, ECDH and signing', () => {
       const G = { x: P256.gx, y: P256.gy };
       const Qd = 0x1234567n * 0xfedcba987654321n;
       const Q = ptMul(P256, Qd, G)!;
       const qPub = Buffer.concat([hex('04'), be32(Q.x), be32(Q.y)]);
       const ks = [1n, 2n, 3n, 15n, 16n, 17n, 255n, 256n, 1n << 128n, (1n << 128n) + 1n, 1n << 252n, 15n << 252n,
-        (1n << 255n) - 1n, N - 1n, N - 2n, N - 16n, N - 17n, (N - 1n) >> 4n, 0x8000000000000000000000000000000000000000000000000000000000000001n];
+        (1n << 255n) - 1n, N - 1n, N - 2n, N - 16n, N - 17n, (N - 1n) >> 4n, 0x8000000000000000000000000000000000000000000000000000000000000001n,
+        // signed 5-bit (Booth) digits of k G: +16 and -16 digits, a carry into the top window
+        (1n << 255n) | (1n << 254n), 1n << 254n, BigInt('0b' + '10000'.repeat(51)), BigInt('0b' + '11111'.repeat(51)), BigInt('0b' + '01111'.repeat(51)),
+        ...Array.from({ length: 8 }, (_, i) => BigInt('0x' + crypto.createHash('sha256').update(`k${i}`).digest('hex')) % (N - 1n) + 1n)];
       for (const k of ks) {
         const R = ptMul(P256, k, G)!;
         expect(toHex(w.p256PublicKey(be32(k)))).toBe('04' + R.x.toString(16).padStart(64, '0') + R.y.toString(16).padStart(64, '0'));
