@@ -18,7 +18,7 @@
 // values and skips zero digits.
 
 import {
-  P, P_R2, P_ONE, P_B, P_GX, P_GY, fpMul, fpSq, fpAdd, fpSub, fpSelect, fpIsZeroMask, fpInv, fpFromBytes, fpToBytes,
+  P, P_R2, P_ONE, P_B, P_GX, P_GY, fpMul, fpSq, fpAdd, fpSub, fpMulSmall, fpSelect, fpIsZeroMask, fpInv, fpFromBytes, fpToBytes,
 } from "./p256_field";
 import {
   N, fnMul, fnAdd, fnToMont, fnInv, fnFromBytesReduce, fnFromBytesChecked, fnToBytes, fnIsZeroMask,
@@ -175,23 +175,19 @@ function jDbl(o: usize, a: usize): void {
   fpSub(t, X, delta);
   fpAdd(alpha, X, delta);
   fpMul(alpha, alpha, t);
-  fpAdd(t, alpha, alpha);
-  fpAdd(alpha, alpha, t);                  // alpha = 3 (X - delta)(X + delta)
+  fpMulSmall(alpha, alpha, 3);             // alpha = 3 (X - delta)(X + delta)
   fpAdd(o + Z_OFF, Y, Z);
   fpSq(o + Z_OFF, o + Z_OFF);
   fpSub(o + Z_OFF, o + Z_OFF, gamma);
   fpSub(o + Z_OFF, o + Z_OFF, delta);      // Z3 = (Y + Z)^2 - gamma - delta
-  fpAdd(beta, beta, beta);
-  fpAdd(beta, beta, beta);                 // 4 beta
+  fpMulSmall(beta, beta, 4);               // 4 beta
   fpSq(o, alpha);
   fpAdd(t, beta, beta);
   fpSub(o, o, t);                          // X3 = alpha^2 - 8 beta
   fpSub(beta, beta, o);
   fpMul(beta, alpha, beta);                // alpha (4 beta - X3)
   fpSq(gamma, gamma);
-  fpAdd(gamma, gamma, gamma);
-  fpAdd(gamma, gamma, gamma);
-  fpAdd(gamma, gamma, gamma);              // 8 gamma^2
+  fpMulSmall(gamma, gamma, 8);             // 8 gamma^2
   fpSub(o + Y_OFF, beta, gamma);           // Y3 = alpha (4 beta - X3) - 8 gamma^2
 }
 
@@ -240,8 +236,7 @@ function jMaddRaw(o: usize, a: usize, x2: usize, y2: usize): void {
   fpSub(r, r, a + Y_OFF);
   fpAdd(r, r, r);                          // r = 2 (S2 - Y1)
   fpSq(hh, h);
-  fpAdd(t, hh, hh);
-  fpAdd(t, t, t);                          // I = 4 HH
+  fpMulSmall(t, hh, 4);                    // I = 4 HH
   fpMul(v, a, t);                          // V = X1 I
   fpMul(t, h, t);                          // J = H I
   fpAdd(o + Z_OFF, a + Z_OFF, h);
