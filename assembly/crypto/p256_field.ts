@@ -300,36 +300,27 @@ export function fpMulSmall(h: usize, f: usize, c: u32): void {
   finalSub(h, s0, s1, s2, s3, s4, s5, s6, s7, <u32>b); // b is 0 or 1: the value is < 2^256 + 2^227 < 2p
 }
 
-/** h = f + g mod p (unrolled; the subtraction of p is kept or dropped by mask). */
+/** h = f + g mod p: d = f + g - p in one signed chain, then p added back under the borrow mask (no select pass). */
 export function fpAdd(h: usize, f: usize, g: usize): void {
-  let c: u64 = 0;
-  c += <u64>load<u32>(f, 0) + <u64>load<u32>(g, 0); const s0 = <u32>c; c >>= 32;
-  c += <u64>load<u32>(f, 4) + <u64>load<u32>(g, 4); const s1 = <u32>c; c >>= 32;
-  c += <u64>load<u32>(f, 8) + <u64>load<u32>(g, 8); const s2 = <u32>c; c >>= 32;
-  c += <u64>load<u32>(f, 12) + <u64>load<u32>(g, 12); const s3 = <u32>c; c >>= 32;
-  c += <u64>load<u32>(f, 16) + <u64>load<u32>(g, 16); const s4 = <u32>c; c >>= 32;
-  c += <u64>load<u32>(f, 20) + <u64>load<u32>(g, 20); const s5 = <u32>c; c >>= 32;
-  c += <u64>load<u32>(f, 24) + <u64>load<u32>(g, 24); const s6 = <u32>c; c >>= 32;
-  c += <u64>load<u32>(f, 28) + <u64>load<u32>(g, 28); const s7 = <u32>c; c >>= 32;
   let b: i64 = 0;
-  b += <i64>s0 - 0xffffffff; const d0 = <u32>b; b >>= 32;
-  b += <i64>s1 - 0xffffffff; const d1 = <u32>b; b >>= 32;
-  b += <i64>s2 - 0xffffffff; const d2 = <u32>b; b >>= 32;
-  b += <i64>s3; const d3 = <u32>b; b >>= 32;
-  b += <i64>s4; const d4 = <u32>b; b >>= 32;
-  b += <i64>s5; const d5 = <u32>b; b >>= 32;
-  b += <i64>s6 - 1; const d6 = <u32>b; b >>= 32;
-  b += <i64>s7 - 0xffffffff; const d7 = <u32>b; b >>= 32;
-  b += <i64>c; // -1 when the sum is below p: keep it
-  const keep = <u32>(b >> 32);
-  store<u32>(h, d0 ^ (keep & (s0 ^ d0)), 0);
-  store<u32>(h, d1 ^ (keep & (s1 ^ d1)), 4);
-  store<u32>(h, d2 ^ (keep & (s2 ^ d2)), 8);
-  store<u32>(h, d3 ^ (keep & (s3 ^ d3)), 12);
-  store<u32>(h, d4 ^ (keep & (s4 ^ d4)), 16);
-  store<u32>(h, d5 ^ (keep & (s5 ^ d5)), 20);
-  store<u32>(h, d6 ^ (keep & (s6 ^ d6)), 24);
-  store<u32>(h, d7 ^ (keep & (s7 ^ d7)), 28);
+  b += <i64>load<u32>(f, 0) + <i64>load<u32>(g, 0) - 0xffffffff; const d0 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 4) + <i64>load<u32>(g, 4) - 0xffffffff; const d1 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 8) + <i64>load<u32>(g, 8) - 0xffffffff; const d2 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 12) + <i64>load<u32>(g, 12); const d3 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 16) + <i64>load<u32>(g, 16); const d4 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 20) + <i64>load<u32>(g, 20); const d5 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 24) + <i64>load<u32>(g, 24) - 1; const d6 = <u32>b; b >>= 32;
+  b += <i64>load<u32>(f, 28) + <i64>load<u32>(g, 28) - 0xffffffff; const d7 = <u32>b; b >>= 32;
+  const m = <u64>(<u32>b); // all ones when f + g < p (b = -1), else zero
+  let c: u64 = 0;
+  c += <u64>d0 + m; store<u32>(h, <u32>c, 0); c >>= 32;
+  c += <u64>d1 + m; store<u32>(h, <u32>c, 4); c >>= 32;
+  c += <u64>d2 + m; store<u32>(h, <u32>c, 8); c >>= 32;
+  c += <u64>d3; store<u32>(h, <u32>c, 12); c >>= 32;
+  c += <u64>d4; store<u32>(h, <u32>c, 16); c >>= 32;
+  c += <u64>d5; store<u32>(h, <u32>c, 20); c >>= 32;
+  c += <u64>d6 + (m & 1); store<u32>(h, <u32>c, 24); c >>= 32;
+  c += <u64>d7 + m; store<u32>(h, <u32>c, 28); c >>= 32;
 }
 
 /** h = f - g mod p (unrolled; p is added back under the borrow mask). */
