@@ -51,6 +51,15 @@ export function feSub(h: usize, f: usize, g: usize): void {
   store<i64>(h, s5, 40); store<i64>(h, s6, 48); store<i64>(h, s7, 56); store<i64>(h, s8, 64); store<i64>(h, s9, 72);
 }
 
+/** s = f + g and d = f - g in one pass (no carry: both feed multiplications); s, d may alias f, g. */
+export function feAddSub(s: usize, d: usize, f: usize, g: usize): void {
+  for (let i: usize = 0; i < FE_SIZE; i += 16) {
+    const x = v128.load(f + i), y = v128.load(g + i);
+    v128.store(s + i, i64x2.add(x, y));
+    v128.store(d + i, i64x2.sub(x, y));
+  }
+}
+
 /** Swaps f and g when b == 1, leaves them when b == 0 (b must be 0 or 1): mask arithmetic, no branch. */
 export function feCswap(f: usize, g: usize, b: u32): void {
   const mask: i64 = -(<i64>b);

@@ -1,26 +1,29 @@
 // P-256 (secp256r1; FIPS 186-5, SEC 2 §2.4.2): public keys, ECDH (SEC 1 §3.3.1)
 // and ECDSA over SHA-256 digests (FIPS 186-5 §6.4).
 //
-// Points are in homogeneous projective coordinates (X:Y:Z), y = Y/Z, x = X/Z,
-// field elements in Montgomery form (p256_field.ts); the identity is (0:1:0).
-// Addition and doubling are the complete formulas of Renes, Costello and
-// Batina ("Complete addition formulas for prime order elliptic curves",
-// 2016, Algorithms 4 and 6, a = -3): no exceptional cases, so the same
-// instructions run for P + Q, P + P, P + O.
+// Two point representations. Homogeneous projective (X:Y:Z), x = X/Z,
+// y = Y/Z, identity (0:1:0), with the complete formulas of Renes, Costello
+// and Batina ("Complete addition formulas for prime order elliptic curves",
+// 2016, Algorithms 4 and 6, a = -3), build the verification tables. Jacobian
+// (x = X/Z^2, y = Y/Z^3, Z = 0 the identity) runs every scalar
+// multiplication: doublings are about half the price. Field elements are in
+// Montgomery form (p256_field.ts).
 //
 // Constant time where secrets are involved (signing, ECDH, key generation):
 // scalar multiplication is a fixed 4-bit window over all 64 digits of the
 // scalar; each digit selects its table entry by scanning all 16 entries with
-// masks (no secret index), and the addition happens whatever the digit.
-// Verification only handles public values and skips zero digits.
+// v128 masks (no secret index), the addition happens whatever the digit, and
+// its exceptional cases (accumulator = O, digit = 0) are settled by masked
+// selects, not branches (see jAddCT). Verification only handles public
+// values and skips zero digits.
 
 import {
-  P_R2, P_ONE, P_B, P_GX, P_GY, fpMul, fpSq, fpAdd, fpSub, fpSelect, fpIsZeroMask, fpInv, fpFromBytes, fpToBytes,
+  P, P_R2, P_ONE, P_B, P_GX, P_GY, fpMul, fpSq, fpAdd, fpSub, fpMulSmall, fpSelect, fpIsZeroMask, fpInv, fpFromBytes, fpToBytes,
 } from "./p256_field";
 import {
   N, fnMul, fnAdd, fnToMont, fnInv, fnFromBytesReduce, fnFromBytesChecked, fnToBytes, fnIsZeroMask,
 } from "./p256_scalar";
-import { bnCmp, bnLtMask } from "./bignum";
+import { bnAdd, bnCmp, bnLtMask, bnSelect } from "./bignum";
 import { randomBytes } from "./random";
 import { hmac } from "./hmac";
 import { HashAlg } from "./hash";
@@ -39,11 +42,6 @@ const T4: usize = memory.data(32, 8);
 const RX: usize = memory.data(32, 8);
 const RY: usize = memory.data(32, 8);
 const RZ: usize = memory.data(32, 8);
-
-function pointSetInfinity(o: usize): void {
-  memory.fill(o, 0, PT_SIZE);
-  memory.copy(o + Y_OFF, P_ONE, 32);
-}
 
 /** o = a + b (complete; RCB Algorithm 4). o may alias a or b. */
 export function pointAdd(o: usize, a: usize, b: usize): void {
@@ -141,30 +139,159 @@ export function pointDouble(o: usize, a: usize): void {
   memory.copy(o + Z_OFF, Z3, 32);
 }
 
-// Window tables: 16 points each.
-const TABLE_A: usize = memory.data(16 * <i32>PT_SIZE, 8);
-const TABLE_B: usize = memory.data(16 * <i32>PT_SIZE, 8);
+// ---- Constant-time scalar multiplication (signing, ECDH, key generation) ----
+//
+// Jacobian coordinates (x = X/Z^2, y = Y/Z^3, Z = 0 the identity): doubling
+// dbl-2001-b (a = -3, 3M + 5S), addition add-2007-bl (11M + 5S) and mixed
+// addition madd-2007-bl (7M + 4S) from the Explicit-Formulas Database, about
+// half the cost of the complete projective formulas above. They are not
+// complete, so every addition is followed by two masked selects (bnSelect,
+// no branch): ACC = O gives the other operand, a zero digit keeps ACC. The
+// remaining exceptional case, ACC = ±SEL, cannot happen for a scalar k in
+// [1, n-1] (callers check that first): with fixed windows, ACC and SEL are
+// c P and d P with c, d > 0, c != d and c + d <= k < n (ECDH: c a multiple
+// of 16 > d; fixed base: c < 16^w <= d), and P has prime order n, so
+// c P = ±d P would need c = d or c + d = n.
+
 const ACC: usize = memory.data(<i32>PT_SIZE, 8);
 const SEL: usize = memory.data(<i32>PT_SIZE, 8);
+const SUM: usize = memory.data(<i32>PT_SIZE, 8);
 const BASE: usize = memory.data(<i32>PT_SIZE, 8);
+const TABLE_A: usize = memory.data(16 * <i32>PT_SIZE, 8);
+const B0: usize = memory.data(32, 8);
+const B1: usize = memory.data(32, 8);
+const B2: usize = memory.data(32, 8);
+const B3: usize = memory.data(32, 8);
+const B4: usize = memory.data(32, 8);
+const B5: usize = memory.data(32, 8);
 
-/** table[i] = i P for i = 0..15 */
-function buildTable(table: usize, p: usize): void {
-  pointSetInfinity(table);
-  memory.copy(table + PT_SIZE, p, PT_SIZE);
-  for (let i: usize = 2; i < 16; i++) {
-    if ((i & 1) == 0) pointDouble(table + i * PT_SIZE, table + (i >> 1) * PT_SIZE);
-    else pointAdd(table + i * PT_SIZE, table + (i - 1) * PT_SIZE, p);
-  }
+/** o = 2 a (Jacobian, dbl-2001-b, a = -3); o may alias a. The identity (Z = 0) stays the identity. */
+function jDbl(o: usize, a: usize): void {
+  const X = a, Y = a + Y_OFF, Z = a + Z_OFF;
+  const delta = B0, gamma = B1, beta = B2, alpha = B3, t = B4;
+  fpSq(delta, Z);
+  fpSq(gamma, Y);
+  fpMul(beta, X, gamma);
+  fpSub(t, X, delta);
+  fpAdd(alpha, X, delta);
+  fpMul(alpha, alpha, t);
+  fpMulSmall(alpha, alpha, 3);             // alpha = 3 (X - delta)(X + delta)
+  fpAdd(o + Z_OFF, Y, Z);
+  fpSq(o + Z_OFF, o + Z_OFF);
+  fpSub(o + Z_OFF, o + Z_OFF, gamma);
+  fpSub(o + Z_OFF, o + Z_OFF, delta);      // Z3 = (Y + Z)^2 - gamma - delta
+  fpMulSmall(beta, beta, 4);               // 4 beta
+  fpSq(o, alpha);
+  fpAdd(t, beta, beta);
+  fpSub(o, o, t);                          // X3 = alpha^2 - 8 beta
+  fpSub(beta, beta, o);
+  fpMul(beta, alpha, beta);                // alpha (4 beta - X3)
+  fpSq(gamma, gamma);
+  fpMulSmall(gamma, gamma, 8);             // 8 gamma^2
+  fpSub(o + Y_OFF, beta, gamma);           // Y3 = alpha (4 beta - X3) - 8 gamma^2
 }
 
-/** CT: out = table[idx], reading every entry (mask selection, no secret index). */
-function tableLookup(out: usize, table: usize, idx: u32): void {
-  memory.fill(out, 0, PT_SIZE);
-  for (let i: u32 = 0; i < 16; i++) {
-    const mask: u64 = <u64>0 - (<u64>((<u32>(i ^ idx) - 1) >> 31) & 1); // all ones iff i == idx (idx < 16)
-    const e = table + <usize>i * PT_SIZE;
-    for (let j: usize = 0; j < PT_SIZE; j += 8) store<u64>(out + j, load<u64>(out + j) | (load<u64>(e + j) & mask));
+/** o = a + b (Jacobian, add-2007-bl) for a, b not the identity and a != ±b; o may alias a, not b. */
+function jAddRaw(o: usize, a: usize, b: usize): void {
+  const z1z1 = B0, z2z2 = B1, u1 = B2, h = B3, s1 = B4, r = B5;
+  fpSq(z1z1, a + Z_OFF);
+  fpSq(z2z2, b + Z_OFF);
+  fpMul(u1, a, z2z2);                      // U1 = X1 Z2Z2
+  fpMul(h, b, z1z1);                       // U2 = X2 Z1Z1
+  fpMul(s1, a + Y_OFF, b + Z_OFF);
+  fpMul(s1, s1, z2z2);                     // S1 = Y1 Z2 Z2Z2
+  fpMul(r, b + Y_OFF, a + Z_OFF);
+  fpMul(r, r, z1z1);                       // S2 = Y2 Z1 Z1Z1
+  fpSub(h, h, u1);                         // H = U2 - U1
+  fpSub(r, r, s1);
+  fpAdd(r, r, r);                          // r = 2 (S2 - S1)
+  fpAdd(o + Z_OFF, a + Z_OFF, b + Z_OFF);
+  fpSq(o + Z_OFF, o + Z_OFF);
+  fpSub(o + Z_OFF, o + Z_OFF, z1z1);
+  fpSub(o + Z_OFF, o + Z_OFF, z2z2);
+  fpMul(o + Z_OFF, o + Z_OFF, h);          // Z3 = ((Z1 + Z2)^2 - Z1Z1 - Z2Z2) H
+  fpAdd(z1z1, h, h);
+  fpSq(z1z1, z1z1);                        // I = (2H)^2
+  fpMul(z2z2, h, z1z1);                    // J = H I
+  fpMul(u1, u1, z1z1);                     // V = U1 I
+  fpSq(o, r);
+  fpSub(o, o, z2z2);
+  fpSub(o, o, u1);
+  fpSub(o, o, u1);                         // X3 = r^2 - J - 2V
+  fpSub(u1, u1, o);
+  fpMul(u1, r, u1);
+  fpMul(s1, s1, z2z2);
+  fpAdd(s1, s1, s1);
+  fpSub(o + Y_OFF, u1, s1);                // Y3 = r (V - X3) - 2 S1 J
+}
+
+/** o = a + (x2, y2) (mixed: the second point affine, madd-2007-bl) for a not the identity and a != ±b; o may alias a. */
+function jMaddRaw(o: usize, a: usize, x2: usize, y2: usize): void {
+  const z1z1 = B0, h = B1, hh = B2, r = B3, t = B4, v = B5;
+  fpSq(z1z1, a + Z_OFF);
+  fpMul(h, x2, z1z1);                      // U2 = X2 Z1Z1
+  fpMul(r, y2, a + Z_OFF);
+  fpMul(r, r, z1z1);                       // S2 = Y2 Z1 Z1Z1
+  fpSub(h, h, a);                          // H = U2 - X1
+  fpSub(r, r, a + Y_OFF);
+  fpAdd(r, r, r);                          // r = 2 (S2 - Y1)
+  fpSq(hh, h);
+  fpMulSmall(t, hh, 4);                    // I = 4 HH
+  fpMul(v, a, t);                          // V = X1 I
+  fpMul(t, h, t);                          // J = H I
+  fpAdd(o + Z_OFF, a + Z_OFF, h);
+  fpSq(o + Z_OFF, o + Z_OFF);
+  fpSub(o + Z_OFF, o + Z_OFF, z1z1);
+  fpSub(o + Z_OFF, o + Z_OFF, hh);         // Z3 = (Z1 + H)^2 - Z1Z1 - HH
+  fpMul(hh, a + Y_OFF, t);                 // Y1 J (before Y1 is overwritten)
+  fpSq(o, r);
+  fpSub(o, o, t);
+  fpSub(o, o, v);
+  fpSub(o, o, v);                          // X3 = r^2 - J - 2V
+  fpSub(v, v, o);
+  fpMul(v, r, v);
+  fpAdd(hh, hh, hh);
+  fpSub(o + Y_OFF, v, hh);                 // Y3 = r (V - X3) - 2 Y1 J
+}
+
+/**
+ * CT: acc = acc + sel (Jacobian, sel may be the identity): the raw sum, then
+ * masked selects for acc = O (take sel) and sel = O (keep acc).
+ */
+function jAddCT(acc: usize, sel: usize): void {
+  const accZero = fpIsZeroMask(acc + Z_OFF);
+  const selZero = fpIsZeroMask(sel + Z_OFF);
+  jAddRaw(SUM, acc, sel);
+  bnSelect(SUM, accZero, sel, SUM, 24);
+  bnSelect(acc, selZero, acc, SUM, 24);
+}
+
+/** CT: acc = acc + sel (affine x ‖ y in a point-sized buffer), or acc unchanged when selZero (all ones) says the digit was 0. */
+function jMaddCT(acc: usize, sel: usize, selZero: u32): void {
+  const accZero = fpIsZeroMask(acc + Z_OFF);
+  jMaddRaw(SUM, acc, sel, sel + Y_OFF);
+  memory.copy(sel + Z_OFF, P_ONE, 32);     // sel as a Jacobian point (Z = 1): sel has room for Z
+  bnSelect(SUM, accZero, sel, SUM, 24);
+  bnSelect(acc, selZero, acc, SUM, 24);
+}
+
+/** All ones when i == idx (both < 2^31), else zero: arithmetic, no branch. */
+@inline function eqMask(i: u32, idx: u32): u32 {
+  return <u32>0 - (((i ^ idx) - 1) >> 31);
+}
+
+/** CT: out = table[idx] for `count` entries of `size` bytes (a multiple of 32), reading every entry with v128 masks. */
+function tableLookup(out: usize, table: usize, idx: u32, count: u32, size: usize): void {
+  for (let j: usize = 0; j < size; j += 32) {
+    let lo = i64x2.splat(0), hi = i64x2.splat(0);
+    for (let i: u32 = 0; i < count; i++) {
+      const m = i32x4.splat(eqMask(i, idx));
+      const e = table + <usize>i * size + j;
+      lo = v128.or(lo, v128.and(v128.load(e), m));
+      hi = v128.or(hi, v128.and(v128.load(e, 16), m));
+    }
+    v128.store(out + j, lo);
+    v128.store(out + j, hi, 16);
   }
 }
 
@@ -174,74 +301,137 @@ function tableLookup(out: usize, table: usize, idx: u32): void {
   return (b >> (<u32>(w & 1) << 2)) & 15;
 }
 
-/** CT: out = k P for a 32-byte big-endian scalar k (any value) and a point P (projective). */
+/**
+ * CT: out = k P (Jacobian) for a 32-byte big-endian k in [1, n-1] and an
+ * affine P (Z = 1): a fixed 4-bit window over all 64 digits, table[0] = O.
+ */
 function scalarMulCT(out: usize, k: usize, p: usize): void {
-  buildTable(TABLE_A, p);
-  pointSetInfinity(ACC);
+  // table[i] = i P (Jacobian); i P != ±P for 2 <= i <= 15, so the raw addition is safe
+  const t = TABLE_A;
+  memory.copy(t, P_ONE, 32); memory.copy(t + Y_OFF, P_ONE, 32); memory.fill(t + Z_OFF, 0, 32);
+  memory.copy(t + PT_SIZE, p, PT_SIZE);
+  for (let i: usize = 2; i < 16; i++) {
+    if ((i & 1) == 0) jDbl(t + i * PT_SIZE, t + (i >> 1) * PT_SIZE);
+    else jAddRaw(t + i * PT_SIZE, t + (i - 1) * PT_SIZE, p);
+  }
+  memory.copy(ACC, t, PT_SIZE); // O
   for (let w = 63; w >= 0; w--) {
     if (w != 63) { // public loop structure
-      pointDouble(ACC, ACC); pointDouble(ACC, ACC); pointDouble(ACC, ACC); pointDouble(ACC, ACC);
+      jDbl(ACC, ACC); jDbl(ACC, ACC); jDbl(ACC, ACC); jDbl(ACC, ACC);
     }
-    tableLookup(SEL, TABLE_A, nibble(k, w));
-    pointAdd(ACC, ACC, SEL);
+    tableLookup(SEL, t, nibble(k, w), 16, PT_SIZE);
+    jAddCT(ACC, SEL);
   }
   memory.copy(out, ACC, PT_SIZE);
   wipeScratch();
+  memory.fill(TABLE_A, 0, 16 * PT_SIZE);
 }
 
-/** Clears the scratch that held scalar-dependent points. */
+/** Clears the scratch that held scalar-dependent values. */
 function wipeScratch(): void {
   memory.fill(ACC, 0, PT_SIZE);
   memory.fill(SEL, 0, PT_SIZE);
-  memory.fill(RX, 0, 32); memory.fill(RY, 0, 32); memory.fill(RZ, 0, 32);
+  memory.fill(SUM, 0, PT_SIZE);
+  memory.fill(B0, 0, 32); memory.fill(B1, 0, 32); memory.fill(B2, 0, 32);
+  memory.fill(B3, 0, 32); memory.fill(B4, 0, 32); memory.fill(B5, 0, 32);
 }
 
-// Fixed-base table for G: G_TABLE[i][j] = j 16^i G (i = 0..63, j = 0..15),
-// projective, 96 KiB, built on first use. k G is then 64 additions and no
-// doublings: k G = sum over i of G_TABLE[i][digit_i(k)].
-const G_TABLE_ENTRIES: usize = 64 * 16;
+// Fixed-base table for G, for signed (Booth) digits of width 5: G_TABLE[i][j]
+// = (j + 1) 32^i G (i = 0..51, j = 0..15), affine (x, y), 52 KiB, built on
+// first use. k = sum of d_i 32^i with d_i in [-16, 16], so k G is 52 mixed
+// additions of ±G_TABLE[i][|d_i| - 1] and no doublings. The exceptional case
+// ACC = ±SEL cannot occur here either: ACC = c G with |c| < 32^i, SEL =
+// ±|d_i| 32^i G, and c ± d_i 32^i is a nonzero integer of magnitude < n (for
+// i < 51, 16 32^i <= 2^254; the top digit is b_255 + b_254 <= 2, and
+// c + d 32^51 = k, while c - d 32^51 = k - d 2^256 is not a multiple of n
+// for k in [2^254, n)).
+const AFF: usize = 64;
+const G_WINDOWS: usize = 52;
+const G_TABLE_ENTRIES: usize = G_WINDOWS * 16;
 let gTable: usize = 0;
-const GP: usize = memory.data(<i32>PT_SIZE, 8);
 
 function gTableBuild(): usize {
   if (gTable != 0) return gTable;
-  const t = heap.alloc(G_TABLE_ENTRIES * PT_SIZE);
-  setBase(GP);
-  for (let i: usize = 0; i < 64; i++) {
-    const row = t + i * 16 * PT_SIZE;
-    pointSetInfinity(row);
-    memory.copy(row + PT_SIZE, GP, PT_SIZE);
-    for (let j: usize = 2; j < 16; j++) pointAdd(row + j * PT_SIZE, row + (j - 1) * PT_SIZE, GP);
-    pointDouble(GP, row + 8 * PT_SIZE); // 16^(i+1) G = 2 (8 16^i G)
+  const t = heap.alloc(G_TABLE_ENTRIES * AFF);
+  const jac = heap.alloc(G_TABLE_ENTRIES * PT_SIZE);
+  const prefix = heap.alloc(G_TABLE_ENTRIES * 32);
+  const gp = BASE;
+  setBase(gp);
+  for (let i: usize = 0; i < G_WINDOWS; i++) {
+    const row = jac + i * 16 * PT_SIZE;
+    memory.copy(row, gp, PT_SIZE);                       // 1 32^i G
+    jDbl(row + PT_SIZE, gp);                             // 2 32^i G
+    for (let j: usize = 2; j < 16; j++) jAddRaw(row + j * PT_SIZE, row + (j - 1) * PT_SIZE, gp);
+    jDbl(gp, row + 15 * PT_SIZE);                        // 32^(i+1) G = 2 (16 32^i G)
   }
+  // Montgomery's trick: one inversion for all the Z's
+  memory.copy(prefix, jac + Z_OFF, 32);
+  for (let e: usize = 1; e < G_TABLE_ENTRIES; e++) fpMul(prefix + e * 32, prefix + (e - 1) * 32, jac + e * PT_SIZE + Z_OFF);
+  fpInv(B0, prefix + (G_TABLE_ENTRIES - 1) * 32);
+  for (let e = <isize>G_TABLE_ENTRIES - 1; e >= 0; e--) {
+    const p = jac + <usize>e * PT_SIZE;
+    if (e > 0) {
+      fpMul(B1, B0, prefix + <usize>(e - 1) * 32); // Z_e^-1
+      fpMul(B0, B0, p + Z_OFF);
+    } else {
+      memory.copy(B1, B0, 32);
+    }
+    fpSq(B2, B1);
+    fpMul(t + <usize>e * AFF, p, B2);              // x = X / Z^2
+    fpMul(B2, B2, B1);
+    fpMul(t + <usize>e * AFF + 32, p + Y_OFF, B2); // y = Y / Z^3
+  }
+  heap.free(jac);
+  heap.free(prefix);
   gTable = t;
   return t;
 }
 
-/** CT: out = k G for a 32-byte big-endian scalar k: 64 masked lookups and 64 complete additions. */
+/** Bit i of a 32-byte big-endian scalar (0 above bit 255); i is public. */
+@inline function scalarBit(k: usize, i: i32): u32 {
+  if (i < 0 || i > 255) return 0;
+  return (<u32>load<u8>(k + <usize>(31 - (i >> 3))) >> <u32>(i & 7)) & 1;
+}
+
+const ZERO_FE: usize = memory.data(32, 8);
+
+/** CT: out = k G (Jacobian) for a 32-byte big-endian k in [1, n-1]: 52 signed digits, masked lookups, mixed additions. */
 function baseMulCT(out: usize, k: usize): void {
   const t = gTableBuild();
-  pointSetInfinity(ACC);
-  for (let w = 0; w < 64; w++) {
-    tableLookup(SEL, t + <usize>w * 16 * PT_SIZE, nibble(k, w));
-    pointAdd(ACC, ACC, SEL);
+  memory.copy(ACC, P_ONE, 32); memory.copy(ACC + Y_OFF, P_ONE, 32); memory.fill(ACC + Z_OFF, 0, 32); // O
+  for (let w = 0; w < <i32>G_WINDOWS; w++) {
+    // Booth digit d = b[5w..5w+4] + b[5w-1] - 32 b[5w+4], in [-16, 16] (arithmetic only)
+    const lo = 5 * w;
+    let v: u32 = scalarBit(k, lo - 1);
+    for (let j = 0; j < 5; j++) v += scalarBit(k, lo + j) << <u32>j;
+    const d = <i32>v - <i32>(scalarBit(k, lo + 4) << 5); // v counted b[5w+4] as +16: 16 - 32 = -16
+    const s = d >> 31;                      // all ones when d < 0
+    const a = <u32>((d ^ s) - s);           // |d|
+    tableLookup(SEL, t + <usize>w * 16 * AFF, (a - 1) & 15, 16, AFF);
+    fpSub(SEL + Z_OFF, ZERO_FE, SEL + Y_OFF); // -y (Z slot as scratch; jMaddCT sets it to 1)
+    bnSelect(SEL + Y_OFF, <u32>s, SEL + Z_OFF, SEL + Y_OFF, 8);
+    jMaddCT(ACC, SEL, eqMask(a, 0));
   }
   memory.copy(out, ACC, PT_SIZE);
   wipeScratch();
 }
 
 const ZINV: usize = memory.data(32, 8);
+const ZINV2: usize = memory.data(32, 8);
 
-/** Affine (x, y) as 32-byte big-endian strings; returns false for the identity. Constant time. */
+/** Affine (x, y) of a Jacobian point as 32-byte big-endian strings (y skipped when 0); false for the identity. Constant time. */
 function toAffineBytes(x: usize, y: usize, p: usize): bool {
   const infinity = fpIsZeroMask(p + Z_OFF);
   fpInv(ZINV, p + Z_OFF);
-  fpMul(T0, p, ZINV);
+  fpSq(ZINV2, ZINV);
+  fpMul(T0, p, ZINV2);
   fpToBytes(x, T0);
-  if (y != 0) {
-    fpMul(T0, p + Y_OFF, ZINV);
+  if (y != 0) { // public: which coordinates the caller wants
+    fpMul(ZINV2, ZINV2, ZINV);
+    fpMul(T0, p + Y_OFF, ZINV2);
     fpToBytes(y, T0);
   }
+  memory.fill(ZINV, 0, 32); memory.fill(ZINV2, 0, 32);
   return infinity == 0;
 }
 
@@ -452,20 +642,14 @@ const PREFIX: usize = memory.data(Q_ODD * 32, 8);
 const NAF1: usize = memory.data(260, 8);
 const NAF2: usize = memory.data(260, 8);
 const KBUF: usize = memory.data(40, 8);
-const JX: usize = memory.data(32, 8);
-const JY: usize = memory.data(32, 8);
-const JZ: usize = memory.data(32, 8);
+const JP: usize = memory.data(<i32>PT_SIZE, 8); // the Jacobian accumulator
+const JX: usize = JP, JY: usize = JP + Y_OFF, JZ: usize = JP + Z_OFF;
 const NEG_Y: usize = memory.data(32, 8);
 const ZERO: usize = memory.data(32, 8);
 const A0: usize = memory.data(32, 8);
 const A1: usize = memory.data(32, 8);
-const A2: usize = memory.data(32, 8);
-const A3: usize = memory.data(32, 8);
-const A4: usize = memory.data(32, 8);
-const A5: usize = memory.data(32, 8);
 const U1: usize = memory.data(32, 8);
 const U2: usize = memory.data(32, 8);
-const P_MINUS_N: usize = memory.data<u32>([0x039cdaae, 0x0c46353d, 0x58e8617b, 0x43190552, 0, 0, 0, 0], 8);
 
 /** VT: width-w NAF of the 8-limb k into out[0..256] (i8 digits, least significant first). */
 function wnaf(out: usize, k: usize, w: i32): void {
@@ -500,36 +684,7 @@ function wnaf(out: usize, k: usize, w: i32): void {
   }
 }
 
-/** (JX, JY, JZ) = 2 (JX, JY, JZ): dbl-2001-b (a = -3). The identity stays the identity (Z = 0). */
-function jDouble(): void {
-  const delta = A0, gamma = A1, beta = A2, alpha = A3, t = A4;
-  fpSq(delta, JZ);
-  fpSq(gamma, JY);
-  fpMul(beta, JX, gamma);
-  fpSub(t, JX, delta);
-  fpAdd(alpha, JX, delta);
-  fpMul(alpha, alpha, t);
-  fpAdd(t, alpha, alpha);
-  fpAdd(alpha, alpha, t);        // alpha = 3 (X - delta)(X + delta)
-  fpAdd(JZ, JY, JZ);
-  fpSq(JZ, JZ);
-  fpSub(JZ, JZ, gamma);
-  fpSub(JZ, JZ, delta);          // Z3 = (Y + Z)^2 - gamma - delta
-  fpAdd(beta, beta, beta);
-  fpAdd(beta, beta, beta);       // 4 beta
-  fpSq(JX, alpha);
-  fpAdd(t, beta, beta);
-  fpSub(JX, JX, t);              // X3 = alpha^2 - 8 beta
-  fpSub(beta, beta, JX);
-  fpMul(beta, alpha, beta);      // alpha (4 beta - X3)
-  fpSq(gamma, gamma);
-  fpAdd(gamma, gamma, gamma);
-  fpAdd(gamma, gamma, gamma);
-  fpAdd(gamma, gamma, gamma);    // 8 gamma^2
-  fpSub(JY, beta, gamma);
-}
-
-/** (JX, JY, JZ) += (x2, y2) (affine): madd-2007-bl, exceptional cases by branches (public data). */
+/** (JX, JY, JZ) += (x2, y2) (affine): madd-2007-bl (jMaddRaw), exceptional cases by branches (public data). */
 function jAddAffine(x2: usize, y2: usize): void {
   if (fpIsZeroMask(JZ) != 0) {
     memory.copy(JX, x2, 32);
@@ -537,40 +692,14 @@ function jAddAffine(x2: usize, y2: usize): void {
     memory.copy(JZ, P_ONE, 32);
     return;
   }
-  const z1z1 = A0, u2 = A1, s2 = A2, h = A3, hh = A4, t = A5;
-  fpSq(z1z1, JZ);
-  fpMul(u2, x2, z1z1);
-  fpMul(s2, y2, JZ);
-  fpMul(s2, s2, z1z1);
-  fpSub(h, u2, JX);              // H = U2 - X1
-  fpSub(s2, s2, JY);
-  fpAdd(s2, s2, s2);             // r = 2 (S2 - Y1)
-  if (fpIsZeroMask(h) != 0) {
-    if (fpIsZeroMask(s2) != 0) { jDouble(); return; } // P1 = P2
-    memory.fill(JZ, 0, 32);                            // P1 = -P2
+  jMaddRaw(SUM, JP, x2, y2);
+  // Z3 = 2 Z1 H is zero exactly when H = 0, i.e. x1 = x2: then r (left in B3) tells P1 = P2 from P1 = -P2
+  if (fpIsZeroMask(SUM + Z_OFF) != 0) {
+    if (fpIsZeroMask(B3) != 0) jDbl(JP, JP);
+    else memory.fill(JZ, 0, 32);
     return;
   }
-  fpSq(hh, h);
-  fpAdd(u2, hh, hh);
-  fpAdd(u2, u2, u2);             // I = 4 HH
-  fpMul(t, h, u2);               // J = H I
-  fpMul(u2, JX, u2);             // V = X1 I
-  // Z3 = (Z1 + H)^2 - Z1Z1 - HH (before Y1 and X1 are overwritten; Z1 is not needed after)
-  fpAdd(JZ, JZ, h);
-  fpSq(JZ, JZ);
-  fpSub(JZ, JZ, z1z1);
-  fpSub(JZ, JZ, hh);
-  // Y1 J for Y3, then X3 = r^2 - J - 2 V
-  fpMul(hh, JY, t);              // Y1 J
-  fpSq(JX, s2);
-  fpSub(JX, JX, t);
-  fpSub(JX, JX, u2);
-  fpSub(JX, JX, u2);
-  // Y3 = r (V - X3) - 2 Y1 J
-  fpSub(u2, u2, JX);
-  fpMul(JY, s2, u2);
-  fpAdd(hh, hh, hh);
-  fpSub(JY, JY, hh);
+  memory.copy(JP, SUM, PT_SIZE);
 }
 
 /** Adds the table entry for a signed odd digit d (entries: 1P, 3P, 5P, ...). */
@@ -664,24 +793,26 @@ export function ecdsaP256VerifyDigest(pub: usize, pubLen: usize, digest32: usize
   let top = 256;
   while (top >= 0 && load<i8>(NAF1 + <usize>top) == 0 && load<i8>(NAF2 + <usize>top) == 0) top--;
   for (let i = top; i >= 0; i--) {
-    if (i != top) jDouble();
+    if (i != top) jDbl(JP, JP);
     const d1 = <i32>load<i8>(NAF1 + <usize>i), d2 = <i32>load<i8>(NAF2 + <usize>i);
     if (d1 != 0) jAddDigit(gTab, d1);
     if (d2 != 0) jAddDigit(Q_AFF, d2);
   }
   // 7. reject the identity
   if (fpIsZeroMask(JZ) != 0) return false;
-  // 8. x_R' mod n == r, without an inversion: X == r Z^2, or X == (r + n) Z^2 when r + n < p
+  // SEC 1 v2 §4.1.4 steps 6-7 (FIPS 186-5 §6.4.2): v = x(R') mod n; accept iff v == r.
+  // x(R') = X / Z^2 is in [0, p) and p < 2n, so x(R') mod n == r iff x(R') == r or
+  // x(R') == r + n, the latter only possible when r + n < p (p - n ~ 2^128). Both are
+  // checked without an inversion: X == r Z^2, or X == (r + n) Z^2.
   fpSq(T2, JZ);
   fpFromBytes(T3, rs64);           // r < n < p: canonical
   fpMul(T4, T3, T2);
   if (bnCmp(T4, JX, 8) == 0) return true;
-  if (bnLtMask(R, P_MINUS_N, 8) != 0) {
-    memory.copy(XB, N, 32);        // n < p: canonical in plain form
-    fpMul(T3, XB, P_R2);
+  const carry = bnAdd(XB, R, N, 8); // XB = r + n (plain), no wrap when carry == 0
+  if (carry == 0 && bnLtMask(XB, P, 8) != 0) {
+    fpMul(T3, XB, P_R2);           // r + n < p: canonical, into Montgomery form
     fpMul(T3, T3, T2);
-    fpAdd(T4, T4, T3);             // (r + n) Z^2
-    if (bnCmp(T4, JX, 8) == 0) return true;
+    if (bnCmp(T3, JX, 8) == 0) return true;
   }
   return false;
 }

@@ -357,7 +357,9 @@ export function ecdsaP384VerifyDigest(pub: usize, pubLen: usize, digest: usize, 
   // 7. reject the identity
   const X = ACC, Z = ACC + 2 * FE;
   if (isZero(Z)) return false;
-  // 8. x_R' mod n == r without an inversion: X == r Z^2, or X == (r + n) Z^2 when r + n < p
+  // SEC 1 v2 §4.1.4 steps 6-7 (FIPS 186-5 §6.4.2): v = x(R') mod n; accept iff v == r.
+  // x(R') < p < 2n, so v == r iff x(R') == r or x(R') == r + n, the latter only when
+  // r + n < p (p - n ~ 2^190). Without an inversion: X == r Z^2, or X == (r + n) Z^2.
   fpSq(A6, Z);
   fpMul(A7, R_, P_R2);               // r < n < p: canonical
   fpMul(A7, A7, A6);

@@ -6,7 +6,7 @@
 // is the all-zero check of the result, which the protocol makes public anyway.
 
 import {
-  FE_SIZE, feAdd, feSub, feMul, feSq, feMulSmallAdd, feCswap, feInvert, feFromBytes, feToBytes, feOne, feZero, feCopy,
+  FE_SIZE, feAdd, feSub, feAddSub, feMul, feSq, feMulSmallAdd, feCswap, feInvert, feFromBytes, feToBytes, feOne, feZero, feCopy,
 } from "./field25519";
 
 const X1: usize = memory.data(<i32>FE_SIZE, 8);
@@ -46,18 +46,15 @@ export function x25519(out: usize, scalar: usize, u: usize): bool {
     feCswap(X2, X3, swap);
     feCswap(Z2, Z3, swap);
     swap = kt;
-    feAdd(A, X2, Z2);      // A = x_2 + z_2
+    feAddSub(A, B, X2, Z2); // A = x_2 + z_2, B = x_2 - z_2
     feSq(AA, A);           // AA = A^2
-    feSub(B, X2, Z2);      // B = x_2 - z_2
     feSq(BB, B);           // BB = B^2
     feSub(E, AA, BB);      // E = AA - BB
-    feAdd(C, X3, Z3);      // C = x_3 + z_3
-    feSub(D, X3, Z3);      // D = x_3 - z_3
+    feAddSub(C, D, X3, Z3); // C = x_3 + z_3, D = x_3 - z_3
     feMul(D, D, A);        // DA = D * A
     feMul(C, C, B);        // CB = C * B
-    feAdd(X3, D, C);
+    feAddSub(X3, Z3, D, C); // DA + CB, DA - CB
     feSq(X3, X3);          // x_3 = (DA + CB)^2
-    feSub(Z3, D, C);
     feSq(Z3, Z3);
     feMul(Z3, X1, Z3);     // z_3 = x_1 * (DA - CB)^2
     feMul(X2, AA, BB);     // x_2 = AA * BB

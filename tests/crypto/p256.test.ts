@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { p256PublicKey, p256Ecdh, ecdsaP256Sign, ecdsaP256Verify, PublicKeyError } from '../../host/crypto/index.js';
+import { P256, largeXs, largeXVector, refVerify, refDer, ptMul } from './ec_ref.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (u: Uint8Array | null) => (u ? Buffer.from(u).toString('hex') : null);
@@ -90,6 +91,31 @@ for (const variant of VARIANTS) {
       expect(w.ecdsaVerifyDigest(pub, digest, Buffer.concat([be32(R), be32(N - S)]))).toBe(true);
     });
 
+    // Issue 14: SEC 1 §4.1.4 step 7 / FIPS 186-5 §6.4.2 step 7 compare x(R) mod n with r.
+    // p - n is about 2^128, so x(R) lies in [n, p) with probability ~2^-128; the vectors
+    // are constructed (tests/crypto/ec_ref.ts): x(R) just below p (r close to p - n,
+    // the top of the range) and just above n (small r).
+    it('accepts signatures whose R has x(R) >= n and rejects r = x(R) unreduced', () => {
+      let seed = 0;
+      for (const xR of [...largeXs(P256, 6, true), ...largeXs(P256, 4, false)]) {
+        const v = largeXVector(P256, xR, seed++);
+        expect(v.xR >= N && v.xR < P).toBe(true);
+        expect(refVerify(P256, v.pub, v.digest, v.rs)).toBe(true);
+        expect(crypto.verify('sha256', v.msg, { key: v.publicKey, ...P1363 }, v.rs)).toBe(true);
+        expect(w.ecdsaVerifyDigest(v.pub, v.digest, v.rs)).toBe(true);
+        // r = x(R) >= n is out of range (step 1), though x(R) itself "matches"
+        expect(crypto.verify('sha256', v.msg, { key: v.publicKey, ...P1363 }, v.rsUnreduced)).toBe(false);
+        expect(w.ecdsaVerifyDigest(v.pub, v.digest, v.rsUnreduced)).toBe(false);
+        // neighbours of r, and a different digest, fail
+        const r = BigInt('0x' + Buffer.from(v.rs.subarray(0, 32)).toString('hex'));
+        for (const rr of [r - 1n, r + 1n]) {
+          if (rr < 1n) continue;
+          expect(w.ecdsaVerifyDigest(v.pub, v.digest, Buffer.concat([be32(rr), v.rs.subarray(32)]))).toBe(false);
+        }
+        expect(w.ecdsaVerifyDigest(v.pub, sha256(v.msg.toString() + '.'), v.rs)).toBe(false);
+      }
+    });
+
     it('rejects public keys that are not valid points', () => {
       const digest = sha256('sample');
       const sig = hex(A25[0][2] + A25[0][3]);
@@ -112,6 +138,31 @@ for (const variant of VARIANTS) {
       const negU = Buffer.concat([hex('04'), be32(x), be32(P - y)]);
       expect(w.ecdsaVerifyDigest(negU, digest, sig)).toBe(false);
       expect(w.p256Ecdh(hex(X), negU)).not.toBeNull();
+    });
+
+    // Scalars whose fixed 4-bit windows hit the masked special cases of the
+    // constant-time scalar multiplications: leading and inner zero digits
+    // (ACC = O, digit 0), the largest digits of either sign, and the ends of [1, n-1].
+    it('matches the reference for edge scalars in key generation, ECDH and signing', () => {
+      const G = { x: P256.gx, y: P256.gy };
+      const Qd = 0x1234567n * 0xfedcba987654321n;
+      const Q = ptMul(P256, Qd, G)!;
+      const qPub = Buffer.concat([hex('04'), be32(Q.x), be32(Q.y)]);
+      const ks = [1n, 2n, 3n, 15n, 16n, 17n, 255n, 256n, 1n << 128n, (1n << 128n) + 1n, 1n << 252n, 15n << 252n,
+        (1n << 255n) - 1n, N - 1n, N - 2n, N - 16n, N - 17n, (N - 1n) >> 4n, 0x8000000000000000000000000000000000000000000000000000000000000001n,
+        // signed 5-bit (Booth) digits of k G: +16 and -16 digits, a carry into the top window
+        (1n << 255n) | (1n << 254n), 1n << 254n, BigInt('0b' + '10000'.repeat(51)), BigInt('0b' + '11111'.repeat(51)), BigInt('0b' + '01111'.repeat(51)),
+        ...Array.from({ length: 8 }, (_, i) => BigInt('0x' + crypto.createHash('sha256').update(`k${i}`).digest('hex')) % (N - 1n) + 1n)];
+      for (const k of ks) {
+        const R = ptMul(P256, k, G)!;
+        expect(toHex(w.p256PublicKey(be32(k)))).toBe('04' + R.x.toString(16).padStart(64, '0') + R.y.toString(16).padStart(64, '0'));
+        const Z = ptMul(P256, k, Q)!;
+        expect(toHex(w.p256Ecdh(be32(k), qPub))).toBe(Z.x.toString(16).padStart(64, '0'));
+        // signing with nonce k: r = x(k G) mod n
+        const rs = w.ecdsaSignDigestWithNonce(be32(Qd), sha256('edge'), be32(k));
+        expect(toHex(rs!.subarray(0, 32))).toBe((R.x % N).toString(16).padStart(64, '0'));
+        expect(w.ecdsaVerifyDigest(qPub, sha256('edge'), rs)).toBe(true);
+      }
     });
 
     it('rejects private keys outside [1, n-1]', () => {
@@ -141,6 +192,16 @@ describe('crypto.ecdsa-p256 and p256-ecdh through the component', () => {
         expect(toHex(p256PublicKey(a.d))).toBe(toHex(a.pub));
         expect(toHex(p256Ecdh(a.d, b.pub))).toBe(toHex(b.ecdh.computeSecret(a.pub)));
       }
+    }
+  });
+
+  it('verifies DER signatures whose R has x(R) >= n (issue 14)', () => {
+    let seed = 100;
+    for (const xR of [...largeXs(P256, 2, true), ...largeXs(P256, 2, false)]) {
+      const v = largeXVector(P256, xR, seed++);
+      expect(ecdsaP256Verify(v.pub, v.msg, refDer(v.rs, 32))).toBe(true);
+      expect(crypto.verify('sha256', v.msg, v.publicKey, refDer(v.rs, 32))).toBe(true);
+      expect(ecdsaP256Verify(v.pub, v.msg, refDer(v.rsUnreduced, 32))).toBe(false);
     }
   });
 

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import { generateKeyPair } from '../helpers/node-keys.mjs';
 import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../helpers/as.js';
+import { P384, largeXs, largeXVector, refVerify } from './ec_ref.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const N = 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n;
@@ -101,6 +102,27 @@ for (const variant of VARIANTS) {
       }
       // n - s is the other valid s for the same r (ECDSA malleability): accepted, as FIPS 186-5 does
       expect(w.ecdsaP384Verify(PUB, d, Buffer.concat([be48(rb), be48(N - sb)]))).toBe(true);
+    });
+
+    // Issue 14: FIPS 186-5 §6.4.2 step 7 compares x(R) mod n with r. For P-384, p - n is
+    // about 2^190; vectors with x(R) in [n, p) are constructed (tests/crypto/ec_ref.ts).
+    it('accepts signatures whose R has x(R) >= n and rejects r = x(R) unreduced', () => {
+      let seed = 0;
+      for (const xR of [...largeXs(P384, 4, true), ...largeXs(P384, 3, false)]) {
+        const v = largeXVector(P384, xR, seed++);
+        expect(v.xR >= N && v.xR < P).toBe(true);
+        expect(refVerify(P384, v.pub, v.digest, v.rs)).toBe(true);
+        const P1363 = { key: v.publicKey, dsaEncoding: 'ieee-p1363' as const };
+        expect(crypto.verify('sha384', v.msg, P1363, v.rs)).toBe(true);
+        expect(w.ecdsaP384Verify(v.pub, v.digest, v.rs)).toBe(true);
+        expect(crypto.verify('sha384', v.msg, P1363, v.rsUnreduced)).toBe(false);
+        expect(w.ecdsaP384Verify(v.pub, v.digest, v.rsUnreduced)).toBe(false);
+        const r = BigInt('0x' + Buffer.from(v.rs.subarray(0, 48)).toString('hex'));
+        for (const rr of [r - 1n, r + 1n]) {
+          if (rr < 1n) continue;
+          expect(w.ecdsaP384Verify(v.pub, v.digest, Buffer.concat([be48(rr), v.rs.subarray(48)]))).toBe(false);
+        }
+      }
     });
 
     it('rejects public keys that are not valid uncompressed points', () => {
