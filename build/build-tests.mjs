@@ -13,10 +13,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
+import { hashFiles } from './hash.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '..');
@@ -38,15 +38,6 @@ export function dependencies(entry) {
     }
   }
   return [...seen].sort();
-}
-
-function hashOf(files) {
-  const h = crypto.createHash('sha256');
-  for (const f of files) {
-    h.update(path.relative(root, f));
-    h.update(fs.readFileSync(f));
-  }
-  return h.digest('hex');
 }
 
 /** Compiles one entry in one variant (in this process). */
@@ -91,7 +82,7 @@ async function main(argv) {
   const jobs = [];
   const stamps = new Map();
   for (const name of entries) {
-    const hash = hashOf([...tools, ...dependencies(path.join(entriesDir, `${name}.ts`))]);
+    const hash = hashFiles(root, [...tools, ...dependencies(path.join(entriesDir, `${name}.ts`))]);
     const stamp = path.join(outDir, `${name}.hash`);
     const fresh = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash
       && ['debug', 'release'].every((v) => fs.existsSync(path.join(outDir, `${name}.${v}.js`)));

@@ -18,13 +18,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import asc from 'assemblyscript/asc';
 import binaryen from 'binaryen';
 import { componentEmbed, componentNew, transpile } from '@bytecodealliance/jco';
 import { assembleWit } from './wit.mjs';
+import { hashFiles } from './hash.mjs';
 import { generate, checkExports } from './abi/index.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,15 +44,6 @@ function walk(dir, filter) {
     else if (filter(p)) out.push(p);
   }
   return out.sort();
-}
-
-function hashFiles(files) {
-  const h = crypto.createHash('sha256');
-  for (const f of files) {
-    h.update(path.relative(root, f));
-    h.update(fs.readFileSync(f));
-  }
-  return h.digest('hex');
 }
 
 async function compileCore(entries, outFile) {
@@ -145,7 +136,7 @@ async function main() {
     // the tools' versions: a new asc, binaryen or jco rebuilds everything
     path.join(root, 'package-lock.json'),
   ];
-  const coreHash = hashFiles(coreInputs);
+  const coreHash = hashFiles(root, coreInputs);
   const sizes = [];
   for (const [world, out] of [['engine', dist], ['engine-dev', devDir]]) {
     const w = abi.worlds.get(world);
@@ -174,7 +165,7 @@ async function main() {
     path.join(root, 'tsconfig.json'),
     path.join(root, 'tsconfig.build.json'),
   ];
-  const hostHash = hashFiles(hostInputs);
+  const hostHash = hashFiles(root, hostInputs);
   if (state.host !== hostHash || !fs.existsSync(path.join(dist, 'host'))) {
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     // From scratch, so files of deleted host modules (and maps of older builds) do not linger and ship.
