@@ -472,18 +472,12 @@ export class Decoder {
       const hdr = w.len;
       if (!w.ensure(FIELD_HEADER)) return this.fail(H3_EXCESSIVE_LOAD, "out of memory");
       w.len += FIELD_HEADER;
-      let rc = readString(r, first, 4, w, this.budget(32));
+      const rc = readString(r, first, 4, w, this.budget(32));
       if (rc != STR_OK) return this.lineStringError(rc);
       const nl = w.len - hdr - FIELD_HEADER;
       if (r.pos >= r.end) return this.fail(QPACK_DECOMPRESSION_FAILED, "truncated field line");
       const vfirst = <u32>load<u8>(r.pos); r.pos++;
-      rc = readString(r, vfirst, 8, w, this.budget(32 + <u64>nl));
-      if (rc != STR_OK) return this.lineStringError(rc);
-      const vl = w.len - hdr - FIELD_HEADER - nl;
-      this.sectionSize += <u64>(nl + vl) + 32;
-      store<u32>(w.buf + hdr, <u32>nl);
-      store<u32>(w.buf + hdr, <u32>vl, 4);
-      return 0;
+      return this.valueLiteral(r, vfirst, hdr, nl);
     }
     if (first & 0x10) {
       // §4.5.3 Indexed Field Line with Post-Base Index: 0001 Index(4+).
@@ -515,6 +509,16 @@ export class Decoder {
     if (!w.ensure(FIELD_HEADER + nl)) return this.fail(H3_EXCESSIVE_LOAD, "out of memory");
     w.len += FIELD_HEADER;
     w.bytes(np, nl);
+    return this.valueLiteral(r, vfirst, hdr, nl);
+  }
+
+  /**
+   * Completes the field line whose header is at `hdr` in `fields`, followed
+   * by its `nl` name bytes: reads the value literal (first byte `vfirst`
+   * already read) and writes both lengths into the header.
+   */
+  private valueLiteral(r: Reader, vfirst: u32, hdr: usize, nl: usize): u64 {
+    const w = this.fields;
     const rc = readString(r, vfirst, 8, w, this.budget(32 + <u64>nl));
     if (rc != STR_OK) return this.lineStringError(rc);
     const vl = w.len - hdr - FIELD_HEADER - nl;
