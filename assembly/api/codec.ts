@@ -16,17 +16,18 @@ import { QuicFrameRec, AckRangeRec, H3FrameRec, SettingRec, H3EventRec } from ".
 import { Reader } from "../wire/reader";
 import { Writer } from "../wire/writer";
 import {
-  QuicFrame, decodeFrame, frameAllowedIn, FRAME_ENCODING_ERROR, INTERNAL_ERROR, PROTOCOL_VIOLATION,
-  PACKET_1RTT, STATELESS_RESET_TOKEN_LEN, PATH_DATA_LEN, isKnownFrameType,
+  QuicFrame, decodeFrame, frameAllowedIn, PACKET_1RTT, STATELESS_RESET_TOKEN_LEN, PATH_DATA_LEN, isKnownFrameType,
 } from "../quic/frame";
+import { FRAME_ENCODING_ERROR, INTERNAL_ERROR, PROTOCOL_VIOLATION, TRANSPORT_PARAMETER_ERROR } from "../quic/errors";
 import { encodeFrame } from "../quic/frame_encode";
 import {
-  H3Frame, decodeH3Frame, encodeH3Frame, checkFrameOnStream, H3_INTERNAL_ERROR,
+  H3Frame, decodeH3Frame, encodeH3Frame, checkFrameOnStream,
   H3_SETTINGS, H3_GOAWAY, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_PUSH_PROMISE, STREAM_PUSH, DEFAULT_MAX_CONTROL_FRAME,
 } from "../h3/frame";
+import { H3_INTERNAL_ERROR } from "../h3/errors";
 import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME_START, H3_EV_PAYLOAD, H3_EV_FRAME } from "../h3/frame_parser";
 import {
-  TransportParams, PreferredAddress, decodeTransportParams, encodeTransportParams, TRANSPORT_PARAMETER_ERROR,
+  TransportParams, PreferredAddress, decodeTransportParams, encodeTransportParams,
 } from "../quic/transport_params";
 
 export const reader = new Reader();

@@ -10,7 +10,7 @@ import {
 } from "./gen/qpack_types";
 import { Encoder } from "../h3/qpack/encoder";
 import { Decoder, DECODE_OK, DECODE_BLOCKED } from "../h3/qpack/decoder";
-import { H3_INTERNAL_ERROR } from "../h3/qpack/errors";
+import { H3_INTERNAL_ERROR } from "../h3/errors";
 import { HUFFMAN_NEVER, HUFFMAN_SHORTER } from "../h3/qpack/string";
 import { Writer } from "../wire/writer";
 import { MAX_TABLE_CAPACITY } from "../h3/qpack/dynamic_table";
@@ -36,7 +36,7 @@ export function encoderEncode(encoder: u32, streamId: u64, fields: Bytes): Encod
   const e = encoders.get(encoder);
   if (e == null) return EncodedSectionOrQpackError.err(unknownEncoder());
   const rc = e.encodeSection(streamId, fields.ptr, fields.len);
-  if (rc != 0) return EncodedSectionOrQpackError.err(new QpackError(<u64>rc, e.reason));
+  if (rc != 0) return EncodedSectionOrQpackError.err(new QpackError(rc, e.reason));
   const es = e.encoderStream;
   const encoderStream = Bytes.copyOf(es.buf, es.len);
   es.clear();
@@ -47,7 +47,7 @@ export function encoderFeedDecoderStream(encoder: u32, bytes: Bytes): VoidOrQpac
   const e = encoders.get(encoder);
   if (e == null) return VoidOrQpackError.err(unknownEncoder());
   const rc = e.feedDecoderStream(bytes.ptr, bytes.len);
-  if (rc != 0) return VoidOrQpackError.err(new QpackError(<u64>rc, e.reason));
+  if (rc != 0) return VoidOrQpackError.err(new QpackError(rc, e.reason));
   return VoidOrQpackError.ok();
 }
 
@@ -87,7 +87,7 @@ export function decoderFeedEncoderStream(decoder: u32, bytes: Bytes): U64ListOrQ
   const d = decoders.get(decoder);
   if (d == null) return U64ListOrQpackError.err(unknownDecoder());
   const rc = d.feedEncoderStream(bytes.ptr, bytes.len);
-  if (rc != 0) return U64ListOrQpackError.err(new QpackError(<u64>rc, d.reason));
+  if (rc != 0) return U64ListOrQpackError.err(new QpackError(rc, d.reason));
   const ids = d.takeUnblocked();
   const list = new StaticArray<u64>(ids.length);
   for (let i = 0; i < ids.length; i++) unchecked(list[i] = ids[i]);
@@ -95,9 +95,9 @@ export function decoderFeedEncoderStream(decoder: u32, bytes: Bytes): U64ListOrQ
 }
 
 /** The outcome of decodeSection / resume as the WIT's decode-result. */
-function decoded(d: Decoder, rc: i32): DecodeResultOrQpackError {
+function decoded(d: Decoder, rc: u64): DecodeResultOrQpackError {
   if (rc == DECODE_BLOCKED) return DecodeResultOrQpackError.ok(DecodeResult.blocked());
-  if (rc != DECODE_OK) return DecodeResultOrQpackError.err(new QpackError(<u64>rc, d.reason));
+  if (rc != DECODE_OK) return DecodeResultOrQpackError.err(new QpackError(rc, d.reason));
   return DecodeResultOrQpackError.ok(DecodeResult.fields(Bytes.copyOf(d.fields.buf, d.fields.len)));
 }
 

@@ -1,4 +1,4 @@
-// HTTP/3 frames (RFC 9114 §7): types, error codes, which frames each stream
+// HTTP/3 frames (RFC 9114 §7): types, which frames each stream
 // type may carry (§7.2 table), SETTINGS validation, a decoder for a frame that
 // is wholly in memory, and the encoder. The incremental parser for frames
 // that arrive in pieces is in frame_parser.ts.
@@ -6,19 +6,7 @@
 import { Reader } from "../wire/reader";
 import { Writer } from "../wire/writer";
 import { VARINT_MAX, varintLen } from "../wire/varint";
-
-// ---- RFC 9114 §8.1: error codes --------------------------------------------
-export const H3_NO_ERROR: u64 = 0x100;
-export const H3_GENERAL_PROTOCOL_ERROR: u64 = 0x101;
-export const H3_INTERNAL_ERROR: u64 = 0x102;
-export const H3_STREAM_CREATION_ERROR: u64 = 0x103;
-export const H3_CLOSED_CRITICAL_STREAM: u64 = 0x104;
-export const H3_FRAME_UNEXPECTED: u64 = 0x105;
-export const H3_FRAME_ERROR: u64 = 0x106;
-export const H3_EXCESSIVE_LOAD: u64 = 0x107;
-export const H3_ID_ERROR: u64 = 0x108;
-export const H3_SETTINGS_ERROR: u64 = 0x109;
-export const H3_MISSING_SETTINGS: u64 = 0x10a;
+import { H3_FRAME_UNEXPECTED, H3_FRAME_ERROR, H3_EXCESSIVE_LOAD, H3_SETTINGS_ERROR, H3_INTERNAL_ERROR } from "./errors";
 
 // ---- RFC 9114 §7.2: frame types ----------------------------------------------
 export const H3_DATA: u64 = 0x00;

@@ -35,10 +35,10 @@
 import { Reader } from "../wire/reader";
 import {
   H3Frame, parsePayload, checkFrameOnStream, isHttp2FrameType,
-  H3_FRAME_ERROR, H3_FRAME_UNEXPECTED, H3_EXCESSIVE_LOAD, H3_MISSING_SETTINGS,
   H3_DATA, H3_HEADERS, H3_CANCEL_PUSH, H3_SETTINGS, H3_PUSH_PROMISE, H3_GOAWAY, H3_MAX_PUSH_ID,
   STREAM_CONTROL, STREAM_ANY, DEFAULT_MAX_CONTROL_FRAME,
 } from "./frame";
+import { H3_FRAME_ERROR, H3_FRAME_UNEXPECTED, H3_EXCESSIVE_LOAD, H3_MISSING_SETTINGS } from "./errors";
 
 export const H3_NEED_MORE: i32 = 0;
 export const H3_EV_FRAME_START: i32 = 1;

@@ -1,5 +1,5 @@
 // QUIC frames (RFC 9000 §12.4, §19; DATAGRAM from RFC 9221 §4): types,
-// transport error codes, the packet-type rules of Table 3, and a decoder that
+// the packet-type rules of Table 3, and a decoder that
 // fills a reusable `QuicFrame` record from a `Reader` without allocating.
 //
 // Use (one packet payload):
@@ -22,25 +22,8 @@
 
 import { Reader } from "../wire/reader";
 import { VARINT_MAX } from "../wire/varint";
-
-// ---- RFC 9000 §20.1: transport error codes ---------------------------------
-export const NO_ERROR: u64 = 0x00;
-export const INTERNAL_ERROR: u64 = 0x01;
-export const CONNECTION_REFUSED: u64 = 0x02;
-export const FLOW_CONTROL_ERROR: u64 = 0x03;
-export const STREAM_LIMIT_ERROR: u64 = 0x04;
-export const STREAM_STATE_ERROR: u64 = 0x05;
-export const FINAL_SIZE_ERROR: u64 = 0x06;
-export const FRAME_ENCODING_ERROR: u64 = 0x07;
-export const TRANSPORT_PARAMETER_ERROR: u64 = 0x08;
-export const CONNECTION_ID_LIMIT_ERROR: u64 = 0x09;
-export const PROTOCOL_VIOLATION: u64 = 0x0a;
-export const INVALID_TOKEN: u64 = 0x0b;
-export const APPLICATION_ERROR: u64 = 0x0c;
-export const CRYPTO_BUFFER_EXCEEDED: u64 = 0x0d;
-export const KEY_UPDATE_ERROR: u64 = 0x0e;
-export const AEAD_LIMIT_REACHED: u64 = 0x0f;
-export const NO_VIABLE_PATH: u64 = 0x10;
+import { FRAME_ENCODING_ERROR, PROTOCOL_VIOLATION } from "./errors";
+import { MAX_CID_LEN } from "./constants";
 
 // ---- RFC 9000 §19 / RFC 9221 §4: frame types --------------------------------
 export const FRAME_PADDING: u64 = 0x00;
@@ -83,8 +66,6 @@ export const PACKET_1RTT: u32 = 3;
 
 /** RFC 9000 §19.11, §19.14: stream counts cannot exceed 2^60. */
 export const MAX_STREAMS_LIMIT: u64 = <u64>1 << 60;
-/** RFC 9000 §19.15: connection IDs are 1..20 bytes in NEW_CONNECTION_ID. */
-export const MAX_CID_LEN: u32 = 20;
 export const STATELESS_RESET_TOKEN_LEN: usize = 16;
 export const PATH_DATA_LEN: usize = 8;
 /** Default cap on ACK ranges kept per frame (see QuicFrame.ackRanges). */

@@ -12,10 +12,12 @@
 import { Writer } from "../wire/writer";
 import { VARINT_MAX } from "../wire/varint";
 import {
-  QuicFrame, FRAME_ENCODING_ERROR, INTERNAL_ERROR, FRAME_ACK_ECN, FRAME_CONNECTION_CLOSE,
+  QuicFrame, FRAME_ACK_ECN, FRAME_CONNECTION_CLOSE,
   STREAM_BIT_OFF, STREAM_BIT_LEN, STREAM_BIT_FIN, FRAME_STREAM, FRAME_DATAGRAM, FRAME_DATAGRAM_LEN,
-  MAX_STREAMS_LIMIT, MAX_CID_LEN, STATELESS_RESET_TOKEN_LEN, PATH_DATA_LEN, isKnownFrameType,
+  MAX_STREAMS_LIMIT, STATELESS_RESET_TOKEN_LEN, PATH_DATA_LEN, isKnownFrameType,
 } from "./frame";
+import { FRAME_ENCODING_ERROR, INTERNAL_ERROR } from "./errors";
+import { MAX_CID_LEN } from "./constants";
 
 /** Longest PADDING run encoded in one call (far above any QUIC packet, 65527 bytes). */
 export const MAX_PADDING: u64 = 1 << 24;

@@ -12,14 +12,13 @@
 // For long headers the caller has already written the Length field (it covers
 // the packet number, the payload and the tag).
 
-import { Aead, AeadAlg, aeadKeyLen } from "../crypto/aead";
+import { Aead, AeadAlg, aeadKeyLen, AEAD_TAG_LEN } from "../crypto/aead";
 import { HeaderProtection } from "../crypto/header_protection";
 import { HashAlg, hashLen } from "../crypto/hash";
 import { hkdfExtract, hkdfExpandLabel } from "../crypto/hkdf";
 import { isSupportedVersion, initialSalt, INITIAL_SALT_LEN, keyLabel, ivLabel, hpLabel, kuLabel } from "./version";
 import { PacketNumberField, decodePacketNumber } from "./packet_number";
 
-export const AEAD_TAG_LEN: usize = 16;
 /** RFC 9001 §5.4.2: the header-protection sample is 16 bytes, taken 4 bytes after the packet number starts. */
 export const HP_SAMPLE_LEN: usize = 16;
 export const HP_SAMPLE_OFFSET: usize = 4;

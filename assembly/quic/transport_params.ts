@@ -9,6 +9,8 @@ import { Writer } from "../wire/writer";
 import { sha256 } from "../crypto/sha256";
 import { ctEqual } from "../crypto/ct";
 import { TransportParamsPolicy, TransportParamsError } from "../tls/transport_params_policy";
+import { TRANSPORT_PARAMETER_ERROR } from "./errors";
+import { MAX_CID_LEN } from "./constants";
 
 // RFC 9000 §18.2 / RFC 9221 §3: parameter ids.
 export const TP_ORIGINAL_DESTINATION_CONNECTION_ID: u64 = 0x00;
@@ -29,12 +31,6 @@ export const TP_ACTIVE_CONNECTION_ID_LIMIT: u64 = 0x0e;
 export const TP_INITIAL_SOURCE_CONNECTION_ID: u64 = 0x0f;
 export const TP_RETRY_SOURCE_CONNECTION_ID: u64 = 0x10;
 export const TP_MAX_DATAGRAM_FRAME_SIZE: u64 = 0x20;
-
-/** RFC 9000 §20.1: TRANSPORT_PARAMETER_ERROR. */
-export const TRANSPORT_PARAMETER_ERROR: u64 = 0x08;
-
-/** RFC 9000 §17.2: connection IDs are at most 20 bytes. */
-export const MAX_CID_LEN: i32 = 20;
 
 /** RFC 9000 §18.2: preferred_address contents. */
 @final

@@ -23,9 +23,14 @@ export const ALERT_UNKNOWN_PSK_IDENTITY: u8 = 115;
 export const ALERT_CERTIFICATE_REQUIRED: u8 = 116;
 export const ALERT_NO_APPLICATION_PROTOCOL: u8 = 120;
 
-/** RFC 9001 §4.8: CRYPTO_ERROR range base. */
+// The codes below are the QUIC transport error code space (RFC 9000 §20.1),
+// whose one definition is quic/errors.ts. TLS sits below quic/ and must not
+// import it (wire <- crypto <- tls <- quic), so it keeps the few codes it
+// reports itself; tests/quic/errors.test.ts asserts they equal quic/errors.ts.
+
+/** RFC 9001 §4.8: CRYPTO_ERROR range base (quic/errors.ts CRYPTO_ERROR). */
 export const CRYPTO_ERROR_BASE: u64 = 0x0100;
-/** RFC 9000 §20.1 codes the TLS layer may report directly. */
+/** RFC 9000 §20.1 codes the TLS layer may report directly (quic/errors.ts). */
 export const QUIC_TRANSPORT_PARAMETER_ERROR: u64 = 0x08;
 export const QUIC_PROTOCOL_VIOLATION: u64 = 0x0a;
 

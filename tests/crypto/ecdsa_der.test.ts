@@ -4,9 +4,8 @@ import crypto from 'node:crypto';
 import { generateKeyPair } from '../helpers/node-keys.mjs';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { ecdsaP256Verify } from '../../host/crypto/index.js';
+import { hex, toHex } from '../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-const toHex = (u: Uint8Array | null) => (u ? Buffer.from(u).toString('hex') : null);
 
 /** Reference DER of (r, s) as 32-byte big-endian values: minimal INTEGERs. */
 function derInt(v: Uint8Array): Buffer {

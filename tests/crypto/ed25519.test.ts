@@ -3,8 +3,8 @@ import crypto from 'node:crypto';
 import { generateKeyPair } from '../helpers/node-keys.mjs';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { ed25519Verify } from '../../host/crypto/index.js';
+import { hex } from '../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 // RFC 8032 §7.1 TEST 1 and TEST 2
 const VECTORS = [
   ['d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', '',

@@ -3,9 +3,8 @@ import crypto from 'node:crypto';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { p256PublicKey, p256Ecdh, ecdsaP256Sign, ecdsaP256Verify, PublicKeyError } from '../../host/crypto/index.js';
 import { P256, largeXs, largeXVector, refVerify, refDer, ptMul } from './ec_ref.js';
+import { hex, toHex } from '../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-const toHex = (u: Uint8Array | null) => (u ? Buffer.from(u).toString('hex') : null);
 const sha256 = (m: string | Uint8Array) => crypto.createHash('sha256').update(m).digest();
 
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;

@@ -4,8 +4,8 @@ import { generateKeyPair } from '../helpers/node-keys.mjs';
 import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { P384, largeXs, largeXVector, refVerify } from './ec_ref.js';
+import { hex } from '../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const N = 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n;
 const P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn;
 const be48 = (x: bigint) => hex(x.toString(16).padStart(96, '0'));

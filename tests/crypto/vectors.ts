@@ -1,8 +1,7 @@
 // Shared helpers for the crypto tests.
 import { randomBytes as nodeRandom } from 'node:crypto';
 
-export const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-export const toHex = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString('hex'));
+export { hex, toHex } from '../helpers/hex.js';
 export const range = (a: number, b: number) => Uint8Array.from({ length: b - a + 1 }, (_, i) => a + i);
 export const ascii = (s: string) => Uint8Array.from(Buffer.from(s, 'latin1'));
 

@@ -3,9 +3,8 @@ import crypto from 'node:crypto';
 import { generateKeyPair } from '../helpers/node-keys.mjs';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { x25519, x25519PublicKey, PublicKeyError } from '../../host/crypto/index.js';
+import { hex, toHex } from '../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-const toHex = (u: Uint8Array | null) => (u ? Buffer.from(u).toString('hex') : null);
 
 // RFC 7748 §5.2
 const VECTORS = [

@@ -8,9 +8,8 @@ import { decodeH3Frames, encodeH3Frames, h3FrameAllowed, type H3Frame, type H3St
 import { h3Frame, plain } from '../helpers/frames.js';
 import { h3Reference } from '../helpers/reference.js';
 import { codecError } from '../helpers/errors.js';
+import { hex, toHex } from '../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const H3_FRAME_UNEXPECTED = 0x105n;
 const H3_FRAME_ERROR = 0x106n;
 const H3_SETTINGS_ERROR = 0x109n;

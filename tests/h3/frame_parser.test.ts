@@ -9,8 +9,8 @@ import {
 } from '../../host/codec/index.js';
 import { h3Frame, plain } from '../helpers/frames.js';
 import { codecError } from '../helpers/errors.js';
+import { hex } from '../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
 // A multi-frame request stream: HEADERS, grease, DATA x2 (one empty), PUSH_PROMISE, unknown, DATA.
 const REQUEST: H3Frame[] = [

@@ -6,28 +6,19 @@ import { loadTest, VARIANTS } from '../helpers/as.js';
 import { decodeQuicFrames, encodeQuicFrames, quicFrameAllowed, type PacketType } from '../../host/codec/index.js';
 import { quicPayload, normalizeQuic, plain } from '../helpers/frames.js';
 import { codecError } from '../helpers/errors.js';
+import { hex } from '../helpers/hex.js';
+import * as A from './rfc9001_vectors.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const FRAME_ENCODING_ERROR = 0x07n;
 const PROTOCOL_VIOLATION = 0x0an;
 const PACKETS: PacketType[] = ['initial', '0rtt', 'handshake', '1rtt'];
 
 // RFC 9001 §A.2: the client Initial's CRYPTO frame (then PADDING to 1162 bytes).
-const CLIENT_CRYPTO = hex(`060040f1010000ed0303ebf8fa56f129 39b9584a3896472ec40bb863cfd3e868
-04fe3a47f06a2b69484c000004130113 02010000c000000010000e00000b6578
-616d706c652e636f6dff01000100000a 00080006001d00170018001000070005
-04616c706e0005000501000000000033 00260024001d00209370b2c9caa47fba
-baf4559fedba753de171fa71f50f1ce1 5d43e994ec74d748002b000302030400
-0d0010000e0403050306030203080408 050806002d00020101001c0002400100
-3900320408ffffffffffffffff050480 00ffff07048000ffff08011001048000
-75300901100f088394c8f03e51570806 048000ffff`);
+const CLIENT_CRYPTO = hex(A.A2_CLIENT_CRYPTO);
 const CLIENT_INITIAL = new Uint8Array(1162);
 CLIENT_INITIAL.set(CLIENT_CRYPTO);
 // RFC 9001 §A.3: the server Initial: ACK + CRYPTO.
-const SERVER_INITIAL = hex(`02000000000600405a020000560303ee fce7f7b37ba1d1632e96677825ddf739
-88cfc79825df566dc5430b9a045a1200 130100002e00330024001d00209d3c94
-0d89690b84d08a60993c144eca684d10 81287c834d5311bcf32bb9da1a002b00
-020304`);
+const SERVER_INITIAL = hex(A.A3_SERVER_PAYLOAD);
 // RFC 9001 §A.5: the ChaCha20 short-header packet's payload is one PING.
 const PING_1RTT = hex('01');
 

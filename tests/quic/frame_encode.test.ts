@@ -6,9 +6,8 @@ import { CodecError } from '../../host/errors.js';
 import fc from 'fast-check';
 import { quicPayload } from '../helpers/frames.js';
 import { quicReference } from '../helpers/reference.js';
+import { hex, toHex } from '../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const b = (...xs: number[]) => Uint8Array.from(xs);
 const token16 = new Uint8Array(16).fill(0x11);
 

@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { clientInitial, longHeaderPacket, retryPacket, shortHeaderPacket, versionNegotiation, longTypeBits } from '../helpers/packet.js';
 import { quicInitialSecrets, unprotectPacket, QUIC_V1, QUIC_V2 } from '../../host/crypto/index.js';
 import * as A from './rfc9001_vectors.js';
+import { hex, toHex } from '../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
-const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const DCID = hex('8394c8f03e515708');
 const SCID = hex('f067a5502a4262b5');
 

@@ -9,11 +9,11 @@ import { makePki, requireOpenssl, type Pki } from './pki.js';
 import { Pair, config } from './driver.js';
 import { CIPHER_SUITES as CS, GROUPS, decodeEvents } from '../../host/tls/wire.js';
 import type { TlsOptions } from '../../host/tls/wire.js';
+import { toHex } from '../helpers/hex.js';
 
 const hasOpenssl = requireOpenssl('TLS handshake tests (certificates are made with openssl)');
 const CLIENT_TP = Uint8Array.from([0x0f, 4, 1, 2, 3, 4, 0x04, 2, 0x44, 0x00]);
 const SERVER_TP = Uint8Array.from([0x00, 4, 1, 2, 3, 4, 0x0f, 2, 9, 9, 0x04, 2, 0x44, 0x00]);
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const suiteName = (s: number) => Object.entries(CS).find(([, v]) => v === s)![0];
 const groupName = (g: number) => Object.entries(GROUPS).find(([, v]) => v === g)![0];
 
@@ -24,8 +24,8 @@ function expectMatchingSecrets(p: Pair, skipEarly = false) {
   const cr = p.secrets(p.client, 'readSecret'), sw = p.secrets(p.server, 'writeSecret');
   expect(cw.map((s) => s.level)).toEqual(sr.map((s) => s.level));
   expect(cr.map((s) => s.level)).toEqual(sw.map((s) => s.level));
-  for (let i = 0; i < cw.length; i++) expect(hex(cw[i].secret)).toBe(hex(sr[i].secret));
-  for (let i = 0; i < cr.length; i++) expect(hex(cr[i].secret)).toBe(hex(sw[i].secret));
+  for (let i = 0; i < cw.length; i++) expect(toHex(cw[i].secret)).toBe(toHex(sr[i].secret));
+  for (let i = 0; i < cr.length; i++) expect(toHex(cr[i].secret)).toBe(toHex(sw[i].secret));
 }
 
 for (const variant of VARIANTS) {
@@ -51,8 +51,8 @@ for (const variant of VARIANTS) {
           const cc = p.complete(p.client)!, sc = p.complete(p.server)!;
           expect(cc.alpn).toBe('h3');
           expect(sc.alpn).toBe('h3');
-          expect(hex(cc.transportParams)).toBe(hex(SERVER_TP));
-          expect(hex(sc.transportParams)).toBe(hex(CLIENT_TP));
+          expect(toHex(cc.transportParams)).toBe(toHex(SERVER_TP));
+          expect(toHex(sc.transportParams)).toBe(toHex(CLIENT_TP));
           expect(p.server.events.some((e) => e.kind === 'confirmed')).toBe(true);
           for (const s of p.secrets(p.client, 'readSecret')) expect(s.suite).toBe(suite);
           expect(p.secrets(p.client, 'readSecret')[0].secret.length).toBe(suite === CS.TLS_AES_256_GCM_SHA384 ? 48 : 32);
@@ -91,11 +91,11 @@ for (const variant of VARIANTS) {
       expect(labels).toEqual(['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'EXPORTER_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0']);
       const byLabel = Object.fromEntries(cl.map((l) => [l.split(' ')[0], l.split(' ')[2]]));
       const cw = p.secrets(p.client, 'writeSecret');
-      expect(byLabel.CLIENT_HANDSHAKE_TRAFFIC_SECRET).toBe(hex(cw.find((s) => s.level === 2)!.secret));
-      expect(byLabel.CLIENT_TRAFFIC_SECRET_0).toBe(hex(cw.find((s) => s.level === 3)!.secret));
+      expect(byLabel.CLIENT_HANDSHAKE_TRAFFIC_SECRET).toBe(toHex(cw.find((s) => s.level === 2)!.secret));
+      expect(byLabel.CLIENT_TRAFFIC_SECRET_0).toBe(toHex(cw.find((s) => s.level === 3)!.secret));
       // the client random is the ClientHello's
       const ch = (p.client.events.find((e) => e.kind === 'data') as any).data as Uint8Array;
-      expect(cl[0].split(' ')[1]).toBe(hex(ch.subarray(6, 38)));
+      expect(cl[0].split(' ')[1]).toBe(toHex(ch.subarray(6, 38)));
       // no key log unless asked
       const q = pair({}, {});
       expect(q.client.events.some((e) => e.kind === 'keylog')).toBe(false);
@@ -113,7 +113,7 @@ for (const variant of VARIANTS) {
       expect(r.server.events.filter((e) => e.kind === 'data' && e.level === 2).length).toBe(2);
       const early = r.secrets(r.client, 'writeSecret').find((s) => s.level === 1);
       expect(early).toBeDefined();
-      expect(hex(r.secrets(r.server, 'readSecret').find((s) => s.level === 1)!.secret)).toBe(hex(early!.secret));
+      expect(toHex(r.secrets(r.server, 'readSecret').find((s) => s.level === 1)!.secret)).toBe(toHex(early!.secret));
       expect(r.client.events).toContainEqual({ kind: 'earlyData', accepted: true });
       expect(r.server.events).toContainEqual({ kind: 'earlyData', accepted: true });
       expect(r.complete(r.client)!.earlyData).toBe(1);

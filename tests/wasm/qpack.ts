@@ -2,14 +2,14 @@
 import { Reader } from "../../assembly/wire/reader";
 import { Writer } from "../../assembly/wire/writer";
 import { huffmanDecode as hDecode, huffmanDecodedBound, huffmanEncode as hEncode, huffmanEncodedLen } from "../../assembly/h3/qpack/huffman";
-import { readPrefixInt, intStatus, writePrefixInt } from "../../assembly/h3/qpack/integer";
+import { readPrefixInt, PrefixInt, INT_OK, writePrefixInt } from "../../assembly/h3/qpack/integer";
 import { Encoder } from "../../assembly/h3/qpack/encoder";
 import { Decoder } from "../../assembly/h3/qpack/decoder";
 import { HUFFMAN_NEVER, HUFFMAN_SHORTER } from "../../assembly/h3/qpack/string";
 import {
   writeSectionPrefix, writeIndexed, writeIndexedPostBase, writeLiteralNameRef, writeLiteralPostBaseNameRef, writeLiteralName,
 } from "../../assembly/h3/qpack/representation";
-import { staticLookup, staticNameIndex } from "../../assembly/h3/qpack/static_table";
+import { staticLookup, staticNameLookup } from "../../assembly/h3/qpack/static_table";
 import { hashBytes, hashValue } from "../../assembly/h3/qpack/hash";
 export { cabi_realloc } from "../../assembly/api/abi";
 
@@ -53,16 +53,16 @@ export function intEncode(v: u64, prefixBits: i32, flags: i32): Uint8Array {
 }
 
 let intUsed: i32 = 0;
+const decoded = new PrefixInt();
 /** Decodes a prefixed integer: the value, or -1 truncated, -2 overflow. */
 export function intDecode(data: Uint8Array, prefixBits: i32): i64 {
   const r = new Reader(data.dataStart, <usize>data.length);
   const first = <u32>r.u8();
   if (r.failed) return -1;
-  const v = readPrefixInt(r, first, <u32>prefixBits);
+  const st = readPrefixInt(r, first, <u32>prefixBits, decoded);
   intUsed = <i32>r.offset;
-  if (intStatus == 1) return -1;
-  if (intStatus == 2) return -2;
-  return <i64>v;
+  if (st != INT_OK) return -st; // 1 truncated, 2 overflow
+  return <i64>decoded.value;
 }
 export function intDecodedLength(): i32 { return intUsed; }
 
@@ -72,8 +72,9 @@ export function intDecodedLength(): i32 { return intUsed; }
 export function staticFind(name: string, value: string): i32[] {
   const n = utf8(name), v = utf8(value);
   const nh = hashBytes(n.dataStart, <usize>n.length);
-  const e = staticLookup(n.dataStart, <usize>n.length, nh, v.dataStart, <usize>v.length, hashValue(nh, v.dataStart, <usize>v.length));
-  return [e, staticNameIndex];
+  const ni = staticNameLookup(n.dataStart, <usize>n.length, nh);
+  const e = ni < 0 ? -1 : staticLookup(n.dataStart, <usize>n.length, v.dataStart, <usize>v.length, hashValue(nh, v.dataStart, <usize>v.length));
+  return [e, ni];
 }
 
 // ---- encoder ----
@@ -125,7 +126,7 @@ export function encEncode(streamId: u64, fields: Uint8Array): Uint8Array | null 
   if (enc.encodeSection(streamId, fields.dataStart, <usize>fields.length) != 0) return null;
   return bytesOf(enc.section);
 }
-export function encFeed(data: Uint8Array): i32 { return enc.feedDecoderStream(data.dataStart, <usize>data.length); }
+export function encFeed(data: Uint8Array): i32 { return <i32>enc.feedDecoderStream(data.dataStart, <usize>data.length); }
 export function encKnownReceived(): u64 { return enc.knownReceived; }
 export function encInsertCount(): u64 { return enc.table.insertCount; }
 export function encDropped(): u64 { return enc.table.dropped; }
@@ -160,13 +161,14 @@ export function decNew(maxCapacity: u32, blocked: u32, maxFieldSectionSize: u64)
   dec.dispose();
   dec = new Decoder(maxCapacity, blocked, maxFieldSectionSize == 0 ? u64.MAX_VALUE : maxFieldSectionSize);
 }
-export function decFeed(data: Uint8Array): i32 { return dec.feedEncoderStream(data.dataStart, <usize>data.length); }
+export function decFeed(data: Uint8Array): i32 { return <i32>dec.feedEncoderStream(data.dataStart, <usize>data.length); }
 export function decBuffered(): u32 { return <u32>dec.bufferedEncoderBytes; }
 export function decBufferLimit(): u32 { return <u32>dec.encoderBufferLimit(); }
 export function decTableSize(): u32 { return <u32>dec.table.size; }
 export function decInsertCount(): u64 { return dec.table.insertCount; }
-export function decDecode(streamId: u64, data: Uint8Array): i32 { return dec.decodeSection(streamId, data.dataStart, <usize>data.length); }
-export function decResume(streamId: u64): i32 { return dec.resume(streamId); }
+/** The decoder's status as before codes were u64: 0, -1 blocked (DECODE_BLOCKED), or the error code. */
+export function decDecode(streamId: u64, data: Uint8Array): i32 { return <i32>dec.decodeSection(streamId, data.dataStart, <usize>data.length); }
+export function decResume(streamId: u64): i32 { return <i32>dec.resume(streamId); }
 export function decUnblocked(): u64[] { return dec.takeUnblocked(); }
 export function decFields(): Uint8Array { return bytesOf(dec.fields); }
 export function decTakeStream(): Uint8Array {

@@ -2,15 +2,21 @@
 // (frames and packet protection have their own entries: codecs.ts, crypto_sym.ts).
 import { decodeTransportParams, encodeTransportParams } from "../../assembly/quic/transport_params";
 import { Writer } from "../../assembly/wire/writer";
+import { hex } from "./lib/hex";
+import { CRYPTO_ERROR, TRANSPORT_PARAMETER_ERROR, PROTOCOL_VIOLATION } from "../../assembly/quic/errors";
+import { CRYPTO_ERROR_BASE, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_PROTOCOL_VIOLATION, cryptoError } from "../../assembly/tls/alert";
 
-function hex(p: usize, n: i32): string {
-  let s = "";
-  for (let i = 0; i < n; i++) {
-    const b = <i32>load<u8>(p + <usize>i);
-    s += (b < 16 ? "0" : "") + b.toString(16);
-  }
-  return s;
+/** The QUIC codes tls/alert.ts keeps (TLS cannot import quic/), as [tls, quic] pairs. */
+export function tlsQuicCodes(): u64[] {
+  return [
+    CRYPTO_ERROR_BASE, CRYPTO_ERROR,
+    QUIC_TRANSPORT_PARAMETER_ERROR, TRANSPORT_PARAMETER_ERROR,
+    QUIC_PROTOCOL_VIOLATION, PROTOCOL_VIOLATION,
+    cryptoError(0), CRYPTO_ERROR,
+    cryptoError(120), CRYPTO_ERROR + 120,
+  ];
 }
+
 
 function hexArr(a: Uint8Array | null): string {
   return a == null ? "null" : "\"" + hex(a.dataStart, a.length) + "\"";

@@ -4,15 +4,8 @@ import { parseCertificate, Certificate } from "../../assembly/tls/x509";
 import { certMatchesHost, dnsNameMatches } from "../../assembly/tls/names";
 import { pemDecodeAll, base64Decode } from "../../assembly/tls/pem";
 import { parseP256PrivateKey } from "../../assembly/tls/pkcs8";
+import { hex } from "./lib/hex";
 
-function hex(p: usize, n: i32): string {
-  let s = "";
-  for (let i = 0; i < n; i++) {
-    const b = <i32>load<u8>(p + <usize>i);
-    s += (b < 16 ? "0" : "") + b.toString(16);
-  }
-  return s;
-}
 
 /** A JSON summary of a parsed certificate (or {"error":n}). */
 export function certInfo(der: Uint8Array): string {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 import { encodeVarint, decodeVarint } from '../../host/codec/index.js';
 import { CodecError } from '../../host/errors.js';
+import { hex } from '../helpers/hex.js';
 
 // RFC 9000 Appendix A.1 (Table 5 examples)
 const EXAMPLES: [string, bigint][] = [
@@ -11,7 +12,6 @@ const EXAMPLES: [string, bigint][] = [
   ['7bbd', 15293n],
   ['25', 37n],
 ];
-const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 
 for (const variant of VARIANTS) {
   describe(`wire varint (${variant} build)`, async () => {

@@ -29,20 +29,26 @@
 import { Reader } from "../../wire/reader";
 import { Writer } from "../../wire/writer";
 import { DynamicTable, entryName, entryNameLen, entryValue, entryValueLen, ENTRY_OVERHEAD } from "./dynamic_table";
-import { readPrefixInt, intStatus, INT_OK, INT_TRUNCATED, writePrefixInt } from "./integer";
-import { readString, strLen, STR_OK, STR_TRUNCATED, STR_TOO_LONG } from "./string";
+import { readPrefixInt, PrefixInt, INT_OK, INT_TRUNCATED, writePrefixInt } from "./integer";
+import { readString, STR_OK, STR_TRUNCATED, STR_TOO_LONG } from "./string";
 import { staticValid, staticNamePtr, staticNameLen, staticValuePtr, staticValueLen } from "./static_table";
 import { FIELD_HEADER } from "./field_list";
-import { QPACK_DECOMPRESSION_FAILED, QPACK_ENCODER_STREAM_ERROR, H3_EXCESSIVE_LOAD } from "./errors";
+import { QPACK_DECOMPRESSION_FAILED, QPACK_ENCODER_STREAM_ERROR, H3_EXCESSIVE_LOAD } from "../errors";
 
-export const DECODE_OK: i32 = 0;
-export const DECODE_BLOCKED: i32 = -1;
+/**
+ * What decodeSection / resume return besides an error code (errors.ts):
+ * decoded, or blocked (kept apart from the codes: those are varints,
+ * < 2^62, so no code equals DECODE_BLOCKED).
+ */
+export const DECODE_OK: u64 = 0;
+export const DECODE_BLOCKED: u64 = u64.MAX_VALUE;
 
 /** Blocked field sections held per allowed blocked stream (a memory bound). */
 const MAX_BLOCKED_PER_STREAM: u32 = 4;
 
-const PARSE_OK: i32 = 0;
-const PARSE_INCOMPLETE: i32 = -1;
+const PARSE_OK: u64 = 0;
+/** The instruction continues in bytes not received yet (not an error code). */
+const PARSE_INCOMPLETE: u64 = u64.MAX_VALUE;
 
 class BlockedSection {
   constructor(public streamId: u64, public ric: u64, public ptr: usize, public len: usize) {}
@@ -57,7 +63,7 @@ export class Decoder {
   /** Decoded field lines of the last section (field_list.ts layout). */
   readonly fields: Writer = new Writer();
   /** The sticky connection error (0 = none). */
-  error: u32 = 0;
+  error: u64 = 0;
   /** A short reason for the last error. */
   reason: string = "";
   /** Known Received Count as the encoder will compute it from what we sent (§2.1.4). */
@@ -68,6 +74,7 @@ export class Decoder {
   private blocked: BlockedSection[] = [];
   private unblocked: u64[] = [];
   private r: Reader = new Reader();
+  private int: PrefixInt = new PrefixInt();
   /** Size (RFC 9114 §4.2.2) of the section being decoded. */
   private sectionSize: u64 = 0;
 
@@ -102,18 +109,18 @@ export class Decoder {
   /** Number of blocked sections held. */
   @inline get blockedCount(): i32 { return this.blocked.length; }
 
-  private fail(code: u32, reason: string): i32 {
+  private fail(code: u64, reason: string): u64 {
     if (code != H3_EXCESSIVE_LOAD) { this.error = code; }
     this.reason = reason;
-    return <i32>code;
+    return code;
   }
 
   // ---- encoder stream (§4.3) ----
 
   /** Processes encoder-stream bytes; 0 or QPACK_ENCODER_STREAM_ERROR. */
-  feedEncoderStream(ptr: usize, len: usize): i32 {
-    if (this.error != 0) return <i32>this.error;
-    let rc: i32 = 0;
+  feedEncoderStream(ptr: usize, len: usize): u64 {
+    if (this.error != 0) return this.error;
+    let rc: u64 = 0;
     while (true) {
       if (this.pending.len == 0) { rc = this.parseInstructions(ptr, len, false); break; }
       // Complete the buffered instruction, never holding more than the bound.
@@ -140,7 +147,7 @@ export class Decoder {
    * Parses complete instructions; keeps an incomplete tail in `pending`
    * (`fromPending`: the input is pending's own buffer).
    */
-  private parseInstructions(ptr: usize, len: usize, fromPending: bool): i32 {
+  private parseInstructions(ptr: usize, len: usize, fromPending: bool): u64 {
     const r = this.r;
     r.reset(ptr, len);
     while (r.pos < r.end) {
@@ -166,7 +173,7 @@ export class Decoder {
     return 0;
   }
 
-  private parseInstruction(r: Reader): i32 {
+  private parseInstruction(r: Reader): u64 {
     const first = <u32>load<u8>(r.pos);
     r.pos++;
     const t = this.table;
@@ -174,8 +181,9 @@ export class Decoder {
     s.clear();
     if (first & 0x80) {
       // §4.3.2 Insert with Name Reference: 1 T Index(6+), Value (8+ string).
-      const idx = readPrefixInt(r, first, 6);
-      if (intStatus != INT_OK) return intStatus == INT_TRUNCATED ? PARSE_INCOMPLETE : this.fail(QPACK_ENCODER_STREAM_ERROR, "integer overflow");
+      const st = readPrefixInt(r, first, 6, this.int);
+      if (st != INT_OK) return st == INT_TRUNCATED ? PARSE_INCOMPLETE : this.fail(QPACK_ENCODER_STREAM_ERROR, "integer overflow");
+      const idx = this.int.value;
       let np: usize, nl: usize;
       if (first & 0x40) {
         if (!staticValid(idx)) return this.fail(QPACK_ENCODER_STREAM_ERROR, "invalid static table index");
@@ -194,8 +202,9 @@ export class Decoder {
       const rc = readString(r, vfirst, 8, s, room);
       if (rc != STR_OK) return this.stringError(rc, nl + ENTRY_OVERHEAD > t.capacity);
       // §3.2.2: "It is an error if the encoder attempts to add an entry that is larger than the dynamic table capacity".
-      if (nl + strLen + ENTRY_OVERHEAD > t.capacity) return this.fail(QPACK_ENCODER_STREAM_ERROR, "entry larger than the table capacity");
-      t.insert(np, nl, s.buf, strLen);
+      const vl = s.len; // s was empty: the value's length
+      if (nl + vl + ENTRY_OVERHEAD > t.capacity) return this.fail(QPACK_ENCODER_STREAM_ERROR, "entry larger than the table capacity");
+      t.insert(np, nl, s.buf, vl);
       return PARSE_OK;
     }
     if (first & 0x40) {
@@ -203,28 +212,30 @@ export class Decoder {
       const limit = t.capacity >= ENTRY_OVERHEAD ? t.capacity - ENTRY_OVERHEAD : 0;
       let rc = readString(r, first, 6, s, limit);
       if (rc != STR_OK) return this.stringError(rc, false);
-      const nl = strLen;
+      const nl = s.len; // s was empty: the name's length
       if (r.pos >= r.end) return PARSE_INCOMPLETE;
       const vfirst = <u32>load<u8>(r.pos); r.pos++;
       rc = readString(r, vfirst, 8, s, limit - nl);
       if (rc != STR_OK) return this.stringError(rc, false);
-      const vl = strLen;
+      const vl = s.len - nl;
       if (nl + vl + ENTRY_OVERHEAD > t.capacity) return this.fail(QPACK_ENCODER_STREAM_ERROR, "entry larger than the table capacity");
       t.insert(s.buf, nl, s.buf + nl, vl);
       return PARSE_OK;
     }
     if (first & 0x20) {
       // §4.3.1 Set Dynamic Table Capacity: 001 Capacity(5+).
-      const cap = readPrefixInt(r, first, 5);
-      if (intStatus != INT_OK) return intStatus == INT_TRUNCATED ? PARSE_INCOMPLETE : this.fail(QPACK_ENCODER_STREAM_ERROR, "integer overflow");
+      const st = readPrefixInt(r, first, 5, this.int);
+      if (st != INT_OK) return st == INT_TRUNCATED ? PARSE_INCOMPLETE : this.fail(QPACK_ENCODER_STREAM_ERROR, "integer overflow");
+      const cap = this.int.value;
       // §4.3.1: "The decoder MUST treat a new dynamic table capacity value that exceeds this limit as a connection error of type QPACK_ENCODER_STREAM_ERROR."
       if (cap > <u64>t.maxCapacity) return this.fail(QPACK_ENCODER_STREAM_ERROR, "capacity exceeds SETTINGS_QPACK_MAX_TABLE_CAPACITY");
       t.setCapacity(<usize>cap);
       return PARSE_OK;
     }
     // §4.3.4 Duplicate: 000 Index(5+).
-    const idx = readPrefixInt(r, first, 5);
-    if (intStatus != INT_OK) return intStatus == INT_TRUNCATED ? PARSE_INCOMPLETE : this.fail(QPACK_ENCODER_STREAM_ERROR, "integer overflow");
+    const st = readPrefixInt(r, first, 5, this.int);
+    if (st != INT_OK) return st == INT_TRUNCATED ? PARSE_INCOMPLETE : this.fail(QPACK_ENCODER_STREAM_ERROR, "integer overflow");
+    const idx = this.int.value;
     if (idx >= t.insertCount || !t.has(t.insertCount - 1 - idx)) {
       return this.fail(QPACK_ENCODER_STREAM_ERROR, "invalid dynamic table reference");
     }
@@ -236,7 +247,7 @@ export class Decoder {
     return PARSE_OK;
   }
 
-  private stringError(rc: i32, _unused: bool): i32 {
+  private stringError(rc: i32, _unused: bool): u64 {
     if (rc == STR_TRUNCATED) return PARSE_INCOMPLETE;
     if (rc == STR_TOO_LONG) return this.fail(QPACK_ENCODER_STREAM_ERROR, "entry larger than the table capacity");
     return this.fail(QPACK_ENCODER_STREAM_ERROR, rc == 2 ? "integer overflow" : "invalid Huffman code");
@@ -263,12 +274,12 @@ export class Decoder {
   // ---- field sections (§4.5) ----
 
   /** Decodes one encoded field section of `streamId`. */
-  decodeSection(streamId: u64, ptr: usize, len: usize): i32 {
-    if (this.error != 0) return <i32>this.error;
+  decodeSection(streamId: u64, ptr: usize, len: usize): u64 {
+    if (this.error != 0) return this.error;
     const r = this.r;
     r.reset(ptr, len);
     const ric = this.readRequiredInsertCount(r);
-    if (ric < 0) return <i32>this.error;
+    if (ric < 0) return this.error;
     if (<u64>ric > this.table.insertCount) {
       // §2.1.2: "If the decoder encounters more blocked streams than it promised to support, it MUST treat this as a connection error of type QPACK_DECOMPRESSION_FAILED."
       if (!this.streamBlocked(streamId) && this.blockedStreamCount() >= this.maxBlockedStreams) {
@@ -288,8 +299,8 @@ export class Decoder {
   }
 
   /** Decodes the blocked section of `streamId` once it was reported unblocked. */
-  resume(streamId: u64): i32 {
-    if (this.error != 0) return <i32>this.error;
+  resume(streamId: u64): u64 {
+    if (this.error != 0) return this.error;
     for (let i = 0; i < this.blocked.length; i++) {
       const b = unchecked(this.blocked[i]);
       if (b.streamId == streamId && b.ric == 0) {
@@ -337,8 +348,8 @@ export class Decoder {
   private readRequiredInsertCount(r: Reader): i64 {
     if (r.pos >= r.end) { this.fail(QPACK_DECOMPRESSION_FAILED, "truncated field section prefix"); return -1; }
     const first = <u32>load<u8>(r.pos); r.pos++;
-    const enc = readPrefixInt(r, first, 8);
-    if (intStatus != INT_OK) { this.fail(QPACK_DECOMPRESSION_FAILED, "invalid Required Insert Count"); return -1; }
+    if (readPrefixInt(r, first, 8, this.int) != INT_OK) { this.fail(QPACK_DECOMPRESSION_FAILED, "invalid Required Insert Count"); return -1; }
+    const enc = this.int.value;
     if (enc == 0) return 0;
     const maxEntries = <u64>(this.table.maxCapacity / 32);
     const fullRange = 2 * maxEntries;
@@ -354,16 +365,16 @@ export class Decoder {
     return <i64>ric;
   }
 
-  private decodeBody(streamId: u64, ptr: usize, len: usize): i32 {
+  private decodeBody(streamId: u64, ptr: usize, len: usize): u64 {
     const r = this.r;
     r.reset(ptr, len);
     const ric = <u64>this.readRequiredInsertCount(r);
-    if (this.error != 0) return <i32>this.error;
+    if (this.error != 0) return this.error;
     // §4.5.1.2: Sign bit and Delta Base (7+).
     if (r.pos >= r.end) return this.fail(QPACK_DECOMPRESSION_FAILED, "truncated field section prefix");
     const sfirst = <u32>load<u8>(r.pos); r.pos++;
-    const delta = readPrefixInt(r, sfirst, 7);
-    if (intStatus != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid Delta Base");
+    if (readPrefixInt(r, sfirst, 7, this.int) != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid Delta Base");
+    const delta = this.int.value;
     let base: u64;
     if (sfirst & 0x80) {
       // §4.5.1.2: "An endpoint MUST treat a field block with a Sign bit of 1 as invalid if the value of Required Insert Count is less than or equal to the value of Delta Base."
@@ -378,7 +389,7 @@ export class Decoder {
     while (r.pos < r.end) {
       const rc = this.decodeLine(r, ric, base);
       if (rc != 0) {
-        if (rc == <i32>H3_EXCESSIVE_LOAD && ric > 0 && this.table.maxCapacity > 0) {
+        if (rc == H3_EXCESSIVE_LOAD && ric > 0 && this.table.maxCapacity > 0) {
           // The section is abandoned: release the encoder's references (§4.4.2).
           writePrefixInt(this.decoderStream, 0x40, streamId, 6);
         }
@@ -408,7 +419,7 @@ export class Decoder {
     return left > 0x7fffffff ? 0x7fffffff : <usize>left;
   }
 
-  private emit(np: usize, nl: usize, vp: usize, vl: usize): i32 {
+  private emit(np: usize, nl: usize, vp: usize, vl: usize): u64 {
     // RFC 9114 §4.2.2: size = name + value + 32 per field line.
     const sz = <u64>(nl + vl) + 32;
     if (sz > this.maxFieldSectionSize - this.sectionSize || this.sectionSize > this.maxFieldSectionSize) {
@@ -426,12 +437,12 @@ export class Decoder {
     return 0;
   }
 
-  private decodeLine(r: Reader, ric: u64, base: u64): i32 {
+  private decodeLine(r: Reader, ric: u64, base: u64): u64 {
     const first = <u32>load<u8>(r.pos); r.pos++;
     if (first & 0x80) {
       // §4.5.2 Indexed Field Line: 1 T Index(6+).
-      const idx = readPrefixInt(r, first, 6);
-      if (intStatus != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid index");
+      if (readPrefixInt(r, first, 6, this.int) != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid index");
+      const idx = this.int.value;
       if (first & 0x40) {
         if (!staticValid(idx)) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid static table index");
         const i = <i32>idx;
@@ -444,8 +455,8 @@ export class Decoder {
     }
     if (first & 0x40) {
       // §4.5.4 Literal Field Line with Name Reference: 01 N T Index(4+), Value (8+ string).
-      const idx = readPrefixInt(r, first, 4);
-      if (intStatus != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid index");
+      if (readPrefixInt(r, first, 4, this.int) != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid index");
+      const idx = this.int.value;
       if (first & 0x10) {
         if (!staticValid(idx)) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid static table index");
         return this.literalValue(r, staticNamePtr(<i32>idx), staticNameLen(<i32>idx));
@@ -461,31 +472,25 @@ export class Decoder {
       const hdr = w.len;
       if (!w.ensure(FIELD_HEADER)) return this.fail(H3_EXCESSIVE_LOAD, "out of memory");
       w.len += FIELD_HEADER;
-      let rc = readString(r, first, 4, w, this.budget(32));
+      const rc = readString(r, first, 4, w, this.budget(32));
       if (rc != STR_OK) return this.lineStringError(rc);
-      const nl = strLen;
+      const nl = w.len - hdr - FIELD_HEADER;
       if (r.pos >= r.end) return this.fail(QPACK_DECOMPRESSION_FAILED, "truncated field line");
       const vfirst = <u32>load<u8>(r.pos); r.pos++;
-      rc = readString(r, vfirst, 8, w, this.budget(32 + <u64>nl));
-      if (rc != STR_OK) return this.lineStringError(rc);
-      const vl = strLen;
-      this.sectionSize += <u64>(nl + vl) + 32;
-      store<u32>(w.buf + hdr, <u32>nl);
-      store<u32>(w.buf + hdr, <u32>vl, 4);
-      return 0;
+      return this.valueLiteral(r, vfirst, hdr, nl);
     }
     if (first & 0x10) {
       // §4.5.3 Indexed Field Line with Post-Base Index: 0001 Index(4+).
-      const idx = readPrefixInt(r, first, 4);
-      if (intStatus != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid index");
+      if (readPrefixInt(r, first, 4, this.int) != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid index");
+      const idx = this.int.value;
       if (idx >= ric - base || base >= ric) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid post-base index");
       const e = this.dynamicEntry(base + idx, ric);
       if (e == 0) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid dynamic table reference");
       return this.emit(entryName(e), entryNameLen(e), entryValue(e), entryValueLen(e));
     }
     // §4.5.5 Literal Field Line with Post-Base Name Reference: 0000 N Index(3+), Value (8+ string).
-    const idx = readPrefixInt(r, first, 3);
-    if (intStatus != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid index");
+    if (readPrefixInt(r, first, 3, this.int) != INT_OK) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid index");
+    const idx = this.int.value;
     if (base >= ric || idx >= ric - base) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid post-base index");
     const e = this.dynamicEntry(base + idx, ric);
     if (e == 0) return this.fail(QPACK_DECOMPRESSION_FAILED, "invalid dynamic table reference");
@@ -493,7 +498,7 @@ export class Decoder {
   }
 
   /** Emits name (from a table) + a literal value read from `r`. */
-  private literalValue(r: Reader, np: usize, nl: usize): i32 {
+  private literalValue(r: Reader, np: usize, nl: usize): u64 {
     if (r.pos >= r.end) return this.fail(QPACK_DECOMPRESSION_FAILED, "truncated field line");
     const vfirst = <u32>load<u8>(r.pos); r.pos++;
     const w = this.fields;
@@ -504,16 +509,26 @@ export class Decoder {
     if (!w.ensure(FIELD_HEADER + nl)) return this.fail(H3_EXCESSIVE_LOAD, "out of memory");
     w.len += FIELD_HEADER;
     w.bytes(np, nl);
+    return this.valueLiteral(r, vfirst, hdr, nl);
+  }
+
+  /**
+   * Completes the field line whose header is at `hdr` in `fields`, followed
+   * by its `nl` name bytes: reads the value literal (first byte `vfirst`
+   * already read) and writes both lengths into the header.
+   */
+  private valueLiteral(r: Reader, vfirst: u32, hdr: usize, nl: usize): u64 {
+    const w = this.fields;
     const rc = readString(r, vfirst, 8, w, this.budget(32 + <u64>nl));
     if (rc != STR_OK) return this.lineStringError(rc);
-    const vl = strLen;
+    const vl = w.len - hdr - FIELD_HEADER - nl;
     this.sectionSize += <u64>(nl + vl) + 32;
     store<u32>(w.buf + hdr, <u32>nl);
     store<u32>(w.buf + hdr, <u32>vl, 4);
     return 0;
   }
 
-  private lineStringError(rc: i32): i32 {
+  private lineStringError(rc: i32): u64 {
     if (rc == STR_TOO_LONG) return this.fail(H3_EXCESSIVE_LOAD, "field section exceeds SETTINGS_MAX_FIELD_SECTION_SIZE");
     if (rc == STR_TRUNCATED) return this.fail(QPACK_DECOMPRESSION_FAILED, "truncated field line");
     return this.fail(QPACK_DECOMPRESSION_FAILED, rc == 2 ? "integer overflow" : "invalid Huffman code");

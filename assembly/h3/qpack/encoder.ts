@@ -33,13 +33,13 @@ import {
   DynamicTable, entryName, entryNameLen, entryValue, entryValueLen, entryNameHash, entryFullHash,
   entryRefs, entrySetRefs, entrySize, ENTRY_OVERHEAD, MAX_TABLE_CAPACITY,
 } from "./dynamic_table";
-import { readPrefixInt, intStatus, INT_OK, INT_TRUNCATED, writePrefixInt } from "./integer";
+import { readPrefixInt, PrefixInt, INT_OK, INT_TRUNCATED, writePrefixInt } from "./integer";
 import { writeString, HUFFMAN_SHORTER } from "./string";
-import { staticLookup, staticNameIndex } from "./static_table";
+import { staticLookup, staticNameLookup } from "./static_table";
 import { hashBytes, hashValue } from "./hash";
 import { FIELD_HEADER } from "./field_list";
 import { writeSectionPrefix, writeIndexed, writeLiteralNameRef, writeLiteralName } from "./representation";
-import { QPACK_DECODER_STREAM_ERROR, H3_INTERNAL_ERROR } from "./errors";
+import { QPACK_DECODER_STREAM_ERROR, H3_INTERNAL_ERROR } from "../errors";
 
 // Representation kinds decided in pass 1.
 const K_STATIC: u8 = 0;        // Indexed Field Line, static
@@ -77,7 +77,7 @@ export class Encoder {
   huffman: i32 = HUFFMAN_SHORTER;
   /** Whether the encoder inserts at all (false: static table and literals only). */
   useDynamic: bool = true;
-  error: u32 = 0;
+  error: u64 = 0;
   reason: string = "";
   /** Required Insert Count of the last encoded section. */
   lastRequiredInsertCount: u64 = 0;
@@ -85,6 +85,7 @@ export class Encoder {
   private outstanding: Outstanding[] = [];
   private capacitySent: bool = false;
   private r: Reader = new Reader();
+  private int: PrefixInt = new PrefixInt();
   // pass-1 scratch (raw, grown as needed): LINE bytes per field line
   private lines: usize = 0;
   private linesCap: usize = 0;
@@ -160,10 +161,10 @@ export class Encoder {
     store<u64>(this.nameSlots + (<usize>(entryNameHash(e) & this.slotMask) << 3), abs + 1);
   }
 
-  private fail(code: u32, reason: string): i32 {
+  private fail(code: u64, reason: string): u64 {
     this.error = code;
     this.reason = reason;
-    return <i32>code;
+    return code;
   }
 
   // ---- acknowledgment state (§2.1.4) ----
@@ -211,8 +212,8 @@ export class Encoder {
 
   /** Processes decoder-stream bytes; 0 or QPACK_DECODER_STREAM_ERROR. Instructions are small: a cut one is buffered. */
   private pending: Writer = new Writer();
-  feedDecoderStream(ptr: usize, len: usize): i32 {
-    if (this.error != 0) return <i32>this.error;
+  feedDecoderStream(ptr: usize, len: usize): u64 {
+    if (this.error != 0) return this.error;
     let p = ptr, n = len;
     if (this.pending.len > 0) {
       this.pending.bytes(ptr, len);
@@ -224,8 +225,8 @@ export class Encoder {
       const start = r.pos;
       const first = <u32>load<u8>(r.pos); r.pos++;
       const prefix: u32 = (first & 0x80) ? 7 : 6;
-      const v = readPrefixInt(r, first, prefix);
-      if (intStatus == INT_TRUNCATED) {
+      const st = readPrefixInt(r, first, prefix, this.int);
+      if (st == INT_TRUNCATED) {
         // An integer is at most 10 bytes: a longer tail would have overflowed.
         const rest = r.end - start;
         const tmp = heap.alloc(rest);
@@ -235,7 +236,8 @@ export class Encoder {
         heap.free(tmp);
         return 0;
       }
-      if (intStatus != INT_OK) return this.fail(QPACK_DECODER_STREAM_ERROR, "integer overflow");
+      if (st != INT_OK) return this.fail(QPACK_DECODER_STREAM_ERROR, "integer overflow");
+      const v = this.int.value;
       if (first & 0x80) {
         // §4.4.1: "If an encoder receives a Section Acknowledgment instruction referring to a stream on which every encoded field section with a non-zero Required Insert Count has already been acknowledged, this MUST be treated as a connection error of type QPACK_DECODER_STREAM_ERROR."
         if (!this.ackSection(v)) return this.fail(QPACK_DECODER_STREAM_ERROR, "Section Acknowledgment for a stream with no outstanding section");
@@ -411,7 +413,7 @@ export class Encoder {
    * Returns 0 (bytes in `section`, new instructions appended to
    * `encoderStream`) or H3_INTERNAL_ERROR for a malformed list.
    */
-  encodeSection(streamId: u64, ptr: usize, len: usize): i32 {
+  encodeSection(streamId: u64, ptr: usize, len: usize): u64 {
     const t = this.table;
     this.section.clear();
     if (this.useDynamic && !this.capacitySent && t.capacity > 0) this.setCapacity(t.capacity);
@@ -437,9 +439,9 @@ export class Encoder {
       const fh = hashValue(nh, vp, vl);
       const sensitive = isSensitive(np, nl, vl);
 
-      const si = staticLookup(np, nl, nh, vp, vl, fh);
+      const sname = staticNameLookup(np, nl, nh);
+      const si = sname < 0 ? -1 : staticLookup(np, nl, vp, vl, fh);
       if (si >= 0) { this.pushLine(n++, p, K_STATIC, sensitive, <u64>si); continue; }
-      const sname = staticNameIndex;
 
       let exact: i64 = -1, exactAny: i64 = -1, nameAny: i64 = -1;
       if (dyn) {

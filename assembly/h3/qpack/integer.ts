@@ -17,31 +17,36 @@ export const INT_OVERFLOW: i32 = 2;
 
 const INT_MAX: u64 = 0x3fffffffffffffff;
 
-/** Status of the last `readPrefixInt` call (module state: AS has no tuples). */
-export let intStatus: i32 = INT_OK;
+/** The value `readPrefixInt` decoded: a caller-owned record, reused across calls. */
+@final
+export class PrefixInt {
+  value: u64 = 0;
+}
 
 /**
  * Decodes an N-bit prefix integer whose first byte `first` was already read
- * from `r`; continuation bytes come from `r`. Sets `intStatus`.
+ * from `r`; continuation bytes come from `r`. Returns INT_OK with the value
+ * in `out.value`, or INT_TRUNCATED / INT_OVERFLOW (`out.value` is then 0).
  */
-export function readPrefixInt(r: Reader, first: u32, prefixBits: u32): u64 {
+export function readPrefixInt(r: Reader, first: u32, prefixBits: u32, out: PrefixInt): i32 {
   const mask: u32 = (1 << prefixBits) - 1;
   let v: u64 = <u64>(first & mask);
-  intStatus = INT_OK;
-  if (v < <u64>mask) return v;
+  out.value = 0;
+  if (v < <u64>mask) { out.value = v; return INT_OK; }
   let shift: u64 = 0;
   while (true) {
-    if (r.pos >= r.end) { intStatus = INT_TRUNCATED; return 0; }
+    if (r.pos >= r.end) return INT_TRUNCATED;
     const b = <u64>load<u8>(r.pos);
     r.pos++;
     // 9 continuation bytes carry 63 bits: anything beyond cannot be <= 2^62-1.
-    if (shift > 56) { intStatus = INT_OVERFLOW; return 0; }
+    if (shift > 56) return INT_OVERFLOW;
     v += (b & 0x7f) << shift;
     if ((b & 0x80) == 0) break;
     shift += 7;
   }
-  if (v > INT_MAX) { intStatus = INT_OVERFLOW; return 0; }
-  return v;
+  if (v > INT_MAX) return INT_OVERFLOW;
+  out.value = v;
+  return INT_OK;
 }
 
 /** Bytes an N-bit prefix integer takes. */

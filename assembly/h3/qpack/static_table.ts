@@ -153,24 +153,28 @@ function buildStatic(): void {
 }
 buildStatic();
 
-/** Static index of the name found by the last `staticLookup` (-1 if none). */
-export let staticNameIndex: i32 = -1;
-
 /**
- * Finds a static entry for a field line: returns the index of an exact
- * name+value match or -1, and sets `staticNameIndex` to an entry with the same
- * name (or -1). `nameHash`/`fullHash` come from hash.ts.
+ * Finds the static entry with a field line's name: its index (the first of
+ * several) or -1. `nameHash` comes from hash.ts.
  */
-export function staticLookup(np: usize, nl: usize, nameHash: u32, vp: usize, vl: usize, fullHash: u32): i32 {
-  staticNameIndex = -1;
+export function staticNameLookup(np: usize, nl: usize, nameHash: u32): i32 {
   let s = nameHash & (SLOTS - 1);
   while (true) {
     const e = <i32>unchecked(nameSlots[s]);
-    if (e == 0) return -1; // no entry has this name, so no exact match either
-    if (sameBytes(<usize>unchecked(namePtr[e - 1]), <usize>unchecked(nameLen[e - 1]), np, nl)) { staticNameIndex = e - 1; break; }
+    if (e == 0) return -1;
+    if (sameBytes(<usize>unchecked(namePtr[e - 1]), <usize>unchecked(nameLen[e - 1]), np, nl)) return e - 1;
     s = (s + 1) & (SLOTS - 1);
   }
-  s = fullHash & (SLOTS - 1);
+  return -1;
+}
+
+/**
+ * Finds the static entry with a field line's name and value: its index or
+ * -1. Callers ask only when `staticNameLookup` found the name (no entry has
+ * the value otherwise). `fullHash` comes from hash.ts.
+ */
+export function staticLookup(np: usize, nl: usize, vp: usize, vl: usize, fullHash: u32): i32 {
+  let s = fullHash & (SLOTS - 1);
   while (true) {
     const e = <i32>unchecked(fullSlots[s]);
     if (e == 0) return -1;

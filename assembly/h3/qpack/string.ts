@@ -6,7 +6,7 @@
 
 import { Reader } from "../../wire/reader";
 import { Writer } from "../../wire/writer";
-import { readPrefixInt, intStatus, INT_OK, INT_TRUNCATED, writePrefixInt } from "./integer";
+import { readPrefixInt, PrefixInt, INT_OK, INT_TRUNCATED, writePrefixInt } from "./integer";
 import { huffmanDecode, huffmanDecodedBound, huffmanEncode, huffmanEncodedLen } from "./huffman";
 
 export const STR_OK: i32 = 0;
@@ -24,20 +24,21 @@ export const HUFFMAN_NEVER: i32 = 0;
 /** Huffman-code a literal when that makes it shorter (the default). */
 export const HUFFMAN_SHORTER: i32 = 1;
 
-/** Decoded length of the last successful readString. */
-export let strLen: usize = 0;
+/** The literal's length field (scratch: readString is not reentrant). */
+const lengthField = new PrefixInt();
 
 /**
  * Reads an N-bit prefix string literal whose first byte `first` was already
  * read from `r` (prefixBits = N; 'H' is bit N-1) and appends the decoded bytes
- * to `out`. A decoded string longer than `maxLen` is STR_TOO_LONG; a raw
+ * to `out` (their length is the growth of `out.len`). A decoded string longer than `maxLen` is STR_TOO_LONG; a raw
  * length that cannot decode within `maxLen` is refused before any copy (every
  * Huffman symbol takes at most 30 bits, so at most 4 raw bytes per byte).
  */
 export function readString(r: Reader, first: u32, prefixBits: u32, out: Writer, maxLen: usize): i32 {
   const huffman = (first >> (prefixBits - 1)) & 1;
-  const n64 = readPrefixInt(r, first, prefixBits - 1);
-  if (intStatus != INT_OK) return intStatus == INT_TRUNCATED ? STR_TRUNCATED : STR_OVERFLOW;
+  const st = readPrefixInt(r, first, prefixBits - 1, lengthField);
+  if (st != INT_OK) return st == INT_TRUNCATED ? STR_TRUNCATED : STR_OVERFLOW;
+  const n64 = lengthField.value;
   if (huffman) {
     if (n64 > <u64>maxLen * 4 + 4) return STR_TOO_LONG;
   } else if (n64 > <u64>maxLen) {
@@ -49,7 +50,6 @@ export function readString(r: Reader, first: u32, prefixBits: u32, out: Writer, 
   r.pos += n;
   if (!huffman) {
     out.bytes(src, n);
-    strLen = n;
     return STR_OK;
   }
   if (!out.ensure(huffmanDecodedBound(n))) return STR_TOO_LONG;
@@ -57,7 +57,6 @@ export function readString(r: Reader, first: u32, prefixBits: u32, out: Writer, 
   if (d < 0) return STR_HUFFMAN;
   if (<usize>d > maxLen) return STR_TOO_LONG;
   out.len += <usize>d;
-  strLen = <usize>d;
   return STR_OK;
 }
 

@@ -5,23 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadTest, VARIANTS } from '../../helpers/as.js';
 import { QpackDecoder, unpackFields } from '../../../host/qpack/index.js';
+import { hex, toHex } from '../../helpers/hex.js';
+import { B } from './rfc9204_vectors.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
-const h = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const clean = (s: string) => s.replace(/\s/g, '');
 
-const B = {
-  s1_stream0: '0000 510b 2f69 6e64 6578 2e68 746d 6c',
-  s2_encoder: '3fbd01 c00f 7777 772e 6578 616d 706c 652e 636f 6d c10c 2f73 616d 706c 652f 7061 7468',
-  s2_stream4: '0381 10 11',
-  s2_decoder: '84',
-  s3_encoder: '4a63 7573 746f 6d2d 6b65 790c 6375 7374 6f6d 2d76 616c 7565',
-  s3_decoder: '01',
-  s4_encoder: '02',
-  s4_stream8: '0500 80 c1 81',
-  s4_decoder: '48',
-  s5_encoder: '810d 6375 7374 6f6d 2d76 616c 7565 32',
-};
 
 for (const variant of VARIANTS) {
   describe(`RFC 9204 Appendix B, encoder side (${variant} build)`, async () => {
@@ -32,7 +20,7 @@ for (const variant of VARIANTS) {
       // B.1: literal with static name reference, no dynamic table.
       q.secBegin(0n, 0n, 220);
       q.secLiteralNameRef(true, 1n, '/index.html', false);
-      expect(h(q.secEnd())).toBe(clean(B.s1_stream0));
+      expect(toHex(q.secEnd())).toBe(clean(B.s1_stream0));
       // The full encoder produces the same section for the same field (nothing to index yet).
       const packed = (fields: [string, string][]) => {
         const parts: number[] = [];
@@ -45,25 +33,25 @@ for (const variant of VARIANTS) {
         }
         return Uint8Array.from(parts);
       };
-      expect(h(q.encEncode(0n, packed([[':path', '/index.html']])))).toBe(clean(B.s1_stream0));
+      expect(toHex(q.encEncode(0n, packed([[':path', '/index.html']])))).toBe(clean(B.s1_stream0));
 
       // B.2: capacity, two inserts with static name references, then a section with post-base indexes.
-      let es = h(q.encSetCapacity(220));
-      es += h(q.encInsertNameRef(true, 0n, 'www.example.com'));
-      es += h(q.encInsertNameRef(true, 1n, '/sample/path'));
+      let es = toHex(q.encSetCapacity(220));
+      es += toHex(q.encInsertNameRef(true, 0n, 'www.example.com'));
+      es += toHex(q.encInsertNameRef(true, 1n, '/sample/path'));
       expect(es).toBe(clean(B.s2_encoder));
       expect(q.encTableSize()).toBe(106);
       q.secBegin(2n, 0n, 220);
       q.secIndexedPostBase(0n);
       q.secIndexedPostBase(1n);
-      expect(h(q.secEnd())).toBe(clean(B.s2_stream4));
+      expect(toHex(q.secEnd())).toBe(clean(B.s2_stream4));
       // Entries are not acknowledged yet: inserting must not evict them.
       expect(q.encKnownReceived()).toBe(0n);
       expect(q.encCanInsert(220 - 106)).toBe(true);
       expect(q.encCanInsert(220 - 106 + 1)).toBe(false);
 
       // B.3: speculative insert with a literal name; Insert Count Increment acknowledges it.
-      expect(h(q.encInsertLiteral('custom-key', 'custom-value'))).toBe(clean(B.s3_encoder));
+      expect(toHex(q.encInsertLiteral('custom-key', 'custom-value'))).toBe(clean(B.s3_encoder));
       expect(q.encTableSize()).toBe(160);
       expect(q.encFeed(hex('01'))).toBe(0); // Insert Count Increment (1): Known Received Count 0 -> 1
       expect(q.encKnownReceived()).toBe(1n);
@@ -71,19 +59,19 @@ for (const variant of VARIANTS) {
       expect(q.encKnownReceived()).toBe(3n);
 
       // B.4: Duplicate of absolute index 0, then a section referencing it and entry 2.
-      expect(h(q.encDuplicate(0n))).toBe(clean(B.s4_encoder));
+      expect(toHex(q.encDuplicate(0n))).toBe(clean(B.s4_encoder));
       expect(q.encTableSize()).toBe(217);
       q.secBegin(4n, 4n, 220);
       q.secIndexed(false, 0n); // abs 3
       q.secIndexed(true, 1n);
       q.secIndexed(false, 1n); // abs 2
-      expect(h(q.secEnd())).toBe(clean(B.s4_stream8));
+      expect(toHex(q.secEnd())).toBe(clean(B.s4_stream8));
       // Stream Cancellation of an unknown stream is not an error.
       expect(q.encFeed(hex(B.s4_decoder))).toBe(0);
 
       // B.5: insert with a dynamic name reference (relative 1 = abs 2), evicting abs 0.
       expect(q.encCanInsert(32 + 10 + 13)).toBe(true); // abs 0 is acknowledged and unreferenced
-      expect(h(q.encInsertNameRef(false, 2n, 'custom-value2'))).toBe(clean(B.s5_encoder));
+      expect(toHex(q.encInsertNameRef(false, 2n, 'custom-value2'))).toBe(clean(B.s5_encoder));
       expect(q.encTableSize()).toBe(215);
       expect(q.encDropped()).toBe(1n);
     });
@@ -117,14 +105,14 @@ for (const variant of VARIANTS) {
       expect(q.decTableSize()).toBe(106);
       expect(q.decDecode(4n, hex(B.s2_stream4))).toBe(0);
       expect(fields()).toEqual([[':authority', 'www.example.com'], [':path', '/sample/path']]);
-      expect(h(q.decTakeStream())).toBe(B.s2_decoder);
+      expect(toHex(q.decTakeStream())).toBe(B.s2_decoder);
       expect(q.decFeed(hex(B.s3_encoder))).toBe(0);
       expect(q.decTableSize()).toBe(160);
-      expect(h(q.decTakeStream())).toBe(B.s3_decoder);
+      expect(toHex(q.decTakeStream())).toBe(B.s3_decoder);
       // B.4: the encoder-stream packet is delayed; the section blocks, then the stream is cancelled.
       expect(q.decDecode(8n, hex(B.s4_stream8))).toBe(-1);
       q.decCancel(8n);
-      expect(h(q.decTakeStream())).toBe(B.s4_decoder);
+      expect(toHex(q.decTakeStream())).toBe(B.s4_decoder);
       expect(q.decFeed(hex(B.s4_encoder))).toBe(0);
       expect(q.decTableSize()).toBe(217);
       expect([...q.decUnblocked()]).toEqual([]); // stream 8 was cancelled
@@ -134,7 +122,7 @@ for (const variant of VARIANTS) {
       expect(q.decFeed(hex(B.s5_encoder))).toBe(0);
       expect(q.decTableSize()).toBe(215);
       expect(q.decInsertCount()).toBe(5n);
-      expect(h(q.decTakeStream())).toBe('88' + '01'); // Section Ack (8), then Insert Count Increment (1)
+      expect(toHex(q.decTakeStream())).toBe('88' + '01'); // Section Ack (8), then Insert Count Increment (1)
     });
   });
 }
@@ -146,18 +134,18 @@ describe('RFC 9204 Appendix B through the component (h3-wasi/qpack)', () => {
       expect(d.decode(0, hex(B.s1_stream0))).toEqual([[':path', '/index.html']]);
       expect(d.feedEncoderStream(hex(B.s2_encoder))).toEqual([]);
       expect(d.decode(4, hex(B.s2_stream4))).toEqual([[':authority', 'www.example.com'], [':path', '/sample/path']]);
-      expect(h(d.takeDecoderStream())).toBe(B.s2_decoder);
+      expect(toHex(d.takeDecoderStream())).toBe(B.s2_decoder);
       d.feedEncoderStream(hex(B.s3_encoder));
-      expect(h(d.takeDecoderStream())).toBe(B.s3_decoder);
+      expect(toHex(d.takeDecoderStream())).toBe(B.s3_decoder);
       expect(d.decode(8, hex(B.s4_stream8))).toBeNull(); // blocked on the Duplicate
       expect(d.feedEncoderStream(hex(B.s4_encoder))).toEqual([8n]);
       expect(d.resume(8)).toEqual([[':authority', 'www.example.com'], [':path', '/'], ['custom-key', 'custom-value']]);
-      expect(h(d.takeDecoderStream())).toBe('88');
+      expect(toHex(d.takeDecoderStream())).toBe('88');
       d.feedEncoderStream(hex(B.s5_encoder));
-      expect(h(d.takeDecoderStream())).toBe('01');
+      expect(toHex(d.takeDecoderStream())).toBe('01');
       // The cancellation variant of B.4:
       d.cancelStream(12);
-      expect(h(d.takeDecoderStream())).toBe('4c');
+      expect(toHex(d.takeDecoderStream())).toBe('4c');
     } finally {
       d.close();
     }

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadTest, VARIANTS } from '../../helpers/as.js';
 import { packFields } from '../../../host/qpack/index.js';
+import { hex } from '../../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 const DECODER_STREAM_ERROR = 0x202;
 
 const REQ: [string, string][] = [

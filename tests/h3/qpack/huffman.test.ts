@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../../helpers/as.js';
+import { hex } from '../../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 const ascii = (s: string) => Uint8Array.from(Buffer.from(s, 'latin1'));
 
 // RFC 7541 Appendix C.4 (requests with Huffman) and C.6 (responses with Huffman).

@@ -1,22 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../../helpers/as.js';
+import { hex, toHex } from '../../helpers/hex.js';
 
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
-const h = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 for (const variant of VARIANTS) {
   describe(`QPACK prefixed integers (${variant} build)`, async () => {
     const q = await loadTest<any>('qpack', variant);
 
     it('matches RFC 7541 C.1 (10 in 5 bits, 1337 in 5 bits, 42 in 8 bits)', () => {
-      expect(h(q.intEncode(10n, 5, 0))).toBe('0a');
-      expect(h(q.intEncode(1337n, 5, 0))).toBe('1f9a0a');
-      expect(h(q.intEncode(42n, 8, 0))).toBe('2a');
+      expect(toHex(q.intEncode(10n, 5, 0))).toBe('0a');
+      expect(toHex(q.intEncode(1337n, 5, 0))).toBe('1f9a0a');
+      expect(toHex(q.intEncode(42n, 8, 0))).toBe('2a');
       expect(q.intDecode(hex('1f9a0a'), 5)).toBe(1337n);
       expect(q.intDecodedLength()).toBe(3);
       // flag bits above the prefix are kept and ignored when decoding
-      expect(h(q.intEncode(1337n, 5, 0xe0))).toBe('ff9a0a');
+      expect(toHex(q.intEncode(1337n, 5, 0xe0))).toBe('ff9a0a');
       expect(q.intDecode(hex('ff9a0a'), 5)).toBe(1337n);
     });
 

@@ -1,0 +1,8 @@
+// Sizes of QUIC wire fields shared by several quic/ files (RFC 9000).
+
+/**
+ * RFC 9000 §17.2: "In QUIC version 1, this value MUST NOT exceed 20 bytes";
+ * §19.15: NEW_CONNECTION_ID lengths are 1..20; §18.2: the CIDs in
+ * transport parameters.
+ */
+export const MAX_CID_LEN: u32 = 20;
