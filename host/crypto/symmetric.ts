@@ -40,7 +40,7 @@ function call<T>(f: () => T): T {
 const bytes = (name: string, v: unknown) => bytesArg(name, v);
 
 /** The algorithm's entry; an unknown name (or a non-string) is H3W_ERR_CRYPTO_ALG. */
-export function algInfo(alg: AeadAlgorithm) {
+function algInfo(alg: AeadAlgorithm) {
   const a = typeof alg === 'string' && Object.prototype.hasOwnProperty.call(ALGS, alg) ? ALGS[alg] : undefined;
   if (!a) throw new CryptoError('H3W_ERR_CRYPTO_ALG', `unknown AEAD algorithm ${typeof alg === 'string' ? `'${alg}'` : describe(alg)} (known: ${Object.keys(ALGS).join(', ')})`);
   return a;
