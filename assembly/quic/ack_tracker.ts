@@ -89,8 +89,13 @@ export class AckTracker {
       const top = this.largestAckEliciting;
       if (pn < top) reordered = true;
       // "larger than the highest-numbered ack-eliciting packet ... and there
-      // are missing packets between that packet and this packet"
-      else if (pn > top + 1 && !this.received.covers(top + 1, pn - 1)) reordered = true;
+      // are missing packets between that packet and this packet". Numbers
+      // below the minimum were received and forgotten, or given up: not missing.
+      else {
+        const min = this.minimumPacketNumber;
+        const from = top + 1 > min ? top + 1 : min;
+        if (pn > from && !this.received.covers(from, pn - 1)) reordered = true;
+      }
     }
 
     this.received.insert(pn, pn);
@@ -121,7 +126,7 @@ export class AckTracker {
       this.ackImmediately = true;
     }
     if (this.ackImmediately) {
-      this.ackDeadline = now;
+      if (this.ackDeadline > now) this.ackDeadline = now;
     } else if (this.ackDeadline == NO_DEADLINE) {
       // §13.2.1: "all ack-eliciting 0-RTT and 1-RTT packets within its
       // advertised max_ack_delay".

@@ -156,6 +156,54 @@ for (const variant of VARIANTS) {
       expect(t.atImmediate()).toBe(false);
     });
 
+    it('does not count forgotten packet numbers as a gap, and keeps the earliest deadline', () => {
+      t.atNew(APPLICATION, 8, 25000n);
+      t.atRecv(5n, true, 0n);
+      t.atRecv(6n, false, 0n);
+      t.atOnAckSent();
+      t.atOnAckAcknowledged(6n); // 5 and 6 forgotten (§13.2.4)
+      t.atRecv(7n, true, 10n);
+      expect(t.atImmediate()).toBe(false);
+      t.atRecv(8n, true, 20n); // second ack-eliciting: immediately, deadline 20
+      t.atRecv(9n, true, 30n);
+      expect(t.atDeadline()).toBe(20n);
+    });
+
+    it('timing decisions match a reference model of §13.2.1 / §13.2.2 on random arrivals', () => {
+      const step = fc.oneof(
+        { weight: 6, arbitrary: fc.tuple(fc.constant('recv' as const), fc.nat(60), fc.boolean(), fc.nat(40000)) },
+        { weight: 1, arbitrary: fc.tuple(fc.constant('sent' as const), fc.constant(0), fc.constant(false), fc.nat(40000)) },
+        { weight: 1, arbitrary: fc.tuple(fc.constant('acked' as const), fc.nat(60), fc.constant(false), fc.nat(40000)) },
+      );
+      fc.assert(fc.property(fc.integer({ min: 2, max: 8 }), fc.array(step, { maxLength: 80 }), (cap, steps) => {
+        const delay = 25000;
+        t.atNew(APPLICATION, cap, BigInt(delay));
+        const m = new Model(cap);
+        let largestAE: number | null = null, count = 0, immediate = false, deadline: number | null = null, now = 0;
+        for (const [kind, pn, ae, dt] of steps) {
+          now += dt;
+          if (kind === 'sent') { t.atOnAckSent(); count = 0; immediate = false; deadline = null; continue; }
+          if (kind === 'acked') { t.atOnAckAcknowledged(BigInt(pn)); m.acked(pn); continue; }
+          let reordered = false;
+          if (ae && largestAE !== null && !(pn < m.floor || m.values.has(pn))) {
+            if (pn < largestAE) reordered = true;
+            else for (let x = Math.max(largestAE + 1, m.floor); x < pn; x++) if (!m.values.has(x)) reordered = true;
+          }
+          const dup = m.recv(pn);
+          expect(t.atRecv(BigInt(pn), ae, BigInt(now))).toBe(dup);
+          if (dup || !ae) continue;
+          if (largestAE === null || pn > largestAE) largestAE = pn;
+          count++;
+          if (reordered || count >= 2) immediate = true;
+          if (immediate) deadline = deadline === null ? now : Math.min(deadline, now);
+          else if (deadline === null) deadline = now + delay;
+          expect(t.atImmediate()).toBe(immediate);
+          expect(t.atDeadline()).toBe(deadline === null ? NO_DEADLINE : BigInt(deadline));
+          expect(t.atShouldSend(BigInt(now))).toBe(immediate || (deadline !== null && now >= deadline));
+        }
+      }), { numRuns: 300 });
+    });
+
     it('encodes the ACK Delay with ack_delay_exponent from the largest packet\'s receive time (§13.2.5, §19.3)', () => {
       t.atNew(APPLICATION, 8, 25000n);
       t.atRecv(7n, true, 1000n);
