@@ -39,6 +39,11 @@ export abstract class CongestionController {
   congestionRecoveryStartTime: u64 = 0;
   /** False before the first congestion event and after persistent congestion (RFC 9002 B.8 resets the start time). */
   hasRecoveryStart: bool = false;
+  /**
+   * RFC 9002 §7.8: set by the sender while it is application or flow-control
+   * limited; acknowledgments then do not grow the window (B.5 IsAppOrFlowControlLimited).
+   */
+  appLimited: bool = false;
 
   constructor(maxDatagramSize: u64) {
     this.maxDatagramSize = maxDatagramSize;

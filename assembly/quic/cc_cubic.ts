@@ -48,6 +48,8 @@ export class Cubic extends CongestionController {
 
   onPacketsAcked(bytes: u64, largestSentTime: u64, now: u64, rtt: RttEstimator): void {
     this.removeFromFlight(bytes);
+    // RFC 9002 §7.8: no increase while application or flow-control limited.
+    if (this.appLimited) return;
     // RFC 9002 §7.3.2: no increase during the recovery period.
     if (this.inRecovery(largestSentTime)) return;
     // RFC 9438 §4.10: slow start below ssthresh (RFC 9002 §7.3.1).
@@ -68,7 +70,7 @@ export class Cubic extends CongestionController {
       this.k = this.computeK(this.cwndEpoch);
       this.wEst = cwnd;
     }
-    const t = <f64>(now - this.tEpoch) / 1e6;
+    const t = now > this.tEpoch ? <f64>(now - this.tEpoch) / 1e6 : 0.0;
     const rttSec = <f64>rtt.smoothedRtt / 1e6;
     // RFC 9438 §4.3: W_est += alpha_cubic * segments_acked / cwnd (segments);
     // alpha_cubic becomes 1 once W_est reaches cwnd_prior.

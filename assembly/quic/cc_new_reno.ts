@@ -10,6 +10,8 @@ export class NewReno extends CongestionController {
   onPacketsAcked(bytes: u64, largestSentTime: u64, now: u64, rtt: RttEstimator): void {
     // RFC 9002 B.5: remove from bytes_in_flight.
     this.removeFromFlight(bytes);
+    // RFC 9002 §7.8: no increase while application or flow-control limited.
+    if (this.appLimited) return;
     // RFC 9002 §7.3.2: no increase during the recovery period.
     if (this.inRecovery(largestSentTime)) return;
     if (this.congestionWindow < this.ssthresh) {

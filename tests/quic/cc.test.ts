@@ -184,6 +184,20 @@ for (const variant of VARIANTS) {
       expect(t.ccState()[0]).toBe((9_000n + 160n) / 2n);
     });
 
+    it('does not grow the window while application limited (RFC 9002 §7.8)', () => {
+      for (const kind of [0, 1]) {
+        t.ccNew(kind, MDS);
+        t.ccSetAppLimited(true);
+        t.ccSent(1200n, 1n);
+        t.ccAcked(1200n, 1n, 2n);
+        expect(t.ccState().slice(0, 3)).toEqual([12_000n, INF, 0n]);
+        t.ccSetAppLimited(false);
+        t.ccSent(1200n, 3n);
+        t.ccAcked(1200n, 3n, 4n);
+        expect(t.ccState()[0]).toBe(13_200n);
+      }
+    });
+
     it('persistent congestion collapses the window to kMinimumWindow and ends recovery (RFC 9002 §7.6.2)', () => {
       for (const kind of [0, 1]) {
         t.ccNew(kind, MDS);

@@ -38,6 +38,7 @@ export function ccLost(bytes: u64, sentTime: u64, now: u64): void {
   cc.removeFromFlight(bytes);
   cc.onCongestionEvent(sentTime, now);
 }
+export function ccSetAppLimited(v: bool): void { cc.appLimited = v; }
 export function ccPersistent(): void { cc.onPersistentCongestion(); }
 export function ccInRecovery(sentTime: u64): bool { return cc.inRecovery(sentTime); }
 export function ccCanSend(bytes: u64): bool { return cc.canSend(bytes); }
