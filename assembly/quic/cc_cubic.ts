@@ -6,7 +6,7 @@
 import { CongestionController } from "./cc";
 import { RttEstimator } from "./rtt";
 
-/** RFC 9438 §5.1: C = 0.4 (segments / s^3). */
+/** RFC 9438 §4.2 and §5.1 (fairness to Reno): C = 0.4 (segments / s^3). */
 export const CUBIC_C: f64 = 0.4;
 /** RFC 9438 §4.6: beta_cubic = 0.7. */
 export const BETA_CUBIC: f64 = 0.7;
