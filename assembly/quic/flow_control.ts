@@ -117,7 +117,7 @@ export class RecvCredit {
     this.consumed = n > this.received - min(this.consumed, this.received) ? this.received : this.consumed + n;
     const remaining = this.maxData - min(this.consumed, this.maxData);
     if (remaining >= this.window / 2 + (this.window & 1)) return;
-    if (this.lastUpdateAt != 0 && now - min(now, this.lastUpdateAt) < rtt * 2 && this.window < this.maxWindow) {
+    if (this.lastUpdateAt != 0 && now - min(now, this.lastUpdateAt) < (rtt > (u64.MAX_VALUE >> 1) ? u64.MAX_VALUE : rtt * 2) && this.window < this.maxWindow) {
       this.window = this.window > this.maxWindow / 2 ? this.maxWindow : this.window * 2;
     }
     const next = this.consumed + this.window > MAX_LIMIT ? MAX_LIMIT : this.consumed + this.window;

@@ -5,6 +5,7 @@ import { isBidi, isClientInitiated, isValidStreamId, nthStreamId, streamType, st
 import { StreamRecv } from "../../assembly/quic/stream_recv";
 import { StreamSend, StreamChunk } from "../../assembly/quic/stream_send";
 import { SendCredit, RecvCredit } from "../../assembly/quic/flow_control";
+import { RangeSet } from "../../assembly/quic/range_set";
 
 export { isBidi, isClientInitiated, isValidStreamId, nthStreamId, streamType, streamIndex, streamCountFor, canSend, canReceive, isLocallyInitiated };
 
@@ -81,3 +82,17 @@ export function rcInfo(h: i32): u64[] {
 }
 export function rcUpdateSent(h: i32): void { recvCredits[h].onUpdateSent(); }
 export function rcUpdateLost(h: i32): void { recvCredits[h].onUpdateLost(); }
+
+// --- RangeSet ---
+const rangeSets: RangeSet[] = [];
+export function rsNew(capacity: i32): i32 { rangeSets.push(new RangeSet(capacity)); return rangeSets.length - 1; }
+export function rsInsert(h: i32, s: u64, e: u64): bool { return rangeSets[h].insert(s, e); }
+export function rsInsertCoarse(h: i32, s: u64, e: u64): void { rangeSets[h].insertCoarse(s, e); }
+export function rsRemove(h: i32, s: u64, e: u64): bool { return rangeSets[h].remove(s, e); }
+/** [start0, end0, start1, end1, ...] */
+export function rsRanges(h: i32): u64[] {
+  const r = rangeSets[h];
+  const out = new Array<u64>(r.count * 2);
+  for (let i = 0; i < r.count; i++) { out[i * 2] = r.start(i); out[i * 2 + 1] = r.end(i); }
+  return out;
+}
