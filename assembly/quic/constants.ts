@@ -6,3 +6,6 @@
  * transport parameters.
  */
 export const MAX_CID_LEN: u32 = 20;
+
+/** The largest send or receive buffer one stream may have (1 GiB): bounds configuration values so `heap.alloc` cannot fail on them. */
+export const MAX_STREAM_BUFFER: u64 = <u64>1 << 30;

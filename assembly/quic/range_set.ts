@@ -6,8 +6,9 @@
 // without overflow. Storage is one StaticArray<u64> of (start, end) pairs in
 // ascending order, allocated in the constructor; nothing allocates afterwards.
 //
-// Capacity policy: the caller gives the maximum number of ranges. When an
-// insertion would need one more range than that, the LOWEST range is dropped
+// Capacity policy: the caller gives the maximum number of ranges and what to
+// do when an insertion would need one more. By default (ACK tracking) the
+// LOWEST range is dropped
 // (which may be the range just inserted, if it is the lowest). The values it
 // held are forgotten; `evictedBelow` records one past the highest value ever
 // dropped that way, so a caller that must not accept a value twice (RFC 9000
@@ -15,7 +16,11 @@
 // ranges are discarded") can refuse anything below it. Dropping the lowest
 // keeps the most recent packet numbers, which are the ones an ACK frame reports
 // first (§13.2.3: "A receiver SHOULD include an ACK Range containing the
-// largest received packet number").
+// largest received packet number"). With `refuseWhenFull` (stream reassembly
+// and send bookkeeping, where forgetting received or acknowledged bytes is not
+// an option) such an insertion is refused instead and nothing changes;
+// `insertCoarse` then widens the new range into its neighbour (for sets where
+// holding a superset is harmless: data to retransmit).
 //
 // Iteration goes from the top: index 0 is the highest range.
 //
@@ -32,10 +37,13 @@ export class RangeSet {
   readonly capacity: i32;
   /** One past the highest value dropped by the capacity policy (0: none dropped). */
   evictedBelow: u64 = 0;
+  /** When full: refuse a new range (true) instead of dropping the lowest (false). */
+  readonly refuseWhenFull: bool;
 
-  constructor(capacity: i32) {
-    const cap = capacity < 1 ? 1 : capacity;
+  constructor(capacity: i32, refuseWhenFull: bool = false) {
+    const cap = capacity < 1 ? 1 : (capacity > 0x10000 ? 0x10000 : capacity);
     this.capacity = cap;
+    this.refuseWhenFull = refuseWhenFull;
     this.pairs = new StaticArray<u64>(cap << 1);
   }
 
@@ -51,6 +59,11 @@ export class RangeSet {
   /** The highest value held (0 when empty). */
   get largest(): u64 {
     return this.n == 0 ? 0 : unchecked(this.pairs[(this.n << 1) - 1]);
+  }
+
+  /** The last value of the lowest range (0 when empty). */
+  get lowestEnd(): u64 {
+    return this.n == 0 ? 0 : unchecked(this.pairs[1]);
   }
 
   /** The lowest value held (0 when empty). */
@@ -124,6 +137,7 @@ export class RangeSet {
     }
     // A new range at index lo.
     if (n == this.capacity) {
+      if (this.refuseWhenFull) return false;
       if (lo == 0) {
         // Policy: the set is full and the new range is the lowest: drop it.
         this.noteEvicted(end);
@@ -142,6 +156,75 @@ export class RangeSet {
     unchecked(p[(lo << 1) + 1] = end);
     this.n = n + 1;
     return true;
+  }
+
+  /**
+   * Adds [start, end]; when the set is full (refusing), widens the new range
+   * to its nearest neighbour so that it merges: the set then holds a superset
+   * of what was inserted.
+   */
+  insertCoarse(start: u64, end: u64): void {
+    if (this.insert(start, end) || start > end || this.n == 0) return;
+    const i = this.indexAtOrAbove(start);
+    if (i > 0) this.insert(unchecked(this.pairs[(i - 1) << 1]), end);
+    else this.insert(start, unchecked(this.pairs[1]));
+  }
+
+  /**
+   * Removes every value of [start, end]. Returns false (and changes nothing)
+   * when that would split a range while the set is full.
+   */
+  remove(start: u64, end: u64): bool {
+    if (start > end) return true;
+    const p = this.pairs;
+    const i = this.indexAtOrAbove(start);
+    if (i >= this.n) return true;
+    const s0 = unchecked(p[i << 1]), e0 = unchecked(p[(i << 1) + 1]);
+    if (s0 < start && e0 > end) {
+      // split range i into [s0, start - 1] and [end + 1, e0]
+      if (this.n >= this.capacity) return false;
+      this.move(i + 1, i + 2, this.n - i - 1);
+      unchecked(p[(i << 1) + 1] = start - 1);
+      unchecked(p[(i + 1) << 1] = end + 1);
+      unchecked(p[((i + 1) << 1) + 1] = e0);
+      this.n++;
+      return true;
+    }
+    // trim or drop every range from i that overlaps [start, end]
+    let w = i;
+    for (let k = i; k < this.n; k++) {
+      let s = unchecked(p[k << 1]);
+      let e = unchecked(p[(k << 1) + 1]);
+      if (s <= end && e >= start) {
+        if (s < start) e = start - 1;
+        else if (e > end) s = end + 1;
+        else continue; // fully covered: dropped
+      }
+      unchecked(p[w << 1] = s);
+      unchecked(p[(w << 1) + 1] = e);
+      w++;
+    }
+    this.n = w;
+    return true;
+  }
+
+  /** One past the end of the range holding `v` (u64.MAX_VALUE if it ends there), or `v` when none does. */
+  coveredUntil(v: u64): u64 {
+    const i = this.indexAtOrAbove(v);
+    if (i < this.n && unchecked(this.pairs[i << 1]) <= v) {
+      const e = unchecked(this.pairs[(i << 1) + 1]);
+      return e == u64.MAX_VALUE ? e : e + 1;
+    }
+    return v;
+  }
+
+  /** The start of the first range that starts at or after `v` (u64.MAX_VALUE when none). */
+  nextStartAfter(v: u64): u64 {
+    for (let k = this.indexAtOrAbove(v); k < this.n; k++) {
+      const s = unchecked(this.pairs[k << 1]);
+      if (s >= v) return s;
+    }
+    return u64.MAX_VALUE;
   }
 
   /** Removes every value below `v` (RFC 9000 §13.2.4: forgetting acknowledged ranges). */

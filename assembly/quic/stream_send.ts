@@ -1,0 +1,235 @@
+// The send side of one stream (RFC 9000 §2.2, §3.1, §19.8): a bounded send
+// buffer the application appends to, cut into STREAM frames' worth of bytes
+// for packetization; acknowledged ranges are freed, lost ranges resent — in
+// offset order and before new data.
+//
+// Memory: unacknowledged bytes [ackedOffset, writeOffset) live in a ring of
+// `capacity` bytes indexed by stream offset (allocated on the first write,
+// freed once everything written is acknowledged). Acknowledged ranges above
+// `ackedOffset` and lost ranges are RangeSets of `maxRanges` each; when the
+// lost set is full it is coarsened (it then covers more bytes than were lost:
+// resending acknowledged bytes is harmless, §2.2), and an acknowledgment the
+// acked set cannot hold is forgotten and its bytes queued for resending.
+import { RangeSet } from "./range_set";
+import { MAX_STREAM_BUFFER } from "./constants";
+
+/** RFC 9000 §3.1: sending stream states. */
+export const enum SendState {
+  /** Ready / Send: data may be written and sent. */
+  Send = 0,
+  /** Data Sent: FIN sent, waiting for acknowledgments. */
+  DataSent = 1,
+  /** Data Recvd: every byte and the FIN acknowledged (terminal). */
+  DataRecvd = 2,
+  /** Reset Sent: RESET_STREAM queued or sent. */
+  ResetSent = 3,
+  /** Reset Recvd: RESET_STREAM acknowledged (terminal). */
+  ResetRecvd = 4,
+}
+
+/** One STREAM frame's worth of data, filled by `StreamSend.emit` (reused by the caller). */
+export class StreamChunk {
+  offset: u64 = 0;
+  length: u64 = 0;
+  fin: bool = false;
+  /** Whether this chunk resends data already sent (a lost range). */
+  retransmit: bool = false;
+}
+
+export class StreamSend {
+  readonly capacity: u64;
+  /** Every byte below this offset is acknowledged (and freed). */
+  ackedOffset: u64 = 0;
+  /** The offset the next application byte gets. */
+  writeOffset: u64 = 0;
+  /** The offset of the next new (never sent) byte. */
+  sentOffset: u64 = 0;
+  /** FIN requested by the application (`finish`). */
+  finRequested: bool = false;
+  finSent: bool = false;
+  finAcked: bool = false;
+  private finLost: bool = false;
+  state: SendState = SendState.Send;
+  /** RFC 9000 §19.4: the error code and final size of our RESET_STREAM. */
+  resetErrorCode: u64 = 0;
+  resetFinalSize: u64 = 0;
+  private resetPending: bool = false;
+
+  private ring: usize = 0;
+  private acked: RangeSet;
+  private lost: RangeSet;
+
+  constructor(capacity: u64, maxRanges: i32 = 32) {
+    // bounded so that heap.alloc cannot fail on a configuration value
+    this.capacity = capacity == 0 ? 1 : (capacity > MAX_STREAM_BUFFER ? MAX_STREAM_BUFFER : capacity);
+    this.acked = new RangeSet(maxRanges, true);
+    this.lost = new RangeSet(maxRanges, true);
+  }
+
+  /** Free space in the send buffer (what `write` accepts now). */
+  get writable(): u64 {
+    if (this.finRequested || this.state >= SendState.ResetSent) return 0;
+    return this.capacity - (this.writeOffset - this.ackedOffset);
+  }
+
+  /** Bytes written but never sent. */
+  get unsent(): u64 { return this.writeOffset - this.sentOffset; }
+
+  /** Whether `emit` has something to hand out (data, a lost range or a FIN). */
+  get hasPending(): bool {
+    if (this.state >= SendState.ResetSent) return false;
+    return !this.lost.isEmpty || this.sentOffset < this.writeOffset ||
+      (this.finRequested && (!this.finSent || this.finLost) && !this.finAcked);
+  }
+
+  /** Whether the ring is allocated. */
+  get hasBuffer(): bool { return this.ring != 0; }
+
+  /** Appends up to `len` bytes at `src`; returns how many were taken (bounded by `writable`). */
+  write(src: usize, len: u64): u64 {
+    const n = min(len, this.writable);
+    if (n == 0) return 0;
+    if (this.ring == 0) this.ring = heap.alloc(<usize>this.capacity);
+    const pos = this.writeOffset % this.capacity;
+    const first = min(n, this.capacity - pos);
+    memory.copy(this.ring + <usize>pos, src, <usize>first);
+    if (first < n) memory.copy(this.ring, src + <usize>first, <usize>(n - first));
+    this.writeOffset += n;
+    return n;
+  }
+
+  /** RFC 9000 §3.1: the application ends the stream; FIN goes with the last byte. */
+  finish(): bool {
+    if (this.state >= SendState.ResetSent || this.finRequested) return false;
+    this.finRequested = true;
+    return true;
+  }
+
+  /**
+   * Hands out the next frame's worth of data, at most `maxLength` bytes:
+   * first the lowest lost range (RFC 9000 §13.3: lost data is sent in new
+   * frames), then new data. Fills `chunk` and copies its bytes to `dst`
+   * (room for `maxLength`). Returns false when there is nothing to send.
+   */
+  emit(maxLength: u64, dst: usize, chunk: StreamChunk): bool {
+    if (this.state >= SendState.ResetSent) return false;
+    // 1. Lost data, in offset order, skipping what was acknowledged since.
+    while (!this.lost.isEmpty) {
+      // the lowest lost range, [s, e)
+      let s = this.lost.smallest;
+      let e = this.lost.lowestEnd + 1;
+      if (s < this.ackedOffset) s = this.ackedOffset;
+      s = this.acked.coveredUntil(s);
+      if (s >= e) { this.lost.remove(0, e - 1); continue; }
+      e = min(e, this.acked.nextStartAfter(s));
+      if (maxLength == 0) break;
+      const n = min(e - s, maxLength);
+      this.copyOut(s, n, dst);
+      this.lost.remove(0, s + n - 1);
+      chunk.offset = s;
+      chunk.length = n;
+      chunk.retransmit = true;
+      // The FIN rides with the last byte when it too was lost.
+      chunk.fin = this.finSent && s + n == this.writeOffset && this.finLost;
+      if (chunk.fin) this.finLost = false;
+      return true;
+    }
+    // 2. New data (or a lone FIN).
+    const avail = this.writeOffset - this.sentOffset;
+    const n = min(avail, maxLength);
+    const finNow = this.finRequested && this.sentOffset + n == this.writeOffset && (!this.finSent || this.finLost) && !this.finAcked;
+    if (n == 0 && !finNow) return false;
+    const s = this.sentOffset;
+    this.copyOut(s, n, dst);
+    this.sentOffset += n;
+    chunk.offset = s;
+    chunk.length = n;
+    chunk.retransmit = false;
+    chunk.fin = finNow;
+    if (finNow) {
+      this.finSent = true;
+      this.finLost = false;
+      this.state = SendState.DataSent;
+    }
+    return true;
+  }
+
+  private copyOut(off: u64, n: u64, dst: usize): void {
+    if (n == 0) return;
+    const pos = off % this.capacity;
+    const first = min(n, this.capacity - pos);
+    memory.copy(dst, this.ring + <usize>pos, <usize>first);
+    if (first < n) memory.copy(dst + <usize>first, this.ring, <usize>(n - first));
+  }
+
+  /** A frame [offset, offset + length) (with `fin`) was acknowledged: free it. */
+  onAck(offset: u64, length: u64, fin: bool): void {
+    if (this.state == SendState.ResetRecvd || this.state == SendState.DataRecvd) return;
+    // Only bytes that were sent can be acknowledged.
+    let end = offset + length;
+    if (end < offset || end > this.sentOffset) end = this.sentOffset;
+    if (fin && this.finSent) this.finAcked = true;
+    if (offset < end && end > this.ackedOffset) {
+      const s = offset > this.ackedOffset ? offset : this.ackedOffset;
+      if (s == this.ackedOffset) {
+        this.ackedOffset = this.acked.coveredUntil(end) > end ? this.acked.coveredUntil(end) : end;
+        this.acked.removeBelow(this.ackedOffset);
+        // ranges starting exactly at the new ackedOffset extend it
+        const c = this.acked.coveredUntil(this.ackedOffset);
+        if (c > this.ackedOffset) { this.ackedOffset = c; this.acked.removeBelow(c); }
+      } else if (!this.acked.insert(s, end - 1)) {
+        // Cannot remember this acknowledgment: resend the bytes instead.
+        this.lost.insertCoarse(s, end - 1);
+      }
+      this.lost.removeBelow(this.ackedOffset);
+    }
+    if (this.ackedOffset == this.writeOffset && this.lost.isEmpty && this.ring != 0) {
+      heap.free(this.ring);
+      this.ring = 0;
+    }
+    if (this.finAcked && this.ackedOffset == this.writeOffset) this.state = SendState.DataRecvd;
+  }
+
+  /** A frame [offset, offset + length) (with `fin`) was declared lost: queue it for resending. */
+  onLost(offset: u64, length: u64, fin: bool): void {
+    if (this.state >= SendState.DataRecvd) return;
+    let end = offset + length;
+    if (end < offset || end > this.sentOffset) end = this.sentOffset;
+    const s = offset > this.ackedOffset ? offset : this.ackedOffset;
+    if (s < end) this.lost.insertCoarse(s, end - 1);
+    if (fin && this.finSent && !this.finAcked) this.finLost = true;
+  }
+
+  /**
+   * RFC 9000 §3.1, §19.4: the application abandons the stream. The final size
+   * is the amount of data sent (flow-control credit consumed, §4.5). Returns
+   * false when the stream already ended (all data acknowledged) or was reset.
+   */
+  reset(errorCode: u64): bool {
+    if (this.state == SendState.DataRecvd || this.state >= SendState.ResetSent) return false;
+    this.state = SendState.ResetSent;
+    this.resetErrorCode = errorCode;
+    this.resetFinalSize = this.sentOffset;
+    this.resetPending = true;
+    this.lost.clear();
+    this.acked.clear();
+    this.releaseBuffer();
+    return true;
+  }
+
+  /** Whether a RESET_STREAM frame should be sent (again); the caller then calls `onResetSent`. */
+  get resetPendingSend(): bool { return this.resetPending; }
+  onResetSent(): void { this.resetPending = false; }
+  /** The RESET_STREAM frame was lost: send it again. */
+  onResetLost(): void { if (this.state == SendState.ResetSent) this.resetPending = true; }
+  /** RFC 9000 §3.1: "Once a packet containing a RESET_STREAM has been acknowledged, the sending part of the stream enters the Reset Recvd state". */
+  onResetAcked(): void { if (this.state == SendState.ResetSent) { this.state = SendState.ResetRecvd; this.resetPending = false; } }
+
+  /** Frees the ring (also call when the stream is discarded). */
+  releaseBuffer(): void {
+    if (this.ring != 0) {
+      heap.free(this.ring);
+      this.ring = 0;
+    }
+  }
+}
