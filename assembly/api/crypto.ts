@@ -29,8 +29,8 @@ export {
   rsaPssSha256Verify, rsaPkcs1Sha256Verify, ed25519Verify,
 } from "./crypto_pk";
 
-/** WIT aead-alg (0, 1, 2) -> AeadAlg (1, 2, 3). */
-@inline function algOf(alg: WitAeadAlg): AeadAlg {
+/** WIT aead-alg (and dev.bench-alg, same order: 0, 1, 2) -> AeadAlg (1, 2, 3). */
+@inline export function algOf(alg: i32): AeadAlg {
   return <AeadAlg>(min<u32>(<u32>alg, 2) + 1);
 }
 

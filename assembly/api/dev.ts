@@ -13,13 +13,9 @@ import { FRAME_ENCODING_ERROR, INTERNAL_ERROR } from "../quic/errors";
 import { encodeFrame } from "../quic/frame_encode";
 import { H3Frame, decodeH3Frame, encodeH3Frame, DEFAULT_MAX_CONTROL_FRAME } from "../h3/frame";
 import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME_START, H3_EV_FRAME } from "../h3/frame_parser";
-import { packetKeysFor } from "./crypto";
+import { packetKeysFor, algOf } from "./crypto";
 import { reader, scratch, qframe, hframe, decodePayload, feedParser, Progress } from "./codec";
 
-/** dev.bench-alg (0, 1, 2) -> AeadAlg (1, 2, 3), as crypto.aead-alg. */
-@inline function aeadOf(alg: BenchAlg): AeadAlg {
-  return <AeadAlg>(min<u32>(<u32>alg, 2) + 1);
-}
 
 // ---- packet protection loops (bench/crypto.bench.mjs) ----
 
@@ -62,7 +58,7 @@ function benchPacket(size: usize): usize {
 }
 
 export function benchProtect(alg: BenchAlg, count: u32, size: u32): u32 {
-  const keys = benchKeys(aeadOf(alg));
+  const keys = benchKeys(algOf(alg));
   const sz = benchSize(size);
   count = benchCount(count);
   const p = benchPacket(sz);
@@ -77,7 +73,7 @@ export function benchProtect(alg: BenchAlg, count: u32, size: u32): u32 {
 }
 
 export function benchUnprotect(alg: BenchAlg, count: u32, size: u32): u32 {
-  const keys = benchKeys(aeadOf(alg));
+  const keys = benchKeys(algOf(alg));
   const sz = benchSize(size);
   count = benchCount(count);
   const p = benchPacket(sz);
@@ -94,7 +90,7 @@ export function benchUnprotect(alg: BenchAlg, count: u32, size: u32): u32 {
 }
 
 export function benchHeaderMask(alg: BenchAlg, count: u32): u32 {
-  const keys = benchKeys(aeadOf(alg));
+  const keys = benchKeys(algOf(alg));
   count = benchCount(count);
   const sample = benchPacket(16) + BENCH_HDR;
   const out = sample + 16;

@@ -8,7 +8,7 @@
 import { codec } from '../core/engine.js';
 import { QuicFrameRec as Q, AckRangeRec as R, H3FrameRec as H, SettingRec as S, H3EventRec as E, readQuicFrame, readAckRange, readH3Frame, readSetting, readH3Event } from '../core/gen/records.js';
 import { Owned } from '../core/owned.js';
-import { callEngine } from '../core/call.js';
+import { callEngine, componentPayload } from '../core/call.js';
 import { rethrowCodec, type WitCodecError } from './rethrow.js';
 import { InvalidArgumentError } from '../errors.js';
 import { boolArg, bytesArg, bigintArg, describe, enumArg, intArg, U64_MAX, VARINT_MAX } from '../args.js';
@@ -121,7 +121,7 @@ function inBatches(input: Uint8Array, signed: boolean, step: (rest: Uint8Array, 
     try {
       r = step(base === 0 ? input : input.subarray(base), base);
     } catch (e) {
-      const payload = (e as { payload?: WitCodecError }).payload;
+      const payload = componentPayload(e)?.payload as WitCodecError | undefined;
       if (payload && typeof payload.code === 'bigint') {
         payload.offset = signed ? Math.max(0, base + (payload.offset | 0)) : base + payload.offset;
       }

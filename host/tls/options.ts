@@ -30,8 +30,10 @@ export const MAX_TICKETS = 255;
  * given: Node's bundled Mozilla CA store (`tls.rootCertificates`), the roots
  * node:https trusts by default.
  */
+let defaultAnchors: string | undefined;
 export function defaultTrustAnchorsPem(): string {
-  return rootCertificates.join('\n');
+  defaultAnchors ??= rootCertificates.join('\n');
+  return defaultAnchors;
 }
 
 function codeList(name: string, v: unknown, known: number[], what: string): number[] {
