@@ -50,6 +50,18 @@ export abstract class CongestionController {
     this.congestionWindow = initialWindow(maxDatagramSize);
   }
 
+  /**
+   * RFC 9000 §9.4: on a new path "the endpoint MUST reset the congestion
+   * controller ... to initial values" (bytes in flight stay counted until
+   * acknowledged or lost).
+   */
+  resetForNewPath(): void {
+    this.congestionWindow = initialWindow(this.maxDatagramSize);
+    this.ssthresh = u64.MAX_VALUE;
+    this.hasRecoveryStart = false;
+    this.appLimited = false;
+  }
+
   /** RFC 9002 §7.2 */
   get minimumWindow(): u64 { return minimumWindow(this.maxDatagramSize); }
 

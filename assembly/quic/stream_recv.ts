@@ -34,8 +34,8 @@ export const enum RecvState {
 }
 
 export class StreamRecv {
-  /** Bytes of the ring; the most this stream buffers. */
-  readonly capacity: u64;
+  /** Bytes of the ring; the most this stream buffers (raised by `grow`). */
+  capacity: u64;
   /** The offset the application reads next. */
   readOffset: u64 = 0;
   /** The largest offset + length received (the flow-control credit consumed, §4.5). */
@@ -217,6 +217,31 @@ export class StreamRecv {
     this.received.clear();
     this.releaseBuffer();
     return NO_ERROR;
+  }
+
+  /**
+   * Raises the buffer to `capacity` bytes (receive-window auto-tuning,
+   * flow_control.ts), keeping what is buffered at its offsets. Never shrinks.
+   */
+  grow(capacity: u64): void {
+    if (capacity > MAX_STREAM_BUFFER) capacity = MAX_STREAM_BUFFER;
+    if (capacity <= this.capacity) return;
+    if (this.ring != 0) {
+      const ring = heap.alloc(<usize>capacity);
+      // every held byte lies in [readOffset, maxReceivedOffset)
+      let off = this.readOffset;
+      const end = this.maxReceivedOffset;
+      while (off < end) {
+        const from = off % this.capacity;
+        const to = off % capacity;
+        const n = min(end - off, min(this.capacity - from, capacity - to));
+        memory.copy(ring + <usize>to, this.ring + <usize>from, <usize>n);
+        off += n;
+      }
+      heap.free(this.ring);
+      this.ring = ring;
+    }
+    this.capacity = capacity;
   }
 
   /** Frees the ring (also call when the stream is discarded). */

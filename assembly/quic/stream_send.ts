@@ -82,6 +82,9 @@ export class StreamSend {
       (this.finRequested && (!this.finSent || this.finLost) && !this.finAcked);
   }
 
+  /** Whether lost data waits to be resent (resending needs no new flow-control credit). */
+  get hasLost(): bool { return !this.lost.isEmpty && this.state < SendState.ResetSent; }
+
   /** Whether the ring is allocated. */
   get hasBuffer(): bool { return this.ring != 0; }
 

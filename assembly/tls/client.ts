@@ -187,7 +187,7 @@ export class TlsClient extends Handshake {
     }
     if (cfg.quic) {
       e = this.ext(w, EXT_QUIC_TRANSPORT_PARAMETERS);
-      w.bytes(cfg.transportParams.dataStart, <usize>cfg.transportParams.length);
+      w.bytes(this.localTransportParams.dataStart, <usize>this.localTransportParams.length);
       endU16(w, e);
     }
     if (this.cookie.length > 0) {

@@ -99,7 +99,17 @@ export abstract class Handshake {
   /** Scratch for outgoing messages. */
   msg: Writer = new Writer();
 
-  constructor(cfg: TlsConfig) { this.cfg = cfg; }
+  /**
+   * Our quic_transport_parameters body for this connection: the config's,
+   * unless the QUIC connection sets its own (they name its connection IDs,
+   * RFC 9000 §7.3, so they differ per connection).
+   */
+  localTransportParams: Uint8Array;
+
+  constructor(cfg: TlsConfig) {
+    this.cfg = cfg;
+    this.localTransportParams = cfg.transportParams;
+  }
 
   /**
    * Frees the raw heap blocks the writers own (the GC does not see them)

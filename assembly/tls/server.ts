@@ -293,7 +293,7 @@ export class TlsServer extends Handshake {
               // RFC 9000 §7.4.1: the limits the client remembers must still hold (the QUIC layer judges)
               const policy = cfg.transportParamsPolicy;
               accept0Rtt = policy != null &&
-                policy.earlyDataCompatible(ticket.tpMemo.dataStart, cfg.transportParams.dataStart, <usize>cfg.transportParams.length);
+                policy.earlyDataCompatible(ticket.tpMemo.dataStart, this.localTransportParams.dataStart, <usize>this.localTransportParams.length);
             }
             break;
           }
@@ -376,8 +376,8 @@ export class TlsServer extends Handshake {
     }
     if (cfg.quic) {
       ee.u16(EXT_QUIC_TRANSPORT_PARAMETERS);
-      ee.u16(<u32>cfg.transportParams.length);
-      ee.bytes(cfg.transportParams.dataStart, <usize>cfg.transportParams.length);
+      ee.u16(<u32>this.localTransportParams.length);
+      ee.bytes(this.localTransportParams.dataStart, <usize>this.localTransportParams.length);
     }
     if (accept0Rtt) { ee.u16(EXT_EARLY_DATA); ee.u16(0); }
     endU16(ee, eo);
@@ -481,7 +481,7 @@ export class TlsServer extends Handshake {
     t.alpn = this.alpn;
     t.serverName = this.serverName;
     const policy = cfg.transportParamsPolicy;
-    if (policy != null) policy.rememberFor0Rtt(cfg.transportParams.dataStart, <usize>cfg.transportParams.length, t.tpMemo.dataStart);
+    if (policy != null) policy.rememberFor0Rtt(this.localTransportParams.dataStart, <usize>this.localTransportParams.length, t.tpMemo.dataStart);
     const ticket = t.seal(cfg.ticketKey);
     const w = this.msg.clear();
     const m = beginMessage(w, HT_NEW_SESSION_TICKET);

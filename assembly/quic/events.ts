@@ -1,0 +1,121 @@
+// What a connection tells its host, as typed records in the order things
+// happened (quinn-proto's `Event`). The host drains them with `poll-events`
+// after its inputs; records are pooled, so the same objects come back and a
+// steady stream of events allocates nothing.
+//
+// Readiness events are edge-triggered: `StreamReadable` is queued once when a
+// stream goes from nothing-to-read to something-to-read (or its FIN/reset
+// becomes visible) and again only after the host read it dry.
+
+import { Writer } from "../wire/writer";
+
+export enum QuicEventKind {
+  /** Handshake complete (RFC 9001 §4.1.1): `value` = 0-RTT state (0 none, 1 accepted, 2 rejected), `bytes` = ALPN. */
+  Connected = 1,
+  /** The peer opened `streamId`. */
+  StreamOpened = 2,
+  /** `streamId` has bytes (or its FIN) to read. */
+  StreamReadable = 3,
+  /** `streamId` accepts writes again. */
+  StreamWritable = 4,
+  /** The peer reset `streamId` (RESET_STREAM, `value` = application error code). */
+  StreamReset = 5,
+  /** The peer asked us to stop sending on `streamId` (STOP_SENDING, `value` = code). */
+  StreamStopSending = 6,
+  /** Everything we sent on `streamId` and its FIN were acknowledged. */
+  StreamSendDone = 7,
+  /** The peer allows more streams: `value` = 1 bidirectional, 0 unidirectional. */
+  StreamsAvailable = 8,
+  /** A DATAGRAM frame's payload (`bytes`). */
+  Datagram = 9,
+  /** The connection moved to a new validated path: `bytes` = the peer address. */
+  PathChanged = 10,
+  /** A migration's new path did not validate; the connection stays on the old one (`bytes` = the failed address). */
+  MigrationFailed = 11,
+  /** A session ticket for resumption (`bytes`, opaque). */
+  Ticket = 12,
+  /** One SSLKEYLOGFILE line (`text`). */
+  KeyLog = 13,
+  /** Something the user should know (`text`). */
+  Warning = 14,
+  /**
+   * Terminal: `value` = error code, `app` = application (0x1d) close,
+   * `remote` = the peer closed (or reset), `text` = reason; `closeKind`
+   * says how (CloseKind).
+   */
+  Closed = 15,
+  /** A qlog event (`text`: one JSON-SEQ record body, RFC 9000 names). */
+  Qlog = 16,
+  /** Client: a NEW_TOKEN token (RFC 9000 §8.1.3) to present on a later connection to this server (`bytes`). */
+  NewToken = 17,
+}
+
+/** How a connection ended. */
+export const enum CloseKind {
+  /** We closed (application or transport error). */
+  Local = 0,
+  /** The peer sent CONNECTION_CLOSE. */
+  Remote = 1,
+  /** RFC 9000 §10.1: the idle timeout expired. */
+  Idle = 2,
+  /** RFC 9000 §10.3: a stateless reset arrived. */
+  StatelessReset = 3,
+  /** The handshake did not complete in time. */
+  HandshakeTimeout = 4,
+  /** The client received Version Negotiation without a version in common (RFC 9000 §6.2). */
+  VersionNegotiation = 5,
+}
+
+@final
+export class QuicEvent {
+  kind: QuicEventKind = QuicEventKind.Connected;
+  streamId: u64 = 0;
+  value: u64 = 0;
+  app: bool = false;
+  remote: bool = false;
+  closeKind: u8 = 0;
+  text: string = "";
+  bytes: Writer = new Writer();
+}
+
+export class QuicEventQueue {
+  private pool: QuicEvent[] = [];
+  private head: i32 = 0;
+  private n: i32 = 0;
+
+  get length(): i32 { return this.n - this.head; }
+
+  /** Appends an event of `kind` (pooled; fields reset). */
+  push(kind: QuicEventKind): QuicEvent {
+    let e: QuicEvent;
+    if (this.n < this.pool.length) e = unchecked(this.pool[this.n]);
+    else { e = new QuicEvent(); this.pool.push(e); }
+    this.n++;
+    e.kind = kind;
+    e.streamId = 0;
+    e.value = 0;
+    e.app = false;
+    e.remote = false;
+    e.closeKind = 0;
+    e.text = "";
+    e.bytes.clear();
+    return e;
+  }
+
+  /** The oldest undelivered event, or null; call `pop` once it is consumed. */
+  peek(): QuicEvent | null {
+    return this.head < this.n ? unchecked(this.pool[this.head]) : null;
+  }
+
+  pop(): void {
+    if (this.head < this.n) this.head++;
+    if (this.head == this.n) { this.head = 0; this.n = 0; }
+  }
+
+  /** Frees the records' byte buffers. */
+  release(): void {
+    for (let i = 0; i < this.pool.length; i++) unchecked(this.pool[i]).bytes.release();
+    this.head = 0;
+    this.n = 0;
+  }
+}

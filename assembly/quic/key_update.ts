@@ -1,0 +1,88 @@
+// 1-RTT keys and key updates (RFC 9001 §6). The Key Phase bit of short
+// headers says which generation protects a packet; either side may start a
+// new generation. Three read keys are kept — previous (for late packets,
+// until 3×PTO after the update, §6.5), current, next (precomputed, §6.3) —
+// and two write keys (current, next). Rotation reuses the same three
+// objects: an update allocates nothing.
+
+import { PacketKeys } from "./protection";
+
+export class OneRttKeys {
+  rxPrev: PacketKeys;
+  rx: PacketKeys;
+  rxNext: PacketKeys;
+  tx: PacketKeys;
+  txNext: PacketKeys;
+  /** The Key Phase bit of the current generation. */
+  phase: bool = false;
+  /** rxPrev holds usable keys (until `prevUntil`). */
+  hasPrev: bool = false;
+  prevUntil: u64 = u64.MAX_VALUE;
+  /** The first packet number we sent in the current phase (§6.1: an update waits for its acknowledgment). */
+  firstPnOfPhase: u64 = 0;
+  /** Whether a packet of the current phase was received (§6.2: the peer's update is answered, not repeated). */
+  receivedInPhase: bool = false;
+  /** The smallest packet number received in the current phase (older ones with the other bit are late, §6.5). */
+  firstRecvPnOfPhase: u64 = u64.MAX_VALUE;
+  updates: u32 = 0;
+
+  constructor(rx: PacketKeys, tx: PacketKeys) {
+    this.rx = rx;
+    this.tx = tx;
+    this.rxNext = rx.clone();
+    this.rxNext.setNextOf(rx);
+    this.txNext = tx.clone();
+    this.txNext.setNextOf(tx);
+    this.rxPrev = rx.clone();
+  }
+
+  /**
+   * Moves to the next generation (both directions; RFC 9001 §6.1 when we
+   * initiate, §6.2 when the peer did). `now` + `discardAfter` is when the
+   * previous read keys go (§6.5: "three times the PTO").
+   */
+  rotate(nowPlusDiscard: u64, nextPn: u64): void {
+    // the previous keys become the spare object for the new "next"
+    const oldPrev = this.rxPrev;
+    this.rxPrev = this.rx;
+    this.rx = this.rxNext;
+    oldPrev.setNextOf(this.rx);
+    this.rxNext = oldPrev;
+    const oldTx = this.tx;
+    this.tx = this.txNext;
+    oldTx.setNextOf(this.tx);
+    this.txNext = oldTx;
+    this.phase = !this.phase;
+    this.hasPrev = true;
+    this.prevUntil = nowPlusDiscard;
+    this.firstPnOfPhase = nextPn;
+    this.receivedInPhase = false;
+    this.firstRecvPnOfPhase = u64.MAX_VALUE;
+    this.updates++;
+  }
+
+  /** §6.5: the previous generation's read keys are no longer needed. */
+  dropPrev(): void {
+    this.hasPrev = false;
+    this.prevUntil = u64.MAX_VALUE;
+  }
+
+  /**
+   * Which read keys open a packet with Key Phase `bit` and (decoded) packet
+   * number `pn`: the current ones, the previous (a late packet of the old
+   * phase, §6.5) or the next (the peer is updating, §6.2). Null when none.
+   */
+  readKeysFor(bit: bool, pn: u64): PacketKeys | null {
+    if (bit == this.phase) return this.rx;
+    if (this.hasPrev && pn < this.firstRecvPnOfPhase) return this.rxPrev;
+    return this.rxNext;
+  }
+
+  wipe(): void {
+    this.rxPrev.wipe();
+    this.rx.wipe();
+    this.rxNext.wipe();
+    this.tx.wipe();
+    this.txNext.wipe();
+  }
+}
