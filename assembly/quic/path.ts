@@ -58,6 +58,14 @@ export function pathValidationTimeout(pto: u64): u64 {
 
 @final
 export class Path {
+  /** The host's local socket this path uses (a client migrating binds another, RFC 9000 §9.2). */
+  localId: u32 = 0;
+
+  /** The same peer address through the same local socket. */
+  matches(ptr: usize, len: i32, localId: u32): bool {
+    return this.localId == localId && this.sameAddress(ptr, len);
+  }
+
   // --- the peer's address
   private addr: StaticArray<u8> = new StaticArray<u8>(MAX_ADDR_LEN);
   /** Bytes of the address (7 for IPv4, 19 for IPv6; 0 before `setAddress`). */

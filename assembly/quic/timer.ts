@@ -24,8 +24,10 @@ export const enum Timer {
   KeyDiscard = 7,
   /** RFC 8899 §5.1.1: DPLPMTUD raise / retry timer (pmtud.ts). */
   Pmtud = 8,
+  /** The handshake must complete by then (QuicConfig.handshakeTimeoutMs). */
+  Handshake = 9,
   /** The number of timers (not a timer). */
-  Count = 9,
+  Count = 10,
 }
 
 /** A deadline that is not armed. */
