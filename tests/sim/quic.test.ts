@@ -63,7 +63,9 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
     it(`handshake completes under ${loss * 100}% loss`, () => {
       for (let i = 0; i < SEEDS; i++) {
         const seed = simSeed(`handshake loss=${loss}`);
-        const t = run('handshake', { link: { loss } }, seed);
+        // PTO backoff under heavy loss can take longer than the default 10 s handshake timeout
+        const patient: QuicOptions = { handshakeTimeout: 120_000, maxIdleTimeout: 120_000 };
+        const t = run('handshake', { link: { loss }, client: patient, server: patient }, seed);
         const ok = t.pair.run(() => t.client.connected() && t.server.connected(), 120_000_000);
         expect(ok, `seed ${seed}`).toBe(true);
         expect(t.client.closed(), `seed ${seed}`).toBeUndefined();
@@ -75,13 +77,13 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
   it('moves 10 MB on four streams intact under 10% loss, reordering and duplication', () => {
     const seed = simSeed('bulk lossy');
     const t = run('bulk', { link: { loss: 0.1, reorder: 0.1, duplicate: 0.05, jitterUs: 2000, bandwidth: 50e6 } }, seed);
-    expect(t.pair.run(() => t.client.connected(), 30_000_000)).toBe(true);
+    expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
     const data = [0, 1, 2, 3].map((i) => payload(seed + i, 2_500_000));
     const ids = data.map(() => quic.streamOpen(t.conn, true));
     const offs = data.map(() => 0);
     const sc = () => serverConn(t.server);
     const done = () => ids.every((id, i) => t.server.finished.has(`${sc()}:${id}`));
-    for (let step = 0; step < 2000 && !done(); step++) {
+    for (let step = 0; step < 20000 && !done(); step++) {
       ids.forEach((id, i) => { offs[i] = writeSome(t.conn, id, data[i], offs[i]); });
       t.pair.run(() => done() || t.client.events.some((e) => e.kind === 'stream-writable'), t.pair.now + 2_000_000);
       t.client.events.length = 0;
@@ -93,30 +95,32 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
   });
 
   it('never exceeds flow-control limits: small windows, the data still arrives', () => {
-    const seed = simSeed('flow control');
-    const small: QuicOptions = { initialMaxData: 4096, streamWindow: 2048, maxStreamWindow: 4096, maxConnectionWindow: 8192 };
-    const t = run('flow', { client: small, server: small, link: { loss: 0.05 } }, seed);
-    expect(t.pair.run(() => t.client.connected(), 30_000_000)).toBe(true);
-    const data = payload(seed, 200_000);
-    const id = quic.streamOpen(t.conn, true);
-    let off = 0;
-    const key = () => `${serverConn(t.server)}:${id}`;
-    for (let step = 0; step < 5000 && !t.server.finished.has(key()); step++) {
-      off = writeSome(t.conn, id, data, off);
-      t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'stream-writable'), t.pair.now + 2_000_000);
-      t.client.events.length = 0;
+    for (let i = 0; i < SEEDS; i++) {
+      const seed = simSeed('flow control');
+      const small: QuicOptions = { initialMaxData: 4096, streamWindow: 2048, maxStreamWindow: 4096, maxConnectionWindow: 8192 };
+      const t = run('flow', { client: small, server: small, link: { loss: 0.05 } }, seed);
+      expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
+      const data = payload(seed, 200_000);
+      const id = quic.streamOpen(t.conn, true);
+      let off = 0;
+      const key = () => `${serverConn(t.server)}:${id}`;
+      for (let step = 0; step < 5000 && !t.server.finished.has(key()); step++) {
+        off = writeSome(t.conn, id, data, off);
+        t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'stream-writable'), t.pair.now + 2_000_000);
+        t.client.events.length = 0;
+      }
+      // a violation would have closed the connection with FLOW_CONTROL_ERROR (0x03)
+      expect(t.server.closed(), `seed ${seed}`).toBeUndefined();
+      expect(t.client.closed(), `seed ${seed}`).toBeUndefined();
+      expect(sha(t.server.bytes(serverConn(t.server), id)), `seed ${seed}`).toBe(sha(data));
+      t.client.close(); t.server.close();
     }
-    // a violation would have closed the connection with FLOW_CONTROL_ERROR (0x03)
-    expect(t.server.closed(), `seed ${seed}`).toBeUndefined();
-    expect(t.client.closed(), `seed ${seed}`).toBeUndefined();
-    expect(sha(t.server.bytes(serverConn(t.server), id))).toBe(sha(data));
-    t.client.close(); t.server.close();
   });
 
   it('updates keys every 20 packets on both sides without losing data', () => {
     const seed = simSeed('key update');
     const t = run('ku', { client: { keyUpdateInterval: 20 }, server: { keyUpdateInterval: 25 }, link: { loss: 0.02, reorder: 0.05 } }, seed);
-    expect(t.pair.run(() => t.client.connected(), 30_000_000)).toBe(true);
+    expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
     const data = payload(seed, 300_000);
     const id = quic.streamOpen(t.conn, true);
     let off = 0;
