@@ -1,0 +1,22 @@
+import { it } from 'vitest';
+import { Pair } from '../helpers/pair.js';
+import { QuicSimEndpoint, addr } from '../helpers/quic-sim.js';
+import { makePki } from '../tls/pki.js';
+import { quic } from '../../host/core/engine.js';
+it('dbg', () => {
+  const pki = makePki();
+  const E = new Uint8Array(0);
+  const client = new QuicSimEndpoint(1, 50000, { quic: JSON.parse(process.env.CQ ?? '{}'), tls: { serverName: 'localhost', alpn: ['sim'], trustAnchorsPem: pki.ecCa.certPem, transportParams: E } } as any);
+  const server = new QuicSimEndpoint(2, 4433, { quic: JSON.parse(process.env.SQ ?? '{}'), tls: { server: true, alpn: ['sim'], certChainPem: pki.ecLeaf.certPem + pki.ecCa.certPem, privateKeyPem: pki.ecLeaf.keyPem, transportParams: E } } as any);
+  const pair = new Pair(client, server, { seed: Number(process.env.SEED), link: JSON.parse(process.env.LINK ?? '{}') });
+  for (const [n, ep] of [['C', client], ['S', server]] as const) {
+    const pt = ep.pollTransmit.bind(ep);
+    ep.pollTransmit = (now) => { const d = pt(now); if (d) console.log(`${(now/1000).toFixed(1)}ms ${n}-> ${d.data.length}B first=${d.data[0].toString(16)} dropped=${pair.stats[n==='C'?'a':'b']?.dropped}`); return d; };
+  }
+  const conn = client.connect(0, addr(2, 4433));
+  const ok = pair.run(() => client.connected() && server.connected(), 120_000_000);
+  console.log('ok', ok, 'now', pair.now);
+  console.log('client events', client.events.map((e) => e.kind + new TextDecoder().decode(e.data)));
+  console.log('server events', server.events.map((e) => e.kind + new TextDecoder().decode(e.data)));
+  console.log('next timeouts', quic.nextTimeout(client.ep), quic.nextTimeout(server.ep));
+});
