@@ -240,7 +240,10 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
   c.loss.onPacketSent(sp.id, p, now);
   if (p.inFlight && c.cfg.pacing) c.pacer.onSent(now, <u64>p.size);
   c.stats.packetsSent++;
-  if (ackEliciting) c.idle.onAckElicitingSent(now, c.pto());
+  if (ackEliciting) {
+    c.idle.onAckElicitingSent(now, c.pto());
+    c.lastAckElicitingSentAt = now;
+  }
   // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet
   if (!c.isServer && sp.id == SPACE_HANDSHAKE) c.discardSpace(SPACE_INITIAL);
   if (sp.id == SPACE_APPLICATION && packetType(c, sp) == PACKET_1RTT) c.maybeInitiateKeyUpdate();

@@ -599,7 +599,8 @@ export class Connection {
     let ack = u64.MAX_VALUE;
     for (let i = 0; i < 3; i++) {
       const sp = unchecked(this.spaces[i]);
-      if (!sp.discarded && sp.ack.ackDeadline < ack) ack = sp.ack.ackDeadline;
+      // an ACK is only due where we can send one (a server reading 0-RTT has no 1-RTT keys yet)
+      if (!sp.discarded && sp.tx != null && sp.ack.ackDeadline < ack) ack = sp.ack.ackDeadline;
     }
     this.timers.set(Timer.AckDelay, ack);
     this.timers.set(Timer.Idle, this.idle.deadline());
@@ -634,6 +635,8 @@ export class Connection {
     const k = this.oneRtt;
     if (k != null && k.hasPrev && k.prevUntil <= now) k.dropPrev();
     this.onMigrationFailed();
+    // the pacer's wake-up has done its job once due (conn_send.ts sets it again when still early)
+    if (this.timers.get(Timer.Pacing) <= now) this.timers.stop(Timer.Pacing);
     if (this.cfg.keepAliveMs > 0 && this.timers.get(Timer.KeepAlive) <= now) this.pingPending = true;
     this.refreshTimers();
   }
