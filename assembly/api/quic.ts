@@ -68,7 +68,7 @@ export function recv(endpoint: u32, nowUs: u64, wallMs: u64, datagrams: Bytes): 
     const n = <usize>r.u16();
     const p = r.pos;
     r.skip(n);
-    if (r.failed || addrLen > MAX_ADDR_LEN || !validAddr(addrLen)) break;
+    if (r.failed || addrLen > <usize>MAX_ADDR_LEN || !validAddr(addrLen)) break;
     e.recv(nowUs, wallMs, p, n, addr, <i32>addrLen, localId);
   }
   e.reap();
@@ -136,21 +136,21 @@ export function streamOpen(connection: u32, bidi: bool): u64 {
   return c == null ? u64.MAX_VALUE : c.openStream(bidi);
 }
 
-export function streamWrite(connection: u32, stream: u64, data: Bytes, fin: bool): i64 {
+export function streamWrite(connection: u32, streamId: u64, data: Bytes, fin: bool): i64 {
   const c = conn(connection);
-  return c == null ? -1 : c.streamWrite(stream, data.ptr, <u64>data.len, fin);
+  return c == null ? -1 : c.streamWrite(streamId, data.ptr, <u64>data.len, fin);
 }
 
-export function streamRead(connection: u32, stream: u64, max: u32): StreamChunk {
+export function streamRead(connection: u32, streamId: u64, max: u32): StreamChunk {
   const c = conn(connection);
   if (c == null) return new StreamChunk(Bytes.empty(), false, false, 0, true);
-  const s = c.streams.get(stream);
+  const s = c.streams.get(streamId);
   if (s == null || s.recv == null) return new StreamChunk(Bytes.empty(), false, false, 0, true);
   const r = s.recv!;
   const avail = r.readable;
   const n = avail < <u64>max ? <usize>avail : <usize>max;
   const b = Bytes.alloc(n);
-  const got = c.streamRead(stream, b.ptr, <u64>n);
+  const got = c.streamRead(streamId, b.ptr, <u64>n);
   const reset = c.lastReadReset;
   const code = reset ? r.resetErrorCode : 0;
   const fin = c.lastReadFin;
@@ -158,19 +158,19 @@ export function streamRead(connection: u32, stream: u64, max: u32): StreamChunk 
   return new StreamChunk(b, fin, reset, code, got < 0);
 }
 
-export function streamReset(connection: u32, stream: u64, code: u64): bool {
+export function streamReset(connection: u32, streamId: u64, code: u64): bool {
   const c = conn(connection);
-  return c != null && c.streamReset(stream, code);
+  return c != null && c.streamReset(streamId, code);
 }
 
-export function stopSending(connection: u32, stream: u64, code: u64): bool {
+export function stopSending(connection: u32, streamId: u64, code: u64): bool {
   const c = conn(connection);
-  return c != null && c.stopSending(stream, code);
+  return c != null && c.stopSending(streamId, code);
 }
 
-export function streamPriority(connection: u32, stream: u64, urgency: u8, incremental: bool): bool {
+export function streamPriority(connection: u32, streamId: u64, urgency: u8, incremental: bool): bool {
   const c = conn(connection);
-  return c != null && c.setPriority(stream, urgency, incremental);
+  return c != null && c.setPriority(streamId, urgency, incremental);
 }
 
 export function datagramSend(connection: u32, data: Bytes): i32 {

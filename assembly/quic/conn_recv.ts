@@ -7,7 +7,8 @@
 import { Connection, ConnState } from "./connection";
 import { PacketSpace } from "./space";
 import {
-  PacketHeader, parsePacketHeader, checkRetry, PACKET_RETRY, PACKET_VERSION_NEGOTIATION,
+  PacketHeader, parsePacketHeader, checkRetry, checkVersionNegotiation, vnVersionCount, vnVersionAt,
+  PACKET_RETRY, PACKET_VERSION_NEGOTIATION,
 } from "./packet";
 import {
   QuicFrame, decodeFrame, isAckEliciting, isProbing,
@@ -83,7 +84,7 @@ export function handleDatagram(c: Connection, now: u64, wallMs: u64, ptr: usize,
     // packets with a different Destination Connection ID"
     if (firstDcidLen < 0) { firstDcid = hdr.dcid; firstDcidLen = hdr.dcidLen; }
     else if (hdr.dcidLen != firstDcidLen || memory.compare(hdr.dcid, firstDcid, <usize>firstDcidLen) != 0) {
-      c.stats.packetsDropped++;
+      c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L87";
       continue;
     }
     if (c.state == ConnState.Closing) {
@@ -102,7 +103,7 @@ export function handleDatagram(c: Connection, now: u64, wallMs: u64, ptr: usize,
 function maybeStatelessReset(c: Connection, ptr: usize, len: usize, anyProcessed: bool): void {
   if (anyProcessed || len < 21) return;
   if (c.remoteCids.matchesStatelessReset(ptr, len)) {
-    c.enterDraining(CloseKind.StatelessReset, 0, false, "stateless reset");
+    c.enterDraining(<u8>CloseKind.StatelessReset, 0, false, "stateless reset");
   }
 }
 
@@ -111,7 +112,7 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
   const type = hdr.type;
   if (type == PACKET_VERSION_NEGOTIATION) { onVersionNegotiation(c, pkt, hdr); return false; }
   if (type == PACKET_RETRY) { onRetry(c, pkt, hdr); return false; }
-  if (hdr.isLong && hdr.version != c.version) { c.stats.packetsDropped++; return false; }
+  if (hdr.isLong && hdr.version != c.version) { c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L115"; return false; }
   // which space and keys
   let sp: PacketSpace;
   let keys: PacketKeys | null = null;
@@ -128,12 +129,14 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
   } else {
     sp = c.app;
     const k = c.oneRtt;
-    keys = k != null ? k.rx : null;
+    // RFC 9001 §5.7: "Endpoints in either role MUST NOT decrypt 1-RTT packets
+    // from their peer prior to completing the handshake"
+    keys = k != null && c.handshakeComplete ? k.rx : null;
   }
-  if (sp.discarded || keys == null) { c.stats.packetsDropped++; return false; }
+  if (sp.discarded || keys == null) { c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L136"; return false; }
   // RFC 9001 §5.4: header protection (the header key is the same for every key phase)
   const pnLen = removeHeaderProtection(keys.hp, pkt, hdr.packetLen, hdr.pnOffset, PN);
-  if (pnLen == 0) { c.stats.packetsDropped++; return false; }
+  if (pnLen == 0) { c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L139"; return false; }
   const largest: i64 = sp.ack.hasReceived ? <i64>sp.ack.largestReceived : -1;
   const pn = decodePacketNumber(largest, PN.truncated, <u32>pnLen << 3);
   const first = load<u8>(pkt);
@@ -145,10 +148,10 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
     const k = c.oneRtt!;
     const bit = (first & 0x04) != 0;
     const rk = k.readKeysFor(bit, pn);
-    if (rk == null || !decryptPayload(rk, pkt, hdr.packetLen, hdrLen, pn)) { c.stats.packetsDropped++; return false; }
+    if (rk == null || !decryptPayload(rk, pkt, hdr.packetLen, hdrLen, pn)) { c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L151"; return false; }
     keyPhaseFlip = bit != k.phase && rk === k.rxNext;
   } else if (!decryptPayload(keys, pkt, hdr.packetLen, hdrLen, pn)) {
-    c.stats.packetsDropped++;
+    c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L154";
     return false;
   }
   // RFC 9000 §17.2: "An endpoint MUST treat receipt of a packet that has a
@@ -158,8 +161,8 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
   // §12.3: duplicates are dropped, after authentication
   const payload = pkt + hdrLen;
   const payloadLen = hdr.packetLen - hdrLen - AEAD_TAG_LEN;
-  if (!sp.ack.onPacketReceived(pn, packetIsAckEliciting(payload, payloadLen), now)) {
-    c.stats.packetsDropped++;
+  if (sp.ack.onPacketReceived(pn, packetIsAckEliciting(payload, payloadLen), now)) {
+    c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L165";
     return false;
   }
   c.stats.packetsReceived++;
@@ -291,7 +294,7 @@ function processFrames(c: Connection, sp: PacketSpace, type: u32, p: usize, n: u
       case <i32>FRAME_CONNECTION_CLOSE: case <i32>FRAME_CONNECTION_CLOSE_APP: {
         // §10.2.2: the peer closed — drain
         const reason = String.UTF8.decodeUnsafe(f.reasonPhrase, <usize>f.reasonPhraseLength, false);
-        c.enterDraining(CloseKind.Remote, f.errorCode, ft == FRAME_CONNECTION_CLOSE_APP, reason);
+        c.enterDraining(<u8>CloseKind.Remote, f.errorCode, ft == FRAME_CONNECTION_CLOSE_APP, reason);
         return;
       }
       case <i32>FRAME_HANDSHAKE_DONE: {
@@ -301,8 +304,9 @@ function processFrames(c: Connection, sp: PacketSpace, type: u32, p: usize, n: u
         break;
       }
       case <i32>FRAME_DATAGRAM: case <i32>FRAME_DATAGRAM_LEN: {
-        e = c.datagrams.onFrame(f.data, <usize>f.length);
+        e = c.datagrams.onFrame(f.data, f.length, f.hasLength);
         if (e != NO_ERROR) { err.set(e, ft, "DATAGRAM refused"); break; }
+        c.deliverDatagrams();
         break;
       }
       default: e = err.set(PROTOCOL_VIOLATION, ft, "unexpected frame");
@@ -316,18 +320,19 @@ function processFrames(c: Connection, sp: PacketSpace, type: u32, p: usize, n: u
 function onVersionNegotiation(c: Connection, pkt: usize, hdr: PacketHeader): void {
   // only before anything else arrived from the server, and only for a client
   if (c.isServer || c.gotServerInitial || c.state != ConnState.Handshake) return;
-  // §6.2: "A client MUST discard a Version Negotiation packet that lists the QUIC version selected by the client"
-  const list = hdr.versionsPtr;
-  const n = hdr.versionsLen >> 2;
+  // §6.2: "A client MUST discard a Version Negotiation packet that lists the
+  // QUIC version selected by the client"; the CIDs must echo ours (RFC 8999 §6)
+  const first = c.localCids.active(0);
+  if (!checkVersionNegotiation(pkt, hdr.packetLen, changetype<usize>(c.odcid), c.odcidLen, changetype<usize>(first.cid), first.len, c.version, hdr)) return;
   let common: u32 = 0;
-  for (let i: usize = 0; i < n; i++) {
-    const v = bswap<u32>(load<u32>(list + (i << 2)));
-    if (v == c.version) return;
+  const n = vnVersionCount(hdr);
+  for (let i = 0; i < n; i++) {
+    const v = vnVersionAt(hdr, i);
     if (common == 0 && isSupportedVersion(v)) common = v;
   }
   // RFC 9000 §6.2: without a common version the attempt is abandoned. (A
   // compatible version could be retried by the host as a new connection.)
-  c.enterDraining(CloseKind.VersionNegotiation, common, false, common != 0 ? "server asks for another QUIC version" : "no QUIC version in common");
+  c.enterDraining(<u8>CloseKind.VersionNegotiation, common, false, common != 0 ? "server asks for another QUIC version" : "no QUIC version in common");
   c.finishClose();
 }
 

@@ -55,7 +55,7 @@ export function pollTransmit(c: Connection, now: u64, buf: usize, cap: usize): u
   if (c.state == ConnState.Closing) return sendClose(c, buf, cap);
   // path validation on a probe path first (RFC 9000 §8.2, §9.1)
   const pp = c.probePath;
-  if (pp != null && (pp.challengePending || pp.hasResponses)) {
+  if (pp != null && (pp.challengePending || (pp.responseCount > 0))) {
     const n = sendProbe(c, pp, buf, cap);
     if (n > 0) return n;
   }
@@ -94,11 +94,11 @@ function spaceCanSend(c: Connection, sp: PacketSpace): bool {
 
 function appWants(c: Connection): bool {
   const st = c.streams;
-  if (c.pingPending || c.handshakeDonePending || c.path.hasResponses || c.path.challengePending) return true;
+  if (c.pingPending || c.handshakeDonePending || c.path.responseCount > 0 || c.path.challengePending) return true;
   if (st.connRecv.shouldSendUpdate || st.maxStreamsBidiPending || st.maxStreamsUniPending) return true;
   if (st.creditQueue.length > 0 || st.streamsBlockedBidiPending || st.streamsBlockedUniPending) return true;
   if (c.localCids.wantsIssue() || c.localCids.pendingResend() != null || c.remoteCids.pendingRetireCount > 0) return true;
-  if (c.newTokenPending.len > 0 || c.datagrams.hasOutgoing) return true;
+  if (c.newTokenPending.len > 0 || c.datagrams.outgoing.count > 0) return true;
   const s = st.next();
   return s != null && streamCanSend(c, s);
 }
@@ -224,13 +224,13 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
     }
   }
   if (w.len == 0) {
-    c.loss.sent[sp.id].abandon(p);
+    abandon(c, sp);
     return 0;
   }
   if (padTo > 0) BUILDER.padToDatagram(padTo);
   const end = BUILDER.finish(changetype<PacketKeys_>(txKeysFor(c, sp)));
   if (end == 0) {
-    c.loss.sent[sp.id].abandon(p);
+    abandon(c, sp);
     return 0;
   }
   sp.nextPn++;
@@ -245,6 +245,18 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
   if (!c.isServer && sp.id == SPACE_HANDSHAKE) c.discardSpace(SPACE_INITIAL);
   if (sp.id == SPACE_APPLICATION && packetType(c, sp) == PACKET_1RTT) c.maybeInitiateKeyUpdate();
   return end;
+}
+
+/**
+ * A packet begun and recorded but not sent after all: its record goes, its
+ * number is skipped (packet numbers never repeat, RFC 9000 §12.3; a number
+ * never sent can never be acknowledged, sent_packets.ts remembers the gap).
+ */
+function abandon(c: Connection, sp: PacketSpace): void {
+  BUILDER.abandon();
+  const sent = c.loss.sent[sp.id];
+  sent.removeAt(sent.length - 1, false);
+  sp.nextPn++;
 }
 
 // the PacketKeys type under the name the builder takes
@@ -293,9 +305,9 @@ function writeControl(c: Connection, w: Writer, p: SentPacket): bool {
   }
   // path validation on the current path (RFC 9000 §8.2)
   const path = c.path;
-  while (path.hasResponses) {
+  while ((path.responseCount > 0)) {
     F.frameType = FRAME_PATH_RESPONSE;
-    F.data = path.responsePtr();
+    F.data = path.responseData;
     F.length = PATH_DATA_LEN;
     if (!put(w)) break;
     path.popResponse();
@@ -304,9 +316,9 @@ function writeControl(c: Connection, w: Writer, p: SentPacket): bool {
   }
   if (path.challengePending) {
     F.frameType = FRAME_PATH_CHALLENGE;
-    F.data = path.challengePtr();
+    F.data = path.challengeData;
     F.length = PATH_DATA_LEN;
-    if (put(w)) { path.onChallengeSent(c.now); p.addFrame(SentFrameKind.PathChallenge); wrote = true; }
+    if (put(w)) { path.onChallengeSent(<u32>BUILDER.end); p.addFrame(SentFrameKind.PathChallenge); wrote = true; }
   }
   // flow control (RFC 9000 §4)
   if (st.connRecv.shouldSendUpdate) {
@@ -359,7 +371,9 @@ function writeControl(c: Connection, w: Writer, p: SentPacket): bool {
   // connection IDs (RFC 9000 §5.1)
   let lc = c.localCids.pendingResend();
   while (lc != null || c.localCids.wantsIssue()) {
-    const cid = lc != null ? lc : c.localCids.issueNext();
+    const next = lc != null ? lc : c.localCids.issueNext();
+    if (next == null) break;
+    const cid = next!;
     F.frameType = FRAME_NEW_CONNECTION_ID;
     F.sequenceNumber = cid.seq;
     F.retirePriorTo = c.localCids.retirePriorTo;
@@ -367,17 +381,15 @@ function writeControl(c: Connection, w: Writer, p: SentPacket): bool {
     F.connectionIdLength = <u32>cid.len;
     F.statelessResetToken = changetype<usize>(cid.resetToken);
     if (!put(w)) { c.localCids.onNewCidLost(cid.seq); break; }
-    if (lc != null) c.localCids.onResent(cid.seq);
     p.addFrame(SentFrameKind.NewConnectionId).value = cid.seq;
     wrote = true;
     lc = c.localCids.pendingResend();
   }
   while (c.remoteCids.pendingRetireCount > 0) {
-    const seq = c.remoteCids.peekPendingRetire();
+    const seq = c.remoteCids.takePendingRetire();
     F.frameType = FRAME_RETIRE_CONNECTION_ID;
     F.sequenceNumber = seq;
-    if (!put(w)) break;
-    c.remoteCids.takePendingRetire();
+    if (!put(w)) { c.remoteCids.onRetireLost(seq); break; }
     p.addFrame(SentFrameKind.RetireConnectionId).value = seq;
     wrote = true;
   }
@@ -404,19 +416,17 @@ function writeControl(c: Connection, w: Writer, p: SentPacket): bool {
     if (put(w)) { st.streamsBlockedUniPending = false; p.addFrame(SentFrameKind.StreamsBlockedUni).value = F.maximumStreams; wrote = true; }
   }
   // DATAGRAM (RFC 9221 §5: not retransmitted; sent when it fits)
-  while (c.datagrams.hasOutgoing) {
-    const len = c.datagrams.peekLen();
-    const need = 1 + varintLen(<u64>len) + len;
-    if (need > w.available) {
-      // larger than any packet can carry: dropped and counted by the queue
-      if (need > <usize>c.pmtud.currentMtu()) { c.datagrams.dropHead(); continue; }
-      break;
-    }
-    F.frameType = FRAME_DATAGRAM_LEN;
-    F.data = c.datagrams.peekPtr();
-    F.length = <u64>len;
-    if (!put(w)) break;
-    c.datagrams.pop();
+  // (datagrams.ts drops, and counts, those no packet at the path MTU could carry)
+  const maxSpace = <u64>c.pmtud.currentMtu() - 64;
+  for (;;) {
+    const len = c.datagrams.nextToSend(<u64>w.available, maxSpace);
+    if (len < 0) break;
+    if (!w.ensure(1 + varintLen(<u64>len) + <usize>len)) { w.overflow = false; break; }
+    w.u8(<u8>FRAME_DATAGRAM_LEN);
+    w.varint(<u64>len);
+    const at = w.reserve(<usize>len);
+    if (at == 0) { w.overflow = false; break; }
+    c.datagrams.popOutgoing(at);
     p.addFrame(SentFrameKind.Datagram);
     wrote = true;
   }
@@ -505,9 +515,9 @@ function sendProbe(c: Connection, pp: Path, buf: usize, cap: usize): usize {
   const w = BUILDER.payload;
   const now = c.now;
   const p = c.loss.sent[sp.id].push(sp.nextPn, now);
-  while (pp.hasResponses) {
+  while ((pp.responseCount > 0)) {
     F.frameType = FRAME_PATH_RESPONSE;
-    F.data = pp.responsePtr();
+    F.data = pp.responseData;
     F.length = PATH_DATA_LEN;
     if (!put(w)) break;
     pp.popResponse();
@@ -515,13 +525,13 @@ function sendProbe(c: Connection, pp: Path, buf: usize, cap: usize): usize {
   }
   if (pp.challengePending) {
     F.frameType = FRAME_PATH_CHALLENGE;
-    F.data = pp.challengePtr();
+    F.data = pp.challengeData;
     F.length = PATH_DATA_LEN;
-    if (put(w)) { pp.onChallengeSent(now); p.addFrame(SentFrameKind.PathChallenge); }
+    if (put(w)) { pp.onChallengeSent(<u32>MIN_UDP_PAYLOAD); p.addFrame(SentFrameKind.PathChallenge); }
   }
   BUILDER.padToDatagram(<usize>MIN_UDP_PAYLOAD);
   const end = BUILDER.finish(c.oneRtt!.tx);
-  if (end == 0) { c.loss.sent[sp.id].abandon(p); return 0; }
+  if (end == 0) { abandon(c, sp); return 0; }
   sp.nextPn++;
   p.size = <u32>end;
   p.ackEliciting = true;
@@ -550,7 +560,7 @@ function sendPmtuProbe(c: Connection, buf: usize, cap: usize, now: u64): usize {
   const pf = p.addFrame(SentFrameKind.Ping);
   pf.value = 1;
   const end = BUILDER.finish(c.oneRtt!.tx);
-  if (end == 0) { c.loss.sent[sp.id].abandon(p); return 0; }
+  if (end == 0) { abandon(c, sp); return 0; }
   p.size = <u32>end;
   p.ackEliciting = true;
   p.inFlight = true;

@@ -8,7 +8,8 @@ import { QuicEventKind } from "./events";
 import { SendState } from "./stream_send";
 
 export class ConnSink extends LossSink {
-  constructor(readonly conn: Connection) { super(); }
+  /** Set once by the connection's constructor. */
+  conn!: Connection;
 
   onFrameAcked(space: u32, f: SentFrame): void {
     const c = this.conn;
@@ -40,7 +41,7 @@ export class ConnSink extends LossSink {
         break;
       }
       case SentFrameKind.RetireConnectionId: c.remoteCids.onRetireAcked(f.value); break;
-      case SentFrameKind.Ping: if (f.value == 1) c.pmtud.onProbeAcked(<u32>f.length); break;
+      case SentFrameKind.Ping: if (f.value == 1) c.pmtud.onProbeAcked(<u32>f.length, c.now); break;
       default: break;
     }
   }
@@ -96,8 +97,14 @@ export class ConnSink extends LossSink {
         break;
       }
       case SentFrameKind.StreamsBlockedBidi: c.streams.streamsBlockedBidiPending = !c.streams.canOpen(true); break;
+      case SentFrameKind.PathChallenge: {
+        const pp = c.probePath;
+        if (pp != null) pp.onChallengeLost();
+        c.path.onChallengeLost();
+        break;
+      }
       case SentFrameKind.StreamsBlockedUni: c.streams.streamsBlockedUniPending = !c.streams.canOpen(false); break;
-      case SentFrameKind.Ping: if (f.value == 1) c.pmtud.onProbeLost(<u32>f.length); break;
+      case SentFrameKind.Ping: if (f.value == 1) c.pmtud.onProbeLost(<u32>f.length, c.now); break;
       // DATAGRAM (RFC 9221 §5.2: not retransmitted), PATH_* (validation has its own timer), ACK: nothing
       default: break;
     }

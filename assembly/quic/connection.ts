@@ -35,7 +35,7 @@ import { CongestionController, CongestionAlgorithm } from "./cc";
 import { NewReno } from "./cc_new_reno";
 import { Cubic } from "./cc_cubic";
 import { Pacer } from "./pacing";
-import { LossDetection } from "./loss";
+import { LossDetection, LossTimer } from "./loss";
 import { Streams, Stream, PeerStreamLimits } from "./streams";
 import { QuicEventQueue, QuicEventKind, CloseKind } from "./events";
 import { TransportError, NO_ERROR, TRANSPORT_PARAMETER_ERROR, NO_VIABLE_PATH } from "./errors";
@@ -46,8 +46,8 @@ import { LocalCids } from "./cid_local";
 import { RemoteCids } from "./cid_remote";
 import { Path } from "./path";
 import { Pmtud } from "./pmtud";
-import { Datagrams } from "./datagrams";
-import { Timers, Timer } from "./timer";
+import { Datagrams, DropPolicy } from "./datagrams";
+import { TimerTable, Timer } from "./timer";
 import { IdleTimer } from "./idle";
 import { ConnSink } from "./conn_sink";
 import { MAX_CID_LEN } from "./constants";
@@ -102,9 +102,9 @@ export class Connection {
   readonly pacer: Pacer;
   readonly loss: LossDetection;
   readonly streams: Streams;
-  readonly events: QuicEventQueue = new QuicEventQueue();
+  readonly events: QuicEventQueue;
   readonly datagrams: Datagrams;
-  readonly timers: Timers = new Timers();
+  readonly timers: TimerTable = new TimerTable();
   readonly idle: IdleTimer = new IdleTimer();
   readonly localCids: LocalCids;
   readonly remoteCids: RemoteCids;
@@ -151,8 +151,8 @@ export class Connection {
   private closeSentCount: u32 = 0;
   private closeReceivedSince: u32 = 0;
 
-  /** Ack-eliciting packets received since the last send; for the idle timer (§10.1). */
-  ackElicitingSentSinceRecv: bool = false;
+  /** When we last sent an ack-eliciting packet (keep-alive). */
+  lastAckElicitingSentAt: u64 = 0;
   /** PING owed (keep-alive, PTO probe without data, key update). */
   pingPending: bool = false;
   /** Scratch for one incoming datagram's CRYPTO bytes handed to TLS. */
@@ -177,21 +177,29 @@ export class Connection {
     this.cfg = cfg;
     this.version = version;
     this.resetKey = resetKey;
-    for (let i = 0; i < 3; i++) this.spaces[i] = new PacketSpace(<u32>i, cfg);
-    this.rtt = new RttEstimator(cfg.maxAckDelayMs * 1000);
+    // every field is set before `this` is used (AssemblyScript's rule)
+    const rtt = new RttEstimator(cfg.maxAckDelayMs * 1000);
     const mds: u64 = 1200;
-    this.cc = cfg.congestion == CongestionAlgorithm.NewReno ? <CongestionController>new NewReno(mds) : <CongestionController>new Cubic(mds);
+    const cc = cfg.congestion == CongestionAlgorithm.NewReno ? <CongestionController>new NewReno(mds) : <CongestionController>new Cubic(mds);
+    this.rtt = rtt;
+    this.cc = cc;
     this.pacer = new Pacer(mds);
-    this.loss = new LossDetection(this.rtt, this.cc, isServer);
-    this.streams = new Streams(isServer, cfg, this.events);
-    this.datagrams = new Datagrams(cfg.datagramQueue, cfg.maxDatagramFrameSize);
+    this.loss = new LossDetection(rtt, cc, isServer);
+    const events = new QuicEventQueue();
+    this.events = events;
+    this.streams = new Streams(isServer, cfg, events);
+    const dg = new Datagrams(cfg.datagramQueue, 1 << 20, DropPolicy.DropOldest, cfg.datagramQueue, 1 << 20, DropPolicy.DropOldest);
+    dg.configure(cfg.maxDatagramFrameSize, 0);
+    this.datagrams = dg;
     this.localCids = new LocalCids(cfg.cidLen, resetKey, 32);
     this.remoteCids = new RemoteCids(cfg.activeCidLimit);
-    this.path = new Path();
+    this.path = new Path(false);
     this.pmtud = new Pmtud(cfg.maxUdpPayload);
-    this.sink = new ConnSink(this);
     this.tls = isServer ? <Handshake>new TlsServer(tlsCfg) : <Handshake>new TlsClient(tlsCfg, session);
-    this.idle.configure(cfg.maxIdleTimeoutMs * 1000, 0);
+    this.sink = new ConnSink();
+    for (let i = 0; i < 3; i++) this.spaces[i] = new PacketSpace(<u32>i, cfg);
+    this.sink.conn = this;
+    this.idle.configure(cfg.maxIdleTimeoutMs, 0);
   }
 
   @inline get initial(): PacketSpace { return unchecked(this.spaces[SPACE_INITIAL]); }
@@ -277,6 +285,9 @@ export class Connection {
     this.armHandshakeTimer(now);
     this.idle.onPacketReceived(now, this.pto());
     const ok = this.tls.start(now, wallMs);
+    // RFC 9000 §7.4.1: 0-RTT data obeys the limits the server gave last time
+    const remembered = (<TlsClient>this.tls).rememberedTransportParams;
+    if (remembered.length > 0) this.applyLimits(remembered.dataStart, <usize>remembered.length);
     this.drainTls();
     return ok;
   }
@@ -413,6 +424,16 @@ export class Connection {
       if (token != null) this.remoteCids.setFirstResetToken(token.dataStart);
     }
     this.peerParams = tp;
+    this.applyParams(tp);
+  }
+
+  /** Client, 0-RTT: the remembered parameters' limits (not their CIDs). */
+  private applyLimits(ptr: usize, len: usize): void {
+    const res = decodeTransportParams(ptr, len, true);
+    if (res.error == 0) this.applyParams(res.params);
+  }
+
+  private applyParams(tp: TransportParams): void {
     const limits = new PeerStreamLimits();
     limits.initialMaxData = tp.initialMaxData;
     limits.maxStreamDataBidiLocal = tp.initialMaxStreamDataBidiLocal;
@@ -423,10 +444,10 @@ export class Connection {
     this.streams.setPeerLimits(limits);
     this.peerAckDelayExponent = <u32>tp.ackDelayExponent;
     this.rtt.maxAckDelay = tp.maxAckDelay * 1000;
-    this.idle.configure(this.cfg.maxIdleTimeoutMs * 1000, tp.maxIdleTimeout * 1000);
+    this.idle.configure(this.cfg.maxIdleTimeoutMs, tp.maxIdleTimeout);
     this.localCids.setPeerLimit(tp.activeConnectionIdLimit);
-    this.datagrams.setPeerMax(tp.hasMaxDatagramFrameSize ? tp.maxDatagramFrameSize : 0);
-    this.pmtud.setPeerMax(<u32>min(tp.maxUdpPayloadSize, <u64>65527));
+    this.datagrams.configure(this.cfg.maxDatagramFrameSize, tp.hasMaxDatagramFrameSize ? tp.maxDatagramFrameSize : 0);
+    this.pmtud.setPeerMaxUdpPayload(tp.maxUdpPayloadSize);
   }
 
   private onHandshakeComplete(earlyData: u8, alpn: Uint8Array): void {
@@ -454,6 +475,8 @@ export class Connection {
     this.loss.peerCompletedAddressValidation = true;
     if (!this.isServer) this.tls.confirm();
     this.discardSpace(SPACE_HANDSHAKE);
+    // RFC 9000 §14.3: DPLPMTUD starts once the path is confirmed
+    this.pmtud.enable(this.now);
   }
 
   /** RFC 9001 §4.9: keys discarded, with RFC 9002 §6.4's recovery state. */
@@ -500,7 +523,7 @@ export class Connection {
     this.stopTimersForClose();
     // §10.2: the closing state lasts three times the PTO
     this.timers.set(Timer.Close, this.now + 3 * this.pto());
-    this.reportClosed(CloseKind.Local, code, app, false, reason);
+    this.reportClosed(<u8>CloseKind.Local, code, app, false, reason);
   }
 
   /** §10.2.2: the peer closed — draining, nothing more is sent. */
@@ -578,9 +601,9 @@ export class Connection {
     const k = this.oneRtt;
     this.timers.set(Timer.KeyDiscard, k != null && k.hasPrev ? k.prevUntil : u64.MAX_VALUE);
     const pp = this.probePath;
-    this.timers.set(Timer.PathValidation, min(pp != null ? pp.validationTimeout() : u64.MAX_VALUE, this.path.validationTimeout()));
+    this.timers.set(Timer.PathValidation, min(pp != null ? pp.validationDeadline : u64.MAX_VALUE, this.path.validationDeadline));
     if (this.cfg.keepAliveMs > 0 && this.handshakeComplete) {
-      this.timers.set(Timer.KeepAlive, this.idle.lastActivity + this.cfg.keepAliveMs * 1000);
+      this.timers.set(Timer.KeepAlive, this.lastAckElicitingSentAt + this.cfg.keepAliveMs * 1000);
     }
   }
 
@@ -595,20 +618,33 @@ export class Connection {
     if (this.state >= ConnState.Closing) return;
     if (this.timers.get(Timer.Idle) <= now) {
       // §10.1: the connection is silently closed and its state discarded
-      this.closeSilently(CloseKind.Idle, NO_ERROR, "idle timeout");
+      this.closeSilently(<u8>CloseKind.Idle, NO_ERROR, "idle timeout");
       return;
     }
     if (this.timers.get(Timer.Handshake) <= now && !this.handshakeComplete) {
-      this.closeSilently(CloseKind.HandshakeTimeout, NO_ERROR, "handshake timeout");
+      this.closeSilently(<u8>CloseKind.HandshakeTimeout, NO_ERROR, "handshake timeout");
       return;
     }
-    if (this.timers.get(Timer.LossDetection) <= now) this.loss.onTimeout(now, this.sink);
-    // (the loss code queued probes through the sink)
+    if (this.timers.get(Timer.LossDetection) <= now && this.loss.onTimeout(now, this.sink) == LossTimer.Pto) this.onPto();
     const k = this.oneRtt;
     if (k != null && k.hasPrev && k.prevUntil <= now) k.dropPrev();
     this.onMigrationFailed();
     if (this.cfg.keepAliveMs > 0 && this.timers.get(Timer.KeepAlive) <= now) this.pingPending = true;
     this.refreshTimers();
+  }
+
+  /**
+   * RFC 9002 §6.2.4: the probe timeout fired for `loss.probeSpace`: send one
+   * or two ack-eliciting packets there. Handshake data not yet acknowledged
+   * goes again in them (what the peer most likely misses); elsewhere a probe
+   * carries new data if there is some, else a PING.
+   */
+  private onPto(): void {
+    const sp = unchecked(this.spaces[this.loss.probeSpace]);
+    if (sp.discarded) return;
+    sp.probesPending = 2;
+    const cs = sp.cryptoSend;
+    if (cs.sentOffset > cs.ackedOffset) cs.onLost(cs.ackedOffset, cs.sentOffset - cs.ackedOffset, false);
   }
 
   // ---- paths (RFC 9000 §8.2, §9) ------------------------------------------------
@@ -622,7 +658,7 @@ export class Connection {
     let pp = this.probePath;
     if (pp == null || !pp.matches(addr, addrLen, localId)) {
       // the peer probes a new path (§9.1): answer there, within the amplification limit
-      pp = new Path();
+      pp = new Path(false);
       pp.setAddress(addr, addrLen);
       pp.localId = localId;
       this.probePath = pp;
@@ -633,7 +669,7 @@ export class Connection {
   /** §8.2.3: a PATH_RESPONSE validates the path whose challenge it echoes. */
   onPathResponse(data: usize): void {
     const pp = this.probePath;
-    if (pp != null && pp.onPathResponse(data, this.now)) {
+    if (pp != null && pp.onPathResponse(data)) {
       if (!this.isServer) {
         // our migration (§9.2) succeeded: move there
         this.movePath(pp);
@@ -642,7 +678,7 @@ export class Connection {
       return;
     }
     const cur = this.path;
-    if (cur.onPathResponse(data, this.now)) {
+    if (cur.onPathResponse(data)) {
       this.fallbackPath = null;
       const e = this.events.push(QuicEventKind.PathChanged);
       e.bytes.bytes(cur.addrPtr, <usize>cur.addrLen);
@@ -652,12 +688,12 @@ export class Connection {
   /** Makes `p` the path we send on; §9.4: a new address starts with fresh congestion and RTT state. */
   private movePath(p: Path): void {
     const old = this.path;
-    if (!old.sameHost(p)) {
+    if (!old.sameHost(p.addrPtr, p.addrLen)) {
       this.cc.resetForNewPath();
       this.rtt.reset();
     }
     this.path = p;
-    this.pmtud.restart();
+    if (this.handshakeConfirmed) this.pmtud.enable(this.now);
     const e = this.events.push(QuicEventKind.PathChanged);
     e.bytes.bytes(p.addrPtr, <usize>p.addrLen);
   }
@@ -666,7 +702,7 @@ export class Connection {
   switchPath(addr: usize, addrLen: i32, localId: u32, now: u64): void {
     let np = this.probePath;
     if (np == null || !np.matches(addr, addrLen, localId)) {
-      np = new Path();
+      np = new Path(false);
       np.setAddress(addr, addrLen);
       np.localId = localId;
     }
@@ -679,7 +715,7 @@ export class Connection {
       return;
     }
     const old = this.path;
-    if (!old.sameHost(np)) {
+    if (!old.sameHost(np.addrPtr, np.addrLen)) {
       this.cc.resetForNewPath();
       this.rtt.reset();
     }
@@ -691,13 +727,13 @@ export class Connection {
   /** The path being validated did not answer (§8.2.4): report it and use the old path (§9.3.2). */
   onMigrationFailed(): void {
     const pp = this.probePath;
-    if (pp != null && pp.validationTimeout() <= this.now) {
+    if (pp != null && pp.onValidationTimeout(this.now)) {
       this.probePath = null;
       const e = this.events.push(QuicEventKind.MigrationFailed);
       e.bytes.bytes(pp.addrPtr, <usize>pp.addrLen);
     }
     const cur = this.path;
-    if (!cur.validated && cur.validationTimeout() <= this.now) {
+    if (cur.onValidationTimeout(this.now)) {
       const fb = this.fallbackPath;
       const e = this.events.push(QuicEventKind.MigrationFailed);
       e.bytes.bytes(cur.addrPtr, <usize>cur.addrLen);
@@ -706,7 +742,7 @@ export class Connection {
         this.fallbackPath = null;
       } else {
         // §8.2.4: no validated path left
-        this.closeSilently(CloseKind.Local, NO_VIABLE_PATH, "path validation failed");
+        this.closeSilently(<u8>CloseKind.Local, NO_VIABLE_PATH, "path validation failed");
       }
     }
   }
@@ -811,13 +847,26 @@ export class Connection {
     if (tp != null && tp.disableActiveMigration) return false;
     // §9.5: a new connection ID for the new path, when the peer gave us spares
     if (this.remoteCids.hasSpare()) this.remoteCids.rotate();
-    const pp = new Path();
+    // our own new address: amplification limits do not apply to us
+    const pp = new Path(true);
     pp.setAddress(this.path.addrPtr, this.path.addrLen);
     pp.localId = localId;
-    pp.validated = true; // our own address: amplification limits do not apply to us
     pp.startChallenge(now, this.pto());
     this.probePath = pp;
     return true;
+  }
+
+  /** RFC 9221: received datagrams become events (the queue bounds what waits, datagrams.ts). */
+  deliverDatagrams(): void {
+    const q = this.datagrams;
+    for (;;) {
+      const n = q.peekIncomingLen();
+      if (n < 0) break;
+      const e = this.events.push(QuicEventKind.Datagram);
+      e.bytes.ensure(<usize>n);
+      q.popIncoming(e.bytes.buf);
+      e.bytes.len = <usize>n;
+    }
   }
 
   /** Frees what the GC does not see. */

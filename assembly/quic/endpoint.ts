@@ -20,7 +20,7 @@ import {
   PacketHeader, parsePacketHeader, encodeVersionNegotiation, encodeRetry, PACKET_VERSION_NEGOTIATION,
 } from "./packet";
 import { PACKET_INITIAL, PACKET_1RTT } from "./frame";
-import { isSupportedVersion, QUIC_V1, QUIC_V2 } from "./version";
+import { isSupportedVersion, QUIC_VERSION_1, QUIC_VERSION_2 } from "./version";
 import { resetTokenFor, buildStatelessReset } from "./stateless_reset";
 import { sealRetryToken, sealNewToken, openToken, TokenCheck, TOKEN_RETRY } from "./token";
 import { Writer } from "../wire/writer";
@@ -38,7 +38,7 @@ export const NEW_TOKEN_LIFETIME_MS: u64 = 24 * 3600 * 1000;
 /** Largest datagram we build. */
 export const MAX_DATAGRAM: usize = 65527;
 
-const SUPPORTED_VERSIONS: StaticArray<u32> = [QUIC_V1, QUIC_V2];
+const SUPPORTED_VERSIONS: StaticArray<u32> = [QUIC_VERSION_1, QUIC_VERSION_2];
 
 /** Every connection of every endpoint (handles for the host). */
 export const connections = new HandleTable<Connection>();
@@ -95,7 +95,7 @@ export class Endpoint {
 
   /** Client: a new connection to `addr`; 0 when the handle table is full. */
   connect(now: u64, wallMs: u64, addr: usize, addrLen: i32, localId: u32, session: Session | null, token: usize, tokenLen: usize): u32 {
-    const c = new Connection(false, this.cfg, this.tlsCfg, QUIC_V1, changetype<usize>(this.resetKey), session);
+    const c = new Connection(false, this.cfg, this.tlsCfg, QUIC_VERSION_1, changetype<usize>(this.resetKey), session);
     if (tokenLen > 0) {
       const t = new Uint8Array(<i32>tokenLen);
       memory.copy(t.dataStart, token, tokenLen);
@@ -190,7 +190,7 @@ export class Endpoint {
     for (let i = 0; i < this.handles.length; i++) {
       const c = connections.get(unchecked(this.handles[i]));
       if (c != null && c.state < ConnState.Draining && c.remoteCids.matchesStatelessReset(ptr, len)) {
-        c.enterDraining(CloseKind.StatelessReset, 0, false, "stateless reset");
+        c.enterDraining(<u8>CloseKind.StatelessReset, 0, false, "stateless reset");
         return true;
       }
     }

@@ -27,12 +27,14 @@ export class OneRttKeys {
   updates: u32 = 0;
 
   constructor(rx: PacketKeys, tx: PacketKeys) {
+    const rxNext = rx.clone();
+    rxNext.setNextOf(rx);
+    const txNext = tx.clone();
+    txNext.setNextOf(tx);
     this.rx = rx;
     this.tx = tx;
-    this.rxNext = rx.clone();
-    this.rxNext.setNextOf(rx);
-    this.txNext = tx.clone();
-    this.txNext.setNextOf(tx);
+    this.rxNext = rxNext;
+    this.txNext = txNext;
     this.rxPrev = rx.clone();
   }
 

@@ -15,11 +15,13 @@ export interface Datagram {
   data: Uint8Array;
   /** Where it is going ('a' or 'b' unless the endpoint addresses them itself). */
   to?: string;
+  /** Carried to the receiver's `recv` unchanged (e.g. the source address the receiver sees). */
+  meta?: unknown;
 }
 
 /** A sans-IO endpoint: what the transport's client and server will implement. */
 export interface SimEndpoint {
-  recv(now: Micros, datagram: Uint8Array, from: string): void;
+  recv(now: Micros, datagram: Uint8Array, from: string, meta?: unknown): void;
   /** The next datagram to send at `now`, or null when there is nothing. */
   pollTransmit(now: Micros): Datagram | null;
   /** When it wants `onTimeout`, or null. */
@@ -63,7 +65,7 @@ export function simSeed(label: string): number {
   return seed;
 }
 
-interface InFlight { at: Micros; seq: number; to: string; from: string; data: Uint8Array }
+interface InFlight { at: Micros; seq: number; to: string; from: string; data: Uint8Array; meta?: unknown }
 
 export interface LinkStats { sent: number; delivered: number; dropped: number; duplicated: number; tooBig: number; bytes: number }
 
@@ -77,6 +79,8 @@ export class Pair {
   private readonly link: Required<LinkOptions>;
   /** When each direction's link is free again (bandwidth). */
   private busyUntil = new Map<string, Micros>();
+  /** When set, datagrams it returns true for are dropped (a path that goes dark, a middlebox). */
+  blackhole: ((from: string, d: Datagram) => boolean) | null = null;
 
   constructor(a: SimEndpoint, b: SimEndpoint, options: { seed: number; link?: LinkOptions }) {
     this.endpoints = new Map([['a', a], ['b', b]]);
@@ -94,6 +98,7 @@ export class Pair {
     st.bytes += d.data.length;
     const to = d.to ?? this.other(from);
     if (d.data.length > this.link.mtu) { st.tooBig++; return; }
+    if (this.blackhole !== null && this.blackhole(from, d)) { st.dropped++; return; }
     if (this.rnd() < this.link.loss) { st.dropped++; return; }
     // bandwidth: serialization delay on this direction's link
     let departs = this.now;
@@ -106,7 +111,7 @@ export class Pair {
     for (let i = 0; i < copies; i++) {
       let at = departs + this.link.delayUs + this.rnd() * this.link.jitterUs;
       if (this.rnd() < this.link.reorder) at += this.link.delayUs;
-      this.queue.push({ at, seq: this.seq++, to, from, data: d.data.slice() });
+      this.queue.push({ at, seq: this.seq++, to, from, data: d.data.slice(), meta: d.meta });
     }
   }
 
@@ -145,7 +150,7 @@ export class Pair {
         const ep = this.endpoints.get(q.to);
         if (!ep) continue;
         this.stats[q.from].delivered++;
-        ep.recv(this.now, q.data, q.from);
+        ep.recv(this.now, q.data, q.from, q.meta);
       }
       for (const ep of this.endpoints.values()) {
         const to = ep.pollTimeout();
