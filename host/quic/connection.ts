@@ -78,6 +78,8 @@ const DATAGRAM_OVERHEAD = 1 + 20 + 4 + 1 + 2 + 16;
 /** W3C WebTransport close(): the reason is at most 1024 bytes of UTF-8. */
 const MAX_REASON = 1024;
 const DATAGRAM_HIGH_WATER_MARK = 128;
+/** Distinct engine warnings a connection passes to process.emitWarning (all go to its qlog). */
+const MAX_WARNINGS = 8;
 const utf8 = new TextDecoder();
 const NO_CHUNK: StreamChunk = { data: new Uint8Array(0), fin: false, reset: false, resetCode: 0n, unknown: true };
 
@@ -140,6 +142,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
   #lastStats: quic.ConnectionStats | null = null;
   #droppedIncoming = 0;
   #droppedOutgoing = 0;
+  readonly #warned = new Set<string>();
   readonly #init: ConnectionInit;
   readonly #qlog: QlogWriter | null;
 
@@ -204,7 +207,11 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
       case QUIC_EVENT.warning: {
         const text = utf8.decode(e.bytes);
         this.#qlog?.event('loglevel:warning', { message: text });
-        process.emitWarning(text, { type: 'H3WasiQuicWarning' });
+        // once per text and connection: a peer must not be able to flood the process's warnings
+        if (this.#warned.size < MAX_WARNINGS && !this.#warned.has(text)) {
+          this.#warned.add(text);
+          process.emitWarning(text, { type: 'H3WasiQuicWarning' });
+        }
         break;
       }
       case QUIC_EVENT.qlog: this.#qlog?.raw(utf8.decode(e.bytes)); break;

@@ -68,6 +68,10 @@ export class QuicDriver {
   readonly #owned: Owned;
   readonly #sockets: (DatagramSocket | null)[] = [];
   readonly #conns = new Map<number, Conn>();
+  /** Handles whose Closed event came (their closing or draining period runs in the core). */
+  readonly #closing = new Set<number>();
+  /** Whether the timer and sockets currently keep the process alive. */
+  #kept: boolean | null = null;
   readonly #opts: DriverOptions;
   /** Per socket: marks it as pushing back (undone by its onDrain). */
   readonly #blockers = new Map<DatagramSocket, () => void>();
@@ -95,9 +99,7 @@ export class QuicDriver {
   get shuttingDown(): boolean { return this.#shuttingDown; }
   /** Connections not yet closed (the ones that keep the process alive). */
   get openConnections(): number {
-    let n = 0;
-    for (const c of this.#conns.values()) if (!c.closing) n++;
-    return n;
+    return this.#conns.size - this.#closing.size;
   }
   socket(localId: number): DatagramSocket | null { return this.#sockets[localId] ?? null; }
 
@@ -120,7 +122,7 @@ export class QuicDriver {
       blocked = true;
       this.#blocked++;
     });
-    this.#refs();
+    this.#refs(true);
     return id;
   }
   /** Closes and forgets socket `localId` (a migration that failed). */
@@ -254,7 +256,10 @@ export class QuicDriver {
       c = { sink, closing: false };
       this.#conns.set(e.connection, c);
     }
-    if (e.kind === QUIC_EVENT.closed) c.closing = true;
+    if (e.kind === QUIC_EVENT.closed && !c.closing) {
+      c.closing = true;
+      this.#closing.add(e.connection);
+    }
     try {
       c.sink.onEvent(e);
     } catch (err) {
@@ -265,10 +270,9 @@ export class QuicDriver {
 
   /** Frees connections whose closing or draining period is over (RFC 9000 §10.2). */
   #reap(): void {
-    for (const [h, c] of this.#conns) {
-      if (!c.closing) continue;
+    for (const h of this.#closing) {
       if (quic.stats(h).state !== 4) continue;
-      this.#free(h, c);
+      this.#free(h, this.#conns.get(h)!);
     }
     if (this.#conns.size === 0) {
       const w = this.#idleWaiters;
@@ -280,6 +284,7 @@ export class QuicDriver {
 
   #free(h: number, c: Conn): void {
     this.#conns.delete(h);
+    this.#closing.delete(h);
     quic.connectionFree(h);
     try { c.sink.onFreed(); } catch (err) { queueMicrotask(() => { throw err; }); }
   }
@@ -301,9 +306,11 @@ export class QuicDriver {
   }
 
   /** The process stays alive while a connection is open, a server listens, or a shutdown is under way. */
-  #refs(): void {
+  #refs(force = false): void {
     const keep = this.openConnections > 0 || this.#shuttingDown;
     if (this.#timer) { if (keep) this.#timer.ref(); else this.#timer.unref(); }
+    if (keep === this.#kept && !force) return;
+    this.#kept = keep;
     const socketsKeep = keep || (this.server && !this.#disposed);
     for (const s of this.#sockets) if (s) { if (socketsKeep) s.ref(); else s.unref(); }
   }
@@ -326,6 +333,7 @@ export class QuicDriver {
       try { c.sink.onFatal(e); } catch { /* nothing more to do */ }
     }
     this.#conns.clear();
+    this.#closing.clear();
     void this.dispose(true);
   }
 
