@@ -60,6 +60,7 @@ export const enum LossTimer { None = 0, LossTime = 1, Pto = 2 }
 }
 
 /** RFC 9002 §6 and Appendix A, as one object per connection. */
+@final
 export class LossDetection {
   readonly rtt: RttEstimator;
   readonly cc: CongestionController;

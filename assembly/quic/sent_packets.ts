@@ -126,6 +126,7 @@ const SKIPPED_RANGES: i32 = 16;
  * valid until `trim` (called by loss.ts after each operation). Do not push
  * while iterating.
  */
+@final
 export class SentPackets {
   /** Live records (sent, neither acknowledged nor declared lost nor discarded). */
   count: i32 = 0;
@@ -302,7 +303,7 @@ export class SentPackets {
   }
 
   @inline private release(p: SentPacket): void {
-    this.pool.push(p);
+    if (this.pool.length < this.maxPooled) this.pool.push(p);
   }
 
   /** Copies the slots in order into a ring of `cap` slots (a power of two >= len). */
