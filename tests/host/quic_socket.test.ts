@@ -63,4 +63,24 @@ describe('the UDP socket', () => {
       await b.close();
     }
   });
+
+  it('pushes back when too many datagrams are in flight, and says when it drained', async () => {
+    const a = await bindUdp('127.0.0.1', 0);
+    const b = await bindUdp('127.0.0.1', 0);
+    try {
+      b.onBatch = () => {};
+      const drained = new Promise<void>((resolve) => { a.onDrain = resolve; });
+      const to = encodeAddress(b.address);
+      const small = Array.from({ length: 100 }, () => ({ addr: to, data: new Uint8Array(8) }));
+      expect(a.send(small)).toBe(true);
+      // the kernel's callbacks come later: 3000 queued in one go are over the limit
+      const many = Array.from({ length: 3000 }, () => ({ addr: to, data: new Uint8Array(8) }));
+      expect(a.send(many)).toBe(false);
+      await drained;
+      expect(a.send(small)).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });
