@@ -178,7 +178,7 @@ describe.runIf(hasOpenssl)('h3-wasi/quic on loopback', () => {
     await c.closed;
   });
 
-  it('datagrams both ways; a write before the handshake waits for it; oversize ones are dropped and counted', async () => {
+  it('datagrams both ways; a write before the handshake waits for it; maxDatagramSize', async () => {
     const s = await server();
     const c = client(s.port);
     const w = c.datagrams.writable.getWriter();
@@ -196,9 +196,19 @@ describe.runIf(hasOpenssl)('h3-wasi/quic on loopback', () => {
     const max = c.datagrams.maxDatagramSize;
     expect(max).toBeGreaterThan(1000);
     expect(max).toBeLessThan(65536);
+    c.close();
+    await c.closed;
+  });
+
+  it('a datagram larger than the peer accepts is dropped and counted, and the writable stays usable (wit: datagram-send 1)', async () => {
+    const s = await server();
+    const c = client(s.port);
+    await c.ready;
+    const w = c.datagrams.writable.getWriter();
     const before = (await c.getStats()).datagrams.droppedOutgoing;
     await w.write(new Uint8Array(70_000));
     expect((await c.getStats()).datagrams.droppedOutgoing).toBe(before + 1);
+    await w.write(enc.encode('still open'));
     c.close();
     await c.closed;
   });
