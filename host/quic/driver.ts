@@ -18,7 +18,7 @@
 import { quic } from '../core/engine.js';
 import { callEngine } from '../core/call.js';
 import { Owned } from '../core/owned.js';
-import { ClosedError, EngineError } from '../errors.js';
+import { ClosedError, EngineError, InvalidArgumentError, LimitError } from '../errors.js';
 import { decodeEvents, packDatagrams, unpackDatagrams, QUIC_EVENT, type QuicWireEvent } from './wire.js';
 import type { AddressedDatagram, DatagramSocket } from './socket.js';
 
@@ -34,6 +34,13 @@ export function nowUs(): bigint {
   return process.hrtime.bigint() / 1000n;
 }
 const wallMs = () => BigInt(Date.now());
+
+/**
+ * The engine's refusal of `endpoint-new` / `connect` (a WIT result error):
+ * a full table is a LimitError, anything else names the argument at fault.
+ */
+const refused = (argument: string) => (p: unknown): Error | undefined =>
+  typeof p !== 'string' ? undefined : /too many/.test(p) ? new LimitError(`${p} (the engine's table is full: close some first)`) : new InvalidArgumentError(argument, p);
 
 /** What the driver tells a connection object. */
 export interface ConnectionSink {
@@ -73,8 +80,8 @@ export class QuicDriver {
   /** Whether the timer and sockets currently keep the process alive. */
   #kept: boolean | null = null;
   readonly #opts: DriverOptions;
-  /** Per socket: marks it as pushing back (undone by its onDrain). */
-  readonly #blockers = new Map<DatagramSocket, () => void>();
+  /** Per socket: whether it pushes back (set by a refused send, cleared by its onDrain). */
+  readonly #socketState = new Map<DatagramSocket, { blocked: boolean }>();
   #blocked = 0;
   #timer: NodeJS.Timeout | null = null;
   #armedFor = -1n;
@@ -90,7 +97,7 @@ export class QuicDriver {
   constructor(config: Uint8Array, tlsConfigId: number, opts: DriverOptions) {
     this.server = opts.server;
     this.#opts = opts;
-    const h = callEngine(() => quic.endpointNew(config, tlsConfigId), (p) => (typeof p === 'string' ? new EngineError(new Error(p)) : undefined));
+    const h = callEngine(() => quic.endpointNew(config, tlsConfigId), refused('quic'));
     this.#owned = new Owned(this, h, quic.endpointFree, 'QuicEndpoint');
   }
 
@@ -108,29 +115,27 @@ export class QuicDriver {
     if (this.#disposed) throw new ClosedError('QuicEndpoint');
     const id = this.#sockets.length;
     this.#sockets.push(s);
-    let blocked = false;
+    const state = { blocked: false };
+    this.#socketState.set(s, state);
     s.onBatch = (batch) => this.#recv(id, batch);
     s.onDrain = () => {
-      if (!blocked) return;
-      blocked = false;
+      if (!state.blocked) return;
+      state.blocked = false;
       this.#blocked--;
       this.pump();
     };
-    // the send path marks it blocked through this closure
-    this.#blockers.set(s, () => {
-      if (blocked) return;
-      blocked = true;
-      this.#blocked++;
-    });
     this.#refs(true);
     return id;
   }
+
   /** Closes and forgets socket `localId` (a migration that failed). */
   async dropSocket(localId: number): Promise<void> {
     const s = this.#sockets[localId];
     if (!s) return;
     this.#sockets[localId] = null;
-    this.#blockers.delete(s);
+    const state = this.#socketState.get(s);
+    this.#socketState.delete(s);
+    if (state?.blocked) this.#blocked--;
     s.onBatch = null;
     s.onDrain = null;
     await s.close();
@@ -139,8 +144,7 @@ export class QuicDriver {
   /** Client: starts a connection through socket `localId`; returns its handle. */
   connect(addr: Uint8Array, localId: number, session: Uint8Array, token: Uint8Array, sink: ConnectionSink): number {
     const ep = this.endpoint;
-    const h = callEngine(() => quic.connect(ep, nowUs(), wallMs(), addr, localId, session, token),
-      (p) => (typeof p === 'string' ? new EngineError(new Error(p)) : undefined));
+    const h = callEngine(() => quic.connect(ep, nowUs(), wallMs(), addr, localId, session, token), refused('host'));
     this.#conns.set(h, { sink, closing: false });
     this.#refs();
     // the caller pumps once it knows the handle (events may follow at once)
@@ -230,7 +234,12 @@ export class QuicDriver {
   #send(localId: number, batch: AddressedDatagram[]): void {
     const s = this.#sockets[localId];
     if (!s) return; // a socket we dropped: the datagrams are lost, like on a dead path
-    if (!s.send(batch)) this.#blockers.get(s)?.();
+    if (s.send(batch)) return;
+    const state = this.#socketState.get(s);
+    if (state && !state.blocked) {
+      state.blocked = true;
+      this.#blocked++;
+    }
   }
 
   #events(): void {
