@@ -115,8 +115,8 @@ export class LocalCids {
    * NEW_CONNECTION_ID. CIDs below `retirePriorTo` do not count (§5.1.1: we
    * "MAY send connection IDs that temporarily exceed a peer's limit if the
    * NEW_CONNECTION_ID frame also requires the retirement of any excess").
-   * False before `issueFirst()`, and always with zero-length CIDs (§5.1.1: such an endpoint "cannot
-   * issue a new connection ID").
+   * False before `issueFirst()`, and always with zero-length CIDs (§5.1.1:
+   * such an endpoint "cannot issue a new connection ID").
    */
   wantsIssue(): bool {
     return this.cidLen > 0 && this.nextSeq > 0 && this.countFrom(this.retirePriorTo) < this.peerLimit && this.nAct < this.act.length;

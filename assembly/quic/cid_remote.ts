@@ -66,7 +66,13 @@ export class RemoteCids {
   private slots: StaticArray<RemoteCid>;
   private nStored: i32 = 0;
   private cur: i32 = -1;
-  /** Sequence numbers we have sent RETIRE_CONNECTION_ID for (§19.15 "unless it has already done so"). */
+  /**
+   * Sequence numbers we have sent RETIRE_CONNECTION_ID for (§19.15 "unless it
+   * has already done so"), as ranges: contiguous for a peer issuing in order.
+   * When full the lowest range is forgotten (`evictedBelow`): a forgotten
+   * sequence number below Retire Prior To is retired again (harmless to the
+   * peer), one above it is ignored.
+   */
   private retiredSeqs: RangeSet;
   /** Retirements not yet acknowledged: sequence number and state. */
   private rSeq: StaticArray<u64>;
@@ -191,6 +197,9 @@ export class RemoteCids {
     if (!dup && !this.retiredSeqs.contains(seq)) {
       if (seq < this.largestRetirePriorTo) {
         if (!this.queueRetire(seq)) return CONNECTION_ID_LIMIT_ERROR;
+      } else if (seq < this.retiredSeqs.evictedBelow) {
+        // Below what the bounded record of retirements still holds: it may be
+        // one we retired long ago, so it is never stored again.
       } else {
         if (this.nStored >= this.activeLimit) return CONNECTION_ID_LIMIT_ERROR;
         const i = this.freeSlot();

@@ -84,7 +84,7 @@ export function handleDatagram(c: Connection, now: u64, wallMs: u64, ptr: usize,
     // packets with a different Destination Connection ID"
     if (firstDcidLen < 0) { firstDcid = hdr.dcid; firstDcidLen = hdr.dcidLen; }
     else if (hdr.dcidLen != firstDcidLen || memory.compare(hdr.dcid, firstDcid, <usize>firstDcidLen) != 0) {
-      c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L87";
+      c.stats.packetsDropped++;
       continue;
     }
     if (c.state == ConnState.Closing) {
@@ -112,7 +112,7 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
   const type = hdr.type;
   if (type == PACKET_VERSION_NEGOTIATION) { onVersionNegotiation(c, pkt, hdr); return false; }
   if (type == PACKET_RETRY) { onRetry(c, pkt, hdr); return false; }
-  if (hdr.isLong && hdr.version != c.version) { c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L115"; return false; }
+  if (hdr.isLong && hdr.version != c.version) { c.stats.packetsDropped++; return false; }
   // which space and keys
   let sp: PacketSpace;
   let keys: PacketKeys | null = null;
@@ -133,10 +133,10 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
     // from their peer prior to completing the handshake"
     keys = k != null && c.handshakeComplete ? k.rx : null;
   }
-  if (sp.discarded || keys == null) { c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L136"; return false; }
+  if (sp.discarded || keys == null) { c.stats.packetsDropped++; return false; }
   // RFC 9001 §5.4: header protection (the header key is the same for every key phase)
   const pnLen = removeHeaderProtection(keys.hp, pkt, hdr.packetLen, hdr.pnOffset, PN);
-  if (pnLen == 0) { c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L139"; return false; }
+  if (pnLen == 0) { c.stats.packetsDropped++; return false; }
   const largest: i64 = sp.ack.hasReceived ? <i64>sp.ack.largestReceived : -1;
   const pn = decodePacketNumber(largest, PN.truncated, <u32>pnLen << 3);
   const first = load<u8>(pkt);
@@ -148,10 +148,10 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
     const k = c.oneRtt!;
     const bit = (first & 0x04) != 0;
     const rk = k.readKeysFor(bit, pn);
-    if (rk == null || !decryptPayload(rk, pkt, hdr.packetLen, hdrLen, pn)) { c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L151"; return false; }
+    if (rk == null || !decryptPayload(rk, pkt, hdr.packetLen, hdrLen, pn)) { c.stats.packetsDropped++; return false; }
     keyPhaseFlip = bit != k.phase && rk === k.rxNext;
   } else if (!decryptPayload(keys, pkt, hdr.packetLen, hdrLen, pn)) {
-    c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L154";
+    c.stats.packetsDropped++;
     return false;
   }
   // RFC 9000 §17.2: "An endpoint MUST treat receipt of a packet that has a
@@ -162,7 +162,7 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
   const payload = pkt + hdrLen;
   const payloadLen = hdr.packetLen - hdrLen - AEAD_TAG_LEN;
   if (sp.ack.onPacketReceived(pn, packetIsAckEliciting(payload, payloadLen), now)) {
-    c.stats.packetsDropped++; c.events.push(QuicEventKind.Warning).text = "DBG drop L165";
+    c.stats.packetsDropped++;
     return false;
   }
   c.stats.packetsReceived++;
@@ -189,8 +189,6 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
     c.path.validated = true;
     c.discardSpace(SPACE_INITIAL);
   }
-  // Client: a Handshake packet proves the server has our address (RFC 9002 §6.2.2.1)
-  if (!c.isServer && type == PACKET_HANDSHAKE) c.loss.peerCompletedAddressValidation = true;
   const info = INFO;
   info.ackEliciting = false;
   info.probingOnly = true;

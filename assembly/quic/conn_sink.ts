@@ -53,7 +53,7 @@ export class ConnSink extends LossSink {
         const s = c.streams.get(f.streamId);
         if (s == null || s.send == null) break;
         s.send!.onLost(f.offset, f.length, f.fin);
-        c.streams.schedule(s);
+        c.streams.scheduleRetransmit(s);
         break;
       }
       case SentFrameKind.Crypto: {

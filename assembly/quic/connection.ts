@@ -17,7 +17,7 @@
 // outputs (tls/output.ts) come back as handshake bytes to send, secrets,
 // the peer's transport parameters and completion.
 
-import { QuicConfig } from "./config";
+import { QuicConfig, MIN_UDP_PAYLOAD } from "./config";
 import { TlsConfig } from "../tls/config";
 import { Handshake } from "../tls/handshake";
 import { TlsClient } from "../tls/client";
@@ -590,7 +590,12 @@ export class Connection {
 
   refreshTimers(): void {
     if (this.state >= ConnState.Closing) return;
-    this.timers.set(Timer.LossDetection, this.loss.timeout());
+    // RFC 9002 §6.2.2.1: a server at its amplification limit arms no PTO
+    const loss = this.loss;
+    const atLimit = this.isServer && !this.path.validated && this.path.sendAllowance() < <u64>MIN_UDP_PAYLOAD;
+    if (atLimit != loss.atAntiAmplificationLimit) loss.atAntiAmplificationLimit = atLimit;
+    loss.setLossDetectionTimer(this.now);
+    this.timers.set(Timer.LossDetection, loss.timeout());
     let ack = u64.MAX_VALUE;
     for (let i = 0; i < 3; i++) {
       const sp = unchecked(this.spaces[i]);

@@ -428,6 +428,23 @@ export class Streams {
     unchecked(this.queues[s.urgency]).push(s);
   }
 
+  /**
+   * Lost data of `s` must go out again: it moves to the front of its
+   * urgency level, ahead of new data of streams sent to completion (a gap
+   * blocks the peer's reader, RFC 9000 §13.3).
+   */
+  scheduleRetransmit(s: Stream): void {
+    if (!s.wantsToSend) return;
+    const q = unchecked(this.queues[s.urgency]);
+    if (s.queued) {
+      if (q.length > 0 && unchecked(q[0]) === s) return;
+      const i = q.indexOf(s);
+      if (i >= 0) q.splice(i, 1);
+    }
+    s.queued = true;
+    q.unshift(s);
+  }
+
   /** The next stream to send from (most urgent first), or null. Drops streams with nothing left. */
   next(): Stream | null {
     for (let u = 0; u < URGENCY_LEVELS; u++) {

@@ -88,7 +88,7 @@ export interface SimOptions {
 export class QuicSimEndpoint implements SimEndpoint {
   readonly ep: number;
   readonly tls: TlsConfig;
-  readonly events: QuicEventRecord[] = [];
+  events: QuicEventRecord[] = [];
   /** Stream data received per connection and stream (read as soon as readable). */
   readonly received = new Map<string, Uint8Array[]>();
   readonly finished = new Set<string>();

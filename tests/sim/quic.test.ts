@@ -63,7 +63,9 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
     it(`handshake completes under ${loss * 100}% loss`, () => {
       for (let i = 0; i < SEEDS; i++) {
         const seed = simSeed(`handshake loss=${loss}`);
-        const t = run('handshake', { link: { loss } }, seed);
+        // PTO backoff under heavy loss can take longer than the default 10 s handshake timeout
+        const patient: QuicOptions = { handshakeTimeout: 120_000, maxIdleTimeout: 120_000 };
+        const t = run('handshake', { link: { loss }, client: patient, server: patient }, seed);
         const ok = t.pair.run(() => t.client.connected() && t.server.connected(), 120_000_000);
         expect(ok, `seed ${seed}`).toBe(true);
         expect(t.client.closed(), `seed ${seed}`).toBeUndefined();
@@ -75,13 +77,13 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
   it('moves 10 MB on four streams intact under 10% loss, reordering and duplication', () => {
     const seed = simSeed('bulk lossy');
     const t = run('bulk', { link: { loss: 0.1, reorder: 0.1, duplicate: 0.05, jitterUs: 2000, bandwidth: 50e6 } }, seed);
-    expect(t.pair.run(() => t.client.connected(), 30_000_000)).toBe(true);
+    expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
     const data = [0, 1, 2, 3].map((i) => payload(seed + i, 2_500_000));
     const ids = data.map(() => quic.streamOpen(t.conn, true));
     const offs = data.map(() => 0);
     const sc = () => serverConn(t.server);
     const done = () => ids.every((id, i) => t.server.finished.has(`${sc()}:${id}`));
-    for (let step = 0; step < 2000 && !done(); step++) {
+    for (let step = 0; step < 20000 && !done(); step++) {
       ids.forEach((id, i) => { offs[i] = writeSome(t.conn, id, data[i], offs[i]); });
       t.pair.run(() => done() || t.client.events.some((e) => e.kind === 'stream-writable'), t.pair.now + 2_000_000);
       t.client.events.length = 0;
@@ -93,30 +95,32 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
   });
 
   it('never exceeds flow-control limits: small windows, the data still arrives', () => {
-    const seed = simSeed('flow control');
-    const small: QuicOptions = { initialMaxData: 4096, streamWindow: 2048, maxStreamWindow: 4096, maxConnectionWindow: 8192 };
-    const t = run('flow', { client: small, server: small, link: { loss: 0.05 } }, seed);
-    expect(t.pair.run(() => t.client.connected(), 30_000_000)).toBe(true);
-    const data = payload(seed, 200_000);
-    const id = quic.streamOpen(t.conn, true);
-    let off = 0;
-    const key = () => `${serverConn(t.server)}:${id}`;
-    for (let step = 0; step < 5000 && !t.server.finished.has(key()); step++) {
-      off = writeSome(t.conn, id, data, off);
-      t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'stream-writable'), t.pair.now + 2_000_000);
-      t.client.events.length = 0;
+    for (let i = 0; i < SEEDS; i++) {
+      const seed = simSeed('flow control');
+      const small: QuicOptions = { initialMaxData: 4096, streamWindow: 2048, maxStreamWindow: 4096, maxConnectionWindow: 8192 };
+      const t = run('flow', { client: small, server: small, link: { loss: 0.05 } }, seed);
+      expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
+      const data = payload(seed, 200_000);
+      const id = quic.streamOpen(t.conn, true);
+      let off = 0;
+      const key = () => `${serverConn(t.server)}:${id}`;
+      for (let step = 0; step < 5000 && !t.server.finished.has(key()); step++) {
+        off = writeSome(t.conn, id, data, off);
+        t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'stream-writable'), t.pair.now + 2_000_000);
+        t.client.events.length = 0;
+      }
+      // a violation would have closed the connection with FLOW_CONTROL_ERROR (0x03)
+      expect(t.server.closed(), `seed ${seed}`).toBeUndefined();
+      expect(t.client.closed(), `seed ${seed}`).toBeUndefined();
+      expect(sha(t.server.bytes(serverConn(t.server), id)), `seed ${seed}`).toBe(sha(data));
+      t.client.close(); t.server.close();
     }
-    // a violation would have closed the connection with FLOW_CONTROL_ERROR (0x03)
-    expect(t.server.closed(), `seed ${seed}`).toBeUndefined();
-    expect(t.client.closed(), `seed ${seed}`).toBeUndefined();
-    expect(sha(t.server.bytes(serverConn(t.server), id))).toBe(sha(data));
-    t.client.close(); t.server.close();
   });
 
   it('updates keys every 20 packets on both sides without losing data', () => {
     const seed = simSeed('key update');
     const t = run('ku', { client: { keyUpdateInterval: 20 }, server: { keyUpdateInterval: 25 }, link: { loss: 0.02, reorder: 0.05 } }, seed);
-    expect(t.pair.run(() => t.client.connected(), 30_000_000)).toBe(true);
+    expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
     const data = payload(seed, 300_000);
     const id = quic.streamOpen(t.conn, true);
     let off = 0;
@@ -183,4 +187,122 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
     expect(new TextDecoder().decode(c.data)).toBe('bye');
     t.client.close(); t.server.close();
   });
+
+  /** Sends `n` bytes on a new stream from client to server and runs until they arrived; returns whether they did, intact. */
+  function transfer(t: ReturnType<typeof run>, n: number, seed: number, maxSteps = 5000): boolean {
+    const data = payload(seed, n);
+    const id = quic.streamOpen(t.conn, true);
+    let off = 0;
+    const key = () => `${serverConn(t.server)}:${id}`;
+    for (let step = 0; step < maxSteps && !t.server.finished.has(key()); step++) {
+      off = writeSome(t.conn, id, data, off);
+      t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'stream-writable'), t.pair.now + 2_000_000);
+      t.client.events = t.client.events.filter((e) => e.kind !== 'stream-writable');
+    }
+    return t.server.finished.has(key()) && sha(t.server.bytes(serverConn(t.server), id)) === sha(data);
+  }
+
+  function connected(s: Setup, label: string) {
+    const seed = simSeed(label);
+    const t = run(label, s, seed);
+    expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
+    return { t, seed };
+  }
+
+  it('migrates the client to a new local address; both sides see the new path and data keeps flowing', () => {
+    for (let i = 0; i < SEEDS; i++) {
+      const { t, seed } = connected({ link: { loss: 0.02 } }, 'migration');
+      expect(transfer(t, 50_000, seed), `seed ${seed}`).toBe(true);
+      expect(quic.migrate(t.conn, BigInt(Math.round(t.pair.now)), 1)).toBe(true);
+      expect(t.pair.run(() => t.client.eventsOf('path-changed').length > 0, t.pair.now + 10_000_000), `seed ${seed}`).toBe(true);
+      expect(transfer(t, 200_000, seed + 1), `seed ${seed}`).toBe(true);
+      expect(t.pair.run(() => t.server.eventsOf('path-changed').length > 0, t.pair.now + 10_000_000), `seed ${seed}`).toBe(true);
+      // the server now sends to the client's new socket
+      expect(Array.from(t.server.eventsOf('path-changed').at(-1)!.data)).toEqual(Array.from(t.client.addressOf(1)));
+      expect(t.client.closed()).toBeUndefined();
+      t.client.close(); t.server.close();
+    }
+  });
+
+  it('follows a NAT rebinding of the client mid-transfer', () => {
+    for (let i = 0; i < SEEDS; i++) {
+      const { t, seed } = connected({}, 'rebinding');
+      const data = payload(seed, 400_000);
+      const id = quic.streamOpen(t.conn, true);
+      let off = writeSome(t.conn, id, data, 0);
+      t.pair.run(() => false, t.pair.now + 30_000);
+      t.client.natShift = 7; // the client's packets now come from another port
+      const key = () => `${serverConn(t.server)}:${id}`;
+      for (let step = 0; step < 5000 && !t.server.finished.has(key()); step++) {
+        off = writeSome(t.conn, id, data, off);
+        t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'stream-writable'), t.pair.now + 2_000_000);
+        t.client.events = t.client.events.filter((e) => e.kind !== 'stream-writable');
+      }
+      expect(sha(t.server.bytes(serverConn(t.server), id)), `seed ${seed}`).toBe(sha(data));
+      expect(t.server.eventsOf('path-changed').length, `seed ${seed}`).toBeGreaterThan(0);
+      expect(Array.from(t.server.eventsOf('path-changed').at(-1)!.data)).toEqual(Array.from(t.client.addressOf(0)));
+      t.client.close(); t.server.close();
+    }
+  });
+
+  it('reports a migration whose path never validates and stays on the old path', () => {
+    const { t, seed } = connected({}, 'migration fails');
+    const dark = Array.from(t.client.addressOf(1)).join();
+    t.pair.blackhole = (from, d) => from === 'a' && Array.from(d.meta as Uint8Array).join() === dark;
+    expect(quic.migrate(t.conn, BigInt(Math.round(t.pair.now)), 1)).toBe(true);
+    expect(t.pair.run(() => t.client.eventsOf('migration-failed').length > 0, t.pair.now + 30_000_000), `seed ${seed}`).toBe(true);
+    expect(t.client.eventsOf('path-changed')).toHaveLength(0);
+    expect(transfer(t, 100_000, seed), `seed ${seed}`).toBe(true);
+    expect(t.client.closed()).toBeUndefined();
+    t.client.close(); t.server.close();
+  });
+
+  it('a server that lost the connection answers with a stateless reset the client recognises', () => {
+    const { t, seed } = connected({}, 'stateless reset');
+    expect(transfer(t, 10_000, seed)).toBe(true);
+    quic.connectionFree(serverConn(t.server)); // the server forgets (as after a restart with the same key)
+    const id = quic.streamOpen(t.conn, true);
+    writeSome(t.conn, id, payload(seed, 5000), 0);
+    expect(t.pair.run(() => !!t.client.closed(), t.pair.now + 10_000_000), `seed ${seed}`).toBe(true);
+    expect(t.client.closed()!.closeKind).toBe('reset');
+    t.client.close(); t.server.close();
+  });
+
+  it('keeps the server under 3x what it received before the client address is validated', () => {
+    const seed = simSeed('amplification');
+    const t = run('amplification', { server: { handshakeTimeout: 60_000 } }, seed);
+    let first = true;
+    // only the client's first datagram arrives: the server can never validate the address
+    t.pair.blackhole = (from) => { if (from !== 'a') return false; if (first) { first = false; return false; } return true; };
+    t.pair.run(() => false, 20_000_000);
+    const received = t.pair.stats.b.delivered > 0 ? 1200 : 0;
+    expect(t.pair.stats.a.sent - t.pair.stats.a.dropped).toBe(1);
+    expect(t.pair.stats.b.bytes).toBeGreaterThan(1200);
+    expect(t.pair.stats.b.bytes).toBeLessThanOrEqual(3 * 1200);
+    expect(received).toBe(1200);
+    t.client.close(); t.server.close();
+  });
+
+  for (const accept of [true, false]) {
+    it(`0-RTT: ${accept ? 'accepted' : 'rejected'}, the early stream data arrives either way`, () => {
+      const seed = simSeed('0-rtt');
+      const ticketKey = new Uint8Array(16).fill(7);
+      const first = run('0-rtt first', { clientTls: { earlyData: true }, serverTls: { earlyData: true, ticketKey } }, seed);
+      expect(first.pair.run(() => first.client.eventsOf('ticket').length > 0, 30_000_000), `seed ${seed}`).toBe(true);
+      const session = first.client.eventsOf('ticket')[0].data;
+      first.client.close(); first.server.close();
+      const { client, server } = endpoints({ clientTls: { earlyData: true }, serverTls: { earlyData: accept, ticketKey } });
+      const pair = new Pair(client, server, { seed });
+      const conn = client.connect(0, SERVER, { session });
+      const id = quic.streamOpen(conn, true);
+      expect(id).not.toBe(2n ** 64n - 1n);
+      const data = payload(seed, 3000);
+      expect(writeSome(conn, id, data, 0)).toBe(data.length);
+      const key = () => `${serverConn(server)}:${id}`;
+      expect(pair.run(() => server.finished.has(key()) && client.connected(), 30_000_000), `seed ${seed}`).toBe(true);
+      expect(client.eventsOf('connected')[0].value).toBe(accept ? 1n : 2n);
+      expect(sha(server.bytes(serverConn(server), id))).toBe(sha(data));
+      client.close(); server.close();
+    });
+  }
 });
