@@ -12,7 +12,9 @@
 //   ├── CodecError             a wire decoder/encoder refused bytes or frames (`wireCode` = QUIC/H3 code)
 //   ├── QpackError             QPACK failed (`wireCode` = RFC 9204 §6 / RFC 9114 §8.1 code)
 //   ├── InteropFormatError     a QPACK Offline Interop file (QIF or encoded) is malformed
-//   └── TlsConfigError         a TLS configuration was refused (`option` names it when known)
+//   ├── TlsConfigError         a TLS configuration was refused (`option` names it when known)
+//   ├── QuicError              a QUIC connection failed or was closed with an error (`wireCode`, `kind`)
+//   └── QuicStreamError        the peer reset a stream or asked us to stop sending on it (`wireCode` = application code)
 
 export class H3WasiError extends Error {
   readonly code: string;
@@ -149,5 +151,89 @@ export class TlsConfigError extends H3WasiError {
   constructor(reason: string, option?: string) {
     super('H3W_ERR_TLS_CONFIG', option ? `${option}: ${reason}` : reason);
     this.option = option;
+  }
+}
+
+/** How a QUIC connection ended (the core's CloseKind, assembly/quic/events.ts). */
+export type QuicCloseKind = 'local' | 'remote' | 'idle' | 'reset' | 'handshake-timeout' | 'version-negotiation';
+
+/** RFC 9000 §20.1: the transport error codes by name. */
+const QUIC_TRANSPORT_CODES: Record<number, string> = {
+  0x00: 'NO_ERROR', 0x01: 'INTERNAL_ERROR', 0x02: 'CONNECTION_REFUSED', 0x03: 'FLOW_CONTROL_ERROR',
+  0x04: 'STREAM_LIMIT_ERROR', 0x05: 'STREAM_STATE_ERROR', 0x06: 'FINAL_SIZE_ERROR', 0x07: 'FRAME_ENCODING_ERROR',
+  0x08: 'TRANSPORT_PARAMETER_ERROR', 0x09: 'CONNECTION_ID_LIMIT_ERROR', 0x0a: 'PROTOCOL_VIOLATION', 0x0b: 'INVALID_TOKEN',
+  0x0c: 'APPLICATION_ERROR', 0x0d: 'CRYPTO_BUFFER_EXCEEDED', 0x0e: 'KEY_UPDATE_ERROR', 0x0f: 'AEAD_LIMIT_REACHED',
+  0x10: 'NO_VIABLE_PATH',
+};
+
+/**
+ * A QUIC connection ended with an error: `closed` rejects with it (and
+ * `ready`, when the handshake did not finish). `kind` says how: 'local' (we
+ * closed with a transport error, e.g. the peer broke the protocol),
+ * 'remote' (the peer sent CONNECTION_CLOSE), 'idle' (RFC 9000 §10.1),
+ * 'reset' (a stateless reset, §10.3), 'handshake-timeout',
+ * 'version-negotiation' (no version in common, §6.2). `wireCode` is the
+ * transport or application error code (`app` says which space), `remote`
+ * whether the peer chose it. `code`: H3W_ERR_QUIC_IDLE_TIMEOUT,
+ * H3W_ERR_QUIC_STATELESS_RESET, H3W_ERR_QUIC_HANDSHAKE_TIMEOUT,
+ * H3W_ERR_QUIC_VERSION_NEGOTIATION, H3W_ERR_QUIC_APPLICATION (an application
+ * close), H3W_ERR_QUIC_CRYPTO_ERROR (0x100-0x1ff: a TLS alert, `tlsAlert`),
+ * or H3W_ERR_QUIC_ plus the RFC 9000 §20.1 name (H3W_ERR_QUIC_PROTOCOL_VIOLATION, ...).
+ */
+export class QuicError extends H3WasiError {
+  readonly wireCode: bigint;
+  readonly app: boolean;
+  readonly remote: boolean;
+  readonly kind: QuicCloseKind;
+  /** The reason phrase (ours or the peer's). */
+  readonly reason: string;
+  constructor(kind: QuicCloseKind, wireCode: bigint, app: boolean, remote: boolean, reason: string) {
+    const code = QuicError.codeName(kind, wireCode, app);
+    const who = remote ? 'the peer closed the connection' : 'the connection closed';
+    const what = kind === 'idle' ? 'idle timeout'
+      : kind === 'reset' ? 'stateless reset'
+        : kind === 'handshake-timeout' ? 'handshake timeout'
+          : kind === 'version-negotiation' ? 'no QUIC version in common'
+            : `${app ? 'application error' : (QUIC_TRANSPORT_CODES[Number(wireCode)] ?? (wireCode >= 0x100n && wireCode <= 0x1ffn ? 'CRYPTO_ERROR' : 'transport error'))} 0x${wireCode.toString(16)}`;
+    super(code, `${who}: ${what}${reason ? ` (${reason})` : ''}`);
+    this.wireCode = wireCode;
+    this.app = app;
+    this.remote = remote;
+    this.kind = kind;
+    this.reason = reason;
+  }
+  /** RFC 9001 §4.8: the TLS alert of a CRYPTO_ERROR (0x100 + alert), else undefined. */
+  get tlsAlert(): number | undefined {
+    return !this.app && this.wireCode >= 0x100n && this.wireCode <= 0x1ffn ? Number(this.wireCode - 0x100n) : undefined;
+  }
+  static codeName(kind: QuicCloseKind, wireCode: bigint, app: boolean): string {
+    switch (kind) {
+      case 'idle': return 'H3W_ERR_QUIC_IDLE_TIMEOUT';
+      case 'reset': return 'H3W_ERR_QUIC_STATELESS_RESET';
+      case 'handshake-timeout': return 'H3W_ERR_QUIC_HANDSHAKE_TIMEOUT';
+      case 'version-negotiation': return 'H3W_ERR_QUIC_VERSION_NEGOTIATION';
+      default: break;
+    }
+    if (app) return 'H3W_ERR_QUIC_APPLICATION';
+    if (wireCode >= 0x100n && wireCode <= 0x1ffn) return 'H3W_ERR_QUIC_CRYPTO_ERROR';
+    const name = wireCode <= 0x10n ? QUIC_TRANSPORT_CODES[Number(wireCode)] : undefined;
+    return name ? `H3W_ERR_QUIC_${name}` : 'H3W_ERR_QUIC_TRANSPORT';
+  }
+}
+
+/**
+ * A stream's peer ended it abruptly: RESET_STREAM (RFC 9000 §19.4, `code`
+ * H3W_ERR_QUIC_STREAM_RESET, errors the readable side) or STOP_SENDING
+ * (§19.5, H3W_ERR_QUIC_STOP_SENDING, errors the writable side). `wireCode`
+ * is the application error code the peer gave.
+ */
+export class QuicStreamError extends H3WasiError {
+  readonly wireCode: bigint;
+  readonly streamId: bigint;
+  constructor(what: 'reset' | 'stop-sending', streamId: bigint, wireCode: bigint) {
+    super(what === 'reset' ? 'H3W_ERR_QUIC_STREAM_RESET' : 'H3W_ERR_QUIC_STOP_SENDING',
+      `${what === 'reset' ? 'the peer reset stream' : 'the peer stopped reading stream'} ${streamId} (code 0x${wireCode.toString(16)})`);
+    this.wireCode = wireCode;
+    this.streamId = streamId;
   }
 }

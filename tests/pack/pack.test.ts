@@ -69,7 +69,7 @@ describe('npm pack: the tarball', () => {
 
   it('every exports, imports and bin target is in it, and the exports are the public entry points only', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual(
-      ['.', './codec', './component', './component.wasm', './crypto', './package.json', './qpack', './tls', './wit/*'].sort());
+      ['.', './codec', './component', './component.wasm', './crypto', './package.json', './qpack', './quic', './tls', './wit/*'].sort());
     const targets: string[] = [];
     const collect = (v: unknown) => {
       if (typeof v === 'string') targets.push(v);
@@ -177,9 +177,11 @@ import { aeadSeal } from 'h3-wasi/crypto';
 import { QpackEncoder } from 'h3-wasi/qpack';
 import { decodeQuicFrames } from 'h3-wasi/codec';
 import { TlsConfig } from 'h3-wasi/tls';
+import { QuicEndpoint, QuicError, type QuicConnection } from 'h3-wasi/quic';
 import { H3WasiError } from 'h3-wasi';
 const sealed: Uint8Array = aeadSeal('aes-128-gcm', new Uint8Array(16), new Uint8Array(12), new Uint8Array(0), new Uint8Array(1));
-export const all = [sealed, QpackEncoder, decodeQuicFrames, TlsConfig, H3WasiError];
+export const connect = (port: number): QuicConnection => QuicEndpoint.connect({ host: '127.0.0.1', port, alpn: 'h3' });
+export const all = [sealed, QpackEncoder, decodeQuicFrames, TlsConfig, QuicError, H3WasiError];
 `);
     const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const r = sh(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',

@@ -1,0 +1,374 @@
+// The byte encodings that cross the quic interface (the comment at the top
+// of wit/quic.wit): datagram batches for `recv` and from `poll-transmit`,
+// the event stream of `poll-events`, and the config blob of `endpoint-new`
+// (assembly/quic/config.ts). Pure functions, no engine import, so tests and
+// tools use them without the component. Everything is big endian.
+
+import { InvalidArgumentError } from '../errors.js';
+import { describe, optionsArg } from '../args.js';
+
+// ---- events (assembly/quic/events.ts) ---------------------------------------------
+
+/** QuicEventKind (assembly/quic/events.ts), by name. */
+export const QUIC_EVENT = {
+  /** Handshake complete: `value` = 0-RTT (0 none, 1 accepted, 2 rejected), `bytes` = ALPN. */
+  connected: 1,
+  streamOpened: 2,
+  streamReadable: 3,
+  streamWritable: 4,
+  /** RESET_STREAM: `value` = application code. */
+  streamReset: 5,
+  /** STOP_SENDING: `value` = application code. */
+  streamStopSending: 6,
+  streamSendDone: 7,
+  /** `value` = 1 bidirectional, 0 unidirectional. */
+  streamsAvailable: 8,
+  datagram: 9,
+  /** `bytes` = the peer address. */
+  pathChanged: 10,
+  /** `bytes` = the address that failed. */
+  migrationFailed: 11,
+  ticket: 12,
+  /** `bytes` = one SSLKEYLOGFILE line (UTF-8). */
+  keyLog: 13,
+  warning: 14,
+  /** Terminal: `value` = code, flags app/remote, `closeKind`, `bytes` = reason. */
+  closed: 15,
+  /** `bytes` = one qlog event record (JSON, UTF-8). */
+  qlog: 16,
+  newToken: 17,
+} as const;
+export type QuicEventKind = (typeof QUIC_EVENT)[keyof typeof QUIC_EVENT];
+
+/** CloseKind (assembly/quic/events.ts). */
+export const CLOSE_KIND = {
+  local: 0,
+  remote: 1,
+  idle: 2,
+  statelessReset: 3,
+  handshakeTimeout: 4,
+  versionNegotiation: 5,
+} as const;
+
+/** One decoded `poll-events` record. `bytes` is a view into the batch (no copy). */
+export interface QuicWireEvent {
+  connection: number;
+  kind: number;
+  app: boolean;
+  remote: boolean;
+  closeKind: number;
+  stream: bigint;
+  value: bigint;
+  bytes: Uint8Array;
+}
+
+/** { connection u32, kind u8, flags u8, close-kind u8, stream u64, value u64, len u32 }. */
+export const EVENT_HEADER = 27;
+
+/**
+ * Decodes a `poll-events` batch. A truncated record (the core never writes
+ * one) throws, so a mismatch between host and core is loud, not silent.
+ */
+export function decodeEvents(b: Uint8Array): QuicWireEvent[] {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: QuicWireEvent[] = [];
+  let p = 0;
+  while (p < b.length) {
+    if (p + EVENT_HEADER > b.length) throw new RangeError(`quic event batch truncated at byte ${p} (header)`);
+    const flags = b[p + 5];
+    const len = v.getUint32(p + 23);
+    const end = p + EVENT_HEADER + len;
+    if (end > b.length) throw new RangeError(`quic event batch truncated at byte ${p} (payload of ${len} bytes)`);
+    out.push({
+      connection: v.getUint32(p),
+      kind: b[p + 4],
+      app: (flags & 1) !== 0,
+      remote: (flags & 2) !== 0,
+      closeKind: b[p + 6],
+      stream: v.getBigUint64(p + 7),
+      value: v.getBigUint64(p + 15),
+      bytes: b.subarray(p + EVENT_HEADER, end),
+    });
+    p = end;
+  }
+  return out;
+}
+
+// ---- datagrams ----------------------------------------------------------------------------
+
+/**
+ * A datagram with its packed peer address (`{ family u8 (4|6), ip, port u16 }`,
+ * 7 or 19 bytes) and the socket it came in on or leaves by (`localId`).
+ */
+export interface WireDatagram {
+  localId: number;
+  addr: Uint8Array;
+  data: Uint8Array;
+}
+
+/** RFC 768: a UDP payload is at most 65,507 bytes over IPv4 (65,527 with IPv6 jumbograms aside); the length field here is a u16. */
+export const MAX_DATAGRAM = 0xffff;
+
+/**
+ * Packs datagrams for `recv`: { local-id u32, addr-len u8, addr, len u16, bytes }*.
+ * A datagram without `localId` gets `localId` (one socket's batch).
+ */
+export function packDatagrams(list: readonly { localId?: number; addr: Uint8Array; data: Uint8Array }[], localId = 0): Uint8Array {
+  let size = 0;
+  for (const d of list) size += 7 + d.addr.length + d.data.length;
+  const out = new Uint8Array(size);
+  let p = 0;
+  for (const d of list) {
+    const id = d.localId ?? localId, n = d.data.length, a = d.addr.length;
+    if (a > 255) throw new RangeError(`address of ${a} bytes`);
+    if (n > MAX_DATAGRAM) throw new RangeError(`datagram of ${n} bytes`);
+    out[p] = id >>> 24; out[p + 1] = (id >>> 16) & 255; out[p + 2] = (id >>> 8) & 255; out[p + 3] = id & 255;
+    out[p + 4] = a;
+    out.set(d.addr, p + 5);
+    p += 5 + a;
+    out[p] = n >>> 8; out[p + 1] = n & 255;
+    out.set(d.data, p + 2);
+    p += 2 + n;
+  }
+  return out;
+}
+
+/** Unpacks `poll-transmit` output (same layout); views into `b`, no copies. A truncated record throws. */
+export function unpackDatagrams(b: Uint8Array): WireDatagram[] {
+  const out: WireDatagram[] = [];
+  let p = 0;
+  while (p < b.length) {
+    if (p + 5 > b.length) throw new RangeError(`datagram batch truncated at byte ${p}`);
+    const localId = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+    const a = b[p + 4];
+    const at = p + 5 + a;
+    if (at + 2 > b.length) throw new RangeError(`datagram batch truncated at byte ${p} (address)`);
+    const n = (b[at] << 8) | b[at + 1];
+    const end = at + 2 + n;
+    if (end > b.length) throw new RangeError(`datagram batch truncated at byte ${p} (payload of ${n} bytes)`);
+    out.push({ localId, addr: b.subarray(p + 5, at), data: b.subarray(at + 2, end) });
+    p = end;
+  }
+  return out;
+}
+
+// ---- config (assembly/quic/config.ts) -------------------------------------------------
+
+/** Config keys (assembly/quic/config.ts QC_*). */
+export const QUIC_CONFIG_KEY = {
+  maxIdleTimeout: 1,
+  initialMaxData: 2,
+  streamWindow: 3,
+  maxStreamWindow: 4,
+  maxConnectionWindow: 5,
+  maxStreamsBidi: 6,
+  maxStreamsUni: 7,
+  maxAckDelay: 8,
+  ackDelayExponent: 9,
+  activeConnectionIdLimit: 10,
+  connectionIdLength: 11,
+  maxDatagramFrameSize: 12,
+  maxUdpPayloadSize: 13,
+  congestionControl: 14,
+  keepAlive: 15,
+  sendBufferSize: 16,
+  keyUpdateInterval: 17,
+  disableActiveMigration: 18,
+  datagramQueue: 19,
+  maxConnections: 20,
+  retry: 21,
+  pacing: 22,
+  maxCryptoBuffer: 23,
+  maxRecvRanges: 24,
+  handshakeTimeout: 25,
+  greaseQuicBit: 26,
+} as const;
+
+/**
+ * QUIC settings of an endpoint (all optional; docs/quic.md lists the
+ * defaults). Times are milliseconds, sizes bytes.
+ */
+export interface QuicOptions {
+  /** RFC 9000 §10.1 max_idle_timeout (0 = none). Default 30000. */
+  maxIdleTimeout?: number;
+  /** initial_max_data: the connection's initial receive window. Default 1 MiB. */
+  initialMaxData?: number;
+  /** Initial per-stream receive window (initial_max_stream_data_*). Default 256 KiB. */
+  streamWindow?: number;
+  /** Ceiling of per-stream window auto-tuning. Default 4 MiB. */
+  maxStreamWindow?: number;
+  /** Ceiling of connection window auto-tuning. Default 16 MiB. */
+  maxConnectionWindow?: number;
+  /** initial_max_streams_bidi: streams the peer may open at once. Default 100. */
+  maxStreamsBidi?: number | bigint;
+  /** initial_max_streams_uni. Default 100. */
+  maxStreamsUni?: number | bigint;
+  /** max_ack_delay (RFC 9000 §18.2). Default 25. */
+  maxAckDelay?: number;
+  /** active_connection_id_limit (§18.2, at least 2). Default 4. */
+  activeConnectionIdLimit?: number;
+  /** Length of the connection IDs this endpoint chooses. Default 8. */
+  connectionIdLength?: number;
+  /** RFC 9221 max_datagram_frame_size (0 = refuse DATAGRAM frames). Default 65535 (the host enables datagrams). */
+  maxDatagramFrameSize?: number;
+  /** max_udp_payload_size and the ceiling of path MTU discovery. Default 1452. */
+  maxUdpPayloadSize?: number;
+  /** Default 'cubic'. */
+  congestionControl?: 'cubic' | 'newreno';
+  /** Send a PING after this long without sending (0 = off). Default 0. */
+  keepAlive?: number;
+  /** Per-stream send buffer. Default 256 KiB. */
+  sendBufferSize?: number;
+  /** Initiate a key update every N packets (0 = only when the AEAD limit nears). Default 0. */
+  keyUpdateInterval?: number;
+  /** disable_active_migration (§18.2). Default false. */
+  disableActiveMigration?: boolean;
+  /** DATAGRAM frames queued each way before the oldest is dropped. Default 64. */
+  datagramQueue?: number;
+  /** Server: connections at once; Initials beyond are refused. Default 10000. */
+  maxConnections?: number;
+  /** Server: validate every client address with a Retry first (RFC 9000 §8.1.2). Default false. */
+  retry?: boolean;
+  /** Pace sending (RFC 9002 §7.7). Default true. */
+  pacing?: boolean;
+  /** The handshake must complete within this (0 = only the idle timeout). Default 10000. */
+  handshakeTimeout?: number;
+}
+
+/** The largest send or receive buffer of one stream (assembly/quic/constants.ts MAX_STREAM_BUFFER). */
+export const MAX_STREAM_BUFFER = 2 ** 30;
+/** Upper bound the core accepts for times and connection-level sizes (it clamps to 2^40). */
+const MAX_40 = 2 ** 40;
+/** RFC 9000 §4.6: stream counts cannot exceed 2^60. */
+const MAX_STREAMS = 2n ** 60n;
+
+/**
+ * The host's defaults where they differ from the core's: datagrams are on
+ * (the W3C-shaped connection always has `datagrams`).
+ */
+export const HOST_DEFAULTS: Readonly<QuicOptions> = { maxDatagramFrameSize: 65535 };
+
+/** The core's defaults (assembly/quic/config.ts), for documentation and cross-checks. */
+export const CORE_DEFAULTS = {
+  maxIdleTimeout: 30_000, initialMaxData: 1 << 20, streamWindow: 256 << 10, maxStreamWindow: 4 << 20,
+  maxConnectionWindow: 16 << 20, maxStreamsBidi: 100, maxStreamsUni: 100, maxAckDelay: 25, activeConnectionIdLimit: 4,
+  connectionIdLength: 8, maxDatagramFrameSize: 0, maxUdpPayloadSize: 1452, congestionControl: 'cubic', keepAlive: 0,
+  sendBufferSize: 256 << 10, keyUpdateInterval: 0, disableActiveMigration: false, datagramQueue: 64, maxConnections: 10_000,
+  retry: false, pacing: true, handshakeTimeout: 10_000,
+} as const satisfies Required<QuicOptions>;
+
+/** Every option's default as a connection of this host gets it (docs/quic.md lists them). */
+export const QUIC_DEFAULTS: Readonly<Required<QuicOptions>> = { ...CORE_DEFAULTS, ...HOST_DEFAULTS };
+
+const KNOWN = Object.keys(CORE_DEFAULTS) as (keyof QuicOptions)[];
+
+type Check = (name: string, v: unknown) => bigint;
+
+function int(min: number, max: number): Check {
+  return (name, v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidArgumentError(name, `must be an integer, got ${describe(v)}`);
+    if (v < min || v > max) throw new InvalidArgumentError(name, `must be in ${min}..${max}, got ${v}`);
+    return BigInt(v);
+  };
+}
+
+function big(min: bigint, max: bigint): Check {
+  return (name, v) => {
+    let b: bigint;
+    if (typeof v === 'bigint') b = v;
+    else if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
+    else throw new InvalidArgumentError(name, `must be an integer (number or bigint), got ${describe(v)}`);
+    if (b < min || b > max) throw new InvalidArgumentError(name, `must be in ${min}..${max}, got ${b}`);
+    return b;
+  };
+}
+
+const bool: Check = (name, v) => {
+  if (typeof v !== 'boolean') throw new InvalidArgumentError(name, `must be a boolean, got ${describe(v)}`);
+  return v ? 1n : 0n;
+};
+
+const CHECKS: Record<keyof QuicOptions, Check> = {
+  maxIdleTimeout: int(0, MAX_40),
+  initialMaxData: int(0, MAX_40),
+  streamWindow: int(1, MAX_STREAM_BUFFER),
+  maxStreamWindow: int(1, MAX_STREAM_BUFFER),
+  maxConnectionWindow: int(1, MAX_40),
+  maxStreamsBidi: big(0n, MAX_STREAMS),
+  maxStreamsUni: big(0n, MAX_STREAMS),
+  // RFC 9000 §18.2: "Values of 2^14 or greater are invalid"; the core needs at least 1
+  maxAckDelay: int(1, 2 ** 14 - 1),
+  // RFC 9000 §18.2: "The value of the active_connection_id_limit parameter MUST be at least 2"
+  activeConnectionIdLimit: int(2, 16),
+  // RFC 9000 §17.2: at most 20 bytes in QUIC version 1
+  connectionIdLength: int(0, 20),
+  maxDatagramFrameSize: int(0, 65535),
+  // RFC 9000 §14: at least 1200; §18.2: max_udp_payload_size at most 65527
+  maxUdpPayloadSize: int(1200, 65527),
+  congestionControl: (name, v) => {
+    if (v === 'cubic') return 1n;
+    if (v === 'newreno') return 0n;
+    throw new InvalidArgumentError(name, `must be one of 'cubic', 'newreno', got ${typeof v === 'string' ? `'${v}'` : describe(v)}`);
+  },
+  keepAlive: int(0, MAX_40),
+  sendBufferSize: int(1, MAX_STREAM_BUFFER),
+  keyUpdateInterval: int(0, Number.MAX_SAFE_INTEGER),
+  disableActiveMigration: bool,
+  datagramQueue: int(1, 4096),
+  maxConnections: int(1, 2 ** 20),
+  retry: bool,
+  pacing: bool,
+  handshakeTimeout: int(0, MAX_40),
+};
+
+/**
+ * Validates QUIC options: unknown keys, wrong types and out-of-range values
+ * throw InvalidArgumentError naming the option (`quic.maxAckDelay`). Values
+ * are refused rather than clamped (the core would clamp them silently).
+ * Returns the checked values as bigints, keyed by option.
+ */
+export function checkQuicOptions(options: unknown, name = 'quic', role?: 'client' | 'server'): Map<keyof QuicOptions, bigint> {
+  const o = optionsArg<QuicOptions>(name, options, KNOWN);
+  const out = new Map<keyof QuicOptions, bigint>();
+  for (const k of KNOWN) {
+    const v = o[k];
+    if (v === undefined) continue;
+    out.set(k, CHECKS[k](`${name}.${k}`, v));
+  }
+  // a ceiling below its window, both given: the core would raise the ceiling silently; say so instead
+  const pairs = [['maxStreamWindow', 'streamWindow'], ['maxConnectionWindow', 'initialMaxData']] as const;
+  for (const [ceiling, window] of pairs) {
+    const c = out.get(ceiling), w = out.get(window);
+    if (c !== undefined && w !== undefined && c < w) throw new InvalidArgumentError(`${name}.${ceiling}`, `must be at least ${window} (${w}), got ${c}`);
+  }
+  if (role === 'server') {
+    // a server routes datagrams by the connection IDs it chose (RFC 9000 §5.2): empty ones cannot tell connections apart
+    if (out.get('connectionIdLength') === 0n) throw new InvalidArgumentError(`${name}.connectionIdLength`, 'a server needs connection IDs of 1..20 bytes to route datagrams, got 0');
+  } else if (role === 'client') {
+    for (const k of ['maxConnections', 'retry'] as const) {
+      if (out.has(k)) throw new InvalidArgumentError(`${name}.${k}`, 'is a server option');
+    }
+  }
+  return out;
+}
+
+/** Encodes checked options as the config blob: { key u8, value u64 BE }* in key order (empty: every default). */
+export function encodeQuicConfig(checked: Map<keyof QuicOptions, bigint>): Uint8Array {
+  const keys = [...checked.keys()].sort((a, b) => QUIC_CONFIG_KEY[a] - QUIC_CONFIG_KEY[b]);
+  const out = new Uint8Array(9 * keys.length);
+  const v = new DataView(out.buffer);
+  keys.forEach((k, i) => {
+    out[9 * i] = QUIC_CONFIG_KEY[k];
+    v.setBigUint64(9 * i + 1, checked.get(k)!);
+  });
+  return out;
+}
+
+/** Validates and encodes in one step, with the host's defaults under the caller's options. */
+export function quicConfig(options: unknown, name = 'quic', role?: 'client' | 'server'): Uint8Array {
+  const checked = checkQuicOptions(options, name, role);
+  for (const [k, v] of Object.entries(HOST_DEFAULTS) as [keyof QuicOptions, number][]) {
+    if (!checked.has(k)) checked.set(k, BigInt(v));
+  }
+  return encodeQuicConfig(checked);
+}
