@@ -403,10 +403,9 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     const r = d.call(() => quic.datagramSend(h, chunk));
     switch (r) {
       case 0: break;
-      // 1: larger than the peer takes — dropped, as WebTransport drops datagrams too large for the path
-      // 3: the queue was full, the oldest was dropped (RFC 9221 §5: datagrams may be dropped)
-      case 1: case 3: this.#droppedOutgoing++; break;
-      case 2: throw new H3WasiError('H3W_ERR_QUIC_DATAGRAMS_UNSUPPORTED', 'the peer does not accept DATAGRAM frames (no max_datagram_frame_size, RFC 9221 §3)');
+      // 2: larger than the peer takes — dropped, as WebTransport drops datagrams too large for the path
+      case 2: this.#droppedOutgoing++; break;
+      case 1: throw new H3WasiError('H3W_ERR_QUIC_DATAGRAMS_UNSUPPORTED', 'the peer does not accept DATAGRAM frames (no max_datagram_frame_size, RFC 9221 §3)');
       default: throw this.closeError ?? new ClosedError('QuicConnection');
     }
     d.kick();

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../helpers/as.js';
 
 const UNSET = 2n ** 64n - 1n;
-const NAMES = ['Idle', 'LossDetection', 'AckDelay', 'PathValidation', 'Pacing', 'KeepAlive', 'Close', 'KeyDiscard', 'Pmtud'];
+const NAMES = ['Idle', 'LossDetection', 'AckDelay', 'PathValidation', 'Pacing', 'KeepAlive', 'Close', 'KeyDiscard', 'Pmtud', 'Handshake'];
 
 for (const variant of VARIANTS) {
   describe(`QUIC timers (${variant} build)`, async () => {

@@ -124,7 +124,7 @@ export function timerNext(): u64 { return timers.next(); }
 export function timerFirstExpired(now: u64): i32 { return timers.firstExpired(now); }
 /** Enum values in declaration order: Idle .. Pmtud. */
 export function timerIds(): i32[] {
-  return [Timer.Idle, Timer.LossDetection, Timer.AckDelay, Timer.PathValidation, Timer.Pacing, Timer.KeepAlive, Timer.Close, Timer.KeyDiscard, Timer.Pmtud];
+  return [Timer.Idle, Timer.LossDetection, Timer.AckDelay, Timer.PathValidation, Timer.Pacing, Timer.KeepAlive, Timer.Close, Timer.KeyDiscard, Timer.Pmtud, Timer.Handshake];
 }
 
 // --- idle.ts
