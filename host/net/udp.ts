@@ -10,7 +10,7 @@
 // datagram of that turn. A microtask (or process.nextTick) flush would not
 // batch at all: node runs microtasks after each 'message' callback it makes
 // from C++, so every batch would hold one datagram (tests/host/net_udp.test.ts
-// measures both).
+// shows both).
 //
 // Send: `send(batch)` hands each datagram to dgram, whose lookup is replaced by
 // a synchronous one for IP literals (the default dns.lookup defers every send
@@ -84,7 +84,7 @@ export interface UdpStats {
 }
 
 export class UdpSocket {
-  /** Receives each batch (see ReceivedBatch); null drops what arrives. */
+  /** Receives each batch (see ReceivedBatch); null drops what arrives. An exception it throws is not caught here. */
   onBatch: ((batch: ReceivedBatch) => void) | null;
   /** 'udp4' or 'udp6', from the bind address. */
   readonly type: 'udp4' | 'udp6';
@@ -212,7 +212,12 @@ export class UdpSocket {
       if (!(data instanceof Uint8Array)) throw new InvalidArgumentError(`batch[${i}].data`, `must be a Uint8Array, got ${describe(data)}`);
       if (typeof port !== 'number' || (port & 0xffff) !== port || port === 0) throw new InvalidArgumentError(`batch[${i}].port`, `must be an integer in 1..65535, got ${describe(port)}`);
       if (typeof address !== 'string') throw new InvalidArgumentError(`batch[${i}].address`, `must be a string, got ${describe(address)}`);
-      s.send(data, port, address, this.#onSent);
+      try {
+        s.send(data, port, address, this.#onSent); // #lookup throws for an address of the wrong family
+      } catch (e) {
+        if (e instanceof InvalidArgumentError && e.argument === 'address') throw new InvalidArgumentError(`batch[${i}].address`, e.message.slice('address: '.length));
+        throw e;
+      }
     }
     return this.writable;
   }

@@ -6,20 +6,22 @@
 // Peer-missing rule (tests/helpers/peers.ts): under CI=true a peer that does
 // not load fails; locally the tests skip with a loud warning.
 //
-// Loopback speed measured with peer.mjs (10 MB in total on 2 streams, sent and
-// echoed back; MB/s = payload bytes one way / time; median of 3 runs; a 2-core
-// machine shared with other builds, load average 6–10 throughout, so both
-// processes got well under a core each; cpu = the client's CPU per MB):
-//   package defaults (its Lock, 4 KiB reads, 1350-byte datagrams)  0.21 MB/s  1.4 s cpu/MB
-//   peer.mjs defaults (FIFO lock, 64 KiB reads, 1350-byte datagrams) 0.34 MB/s  0.85 s cpu/MB
-//   + --mtu 32768                                                    2.2 MB/s   0.16 s cpu/MB
-//   + --mtu 32768 --rcvbuf/--sndbuf 4 MiB                            2.1 MB/s   0.17 s cpu/MB
-// The cost is per datagram in the package's JavaScript (≈0.25 ms of CPU per
-// packet sent or received with the FIFO lock), not per byte and not in
-// quiche: with a core each, that is ≈1.2 MB/s at 1350-byte datagrams (the
-// 1–1.5 MB/s the issue expected) and ≈6 MB/s at 32 KiB. A benchmark against
-// our stack must run both at the same datagram size and report CPU as well
-// as time.
+// Loopback speed measured with peer.mjs (@matrixai/quic 1.2.12; 10 MB in
+// total on 2 streams, sent and echoed back; MB/s = payload bytes one way /
+// time, median of 3 runs; a 2-core machine shared with other builds, load
+// average 5–7 throughout, so each process got well under a core; cpu = the
+// client's CPU per MB):
+//   package defaults (its Lock, 4 KiB reads, 1350-byte datagrams)    0.13 MB/s  1.9 s cpu/MB
+//   peer.mjs defaults (FIFO lock, 64 KiB reads, 1350-byte datagrams) 0.24 MB/s  1.0 s cpu/MB
+//   + --mtu 32768                                                     0.98 MB/s  0.24 s cpu/MB
+//   + --mtu 32768 --rcvbuf/--sndbuf 4 MiB                             1.7 MB/s   0.16 s cpu/MB
+// (2.0.9's glue, measured the same way: 0.21, 0.34 and 2.1 MB/s.) The cost is
+// per datagram in the package's JavaScript (~0.2 ms of CPU per packet sent
+// or received, ACKs included, FIFO lock), not per byte nor in quiche: with a
+// core each that is ~1 MB/s at 1350-byte datagrams (the 1–1.5 MB/s the issue
+// expected) and ~6 MB/s at 32 KiB, where 208 KiB socket buffers then drop
+// whole datagrams. A benchmark against our stack should run both at the same
+// datagram size and report CPU time as well as wall time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import readline from 'node:readline';
