@@ -62,6 +62,10 @@ if (!child) {
 }
 
 // ---- one role, in this process
+// the fuzz client does not verify the server (tests/helpers/quic-fuzz.ts): say so once, not per endpoint
+const warn = console.warn;
+let warned = false;
+console.warn = (...a) => { if (String(a[0]).includes('INSECURE mode')) { if (warned) return; warned = true; } warn(...a); };
 const { runnerImport } = await import('vite');
 // the fuzzer is TypeScript with the tests' imports; vite's module runner loads it as vitest would
 const { module: F } = await runnerImport(path.join(root, 'tests/helpers/quic-fuzz.ts'));
