@@ -461,24 +461,44 @@ export class PeerModel {
   readonly streams = new Map<bigint, { offset: bigint; fin: boolean }>();
   /** The target's largest 1-RTT packet number seen in its output (-1: none). */
   targetLargest = -1n;
+  /**
+   * The 1-RTT packet numbers it sent lately: a well-formed ACK names only
+   * those (it skips some on purpose, RFC 9000 §21.4, and an ACK of one it
+   * did not send is PROTOCOL_VIOLATION, §13.1).
+   */
+  readonly targetSent = new Set<bigint>();
+  onTargetSent(pn: bigint) {
+    this.targetSent.add(pn);
+    if (pn > this.targetLargest) this.targetLargest = pn;
+    if (this.targetSent.size > 512) for (const x of this.targetSent) { if (this.targetSent.size <= 384) break; this.targetSent.delete(x); }
+  }
+  /** Bytes of new stream data we may still send: well within the target's flow control (RFC 9000 §4.1). */
+  credit = 256n << 10n;
   /** Next NEW_CONNECTION_ID sequence number (above anything the real peer issued). */
   ncidSeq = 100n;
   /** Streams the target opened (frames for a stream it has not opened are STREAM_STATE_ERROR, RFC 9000 §19.5, §19.10). */
   readonly targetStreams: bigint[] = [];
   constructor(readonly targetIsServer: boolean, readonly datagramMax: number, readonly peerCidLen: number) {}
   /**
-   * Stream IDs (RFC 9000 §2.1): ours (the peer's; the simulator's real peer
-   * may have used the first of each type, so ours start at the second) and
-   * the target's, bidirectional or not.
+   * Stream IDs (RFC 9000 §2.1): the i-th of ours (the peer's) from
+   * `streamBase` on, and the target's, bidirectional or not.
    */
-  peerStream(bidi: boolean, i: number): bigint { return BigInt((i + 1) * 4 + (this.targetIsServer ? 0 : 1) + (bidi ? 0 : 2)); }
+  peerStream(bidi: boolean, i: number): bigint { return BigInt((i + this.streamBase) * 4 + (this.targetIsServer ? 0 : 1) + (bidi ? 0 : 2)); }
   targetStream(bidi: boolean, i: number): bigint { return BigInt(i * 4 + (this.targetIsServer ? 1 : 0) + (bidi ? 0 : 2)); }
-  /** A copy whose changes are thrown away (frames that get mutated after they are made). */
+  /** The index of our first stream of each type: the simulator's real peer may have used the first. */
+  streamBase = 1;
+  /**
+   * A model for frames that get mutated after they are made (or sit before
+   * a broken one): what the target makes of them is unknown, so they use
+   * streams and NEW_CONNECTION_ID sequence numbers of their own, and this
+   * model's stay right.
+   */
   fork(): PeerModel {
     const m = new PeerModel(this.targetIsServer, this.datagramMax, this.peerCidLen);
-    for (const [k, v] of this.streams) m.streams.set(k, { ...v });
+    m.streamBase = 60;
     m.targetLargest = this.targetLargest;
-    m.ncidSeq = this.ncidSeq;
+    for (const x of this.targetSent) m.targetSent.add(x);
+    m.ncidSeq = this.ncidSeq + 1_000_000n;
     m.targetStreams.push(...this.targetStreams);
     return m;
   }
@@ -523,9 +543,7 @@ export function goodFrame(r: Rng, w: W, m: PeerModel): boolean {
     case 0: w.zeros(1 + r.int(30)); return true;
     case 1: w.varint(F.PING); return true;
     case 2: case 3: {
-      if (m.targetLargest < 0n) { w.varint(F.PING); return true; }
-      const largest = m.targetLargest - BigInt(r.int(Math.min(3, Number(m.targetLargest) + 1)));
-      writeAck(r, w, largest, r.chance(0.3) ? 1 + r.int(3) : 0);
+      if (!sentAck(r, w, m)) w.varint(F.PING);
       return true;
     }
     case 4: case 5: case 6: case 7: {
@@ -534,22 +552,26 @@ export function goodFrame(r: Rng, w: W, m: PeerModel): boolean {
       const s = m.stream(id);
       const len = r.int(r.chance(0.9) ? 200 : 1000);
       let offset = s.offset;
-      if (s.fin) { if (s.offset === 0n) { w.varint(F.PING); return true; } offset = BigInt(r.int(Number(s.offset))); }
-      const n = s.fin ? Math.min(len, Number(s.offset - offset)) : len;
-      const fin = !s.fin && r.chance(0.1);
+      // after FIN or beyond our share of the flow-control windows: data sent before again
+      const resend = s.fin || m.credit < BigInt(len) || s.offset > 32768n;
+      if (resend) { if (s.offset === 0n) { w.varint(F.PING); return true; } offset = BigInt(r.int(Number(s.offset))); }
+      const n = resend ? Math.min(len, Number(s.offset - offset)) : len;
+      const fin = !resend && r.chance(0.1);
       const hasLen = r.chance(0.85);
       const hasOff = offset > 0n || r.chance(0.2);
       w.varint(F.STREAM | (hasOff ? 4 : 0) | (hasLen ? 2 : 0) | (fin ? 1 : 0)).varint(id, longer(r));
       if (hasOff) w.varint(offset, longer(r));
       if (hasLen) w.varint(n, longer(r));
       w.bytes(r.bytes(n));
-      if (!s.fin) { s.offset = offset + BigInt(n); s.fin = fin; }
+      if (!resend) { s.offset = offset + BigInt(n); s.fin = fin; m.credit -= BigInt(n); }
       return hasLen;
     }
     case 8: {
       const id = m.peerStream(r.chance(0.5), r.int(6));
       const s = m.stream(id);
-      const size = s.fin ? s.offset : s.offset + BigInt(r.int(100));
+      const grow = s.fin || m.credit < 100n ? 0n : BigInt(r.int(100));
+      m.credit -= grow;
+      const size = s.offset + grow;
       w.varint(F.RESET_STREAM).varint(id).varint(anyVarint(r)).varint(size);
       s.offset = size;
       s.fin = true;
@@ -590,6 +612,34 @@ export function goodFrame(r: Rng, w: W, m: PeerModel): boolean {
       return true;
     }
   }
+}
+
+/** An ACK (§19.3) of packets the target sent (their numbers from its output); false when none are known. */
+function sentAck(r: Rng, w: W, m: PeerModel): boolean {
+  if (m.targetSent.size === 0) return false;
+  const sent = m.targetSent;
+  let largest = m.targetLargest;
+  for (let k = r.int(3); k > 0 && sent.has(largest - 1n); k--) largest--;
+  if (!sent.has(largest)) return false;
+  // ranges of numbers it sent, from the top down: [first range, (gap, length)*]
+  const ranges: [bigint, bigint][] = [];
+  let top = largest;
+  const count = r.chance(0.3) ? 3 : 1;
+  for (let i = 0; i < count; i++) {
+    let low = top;
+    while (low > 0n && sent.has(low - 1n) && top - low < 8n) low--;
+    ranges.push([top, low]);
+    // the next range starts at least two below (Gap >= 0): low - 1 stays unacknowledged even if it was sent
+    let next = low - 2n;
+    while (next >= 0n && !sent.has(next) && low - next < 64n) next--;
+    if (next < 0n || !sent.has(next)) break;
+    top = next;
+  }
+  const ecn = r.chance(0.1);
+  w.varint(ecn ? F.ACK_ECN : F.ACK).varint(largest, longer(r)).varint(BigInt(r.int(r.chance(0.9) ? 2000 : 1 << 30))).varint(ranges.length - 1).varint(ranges[0][0] - ranges[0][1]);
+  for (let i = 1; i < ranges.length; i++) w.varint(ranges[i - 1][1] - ranges[i][0] - 2n).varint(ranges[i][0] - ranges[i][1]);
+  if (ecn) w.varint(BigInt(r.int(100))).varint(BigInt(r.int(100))).varint(BigInt(r.int(100)));
+  return true;
 }
 
 /** ACK (§19.3) of `largest` with `ranges` extra ranges that never underflow. */
@@ -1065,6 +1115,8 @@ export class QuicFuzzer {
     if (!ok) this.fail(`the simulator handshake did not complete (client events: ${client.events.map((e) => e.kind).join(',')}; server: ${server.events.map((e) => e.kind).join(',')})`);
     const sconn = serverConn();
     const first = w.handshakes++ === 0;
+    // streams the target opened (RFC 9000 §19.5, §19.10: frames for them are legal once they exist)
+    const targetStreams: bigint[] = [];
     if (first) {
       // on a world's first connection, stream data and datagrams both ways for the captured datagrams to carry
       const data = r.bytes(1 + r.int(3000));
@@ -1074,6 +1126,7 @@ export class QuicFuzzer {
       quic.streamWrite(conn, s1, data.subarray(0, r.int(data.length)), r.chance(0.5));
       const s2 = quic.streamOpen(sconn, r.chance(0.5));
       quic.streamWrite(sconn, s2, data.subarray(0, 1 + r.int(500)), r.chance(0.5));
+      targetStreams.push(...(this.role === 'client' ? [s0, s1] : [s2]));
       quic.datagramSend(conn, data.subarray(0, 1 + r.int(100)));
       quic.datagramSend(sconn, data.subarray(0, 1 + r.int(100)));
       pair.run(() => false, pair.now + 300_000);
@@ -1086,8 +1139,6 @@ export class QuicFuzzer {
     this.now = Math.ceil(pair.now);
     w.peerHandle = this.role === 'client' ? sconn : conn;
     const targetHandle = this.role === 'client' ? conn : sconn;
-    // streams the target opened (RFC 9000 §19.5, §19.10: frames for them are legal once they exist)
-    const targetStreams: bigint[] = first ? (this.role === 'client' ? [0n, 2n] : [1n]) : [];
     this.learn(w, conn, targetHandle, targetStreams, first);
     // what the simulator delivered to our bookkeeping: closes of earlier handshakes and the like
     const evs = w.target.events.slice();
@@ -1159,6 +1210,7 @@ export class QuicFuzzer {
     let peerCid: Uint8Array = EMPTY;
     let largestIn = -1n;
     let largestOut = -1n;
+    const outPns: bigint[] = [];
     let initial: { client: Keys; server: Keys } | null = null;
     type Frames = { offset: number; data: Uint8Array }[];
     const cs: Record<'ci' | 'si' | 'ch' | 'sh', Frames> = { ci: [], si: [], ch: [], sh: [] };
@@ -1181,7 +1233,7 @@ export class QuicFuzzer {
             if (u) { if (u.pn > largestIn) largestIn = u.pn; if (first) keep(this.payloads, u.plain, 64); }
           } else {
             const u = unprotect(targetTx, p.bytes, p.pnOff, largestOut);
-            if (u) { peerCid = p.dcid.slice(); if (u.pn > largestOut) largestOut = u.pn; }
+            if (u) { peerCid = p.dcid.slice(); if (u.pn > largestOut) largestOut = u.pn; outPns.push(u.pn); }
           }
         }
       }
@@ -1192,7 +1244,7 @@ export class QuicFuzzer {
     this.clientFlight = cryptoStream(cs.ch);
     this.serverFlight = cryptoStream(cs.sh);
     const model = new PeerModel(this.role === 'server', w.datagramMax, peerCidLen);
-    model.targetLargest = largestOut;
+    for (const pn of outPns) model.onTargetSent(pn);
     model.targetStreams.push(...targetStreams);
     this.live = { handle: targetHandle, dcid, peerCidLen: peerCid.length || peerCidLen, tx: [peerTx], targetTx: [targetTx], gen: 0, nextPn: largestIn + 1n, model, moved: false };
   }
@@ -1264,15 +1316,17 @@ export class QuicFuzzer {
   private clientInitial(): FuzzInput {
     const r = this.r;
     const old = this.pending.length > 0 && r.chance(0.35) ? r.pick(this.pending) : null;
+    // now and then to the live connection, whose Initial keys are gone (RFC 9001 §4.9.1): dropped, nothing else
+    const toLive = !old && r.chance(0.05);
     const version = old ? old.version : r.chance(0.85) ? QUIC_V1 : QUIC_V2;
     let p: Pending;
     if (old) p = old;
     else {
-      const dcid = r.bytes(r.chance(0.95) ? 8 + r.int(13) : r.int(8));
+      const dcid = toLive ? this.live!.dcid : r.bytes(r.chance(0.95) ? 8 + r.int(13) : r.int(8));
       // the captured ClientHello's initial_source_connection_id, so that the handshake can get past its transport parameters
       const scid = r.chance(0.7) ? this.clientHelloScid : r.bytes(r.int(21));
       p = { handle: 0, version, dcid, scid, initialTx: initialKeys(version, dcid).client, hsTx: null, oneRttTx: null, pnInitial: 0n, pnHandshake: 0n, odcid: dcid, retried: false, inputs: 0 };
-      this.creating = p;
+      if (!toLive) this.creating = p;
     }
     p.inputs++;
     const donors = [this.clientHello, ...this.payloads.slice(0, 4)];
@@ -1291,7 +1345,7 @@ export class QuicFuzzer {
     });
     // coalesced behind it: a 0-RTT or Handshake packet we cannot protect right, or junk (§12.2)
     if (r.chance(0.08)) d = concat(d, r.chance(0.5) ? r.bytes(r.int(100)) : longPacket({ type: r.chance(0.5) ? '0rtt' : 'handshake', version, dcid: p.dcid, scid: p.scid, pn: 0n, pnLen: 2, payload: r.bytes(30), keys: p.initialTx }));
-    if (!old) {
+    if (!old && !toLive) {
       // at most 8, the ones the key log gave Handshake keys for kept longest
       this.pending.push(p);
       if (this.pending.length > 8) {
@@ -1299,7 +1353,8 @@ export class QuicFuzzer {
         this.pending.splice(i >= 0 ? i : 0, 1);
       }
     }
-    return this.one('initial', old ? 'Initial to a handshake in progress' : `Initial for a new connection (v${version === QUIC_V1 ? 1 : 2})`, d, [payload]);
+    const what = old ? 'Initial to a handshake in progress' : toLive ? 'Initial to the live connection' : `Initial for a new connection (v${version === QUIC_V1 ? 1 : 2})`;
+    return this.one('initial', what, d, [payload]);
   }
 
   /** Client target: a handshake the client starts, for us to answer as its server. */
@@ -1315,13 +1370,13 @@ export class QuicFuzzer {
     const h = quic.connect(w.target.ep, BigInt(this.now), WALL, SERVER_ADDR, 0, session, token);
     // its first flight: the Initial tells the client's CIDs
     let first: PacketView | null = null;
-    for (;;) {
-      const out = quic.pollTransmit(w.target.ep, BigInt(this.now), 16);
-      if (out.length === 0) break;
-      for (const d of unpackDatagrams(out)) {
+    for (let k = 0; k < 256; k++) {
+      const ds = unpackDatagrams(quic.pollTransmit(w.target.ep, BigInt(this.now), BATCH));
+      for (const d of ds) {
         this.onSent(d.data);
         for (const p of splitPackets(d.data, w.targetCidLen)) if (p.type === 'initial' && first === null && d.data.length >= 1200) first = p;
       }
+      if (ds.length < BATCH) break;
     }
     this.drainEvents();
     if (first === null) this.fail('the client sent no Initial');
@@ -1411,7 +1466,7 @@ export class QuicFuzzer {
       const n = 1 + r.int(5);
       for (let i = 0; i < n && goodFrame(r, w, m); i++);
       payload = w.take();
-      what = 'well-formed frames';
+      what = WELL_FORMED;
     } else if (mode === 1) {
       const w = new W();
       const f = m.fork();
@@ -1551,7 +1606,7 @@ export class QuicFuzzer {
     const live = this.live;
     if (live === null) return;
     const u = this.openLive(d, live.peerCidLen);
-    if (u !== null && u.pn > live.model.targetLargest) live.model.targetLargest = u.pn;
+    if (u !== null) live.model.onTargetSent(u.pn);
   }
 
   /**
@@ -1606,7 +1661,13 @@ export class QuicFuzzer {
       if (!isDefinedTransportError(e.value)) this.fail(`connection ${e.connection} closed with an undefined transport error code 0x${e.value.toString(16)} ("${new TextDecoder().decode(e.data)}")`);
     }
     const isLive = live !== null && e.connection === live.handle;
-    if (isLive && e.closeKind === 'local' && this.input?.kind === '1rtt' && !live.moved) this.checkCloseOnWire(e);
+    if (isLive && e.closeKind === 'local' && this.input?.kind === '1rtt' && !live.moved) {
+      // frames the model says are legal must not close it (NO_VIABLE_PATH comes from a timer, §8.2.4)
+      if (this.input.what === WELL_FORMED && e.value !== 0x10n) {
+        this.fail(`well-formed frames closed the live connection with 0x${e.value.toString(16)} ${errorName(e.value)} ("${new TextDecoder().decode(e.data)}")`);
+      }
+      this.checkCloseOnWire(e);
+    }
     if (isLive) {
       this.liveClosed = true;
       this.lastLiveClose = e;
@@ -1648,6 +1709,8 @@ export class QuicFuzzer {
   }
 }
 
+/** The description of 1-RTT inputs whose frames must all be accepted. */
+const WELL_FORMED = 'well-formed frames';
 const BATCH = 64;
 const EVENT_BATCH = 256;
 
