@@ -502,6 +502,32 @@ export class PeerModel {
     m.targetStreams.push(...this.targetStreams);
     return m;
   }
+  /**
+   * What a payload we did not make from this model (mutated bytes) told the
+   * target, so that later well-formed frames stay legal: stream data and
+   * final sizes (RFC 9000 §4.5), NEW_CONNECTION_ID sequence numbers
+   * (§19.15). Decoded with the engine's own frame decoder; a payload it
+   * refuses closes the connection anyway.
+   */
+  observe(payload: Uint8Array): void {
+    let frames: ReturnType<typeof decodeQuicFrames>;
+    try { frames = decodeQuicFrames('1rtt', payload); } catch { return; }
+    for (const f of frames) {
+      if (f.type === 'stream') {
+        const s = this.stream(f.streamId);
+        const end = f.offset + BigInt(f.data.length);
+        if (end > s.offset) { this.credit -= end - s.offset; s.offset = end; }
+        if (f.fin) s.fin = true;
+      } else if (f.type === 'resetStream') {
+        const s = this.stream(f.streamId);
+        if (f.finalSize > s.offset) { this.credit -= f.finalSize - s.offset; s.offset = f.finalSize; }
+        s.fin = true;
+      } else if (f.type === 'newConnectionId' && f.sequenceNumber >= this.ncidSeq) {
+        this.ncidSeq = f.sequenceNumber + 1n;
+      }
+    }
+  }
+
   /** A stream of ours that the target sends on too, or one the target opened. */
   sendingStream(r: Rng): bigint {
     return this.targetStreams.length && r.chance(0.4) ? r.pick(this.targetStreams) : this.peerStream(true, r.int(6));
@@ -891,7 +917,7 @@ export interface FuzzStats {
   seed: number;
   inputs: number;
   byKind: Record<InputKind, number>;
-  /** Closes the target reported, by how and the code ("local 0x07", "remote", "idle", ...). */
+  /** Closes the target reported, by how and the code ("local 0x07 FRAME_ENCODING_ERROR", "remote", "idle", ...). */
   closes: Record<string, number>;
   /** What closed the live connection: the input's description, how, the code and the reason. */
   liveCloses: Record<string, number>;
@@ -1038,7 +1064,7 @@ export class QuicFuzzer {
     seedCoreRandom(null);
   }
 
-  /** Runs `n` inputs (or until `until()` says stop). */
+  /** Runs `n` inputs; `onProgress` every `every` of them. Throws FuzzFailure. */
   run(n: number, onProgress?: (s: FuzzStats) => void, every = 10_000): FuzzStats {
     const t0 = performance.now();
     const base = this.stats.elapsedMs;
@@ -1064,7 +1090,9 @@ export class QuicFuzzer {
       this.feed(input);
     } catch (e) {
       if (e instanceof FuzzFailure) throw e;
-      throw new FuzzFailure(this.role, this.seed, index, this.input, `exception from the component: ${e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e)}`, { cause: e });
+      // a trap is a WebAssembly.RuntimeError (the instance is dead after it); anything else thrown is reported as is
+      const what = e instanceof WebAssembly.RuntimeError ? 'the component trapped' : 'exception';
+      throw new FuzzFailure(this.role, this.seed, index, this.input, `${what}: ${e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e)}`, { cause: e });
     }
     const mem = coreMemoryBytes();
     if (mem > this.stats.memoryMax) this.stats.memoryMax = mem;
@@ -1487,6 +1515,8 @@ export class QuicFuzzer {
       payload = mutateBytes(r, w.take(), this.payloads);
       what = 'well-formed frames, mutated';
     }
+    // what the target will make of a payload the model did not make
+    if (mode !== 0) m.observe(payload);
     return this.livePacket(payload, what, true);
   }
 
