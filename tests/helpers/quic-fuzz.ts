@@ -1158,16 +1158,17 @@ export class QuicFuzzer {
       quic.datagramSend(conn, data.subarray(0, 1 + r.int(100)));
       quic.datagramSend(sconn, data.subarray(0, 1 + r.int(100)));
       pair.run(() => false, pair.now + 300_000);
-    } else {
-      // until the peer sent a 1-RTT packet (the target's DCID and packet numbers come from it)
-      const peerSent1Rtt = () => w.captured.some((c) => !c.fromTarget && (c.data[0] & 0x80) === 0);
-      pair.run(peerSent1Rtt, pair.now + 300_000);
+    }
+    w.peerHandle = this.role === 'client' ? sconn : conn;
+    const targetHandle = this.role === 'client' ? conn : sconn;
+    // until the peer sent a 1-RTT packet of this connection (the target's DCID and packet numbers come from it)
+    for (let k = 0; !this.learn(w, conn, targetHandle, targetStreams, first); k++) {
+      if (k === 20) this.fail('no 1-RTT packet from the peer was captured');
+      const n = w.captured.length;
+      pair.run(() => w.captured.length > n, pair.now + 100_000);
     }
     w.capturing = false;
     this.now = Math.ceil(pair.now);
-    w.peerHandle = this.role === 'client' ? sconn : conn;
-    const targetHandle = this.role === 'client' ? conn : sconn;
-    this.learn(w, conn, targetHandle, targetStreams, first);
     // what the simulator delivered to our bookkeeping: closes of earlier handshakes and the like
     const evs = w.target.events.slice();
     for (const e of [client, server]) { e.events.length = 0; e.received.clear(); e.finished.clear(); }
@@ -1213,8 +1214,12 @@ export class QuicFuzzer {
     this.world = w;
   }
 
-  /** Keys from the key log, CIDs and packet numbers from the captured datagrams, corpora for the generators. */
-  private learn(w: World, clientConn: number, targetHandle: number, targetStreams: bigint[], first: boolean): void {
+  /**
+   * Keys from the key log, CIDs and packet numbers from the captured
+   * datagrams, corpora for the generators; false while no 1-RTT packet of
+   * the peer's was captured.
+   */
+  private learn(w: World, clientConn: number, targetHandle: number, targetStreams: bigint[], first: boolean): boolean {
     const { alg, targetCidLen, peerCidLen } = w;
     const log = new Map<string, Buffer>();
     for (const e of w.client.events) {
@@ -1244,7 +1249,6 @@ export class QuicFuzzer {
     const cs: Record<'ci' | 'si' | 'ch' | 'sh', Frames> = { ci: [], si: [], ch: [], sh: [] };
     const largest = { ci: -1n, si: -1n, ch: -1n, sh: -1n };
     for (const c of w.captured) {
-      keep(c.fromTarget ? this.fromTarget : this.toTarget, c.data, 64);
       const fromClient = (this.role === 'client') === c.fromTarget;
       for (const p of splitPackets(c.data, fromClient ? serverCidLen : clientCidLen)) {
         if (p.type === 'initial' || p.type === 'handshake') {
@@ -1256,9 +1260,9 @@ export class QuicFuzzer {
           if (u) { if (u.pn > largest[key]) largest[key] = u.pn; cs[key].push(...cryptoFrames(u.plain)); }
         } else if (p.type === '1rtt') {
           if (!c.fromTarget) {
-            dcid ??= p.dcid.slice();
+            // (a stateless reset for an earlier connection looks like a short header too)
             const u = unprotect(peerTx, p.bytes, p.pnOff, largestIn);
-            if (u) { if (u.pn > largestIn) largestIn = u.pn; if (first) keep(this.payloads, u.plain, 64); }
+            if (u) { dcid ??= p.dcid.slice(); if (u.pn > largestIn) largestIn = u.pn; if (first) keep(this.payloads, u.plain, 64); }
           } else {
             const u = unprotect(targetTx, p.bytes, p.pnOff, largestOut);
             if (u) { peerCid = p.dcid.slice(); if (u.pn > largestOut) largestOut = u.pn; outPns.push(u.pn); }
@@ -1266,7 +1270,8 @@ export class QuicFuzzer {
         }
       }
     }
-    if (dcid === null) this.fail('no 1-RTT packet from the peer was captured');
+    if (dcid === null) return false;
+    for (const c of w.captured) keep(c.fromTarget ? this.fromTarget : this.toTarget, c.data, 64);
     this.clientHello = cryptoStream(cs.ci);
     this.serverHello = cryptoStream(cs.si);
     this.clientFlight = cryptoStream(cs.ch);
@@ -1275,6 +1280,7 @@ export class QuicFuzzer {
     for (const pn of outPns) model.onTargetSent(pn);
     model.targetStreams.push(...targetStreams);
     this.live = { handle: targetHandle, dcid, peerCidLen: peerCid.length || peerCidLen, tx: [peerTx], targetTx: [targetTx], gen: 0, nextPn: largestIn + 1n, model, moved: false };
+    return true;
   }
 
   // ---- inputs
