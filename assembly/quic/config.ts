@@ -39,6 +39,7 @@ export const QC_MAX_CRYPTO_BUFFER: u8 = 23;
 export const QC_MAX_RECV_RANGES: u8 = 24;
 export const QC_HANDSHAKE_TIMEOUT_MS: u8 = 25;
 export const QC_GREASE_QUIC_BIT: u8 = 26;
+export const QC_QLOG: u8 = 27;
 
 /** RFC 9000 §14: every QUIC path carries 1200-byte datagrams. */
 export const MIN_UDP_PAYLOAD: u32 = 1200;
@@ -89,6 +90,8 @@ export class QuicConfig {
   /** The handshake must complete within this (0 = only the idle timeout). */
   handshakeTimeoutMs: u64 = 10_000;
   greaseQuicBit: bool = false;
+  /** Emit qlog events (events.ts Qlog, qlog.ts) for every connection. */
+  qlog: bool = false;
   /** Why parsing failed ("" on success). */
   error: string = "";
 }
@@ -132,6 +135,7 @@ export function parseQuicConfig(ptr: usize, len: usize): QuicConfig {
       case QC_MAX_RECV_RANGES: c.maxRecvRanges = <i32>clamp(v, 4, 1024); break;
       case QC_HANDSHAKE_TIMEOUT_MS: c.handshakeTimeoutMs = clamp(v, 0, 1 << 40); break;
       case QC_GREASE_QUIC_BIT: c.greaseQuicBit = v != 0; break;
+      case QC_QLOG: c.qlog = v != 0; break;
       default: c.error = "unknown QUIC config key " + key.toString(); return c;
     }
   }

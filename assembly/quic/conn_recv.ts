@@ -29,6 +29,7 @@ import { QuicEventKind, CloseKind } from "./events";
 import { Path } from "./path";
 import { isSupportedVersion } from "./version";
 import { LEVEL_0RTT } from "./space";
+import { DropTrigger } from "./qlog";
 
 const AEAD_TAG_LEN: usize = 16;
 
@@ -84,7 +85,7 @@ export function handleDatagram(c: Connection, now: u64, wallMs: u64, ptr: usize,
     // packets with a different Destination Connection ID"
     if (firstDcidLen < 0) { firstDcid = hdr.dcid; firstDcidLen = hdr.dcidLen; }
     else if (hdr.dcidLen != firstDcidLen || memory.compare(hdr.dcid, firstDcid, <usize>firstDcidLen) != 0) {
-      c.stats.packetsDropped++;
+      dropped(c, hdr, DropTrigger.Rejected);
       continue;
     }
     if (c.state == ConnState.Closing) {
@@ -97,6 +98,15 @@ export function handleDatagram(c: Connection, now: u64, wallMs: u64, ptr: usize,
     if (c.state >= ConnState.Closing) break;
   }
   if (anyProcessed) c.idle.onPacketReceived(now, c.pto());
+  c.logMetrics();
+}
+
+/** A packet not processed: counted, and logged (qlog packet_dropped). Returns false for the caller to return. */
+function dropped(c: Connection, hdr: PacketHeader, trigger: DropTrigger): bool {
+  c.stats.packetsDropped++;
+  const q = c.qlog;
+  if (q != null) q.packetDropped(c.now, hdr.type, hdr.packetLen, trigger);
+  return false;
 }
 
 /** RFC 9000 §10.3.1: a datagram we could not process may be a stateless reset. */
@@ -112,7 +122,7 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
   const type = hdr.type;
   if (type == PACKET_VERSION_NEGOTIATION) { onVersionNegotiation(c, pkt, hdr); return false; }
   if (type == PACKET_RETRY) { onRetry(c, pkt, hdr); return false; }
-  if (hdr.isLong && hdr.version != c.version) { c.stats.packetsDropped++; return false; }
+  if (hdr.isLong && hdr.version != c.version) return dropped(c, hdr, DropTrigger.Unsupported);
   // which space and keys
   let sp: PacketSpace;
   let keys: PacketKeys | null = null;
@@ -133,10 +143,10 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
     // from their peer prior to completing the handshake"
     keys = k != null && c.handshakeComplete ? k.rx : null;
   }
-  if (sp.discarded || keys == null) { c.stats.packetsDropped++; return false; }
+  if (sp.discarded || keys == null) return dropped(c, hdr, DropTrigger.KeyUnavailable);
   // RFC 9001 §5.4: header protection (the header key is the same for every key phase)
   const pnLen = removeHeaderProtection(keys.hp, pkt, hdr.packetLen, hdr.pnOffset, PN);
-  if (pnLen == 0) { c.stats.packetsDropped++; return false; }
+  if (pnLen == 0) return dropped(c, hdr, DropTrigger.Invalid);
   const largest: i64 = sp.ack.hasReceived ? <i64>sp.ack.largestReceived : -1;
   const pn = decodePacketNumber(largest, PN.truncated, <u32>pnLen << 3);
   const first = load<u8>(pkt);
@@ -148,11 +158,11 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
     const k = c.oneRtt!;
     const bit = (first & 0x04) != 0;
     const rk = k.readKeysFor(bit, pn);
-    if (rk == null || !decryptPayload(rk, pkt, hdr.packetLen, hdrLen, pn)) { c.stats.packetsDropped++; return false; }
+    if (rk == null) return dropped(c, hdr, DropTrigger.KeyUnavailable);
+    if (!decryptPayload(rk, pkt, hdr.packetLen, hdrLen, pn)) return dropped(c, hdr, DropTrigger.DecryptionFailure);
     keyPhaseFlip = bit != k.phase && rk === k.rxNext;
   } else if (!decryptPayload(keys, pkt, hdr.packetLen, hdrLen, pn)) {
-    c.stats.packetsDropped++;
-    return false;
+    return dropped(c, hdr, DropTrigger.DecryptionFailure);
   }
   // RFC 9000 §17.2: "An endpoint MUST treat receipt of a packet that has a
   // non-zero value for these bits after removing both packet and header
@@ -161,17 +171,12 @@ function handlePacket(c: Connection, pkt: usize, hdr: PacketHeader, now: u64, ad
   // §12.3: duplicates are dropped, after authentication
   const payload = pkt + hdrLen;
   const payloadLen = hdr.packetLen - hdrLen - AEAD_TAG_LEN;
-  if (sp.ack.onPacketReceived(pn, packetIsAckEliciting(payload, payloadLen), now)) {
-    c.stats.packetsDropped++;
-    return false;
-  }
+  if (sp.ack.onPacketReceived(pn, packetIsAckEliciting(payload, payloadLen), now)) return dropped(c, hdr, DropTrigger.Duplicate);
   c.stats.packetsReceived++;
-  if (keyPhaseFlip) {
-    // RFC 9001 §6.2: the peer updated its keys; we follow
-    const k = c.oneRtt!;
-    k.rotate(now + 3 * c.pto(), c.app.nextPn);
-    c.stats.keyUpdates++;
-  }
+  const q = c.qlog;
+  if (q != null) q.packetReceived(now, type, pn, hdr.packetLen, payload, payloadLen);
+  // RFC 9001 §6.2: the peer updated its keys; we follow
+  if (keyPhaseFlip) c.rotateKeys(c.oneRtt!, true);
   if (type == PACKET_1RTT) {
     const k = c.oneRtt!;
     if (pn < k.firstRecvPnOfPhase && ((first & 0x04) != 0) == k.phase) k.firstRecvPnOfPhase = pn;
@@ -322,6 +327,8 @@ function onVersionNegotiation(c: Connection, pkt: usize, hdr: PacketHeader): voi
   // QUIC version selected by the client"; the CIDs must echo ours (RFC 8999 §6)
   const first = c.localCids.active(0);
   if (!checkVersionNegotiation(pkt, hdr.packetLen, changetype<usize>(c.odcid), c.odcidLen, changetype<usize>(first.cid), first.len, c.version, hdr)) return;
+  const q = c.qlog;
+  if (q != null) q.packetReceivedNoPn(c.now, PACKET_VERSION_NEGOTIATION, hdr.packetLen);
   let common: u32 = 0;
   const n = vnVersionCount(hdr);
   for (let i = 0; i < n; i++) {
@@ -342,6 +349,8 @@ function onRetry(c: Connection, pkt: usize, hdr: PacketHeader): void {
   if (!checkRetry(pkt, hdr.packetLen, changetype<usize>(c.odcid), c.odcidLen, hdr)) return;
   // "A client MUST discard a Retry packet with a zero-length Retry Token field."
   if (hdr.tokenLen == 0) return;
+  const q = c.qlog;
+  if (q != null) q.packetReceivedNoPn(c.now, PACKET_RETRY, hdr.packetLen);
   c.onRetryAccepted(hdr.scid, hdr.scidLen, hdr.token, hdr.tokenLen);
 }
 

@@ -50,6 +50,12 @@ export const TARGET = new TransmitTarget();
  * 0 when there is nothing to send now. `TARGET` says where it goes.
  */
 export function pollTransmit(c: Connection, now: u64, buf: usize, cap: usize): usize {
+  const n = transmit(c, now, buf, cap);
+  if (n > 0) c.logMetrics();
+  return n;
+}
+
+function transmit(c: Connection, now: u64, buf: usize, cap: usize): usize {
   c.now = now;
   if (c.state == ConnState.Draining || c.state == ConnState.Closed) return 0;
   if (c.state == ConnState.Closing) return sendClose(c, buf, cap);
@@ -193,6 +199,7 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
   const pn = sp.nextPn;
   const p = c.loss.sent[sp.id].push(pn, now);
   let ackEliciting = false;
+  const ptoProbe = sp.probesPending > 0;
   // 1. ACK (RFC 9000 §13.2): whenever there is something new to acknowledge
   if (sp.ack.hasRanges && (sp.ack.shouldSendAck(now) || sp.ack.ackElicitingSinceAck > 0 || congestionOk)) {
     if (sp.ack.writeAckFrame(F, now, <u32>c.cfg.ackDelayExponent)) {
@@ -228,7 +235,7 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
     return 0;
   }
   if (padTo > 0) BUILDER.padToDatagram(padTo);
-  const end = BUILDER.finish(changetype<PacketKeys_>(txKeysFor(c, sp)));
+  const end = finishPacket(c, changetype<PacketKeys_>(txKeysFor(c, sp)), false, ptoProbe);
   if (end == 0) {
     abandon(c, sp);
     return 0;
@@ -264,6 +271,17 @@ function abandon(c: Connection, sp: PacketSpace): void {
 
 // the PacketKeys type under the name the builder takes
 import { PacketKeys as PacketKeys_ } from "./protection";
+
+/** Protects the packet being built (RFC 9001 §5); with qlog on, logs it as packet_sent (its frames read before protection). */
+function finishPacket(c: Connection, keys: PacketKeys_, mtuProbe: bool, ptoProbe: bool): usize {
+  const q = c.qlog;
+  if (q == null) return BUILDER.finish(keys);
+  const w = BUILDER.payload;
+  q.prepareSent(BUILDER.type, w.buf, w.len);
+  const end = BUILDER.finish(keys);
+  if (end != 0) q.packetSent(c.now, BUILDER.type, BUILDER.pn, BUILDER.packetLen, mtuProbe, ptoProbe);
+  return end;
+}
 
 function writeCrypto(c: Connection, sp: PacketSpace, w: Writer, p: SentPacket): bool {
   const cs = sp.cryptoSend;
@@ -533,7 +551,7 @@ function sendProbe(c: Connection, pp: Path, buf: usize, cap: usize): usize {
     if (put(w)) { pp.onChallengeSent(<u32>MIN_UDP_PAYLOAD); p.addFrame(SentFrameKind.PathChallenge); }
   }
   BUILDER.padToDatagram(<usize>MIN_UDP_PAYLOAD);
-  const end = BUILDER.finish(c.oneRtt!.tx);
+  const end = finishPacket(c, c.oneRtt!.tx, false, false);
   if (end == 0) { abandon(c, sp); return 0; }
   sp.nextPn++;
   p.size = <u32>end;
@@ -562,7 +580,7 @@ function sendPmtuProbe(c: Connection, buf: usize, cap: usize, now: u64): usize {
   // value 1 marks a DPLPMTUD probe for the sink; `length` is the size probed
   const pf = p.addFrame(SentFrameKind.Ping);
   pf.value = 1;
-  const end = BUILDER.finish(c.oneRtt!.tx);
+  const end = finishPacket(c, c.oneRtt!.tx, true, false);
   if (end == 0) { abandon(c, sp); return 0; }
   p.size = <u32>end;
   p.ackEliciting = true;
@@ -612,7 +630,7 @@ function sendClose(c: Connection, buf: usize, cap: usize): usize {
     F.reasonPhraseLength = <u32>rl;
     if (!put(w)) break;
     if (sp.id == SPACE_INITIAL && !c.isServer) BUILDER.padToDatagram(<usize>MIN_UDP_PAYLOAD);
-    const end = BUILDER.finish(changetype<PacketKeys_>(txKeysFor(c, sp)));
+    const end = finishPacket(c, changetype<PacketKeys_>(txKeysFor(c, sp)), false, false);
     if (end == 0) break;
     sp.nextPn++;
     off = end;

@@ -6,6 +6,7 @@ import { SentFrame, SentFrameKind } from "./sent_packets";
 import { Connection } from "./connection";
 import { QuicEventKind } from "./events";
 import { SendState } from "./stream_send";
+import { LostTrigger } from "./qlog";
 
 export class ConnSink extends LossSink {
   /** Set once by the connection's constructor. */
@@ -44,6 +45,13 @@ export class ConnSink extends LossSink {
       case SentFrameKind.Ping: if (f.value == 1) c.pmtud.onProbeAcked(<u32>f.length, c.now); break;
       default: break;
     }
+  }
+
+  onPacketLost(space: u32, pn: u64, byPacketThreshold: bool, rejected: bool): void {
+    const c = this.conn;
+    const q = c.qlog;
+    if (q == null) return;
+    q.packetLost(c.now, space, pn, !rejected, rejected ? LostTrigger.Rejected : byPacketThreshold ? LostTrigger.ReorderingThreshold : LostTrigger.TimeThreshold);
   }
 
   onFrameLost(space: u32, f: SentFrame): void {

@@ -54,6 +54,7 @@ import { MAX_CID_LEN } from "./constants";
 import { randomBytes } from "../crypto/random";
 import { Endpoint } from "./endpoint";
 import { ctEqual } from "../crypto/ct";
+import { QlogEvents, RecoveryMetrics, CongestionState, KeyTrigger } from "./qlog";
 
 export const enum ConnState {
   /** Handshake in progress. */
@@ -67,6 +68,9 @@ export const enum ConnState {
   /** Over: the host frees the handle. */
   Closed = 4,
 }
+
+/** Scratch for logMetrics (the core is single-threaded). */
+const METRICS = new RecoveryMetrics();
 
 /** Counters for `stats` and tests. */
 @final
@@ -103,6 +107,8 @@ export class Connection {
   readonly loss: LossDetection;
   readonly streams: Streams;
   readonly events: QuicEventQueue;
+  /** qlog events, when the endpoint asked for them (qlog.ts). */
+  readonly qlog: QlogEvents | null;
   readonly datagrams: Datagrams;
   readonly timers: TimerTable = new TimerTable();
   readonly idle: IdleTimer = new IdleTimer();
@@ -187,6 +193,7 @@ export class Connection {
     this.loss = new LossDetection(rtt, cc, isServer);
     const events = new QuicEventQueue();
     this.events = events;
+    this.qlog = cfg.qlog ? new QlogEvents(events, isServer) : null;
     this.streams = new Streams(isServer, cfg, events);
     const dg = new Datagrams(cfg.datagramQueue, 1 << 20, DropPolicy.DropOldest, cfg.datagramQueue, 1 << 20, DropPolicy.DropOldest);
     dg.configure(cfg.maxDatagramFrameSize, 0);
@@ -225,6 +232,11 @@ export class Connection {
     if (otx != null) otx.wipe();
     sp.rx = rx;
     sp.tx = tx;
+    const q = this.qlog;
+    if (q != null) {
+      q.keyUpdated(this.now, SPACE_INITIAL, false, true, KeyTrigger.Tls, 0);
+      q.keyUpdated(this.now, SPACE_INITIAL, false, false, KeyTrigger.Tls, 0);
+    }
   }
 
   /** Our transport parameters for this connection (RFC 9000 §18.2, §7.3 CIDs). */
@@ -374,6 +386,8 @@ export class Connection {
 
   private installSecret(level: i32, read: bool, suite: u16, secret: usize): void {
     const keys = new PacketKeys(suiteAead(suite), this.version, secret);
+    const q = this.qlog;
+    if (q != null) q.keyUpdated(this.now, level == LEVEL_HANDSHAKE ? SPACE_HANDSHAKE : SPACE_APPLICATION, level == LEVEL_0RTT, read, KeyTrigger.Tls, 0);
     if (level == LEVEL_0RTT) {
       this.zeroRtt = keys;
       return;
@@ -485,6 +499,8 @@ export class Connection {
     if (sp.discarded) return;
     sp.discard();
     this.loss.discardSpace(space, this.now);
+    const q = this.qlog;
+    if (q != null) q.keysDiscarded(this.now, space, false);
   }
 
   /** RFC 9001 §4.6.2: 0-RTT rejected — what was sent in 0-RTT is sent again in 1-RTT. */
@@ -495,6 +511,8 @@ export class Connection {
       const z = this.zeroRtt;
       if (z != null) z.wipe();
       this.zeroRtt = null;
+      const q = this.qlog;
+      if (q != null) q.keysDiscarded(this.now, SPACE_APPLICATION, true);
     }
   }
 
@@ -635,6 +653,7 @@ export class Connection {
     const k = this.oneRtt;
     if (k != null && k.hasPrev && k.prevUntil <= now) k.dropPrev();
     this.onMigrationFailed();
+    this.logMetrics();
     // the pacer's wake-up has done its job once due (conn_send.ts sets it again when still early)
     if (this.timers.get(Timer.Pacing) <= now) this.timers.stop(Timer.Pacing);
     if (this.cfg.keepAliveMs > 0 && this.timers.get(Timer.KeepAlive) <= now) this.pingPending = true;
@@ -784,9 +803,42 @@ export class Connection {
     // received an acknowledgment for a packet that was sent protected with
     // keys from the current key phase"
     if (this.packetsInPhase < n || this.app.largestAckedByPeer < <i64>k.firstPnOfPhase) return;
-    k.rotate(this.now + 3 * this.pto(), this.app.nextPn);
+    this.rotateKeys(k, false);
     this.packetsInPhase = 0;
+  }
+
+  /** RFC 9001 §6.1 (we initiate) or §6.2 (the peer did): the next key phase; the previous read keys stay 3×PTO (§6.5). */
+  rotateKeys(k: OneRttKeys, remote: bool): void {
+    k.rotate(this.now + 3 * this.pto(), this.app.nextPn);
     this.stats.keyUpdates++;
+    const q = this.qlog;
+    if (q != null) {
+      const t = remote ? KeyTrigger.RemoteUpdate : KeyTrigger.LocalUpdate;
+      q.keyUpdated(this.now, SPACE_APPLICATION, false, true, t, this.stats.keyUpdates);
+      q.keyUpdated(this.now, SPACE_APPLICATION, false, false, t, this.stats.keyUpdates);
+    }
+  }
+
+  /** qlog: recovery metrics, congestion state and MTU when they changed (called after each input and each datagram sent). */
+  logMetrics(): void {
+    const q = this.qlog;
+    if (q == null) return;
+    const m = METRICS;
+    const rtt = this.rtt;
+    const cc = this.cc;
+    m.minRtt = rtt.minRtt;
+    m.smoothedRtt = rtt.smoothedRtt;
+    m.latestRtt = rtt.latestRtt;
+    m.rttvar = rtt.rttvar;
+    m.ptoCount = <u64>this.loss.ptoCount;
+    m.congestionWindow = cc.congestionWindow;
+    m.bytesInFlight = cc.bytesInFlight;
+    m.ssthresh = cc.ssthresh;
+    // RFC 9002 §7.3: slow start below ssthresh, recovery after a congestion event
+    const state = cc.hasRecoveryStart && cc.inRecovery(this.loss.largestAckedSentTime) ? CongestionState.Recovery
+      : cc.appLimited ? CongestionState.ApplicationLimited
+      : cc.congestionWindow < cc.ssthresh ? CongestionState.SlowStart : CongestionState.CongestionAvoidance;
+    q.metrics(this.now, m, state, this.pmtud.currentMtu());
   }
 
   // ---- the application's calls ---------------------------------------------------

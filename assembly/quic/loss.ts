@@ -45,6 +45,8 @@ const NONE: u64 = u64.MAX_VALUE;
 export abstract class LossSink {
   abstract onFrameAcked(space: u32, f: SentFrame): void;
   abstract onFrameLost(space: u32, f: SentFrame): void;
+  /** A packet was declared lost (before its frames go to `onFrameLost`): `byThreshold` = §6.1.1 packet threshold, else §6.1.2 time (or all lost, `declareAllLost`). */
+  onPacketLost(space: u32, pn: u64, byPacketThreshold: bool, rejected: bool): void {}
 }
 
 /** What `onTimeout` did. */
@@ -69,6 +71,8 @@ export class LossDetection {
   sent: StaticArray<SentPackets>;
   /** A.2 pto_count: PTOs since the last acknowledgment that reset it. */
   ptoCount: u32 = 0;
+  /** When the newest packet acknowledged so far was sent (a recovery period ends once it is after the period's start, RFC 9002 §7.3.2). */
+  largestAckedSentTime: u64 = 0;
 
   // ---- state the connection sets (then calls setLossDetectionTimer) ----
   /** RFC 9001 §4.1.2: the handshake is confirmed. Enables the Application Data PTO (RFC 9002 §6.2.1). */
@@ -261,7 +265,10 @@ export class LossDetection {
 
     // A.7: DetectAndRemoveLostPackets, OnPacketsLost, then OnPacketsAcked.
     this.detectAndRemoveLostPackets(space, now, sink);
-    if (ackedBytes > 0) this.cc.onPacketsAcked(ackedBytes, ackedLargestSentTime, now, this.rtt);
+    if (ackedBytes > 0) {
+      this.cc.onPacketsAcked(ackedBytes, ackedLargestSentTime, now, this.rtt);
+      if (ackedLargestSentTime > this.largestAckedSentTime) this.largestAckedSentTime = ackedLargestSentTime;
+    }
 
     // A.7: "Reset pto_count unless the client is unsure if the server has
     // validated the client's address" (RFC 9002 §6.2.1).
@@ -355,6 +362,7 @@ export class LossDetection {
       this.newlyLost++;
       this.packetsLost++;
       this.bytesLost += p.size;
+      sink.onPacketLost(space, sp.pnAt(i), false, true);
       for (let j = 0; j < p.nFrames; j++) sink.onFrameLost(space, p.frame(j));
       sp.removeAt(i, false);
     }
@@ -561,6 +569,7 @@ export class LossDetection {
         this.newlyLost++;
         this.packetsLost++;
         this.bytesLost += p.size;
+        sink.onPacketLost(space, pn, largestAcked >= pn + kPacketThreshold, false);
         for (let j = 0; j < p.nFrames; j++) sink.onFrameLost(space, p.frame(j));
         sp.removeAt(i, false);
       } else {

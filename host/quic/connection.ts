@@ -14,7 +14,7 @@ import { nowUs, U64_MAX, type ConnectionSink, type QuicDriver } from './driver.j
 import { CLOSE_KIND, QUIC_EVENT, type QuicWireEvent } from './wire.js';
 import { QuicStream, type StreamChunk, type StreamHost } from './stream.js';
 import { bindUdp, decodeAddress, type SocketAddress } from './socket.js';
-import { appendKeyLog, tupleInfo, type QlogWriter } from './qlog.js';
+import { appendKeyLog, connectionStarted, tupleInfo, type QlogWriter } from './qlog.js';
 
 /** How `closed` resolves on a clean close (an application close, or a transport close with NO_ERROR). */
 export interface QuicCloseInfo {
@@ -170,8 +170,8 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     this.handle = handle;
     this.localAddress = local;
     this.remoteAddress = remote;
-    this.#qlog?.event('quic:connection_started', { local: tupleInfo(local), remote: tupleInfo(remote) });
-    this.#qlog?.event('quic:parameters_set', { initiator: 'local', ...this.#init.parameters });
+    this.#qlog?.event('connectivity:connection_started', connectionStarted(local, remote));
+    this.#qlog?.event('transport:parameters_set', { owner: 'local', ...this.#init.parameters });
     const pc = this.#pendingClose;
     if (pc) {
       this.#pendingClose = null;
@@ -206,7 +206,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
       case QUIC_EVENT.keyLog: if (this.#init.keylog) appendKeyLog(this.#init.keylog, utf8.decode(e.bytes)); break;
       case QUIC_EVENT.warning: {
         const text = utf8.decode(e.bytes);
-        this.#qlog?.event('loglevel:warning', { message: text });
+        this.#qlog?.event('generic:warning', { message: text });
         // once per text and connection: a peer must not be able to flood the process's warnings
         if (this.#warned.size < MAX_WARNINGS && !this.#warned.has(text)) {
           this.#warned.add(text);
@@ -224,9 +224,8 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     if (this.status !== 'connecting') return;
     this.status = 'connected';
     this.alpn = utf8.decode(e.bytes);
-    this.#qlog?.event('quic:alpn_information', { chosen_alpn: { string_value: this.alpn } });
-    this.#qlog?.event('quic:connection_state_updated', { old: 'attempted', new: 'handshake_complete' });
-    this.#metrics();
+    this.#qlog?.event('transport:alpn_information', { chosen_alpn: this.alpn });
+    this.#qlog?.event('connectivity:connection_state_updated', { old: 'attempted', new: 'handshake_complete' });
     this.ready.resolve();
     this.#init.onConnected?.(this.conn);
   }
@@ -257,10 +256,10 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
       this.#migration = null;
       const s = this.driver?.socket(m.localId);
       if (s) this.localAddress = s.address;
-      this.#qlog?.event('quic:migration_state_updated', { new: 'migration_complete', tuple_local: tupleInfo(this.localAddress), tuple_remote: tupleInfo(this.remoteAddress) });
+      this.#qlog?.event('connectivity:migration_state_updated', { new: 'migration_complete', tuple_local: tupleInfo(this.localAddress), tuple_remote: tupleInfo(this.remoteAddress) });
       m.resolve();
     } else {
-      this.#qlog?.event('quic:tuple_assigned', { tuple_remote: tupleInfo(this.remoteAddress) });
+      this.#qlog?.event('connectivity:tuple_assigned', { tuple_remote: tupleInfo(this.remoteAddress) });
     }
   }
 
@@ -268,7 +267,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     const m = this.#migration;
     if (!m) return;
     this.#migration = null;
-    this.#qlog?.event('quic:migration_state_updated', { new: 'migration_abandoned', tuple_remote: tupleInfo(decodeAddress(bytes)) });
+    this.#qlog?.event('connectivity:migration_state_updated', { new: 'migration_abandoned', tuple_remote: tupleInfo(decodeAddress(bytes)) });
     void this.driver?.dropSocket(m.localId);
     m.reject(new H3WasiError('H3W_ERR_QUIC_MIGRATION_FAILED', 'the new path did not validate (RFC 9000 §8.2); the connection stays on its current path'));
   }
@@ -281,19 +280,19 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     const clean = (kind === 'local' || kind === 'remote') && (e.app || e.value === 0n);
     const trigger = kind === 'idle' ? 'idle_timeout' : kind === 'reset' ? 'stateless_reset'
       : kind === 'version-negotiation' ? 'version_mismatch' : kind === 'handshake-timeout' ? 'error' : e.app ? 'application' : clean ? 'unspecified' : 'error';
-    this.#qlog?.event('quic:connection_closed', {
-      initiator: e.remote ? 'remote' : 'local',
-      ...(e.app ? { application_error: 'unknown' } : { connection_error: 'unknown' }),
-      error_code: e.value, reason, trigger,
+    // qlog 0.3 connection_closed: owner, connection_code (transport) or application_code
+    this.#qlog?.event('connectivity:connection_closed', {
+      owner: e.remote ? 'remote' : 'local',
+      ...(e.app ? { application_code: e.value } : { connection_code: e.value }),
+      reason, trigger,
     });
-    this.#metrics();
     try { if (this.handle) this.#lastStats = quic.stats(this.handle); } catch { /* the engine failed: no stats */ }
     this.#finish(err, clean ? { closeCode: Number(e.value), reason, wireCode: e.value, remote: e.remote } : null);
   }
 
   onFreed(): void {
     if (this.status !== 'closed') this.#finish(new QuicError('local', 0n, false, false, 'the endpoint was closed'), null);
-    this.#qlog?.event('quic:connection_state_updated', { new: 'closed' });
+    this.#qlog?.event('connectivity:connection_state_updated', { new: 'closed' });
     this.#qlog?.close();
     this.handle = 0;
   }
@@ -322,17 +321,6 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     for (const c of [this.#bidiC, this.#uniC, this.#dgramC] as ReadableStreamDefaultController<unknown>[]) {
       try { if (info) c.close(); else c.error(err); } catch { /* already closed */ }
     }
-  }
-
-  #metrics(): void {
-    if (!this.#qlog || !this.handle) return;
-    try {
-      const s = quic.stats(this.handle);
-      this.#qlog.event('quic:recovery_metrics_updated', {
-        min_rtt: Number(s.minRttUs) / 1000, smoothed_rtt: Number(s.smoothedRttUs) / 1000, rtt_variance: Number(s.rttvarUs) / 1000,
-        congestion_window: s.congestionWindow, bytes_in_flight: s.bytesInFlight,
-      });
-    } catch { /* stats are diagnostics only */ }
   }
 
   // ---- the stream host (stream.ts) -------------------------------------------------------
@@ -467,7 +455,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
       throw new H3WasiError('H3W_ERR_QUIC_MIGRATION_REFUSED',
         'the connection cannot migrate now: the handshake is not confirmed, the server sent disable_active_migration (RFC 9000 §18.2), or the connection is closing');
     }
-    this.#qlog?.event('quic:migration_state_updated', { new: 'probing_started', tuple_local: tupleInfo(sock.address) });
+    this.#qlog?.event('connectivity:migration_state_updated', { new: 'probing_started', tuple_local: tupleInfo(sock.address) });
     const done = new Promise<void>((resolve, reject) => { this.#migration = { resolve, reject, localId }; });
     d.pump();
     return done;

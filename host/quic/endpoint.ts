@@ -182,7 +182,7 @@ export class QuicEndpoint {
     let ep: QuicEndpoint | null = null;
     let incomingC!: ReadableStreamDefaultController<QuicConnection>;
     const incoming = new ReadableStream<QuicConnection>({ start: (c) => { incomingC = c; } });
-    const driver = new QuicDriver(encodeQuicConfig(checked), tls.id, {
+    const driver = new QuicDriver(encodeQuicConfig(checked, diag.qlogDir !== null), tls.id, {
       server: true,
       onConnection: (handle) => {
         const core = new ConnectionCore({
@@ -227,7 +227,7 @@ export class QuicEndpoint {
       keylog: diag.keylog,
       parameters: qlogParameters(checked),
     });
-    const config = encodeQuicConfig(checked);
+    const config = encodeQuicConfig(checked, diag.qlogDir !== null);
     (async () => {
       let driver: QuicDriver | null = null;
       try {

@@ -1,53 +1,49 @@
-// Diagnostics files: one qlog trace per connection in the JSON-SEQ
-// serialization of the qlog drafts (draft-ietf-quic-qlog-main-schema
-// §"QlogFileSeq schema", RFC 7464: every record starts with RS 0x1E and ends
-// with LF), and SSLKEYLOGFILE lines for Wireshark.
+// Diagnostics files: one qlog trace per connection, and SSLKEYLOGFILE lines
+// for Wireshark.
 //
-// The header carries the current drafts' fields (file_schema,
-// serialization_format) and the qlog 0.3 fields qvis reads (qlog_version,
-// qlog_format "JSON-SEQ"), so the file loads in qvis and in tools that follow
-// the drafts. Times are milliseconds relative to the connection's start
-// (time_format "relative_to_epoch" with the start as the epoch).
+// The trace is qlog 0.3 in JSON Text Sequences (RFC 7464: every record
+// starts with RS 0x1E and ends with LF): the version qvis reads, and the one
+// quiche and ngtcp2 write, so traces of ours and theirs load side by side.
+// Events are named "category:event" as in draft-ietf-quic-qlog-quic-events-03
+// ("transport:packet_sent", "recovery:metrics_updated"); the later drafts
+// keep their data fields and rename them (docs/quic.md has the table). The
+// core writes the per-packet, recovery and key events (assembly/quic/qlog.ts)
+// with its clock; the host adds connection-level ones. Times are
+// milliseconds since the trace started (time_format "relative" to
+// reference_time, the start in ms since the Unix epoch), never decreasing.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-/** The event schema of draft-ietf-quic-qlog-quic-events-13 (a draft's URI carries its number). */
-export const QLOG_QUIC_SCHEMA = 'urn:ietf:params:qlog:events:quic-13';
 const RS = '\x1e';
+
+/** The driver's clock (driver.ts nowUs: hrtime), in ms: the core's event times are on it. */
+const clockMs = () => Number(process.hrtime.bigint() / 1000n) / 1000;
 
 export class QlogWriter {
   readonly file: string;
   readonly groupId: string;
   readonly #out: fs.WriteStream;
   readonly #t0: number;
+  #last = 0;
   #closed = false;
 
   private constructor(file: string, groupId: string, role: 'client' | 'server', title: string) {
     this.file = file;
     this.groupId = groupId;
-    this.#t0 = performance.now();
+    this.#t0 = clockMs();
     this.#out = fs.createWriteStream(file, { flags: 'a' });
     // a file that cannot be written must not take the connection down
     this.#out.on('error', () => { this.#closed = true; });
     const header = {
-      // qlog 0.3 (qvis)
       qlog_version: '0.3',
       qlog_format: 'JSON-SEQ',
-      // draft-ietf-quic-qlog-main-schema
-      file_schema: 'urn:ietf:params:qlog:file:sequential',
-      serialization_format: 'application/qlog+json-seq',
       title,
       trace: {
         title,
-        common_fields: {
-          group_id: groupId,
-          time_format: 'relative_to_epoch',
-          reference_time: { clock_type: 'system', epoch: new Date().toISOString() },
-        },
+        common_fields: { group_id: groupId, time_format: 'relative', reference_time: Date.now(), protocol_type: ['QUIC'] },
         vantage_point: { name: 'h3-wasi', type: role },
-        event_schemas: [QLOG_QUIC_SCHEMA],
       },
     };
     this.#out.write(`${RS}${JSON.stringify(header)}\n`);
@@ -68,21 +64,24 @@ export class QlogWriter {
     }
   }
 
-  /** Milliseconds since the trace started. */
-  get time(): number {
-    return Math.round((performance.now() - this.#t0) * 1000) / 1000;
+  /** Milliseconds since the trace started, on the clock `at` (ms), never before the last event. */
+  #time(at: number): number {
+    const t = Math.max(this.#last, Math.round((at - this.#t0) * 1000) / 1000);
+    this.#last = t;
+    return t;
   }
 
-  /** One event: `name` with its namespace ("quic:connection_started"). */
+  /** One event: `name` with its category ("connectivity:connection_started"). */
   event(name: string, data: Record<string, unknown>): void {
     if (this.#closed) return;
-    this.#out.write(`${RS}${JSON.stringify({ time: this.time, name, data }, bigintToNumber)}\n`);
+    this.#out.write(`${RS}${JSON.stringify({ time: this.#time(clockMs()), name, data }, bigintToNumber)}\n`);
   }
 
   /**
-   * A record the engine wrote (a JSON object with at least `name`); it gets
-   * the host's `time` when it has none. Something that is not a JSON object
-   * is kept as a loglevel warning rather than corrupting the sequence.
+   * A record the engine wrote (a JSON object with `name`, `data` and `time`
+   * on the driver's clock, rebased here on the trace's start; the host's
+   * time when it has none). Something that is not a JSON object is kept as
+   * a warning rather than corrupting the sequence.
    */
   raw(json: string): void {
     if (this.#closed) return;
@@ -92,10 +91,10 @@ export class QlogWriter {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
       rec = v as Record<string, unknown>;
     } catch {
-      this.event('loglevel:warning', { message: `unparseable engine qlog record: ${json.slice(0, 200)}` });
+      this.event('generic:warning', { message: `unparseable engine qlog record: ${json.slice(0, 200)}` });
       return;
     }
-    if (typeof rec.time !== 'number') rec = { time: this.time, ...rec };
+    rec.time = this.#time(typeof rec.time === 'number' ? rec.time : clockMs());
     this.#out.write(`${RS}${JSON.stringify(rec)}\n`);
   }
 
@@ -110,10 +109,22 @@ function bigintToNumber(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v;
 }
 
-/** qlog's TupleEndpointInfo for an address (quic-events §"TupleEndpointInfo"). */
-export function tupleInfo(a: { address: string; family: 4 | 6; port: number } | null | undefined): Record<string, unknown> {
-  if (!a) return {};
-  return a.family === 4 ? { ip_v4: a.address, port_v4: a.port } : { ip_v6: a.address, port_v6: a.port };
+type Address = { address: string; family: 4 | 6; port: number } | null | undefined;
+
+/** qlog 0.3 connection_started data: the two ends of the connection. */
+export function connectionStarted(local: Address, remote: Address): Record<string, unknown> {
+  const fam = (local ?? remote)?.family;
+  return {
+    ...(fam ? { ip_version: fam === 4 ? 'ipv4' : 'ipv6' } : {}),
+    ...(local ? { src_ip: local.address, src_port: local.port } : {}),
+    ...(remote ? { dst_ip: remote.address, dst_port: remote.port } : {}),
+    protocol: 'QUIC',
+  };
+}
+
+/** An address in the migration events (ip, port). */
+export function tupleInfo(a: Address): Record<string, unknown> {
+  return a ? { ip: a.address, port: a.port } : {};
 }
 
 /**

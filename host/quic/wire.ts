@@ -184,6 +184,9 @@ export const QUIC_CONFIG_KEY = {
   greaseQuicBit: 26,
 } as const;
 
+/** QC_QLOG: the core emits qlog events (set by the host when a qlog directory is configured, not a user option). */
+const QC_QLOG = 27;
+
 /**
  * QUIC settings of an endpoint (all optional; docs/quic.md lists the
  * defaults). Times are milliseconds, sizes bytes.
@@ -352,15 +355,22 @@ export function checkQuicOptions(options: unknown, name = 'quic', role?: 'client
   return out;
 }
 
-/** Encodes checked options as the config blob: { key u8, value u64 BE }* in key order (empty: every default). */
-export function encodeQuicConfig(checked: Map<keyof QuicOptions, bigint>): Uint8Array {
+/**
+ * Encodes checked options as the config blob: { key u8, value u64 BE }* in
+ * key order (empty: every default); `qlog` asks the core for qlog events.
+ */
+export function encodeQuicConfig(checked: Map<keyof QuicOptions, bigint>, qlog = false): Uint8Array {
   const keys = [...checked.keys()].sort((a, b) => QUIC_CONFIG_KEY[a] - QUIC_CONFIG_KEY[b]);
-  const out = new Uint8Array(9 * keys.length);
+  const out = new Uint8Array(9 * (keys.length + (qlog ? 1 : 0)));
   const v = new DataView(out.buffer);
   keys.forEach((k, i) => {
     out[9 * i] = QUIC_CONFIG_KEY[k];
     v.setBigUint64(9 * i + 1, checked.get(k)!);
   });
+  if (qlog) {
+    out[9 * keys.length] = QC_QLOG;
+    v.setBigUint64(9 * keys.length + 1, 1n);
+  }
   return out;
 }
 

@@ -406,7 +406,7 @@ describe.runIf(hasOpenssl)('h3-wasi/quic on loopback', () => {
     await again.closed;
   });
 
-  it('qlog (JSON-SEQ, one trace per connection) and SSLKEYLOGFILE lines', async () => {
+  it('qlog (0.3 JSON-SEQ as qvis reads it, one trace per connection, packets from the core) and SSLKEYLOGFILE lines', async () => {
     const qlogDir = path.join(tmp, 'qlog');
     const keylog = path.join(tmp, 'keys.log');
     const s = await server({ qlogDir, keylog });
@@ -429,29 +429,67 @@ describe.runIf(hasOpenssl)('h3-wasi/quic on loopback', () => {
     };
     const names = await files();
     expect(names.map((n) => n.replace(/^[0-9a-f]{16}_/, '')).sort()).toEqual(['client.sqlog', 'server.sqlog']);
+    const traces: Record<string, { name: string; time: number; data: any }[]> = {};
     for (const name of names) {
+      const role = name.endsWith('client.sqlog') ? 'client' : 'server';
       const text = fs.readFileSync(path.join(qlogDir, name), 'utf8');
       expect(text[0]).toBe('\x1e');
       const records = text.split('\x1e').slice(1).map((r) => { expect(r.endsWith('\n')).toBe(true); return JSON.parse(r); });
       const [header, ...events] = records;
+      // what qvis needs to load a JSON-SEQ trace (QlogLoaderV2: a version alias, the format, relative times with a reference)
       expect(header).toMatchObject({
-        qlog_version: '0.3', qlog_format: 'JSON-SEQ', file_schema: 'urn:ietf:params:qlog:file:sequential',
-        serialization_format: 'application/qlog+json-seq',
-        trace: { vantage_point: { type: name.endsWith('client.sqlog') ? 'client' : 'server' }, common_fields: { time_format: 'relative_to_epoch' } },
+        qlog_version: '0.3', qlog_format: 'JSON-SEQ',
+        trace: { vantage_point: { type: role }, common_fields: { time_format: 'relative', reference_time: expect.any(Number) } },
       });
-      expect(header.trace.event_schemas[0]).toMatch(/^urn:ietf:params:qlog:events:quic-\d+$/);
-      const names2 = events.map((e) => e.name);
-      for (const n of ['quic:connection_started', 'quic:parameters_set', 'quic:alpn_information', 'quic:connection_closed']) expect(names2).toContain(n);
       let t = -1;
       for (const e of events) {
+        // qvis files events by the category before ':' and rejects draft-01 shapes (header.packet_size, data.packet_type)
+        expect(e.name).toMatch(/^(connectivity|transport|recovery|security|generic):[a-z_]+$/);
         expect(typeof e.time).toBe('number');
-        expect(e.time).toBeGreaterThanOrEqual(t - 1e-3);
+        expect(e.time).toBeGreaterThanOrEqual(t); // qvis needs them ordered
         t = e.time;
         expect(typeof e.data).toBe('object');
+        expect(e.data.packet_type).toBeUndefined();
+        expect(e.data.header?.packet_size).toBeUndefined();
       }
-      const closed = events.find((e) => e.name === 'quic:connection_closed');
-      expect(closed.data).toMatchObject({ error_code: 3, reason: 'bye', trigger: 'application' });
+      traces[role] = events;
+      const names2 = new Set(events.map((e) => e.name));
+      for (const n of ['connectivity:connection_started', 'transport:parameters_set', 'transport:alpn_information', 'connectivity:connection_closed',
+        'transport:packet_sent', 'transport:packet_received', 'recovery:metrics_updated', 'recovery:congestion_state_updated',
+        'security:key_updated', 'security:key_discarded']) expect(names2, `${role} trace has ${n}`).toContain(n);
+      const closed = events.find((e) => e.name === 'connectivity:connection_closed')!;
+      expect(closed.data).toMatchObject({ application_code: 3, reason: 'bye', trigger: 'application' });
+      for (const e of events.filter((x) => x.name === 'transport:packet_sent' || x.name === 'transport:packet_received')) {
+        expect(['initial', 'handshake', '0RTT', '1RTT']).toContain(e.data.header.packet_type);
+        expect(Number.isInteger(e.data.header.packet_number)).toBe(true);
+        expect(e.data.raw.length).toBeGreaterThan(20);
+        expect(Array.isArray(e.data.frames)).toBe(true);
+        for (const f of e.data.frames) expect(typeof f.frame_type).toBe('string');
+      }
+      const metrics = events.filter((e) => e.name === 'recovery:metrics_updated');
+      expect(metrics[0].data).toMatchObject({ congestion_window: expect.any(Number), bytes_in_flight: expect.any(Number), smoothed_rtt: expect.any(Number) });
+      expect(metrics.some((m) => typeof m.data.latest_rtt === 'number' && m.data.latest_rtt > 0)).toBe(true);
     }
+    const sent = (role: string, type: string) => traces[role].filter((e) => e.name === 'transport:packet_sent' && e.data.header.packet_type === type);
+    const received = (role: string, type: string) => traces[role].filter((e) => e.name === 'transport:packet_received' && e.data.header.packet_type === type);
+    // the client's first datagram: Initial 0 with the ClientHello in CRYPTO, padded to 1200 (RFC 9000 §14.1)
+    const first = sent('client', 'initial')[0];
+    expect(first.data.header.packet_number).toBe(0);
+    expect(first.data.raw.length).toBeGreaterThanOrEqual(1200);
+    expect(first.data.frames.map((f: any) => f.frame_type)).toEqual(expect.arrayContaining(['crypto', 'padding']));
+    // the echo: a 6-byte STREAM frame each way, and the peer logged the packet that carried it under the same number
+    for (const [from, to] of [['client', 'server'], ['server', 'client']]) {
+      const carrier = sent(from, '1RTT').find((e) => e.data.frames.some((f: any) => f.frame_type === 'stream' && f.length === 6));
+      expect(carrier, `${from} sent the echo`).toBeDefined();
+      const pns = new Set(received(to, '1RTT').map((e) => e.data.header.packet_number));
+      expect(pns.has(carrier!.data.header.packet_number)).toBe(true);
+    }
+    // the server's HANDSHAKE_DONE (RFC 9001 §4.1.2), and the client's ACK ranges name packets the server sent
+    expect(sent('server', '1RTT').some((e) => e.data.frames.some((f: any) => f.frame_type === 'handshake_done'))).toBe(true);
+    const serverPns = new Set(traces.server.filter((e) => e.name === 'transport:packet_sent' && e.data.header.packet_type === '1RTT').map((e) => e.data.header.packet_number));
+    const acks = sent('client', '1RTT').flatMap((e) => e.data.frames.filter((f: any) => f.frame_type === 'ack'));
+    expect(acks.length).toBeGreaterThan(0);
+    for (const a of acks) for (const [lo, hi] of a.acked_ranges) for (let pn = lo; pn <= hi; pn++) expect(serverPns.has(pn)).toBe(true);
     const lines = fs.readFileSync(keylog, 'utf8').trim().split('\n');
     const labels = new Set(lines.map((l) => l.split(' ')[0]));
     for (const l of ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0']) expect(labels).toContain(l);
