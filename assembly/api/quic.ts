@@ -193,11 +193,18 @@ export function migrate(connection: u32, nowUs: u64, localId: u32): bool {
 
 export function stats(connection: u32): ConnectionStats {
   const c = conn(connection);
-  if (c == null) return new ConnectionStats(4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  if (c == null) return new ConnectionStats(4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   const st = c.stats;
   return new ConnectionStats(
     <u8>c.state, c.rtt.smoothedRtt, c.rtt.minRtt, c.rtt.rttvar, c.cc.congestionWindow, c.cc.bytesInFlight,
     st.packetsSent, st.packetsReceived, c.loss.packetsLost, st.bytesSent, st.bytesReceived,
-    c.pmtud.currentMtu(), st.keyUpdates, <u32>c.streams.count,
+    c.pmtud.currentMtu(), c.maxDatagramPayload(), st.keyUpdates, <u32>c.streams.count,
   );
+}
+
+export function peerAddress(connection: u32): Bytes {
+  const c = conn(connection);
+  out.clear();
+  if (c != null) out.bytes(c.path.addrPtr, <usize>c.path.addrLen);
+  return Bytes.fromWriter(out);
 }

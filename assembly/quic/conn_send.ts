@@ -200,16 +200,12 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
   const p = c.loss.sent[sp.id].push(pn, now);
   let ackEliciting = false;
   const ptoProbe = sp.probesPending > 0;
-  // 1. ACK (RFC 9000 §13.2): whenever there is something new to acknowledge
-  if (sp.ack.hasRanges && (sp.ack.shouldSendAck(now) || sp.ack.ackElicitingSinceAck > 0 || congestionOk)) {
-    if (sp.ack.writeAckFrame(F, now, <u32>c.cfg.ackDelayExponent)) {
-      const save = w.len;
-      if (encodeFrame(w, F) == 0 && !w.overflow) {
-        sp.ack.onAckSent();
-        p.addFrame(SentFrameKind.Ack).value = F.largestAcknowledged;
-      } else { w.len = save; w.overflow = false; }
-    }
-  }
+  // 1. ACK (RFC 9000 §13.2) first when one is owed; otherwise one rides
+  // along at the end of a packet that carries something else, if it fits (so
+  // an ACK never crowds out a frame that needs the whole packet, and a packet
+  // is never built for an ACK nobody asked for)
+  const ackOwed = sp.ack.hasRanges && (sp.ack.shouldSendAck(now) || sp.ack.ackElicitingSinceAck > 0);
+  if (ackOwed) writeAck(c, sp, w, p, now);
   if (congestionOk || sp.probesPending > 0) {
     // 2. CRYPTO (RFC 9001 §4.1.3)
     if (writeCrypto(c, sp, w, p)) ackEliciting = true;
@@ -230,6 +226,7 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
       if (sp.id == SPACE_APPLICATION) c.pingPending = false;
     }
   }
+  if (!ackOwed && w.len > 0 && sp.ack.hasRanges) writeAck(c, sp, w, p, now);
   if (w.len == 0) {
     abandon(c, sp);
     return 0;
@@ -255,6 +252,16 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
   if (!c.isServer && sp.id == SPACE_HANDSHAKE) c.discardSpace(SPACE_INITIAL);
   if (sp.id == SPACE_APPLICATION && packetType(c, sp) == PACKET_1RTT) c.maybeInitiateKeyUpdate();
   return end;
+}
+
+/** An ACK frame of `sp`'s received packets, when it fits (RFC 9000 §19.3, ranges bounded by ack_tracker.ts). */
+function writeAck(c: Connection, sp: PacketSpace, w: Writer, p: SentPacket, now: u64): void {
+  if (!sp.ack.writeAckFrame(F, now, <u32>c.cfg.ackDelayExponent)) return;
+  const save = w.len;
+  if (encodeFrame(w, F) == 0 && !w.overflow) {
+    sp.ack.onAckSent();
+    p.addFrame(SentFrameKind.Ack).value = F.largestAcknowledged;
+  } else { w.len = save; w.overflow = false; }
 }
 
 /**
@@ -438,7 +445,7 @@ function writeControl(c: Connection, w: Writer, p: SentPacket): bool {
   }
   // DATAGRAM (RFC 9221 §5: not retransmitted; sent when it fits)
   // (datagrams.ts drops, and counts, those no packet at the path MTU could carry)
-  const maxSpace = <u64>c.pmtud.currentMtu() - 64;
+  const maxSpace = c.packetFrameRoom();
   for (;;) {
     const len = c.datagrams.nextToSend(<u64>w.available, maxSpace);
     if (len < 0) break;

@@ -46,7 +46,7 @@ import { LocalCids } from "./cid_local";
 import { RemoteCids } from "./cid_remote";
 import { Path } from "./path";
 import { Pmtud } from "./pmtud";
-import { Datagrams, DropPolicy } from "./datagrams";
+import { Datagrams, DropPolicy, DATAGRAM_TOO_LARGE } from "./datagrams";
 import { TimerTable, Timer } from "./timer";
 import { IdleTimer } from "./idle";
 import { ConnSink } from "./conn_sink";
@@ -54,6 +54,7 @@ import { MAX_CID_LEN } from "./constants";
 import { randomBytes } from "../crypto/random";
 import { Endpoint } from "./endpoint";
 import { ctEqual } from "../crypto/ct";
+import { varintLen } from "../wire/varint";
 import { QlogEvents, RecoveryMetrics, CongestionState, KeyTrigger } from "./qlog";
 
 export const enum ConnState {
@@ -819,6 +820,27 @@ export class Connection {
     }
   }
 
+  /**
+   * Room for frames in a 1-RTT packet of the path's current MTU with nothing
+   * else in it: short header (1 + DCID + a 4-byte packet number at most) and
+   * the AEAD tag (RFC 9001 §5.3) taken off.
+   */
+  packetFrameRoom(): u64 {
+    const mtu = <u64>this.pmtud.currentMtu();
+    const overhead = <u64>(1 + this.remoteCids.currentLen + 4 + 16);
+    return mtu > overhead ? mtu - overhead : 0;
+  }
+
+  /** RFC 9221 §3, §5: the largest DATAGRAM payload one packet carries within the peer's limit (0: none accepted). */
+  maxDatagramPayload(): u32 {
+    const peer = this.datagrams.maxPayload();
+    if (peer <= 0) return 0;
+    const room = this.packetFrameRoom();
+    // DATAGRAM with Length (type 0x31): type byte, Length varint, payload
+    const fit = room > <u64>(1 + varintLen(room)) ? room - <u64>(1 + varintLen(room)) : 0;
+    return <u32>min(fit, <u64>peer);
+  }
+
   /** qlog: recovery metrics, congestion state and MTU when they changed (called after each input and each datagram sent). */
   logMetrics(): void {
     const q = this.qlog;
@@ -892,6 +914,8 @@ export class Connection {
   /** Queues a DATAGRAM (RFC 9221); 0 or a Datagrams refusal code. */
   sendDatagram(ptr: usize, len: usize): i32 {
     if (this.state >= ConnState.Closing) return -1;
+    // RFC 9221 §5: a datagram no packet on this path can carry is refused now rather than dropped later
+    if (this.handshakeComplete && this.datagrams.maxPayload() > 0 && len > <usize>this.maxDatagramPayload()) return DATAGRAM_TOO_LARGE;
     return this.datagrams.push(ptr, len);
   }
 

@@ -73,8 +73,6 @@ const CLOSE_KINDS: Record<number, QuicCloseKind> = {
   [CLOSE_KIND.statelessReset]: 'reset', [CLOSE_KIND.handshakeTimeout]: 'handshake-timeout',
   [CLOSE_KIND.versionNegotiation]: 'version-negotiation',
 };
-/** A short-header packet around a DATAGRAM frame, at most: flags, a 20-byte CID, a 4-byte packet number, the frame type and length, the AEAD tag. */
-const DATAGRAM_OVERHEAD = 1 + 20 + 4 + 1 + 2 + 16;
 /** W3C WebTransport close(): the reason is at most 1024 bytes of UTF-8. */
 const MAX_REASON = 1024;
 const DATAGRAM_HIGH_WATER_MARK = 128;
@@ -169,8 +167,9 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     this.driver = driver;
     this.handle = handle;
     this.localAddress = local;
-    this.remoteAddress = remote;
-    this.#qlog?.event('connectivity:connection_started', connectionStarted(local, remote));
+    // a server's connection: the address its first Initial came from, as the core holds it
+    this.remoteAddress = remote ?? (handle ? decodeAddress(driver.call(() => quic.peerAddress(handle))) ?? undefined : undefined);
+    this.#qlog?.event('connectivity:connection_started', connectionStarted(local, this.remoteAddress));
     this.#qlog?.event('transport:parameters_set', { owner: 'local', ...this.#init.parameters });
     const pc = this.#pendingClose;
     if (pc) {
@@ -391,7 +390,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     const r = d.call(() => quic.datagramSend(h, chunk));
     switch (r) {
       case 0: break;
-      // 2: larger than the peer takes — dropped, as WebTransport drops datagrams too large for the path
+      // 2: larger than the peer takes or a packet on the path carries (maxDatagramSize) — dropped, as WebTransport drops them
       case 2: this.#droppedOutgoing++; break;
       case 1: throw new H3WasiError('H3W_ERR_QUIC_DATAGRAMS_UNSUPPORTED', 'the peer does not accept DATAGRAM frames (no max_datagram_frame_size, RFC 9221 §3)');
       default: throw this.closeError ?? new ClosedError('QuicConnection');
@@ -401,8 +400,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
 
   #maxDatagramSize(): number {
     const s = this.#stats();
-    const mtu = s ? s.pathMtu : 1200;
-    return Math.max(0, mtu - DATAGRAM_OVERHEAD);
+    return s ? s.maxDatagramPayload : 0;
   }
 
   #stats(): quic.ConnectionStats | null {
