@@ -55,6 +55,7 @@ import { decodeQuicFrames } from '../../host/codec/index.js';
 import { Pair, prng } from './pair.js';
 import { QuicSimEndpoint, addr, pollEvents, NO_TIMEOUT, type QuicOptions, type QuicEventRecord } from './quic-sim.js';
 import { packDatagrams, unpackDatagrams } from '../../host/quic/wire.js';
+import { longTypeBits, type LongType } from './packet.js';
 
 export type Role = 'client' | 'server';
 
@@ -292,12 +293,7 @@ class R {
 
 // ---------------------------------------------------------------- packets (RFC 9000 §17)
 
-export type LongType = 'initial' | '0rtt' | 'handshake' | 'retry';
-/** RFC 9000 §17.2 Table 5 and RFC 9369 §3.2: the long-header type bits. */
-export function typeBits(t: LongType, version: number): number {
-  const v1 = { initial: 0, '0rtt': 1, handshake: 2, retry: 3 }[t];
-  return version === QUIC_V2 ? (v1 + 1) & 3 : v1;
-}
+/** The inverse of packet.ts's longTypeBits (RFC 9000 §17.2 Table 5, RFC 9369 §3.2). */
 function typeOfBits(bits: number, version: number): LongType {
   const v1 = version === QUIC_V2 ? (bits + 3) & 3 : bits;
   return (['initial', '0rtt', 'handshake', 'retry'] as const)[v1];
@@ -319,7 +315,7 @@ export function longPacket(o: LongPacket): Uint8Array {
   let payload = o.payload;
   if (o.pnLen + payload.length < 4) payload = concat(payload, new Uint8Array(4 - o.pnLen - payload.length));
   const head = (plen: number) => {
-    const w = new W().u8(0xc0 | (typeBits(o.type, o.version) << 4) | ((o.reserved ?? 0) << 2) | (o.pnLen - 1)).u32(o.version)
+    const w = new W().u8(0xc0 | (longTypeBits(o.type, o.version) << 4) | ((o.reserved ?? 0) << 2) | (o.pnLen - 1)).u32(o.version)
       .u8(o.dcid.length).bytes(o.dcid).u8(o.scid.length).bytes(o.scid);
     if (o.type === 'initial') w.varint(o.token?.length ?? 0).bytes(o.token ?? new Uint8Array(0));
     w.varint(o.pnLen + plen + 16, 2);
@@ -1444,7 +1440,7 @@ export class QuicFuzzer {
       // RFC 9000 §17.2.5: Retry with a valid integrity tag (and a new SCID the client must use)
       const scid = r.bytes(r.chance(0.9) ? 8 : r.int(21));
       const token = r.chance(0.9) ? r.bytes(1 + r.int(100)) : EMPTY;
-      const head = new W().u8(0xc0 | (typeBits('retry', p.version) << 4) | r.int(16)).u32(p.version).u8(p.dcid.length).bytes(p.dcid).u8(scid.length).bytes(scid).bytes(token).take();
+      const head = new W().u8(0xc0 | (longTypeBits('retry', p.version) << 4) | r.int(16)).u32(p.version).u8(p.dcid.length).bytes(p.dcid).u8(scid.length).bytes(scid).bytes(token).take();
       let d = concat(head, retryTag(p.version, p.odcid, head));
       if (r.chance(0.2)) d = mutateBytes(r, d, []);
       else if (token.length > 0) {
