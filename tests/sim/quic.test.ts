@@ -56,6 +56,20 @@ function payload(seed: number, n: number): Uint8Array {
   return b;
 }
 
+/**
+ * Writes `data` on the client's stream `id` from `off` on, running the pair
+ * until the send buffer has room again, until the server has all of it (or
+ * `maxSteps` rounds). Leaves the client's other events in place.
+ */
+function deliver(t: ReturnType<typeof run>, id: bigint, data: Uint8Array, off = 0, maxSteps = 5000): void {
+  const key = () => `${serverConn(t.server)}:${id}`;
+  for (let step = 0; step < maxSteps && !t.server.finished.has(key()); step++) {
+    off = writeSome(t.conn, id, data, off);
+    t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'streamWritable'), t.pair.now + 2_000_000);
+    t.client.events = t.client.events.filter((e) => e.kind !== 'streamWritable');
+  }
+}
+
 describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
   afterAll(() => {});
 
@@ -102,13 +116,7 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
       expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
       const data = payload(seed, 200_000);
       const id = quic.streamOpen(t.conn, true);
-      let off = 0;
-      const key = () => `${serverConn(t.server)}:${id}`;
-      for (let step = 0; step < 5000 && !t.server.finished.has(key()); step++) {
-        off = writeSome(t.conn, id, data, off);
-        t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'streamWritable'), t.pair.now + 2_000_000);
-        t.client.events.length = 0;
-      }
+      deliver(t, id, data);
       // a violation would have closed the connection with FLOW_CONTROL_ERROR (0x03)
       expect(t.server.closed(), `seed ${seed}`).toBeUndefined();
       expect(t.client.closed(), `seed ${seed}`).toBeUndefined();
@@ -123,13 +131,7 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
     expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
     const data = payload(seed, 300_000);
     const id = quic.streamOpen(t.conn, true);
-    let off = 0;
-    const key = () => `${serverConn(t.server)}:${id}`;
-    for (let step = 0; step < 3000 && !t.server.finished.has(key()); step++) {
-      off = writeSome(t.conn, id, data, off);
-      t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'streamWritable'), t.pair.now + 2_000_000);
-      t.client.events.length = 0;
-    }
+    deliver(t, id, data, 0, 3000);
     expect(sha(t.server.bytes(serverConn(t.server), id)), `seed ${seed}`).toBe(sha(data));
     expect(Number(t.client.stats(t.conn).keyUpdates)).toBeGreaterThan(2);
     expect(Number(t.server.stats(serverConn(t.server)).keyUpdates)).toBeGreaterThan(2);
@@ -192,14 +194,8 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
   function transfer(t: ReturnType<typeof run>, n: number, seed: number, maxSteps = 5000): boolean {
     const data = payload(seed, n);
     const id = quic.streamOpen(t.conn, true);
-    let off = 0;
-    const key = () => `${serverConn(t.server)}:${id}`;
-    for (let step = 0; step < maxSteps && !t.server.finished.has(key()); step++) {
-      off = writeSome(t.conn, id, data, off);
-      t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'streamWritable'), t.pair.now + 2_000_000);
-      t.client.events = t.client.events.filter((e) => e.kind !== 'streamWritable');
-    }
-    return t.server.finished.has(key()) && sha(t.server.bytes(serverConn(t.server), id)) === sha(data);
+    deliver(t, id, data, 0, maxSteps);
+    return t.server.finished.has(`${serverConn(t.server)}:${id}`) && sha(t.server.bytes(serverConn(t.server), id)) === sha(data);
   }
 
   function connected(s: Setup, label: string) {
@@ -229,15 +225,10 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
       const { t, seed } = connected({}, 'rebinding');
       const data = payload(seed, 400_000);
       const id = quic.streamOpen(t.conn, true);
-      let off = writeSome(t.conn, id, data, 0);
+      const off = writeSome(t.conn, id, data, 0);
       t.pair.run(() => false, t.pair.now + 30_000);
       t.client.natShift = 7; // the client's packets now come from another port
-      const key = () => `${serverConn(t.server)}:${id}`;
-      for (let step = 0; step < 5000 && !t.server.finished.has(key()); step++) {
-        off = writeSome(t.conn, id, data, off);
-        t.pair.run(() => t.server.finished.has(key()) || t.client.events.some((e) => e.kind === 'streamWritable'), t.pair.now + 2_000_000);
-        t.client.events = t.client.events.filter((e) => e.kind !== 'streamWritable');
-      }
+      deliver(t, id, data, off);
       expect(sha(t.server.bytes(serverConn(t.server), id)), `seed ${seed}`).toBe(sha(data));
       expect(t.server.eventsOf('pathChanged').length, `seed ${seed}`).toBeGreaterThan(0);
       expect(Array.from(t.server.eventsOf('pathChanged').at(-1)!.bytes)).toEqual(Array.from(t.client.addressOf(0)));
