@@ -69,6 +69,9 @@ interface InFlight { at: Micros; seq: number; to: string; from: string; data: Ui
 
 export interface LinkStats { sent: number; delivered: number; dropped: number; duplicated: number; tooBig: number; bytes: number }
 
+/** Steps in a row at one instant before `run` calls the simulation stuck (a real exchange needs a handful). */
+const STUCK_STEPS = 100_000;
+
 export class Pair {
   now: Micros = 0;
   readonly endpoints: Map<string, SimEndpoint>;
@@ -139,9 +142,16 @@ export class Pair {
    */
   run(done: () => boolean, maxUs: Micros = 60_000_000): boolean {
     this.flush();
+    let still = 0;
     while (!done()) {
       const t = this.nextEvent();
       if (t === null || t > maxUs) return false;
+      // a timer that stays due after on-timeout would spin here for ever, out of reach of the test timeout (all synchronous)
+      if (t <= this.now && ++still > STUCK_STEPS) {
+        const timers = [...this.endpoints].map(([n, ep]) => `${n} ${ep.pollTimeout()}`).join(', ');
+        throw new Error(`simulation stuck at ${this.now} us: ${STUCK_STEPS} steps without time passing (timers: ${timers}; ${this.queue.length} datagrams in flight)`);
+      }
+      if (t > this.now) still = 0;
       this.now = Math.max(this.now, t);
       // deliver everything due now, in arrival order (ties: send order)
       const due = this.queue.filter((q) => q.at <= this.now).sort((x, y) => x.at - y.at || x.seq - y.seq);

@@ -53,7 +53,9 @@ import crypto from 'node:crypto';
 import { quic } from '../../host/core/engine.js';
 import { decodeQuicFrames } from '../../host/codec/index.js';
 import { Pair, prng } from './pair.js';
-import { QuicSimEndpoint, addr, unpackDatagrams, unpackEvents, NO_TIMEOUT, type QuicOptions, type QuicEventRecord } from './quic-sim.js';
+import { QuicSimEndpoint, addr, pollEvents, NO_TIMEOUT, type QuicOptions, type QuicEventRecord } from './quic-sim.js';
+import { packDatagrams, unpackDatagrams } from '../../host/quic/wire.js';
+import { longTypeBits, type LongType } from './packet.js';
 
 export type Role = 'client' | 'server';
 
@@ -291,12 +293,7 @@ class R {
 
 // ---------------------------------------------------------------- packets (RFC 9000 §17)
 
-export type LongType = 'initial' | '0rtt' | 'handshake' | 'retry';
-/** RFC 9000 §17.2 Table 5 and RFC 9369 §3.2: the long-header type bits. */
-export function typeBits(t: LongType, version: number): number {
-  const v1 = { initial: 0, '0rtt': 1, handshake: 2, retry: 3 }[t];
-  return version === QUIC_V2 ? (v1 + 1) & 3 : v1;
-}
+/** The inverse of packet.ts's longTypeBits (RFC 9000 §17.2 Table 5, RFC 9369 §3.2). */
 function typeOfBits(bits: number, version: number): LongType {
   const v1 = version === QUIC_V2 ? (bits + 3) & 3 : bits;
   return (['initial', '0rtt', 'handshake', 'retry'] as const)[v1];
@@ -318,7 +315,7 @@ export function longPacket(o: LongPacket): Uint8Array {
   let payload = o.payload;
   if (o.pnLen + payload.length < 4) payload = concat(payload, new Uint8Array(4 - o.pnLen - payload.length));
   const head = (plen: number) => {
-    const w = new W().u8(0xc0 | (typeBits(o.type, o.version) << 4) | ((o.reserved ?? 0) << 2) | (o.pnLen - 1)).u32(o.version)
+    const w = new W().u8(0xc0 | (longTypeBits(o.type, o.version) << 4) | ((o.reserved ?? 0) << 2) | (o.pnLen - 1)).u32(o.version)
       .u8(o.dcid.length).bytes(o.dcid).u8(o.scid.length).bytes(o.scid);
     if (o.type === 'initial') w.varint(o.token?.length ?? 0).bytes(o.token ?? new Uint8Array(0));
     w.varint(o.pnLen + plen + 16, 2);
@@ -889,7 +886,8 @@ export interface FuzzInput {
   kind: InputKind;
   /** A short description of what was built (for failures). */
   what: string;
-  datagrams: { data: Uint8Array; from: Uint8Array }[];
+  /** Each with the address it comes from (socket 0). */
+  datagrams: { data: Uint8Array; addr: Uint8Array }[];
   /** Plaintext payloads of the protected packets in it. */
   plain: Uint8Array[];
 }
@@ -1223,12 +1221,12 @@ export class QuicFuzzer {
     const { alg, targetCidLen, peerCidLen } = w;
     const log = new Map<string, Buffer>();
     for (const e of w.client.events) {
-      if (e.kind === 'keylog' && e.connection === clientConn) {
-        const [label, , secret] = new TextDecoder().decode(e.data).split(' ');
+      if (e.kind === 'keyLog' && e.connection === clientConn) {
+        const [label, , secret] = new TextDecoder().decode(e.bytes).split(' ');
         log.set(label, Buffer.from(secret, 'hex'));
       }
-      if (e.kind === 'ticket') keep(this.tickets, e.data.slice(), 8);
-      if (e.kind === 'new-token') keep(this.tokens, e.data.slice(), 8);
+      if (e.kind === 'ticket') keep(this.tickets, e.bytes.slice(), 8);
+      if (e.kind === 'newToken') keep(this.tokens, e.bytes.slice(), 8);
     }
     const secret = (l: string) => { const x = log.get(l); if (!x) this.fail(`no ${l} in the key log`); return x; };
     const clientTx = packetKeys(alg, QUIC_V1, secret('CLIENT_TRAFFIC_SECRET_0'));
@@ -1301,7 +1299,7 @@ export class QuicFuzzer {
   }
 
   private one(kind: InputKind, what: string, data: Uint8Array, plain: Uint8Array[] = [], from?: Uint8Array): FuzzInput {
-    return { kind, what, datagrams: [{ data, from: from ?? this.fromAddr() }], plain };
+    return { kind, what, datagrams: [{ data, addr: from ?? this.fromAddr() }], plain };
   }
 
   /** The peer's address, now and then another one (NAT rebinding, a new client). */
@@ -1343,7 +1341,7 @@ export class QuicFuzzer {
     if ((d[0] & 0x80) === 0 && r.chance(0.6) && d.length > live.dcid.length) { d.set(live.dcid, 1); what += ' (live DCID)'; }
     const batch = [mutateBytes(r, d, src)];
     while (r.chance(0.1)) batch.push(mutateBytes(r, r.pick(src), src));
-    return { kind: 'mutated', what, datagrams: batch.map((data) => ({ data, from: this.fromAddr() })), plain: [] };
+    return { kind: 'mutated', what, datagrams: batch.map((data) => ({ data, addr: this.fromAddr() })), plain: [] };
   }
 
   /** Server target: an Initial for a new connection (>= 1200 bytes, RFC 9000 §14.1), or for one started earlier. */
@@ -1442,7 +1440,7 @@ export class QuicFuzzer {
       // RFC 9000 §17.2.5: Retry with a valid integrity tag (and a new SCID the client must use)
       const scid = r.bytes(r.chance(0.9) ? 8 : r.int(21));
       const token = r.chance(0.9) ? r.bytes(1 + r.int(100)) : EMPTY;
-      const head = new W().u8(0xc0 | (typeBits('retry', p.version) << 4) | r.int(16)).u32(p.version).u8(p.dcid.length).bytes(p.dcid).u8(scid.length).bytes(scid).bytes(token).take();
+      const head = new W().u8(0xc0 | (longTypeBits('retry', p.version) << 4) | r.int(16)).u32(p.version).u8(p.dcid.length).bytes(p.dcid).u8(scid.length).bytes(scid).bytes(token).take();
       let d = concat(head, retryTag(p.version, p.odcid, head));
       if (r.chance(0.2)) d = mutateBytes(r, d, []);
       else if (token.length > 0) {
@@ -1556,9 +1554,9 @@ export class QuicFuzzer {
     if (vary && r.chance(0.005)) { d = Uint8Array.from(d); d[r.int(d.length)] ^= 1 << r.int(8); what += ' (corrupted after protection)'; }
     const from = vary ? this.fromAddr() : this.world!.from;
     if (from !== this.world!.from) { live.moved = true; what += ' (from another address)'; }
-    const datagrams = [{ data: d, from }];
+    const datagrams = [{ data: d, addr: from }];
     // coalesced junk after a short header is part of its payload: a second datagram instead
-    if (vary && r.chance(0.03)) datagrams.push({ data: mutateBytes(r, d, this.toTarget), from });
+    if (vary && r.chance(0.03)) datagrams.push({ data: mutateBytes(r, d, this.toTarget), addr: from });
     return { kind: '1rtt', what, datagrams, plain: [payload] };
   }
 
@@ -1588,7 +1586,7 @@ export class QuicFuzzer {
     const r = this.r;
     this.sent = [];
     this.now += r.int(2000);
-    quic.recv(ep, BigInt(this.now), WALL, packInput(input));
+    quic.recv(ep, BigInt(this.now), WALL, packDatagrams(input.datagrams));
     this.drive();
     // timers: what is due, and now and then a jump to the next deadline (PTO, ACK delay, idle, handshake timeout)
     const jumps = r.chance(0.05) ? 1 + r.int(3) : 0;
@@ -1625,7 +1623,7 @@ export class QuicFuzzer {
   private drainEvents(): void {
     const ep = this.world!.target.ep;
     for (let k = 0; k < 64; k++) {
-      const evs = unpackEvents(quic.pollEvents(ep, EVENT_BATCH));
+      const evs = pollEvents(ep, EVENT_BATCH);
       for (const e of evs) this.onEvent(e);
       if (evs.length < EVENT_BATCH) break;
     }
@@ -1665,9 +1663,9 @@ export class QuicFuzzer {
     const live = this.live;
     const w = this.world!;
     switch (e.kind) {
-      case 'keylog': {
+      case 'keyLog': {
         // the secrets of a handshake the fuzzer plays the other side of (RFC 9001 §5.1)
-        const [label, , secret] = new TextDecoder().decode(e.data).split(' ');
+        const [label, , secret] = new TextDecoder().decode(e.bytes).split(' ');
         let p = this.pending.find((x) => x.handle === e.connection && x.handle !== 0);
         if (!p && this.creating && this.creating.handle === 0 && (!live || e.connection !== live.handle)) { p = this.creating; p.handle = e.connection; }
         if (!p || !secret) break;
@@ -1678,11 +1676,11 @@ export class QuicFuzzer {
         if (label === `${ours}_TRAFFIC_SECRET_0`) p.oneRttTx = packetKeys(alg, p.version, s);
         break;
       }
-      case 'stream-readable':
+      case 'streamReadable':
         if (this.r.chance(0.7)) for (let i = 0; i < 4; i++) if (quic.streamRead(e.connection, e.stream, 65536).data.length === 0) break;
         break;
-      case 'ticket': keep(this.tickets, e.data.slice(), 8); break;
-      case 'new-token': keep(this.tokens, e.data.slice(), 8); break;
+      case 'ticket': keep(this.tickets, e.bytes.slice(), 8); break;
+      case 'newToken': keep(this.tokens, e.bytes.slice(), 8); break;
       case 'closed': this.onClosed(e); break;
     }
   }
@@ -1694,20 +1692,20 @@ export class QuicFuzzer {
     if (e.closeKind === 'local') {
       // RFC 9000 §20.1: what we close with ourselves is a transport error code we define
       if (e.app) this.fail(`connection ${e.connection} closed itself with an application close (code ${e.value})`);
-      if (!isDefinedTransportError(e.value)) this.fail(`connection ${e.connection} closed with an undefined transport error code 0x${e.value.toString(16)} ("${new TextDecoder().decode(e.data)}")`);
+      if (!isDefinedTransportError(e.value)) this.fail(`connection ${e.connection} closed with an undefined transport error code 0x${e.value.toString(16)} ("${new TextDecoder().decode(e.bytes)}")`);
     }
     const isLive = live !== null && e.connection === live.handle;
     if (isLive && e.closeKind === 'local' && this.input?.kind === '1rtt' && !live.moved) {
       // frames the model says are legal must not close it (NO_VIABLE_PATH comes from a timer, §8.2.4)
       if (this.input.what === WELL_FORMED && e.value !== 0x10n) {
-        this.fail(`well-formed frames closed the live connection with 0x${e.value.toString(16)} ${errorName(e.value)} ("${new TextDecoder().decode(e.data)}")`);
+        this.fail(`well-formed frames closed the live connection with 0x${e.value.toString(16)} ${errorName(e.value)} ("${new TextDecoder().decode(e.bytes)}")`);
       }
       this.checkCloseOnWire(e);
     }
     if (isLive) {
       this.liveClosed = true;
       this.lastLiveClose = e;
-      const k = `${this.input?.what ?? 'establish'} -> ${key} ${new TextDecoder().decode(e.data)}`;
+      const k = `${this.input?.what ?? 'establish'} -> ${key} ${new TextDecoder().decode(e.bytes)}`;
       this.stats.liveCloses[k] = (this.stats.liveCloses[k] ?? 0) + 1;
     }
     // the host frees what closed (wit/quic.wit connection-free)
@@ -1741,7 +1739,7 @@ export class QuicFuzzer {
         }
       }
     }
-    this.fail(`closed with 0x${e.value.toString(16)} ("${new TextDecoder().decode(e.data)}") but sent no CONNECTION_CLOSE in 1-RTT (${this.sent.length} datagrams, ${opened} of them the live connection's): ${this.sent.map(hex).join(' ')}`);
+    this.fail(`closed with 0x${e.value.toString(16)} ("${new TextDecoder().decode(e.bytes)}") but sent no CONNECTION_CLOSE in 1-RTT (${this.sent.length} datagrams, ${opened} of them the live connection's): ${this.sent.map(hex).join(' ')}`);
   }
 }
 
@@ -1749,25 +1747,6 @@ export class QuicFuzzer {
 const WELL_FORMED = 'well-formed frames';
 const BATCH = 64;
 const EVENT_BATCH = 256;
-
-/** wit/quic.wit's packed datagrams: { local-id u32, addr-len u8, addr, len u16, bytes }*, all from socket 0. */
-function packInput(input: FuzzInput): Uint8Array {
-  let n = 0;
-  for (const d of input.datagrams) n += 7 + d.from.length + d.data.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const d of input.datagrams) {
-    o += 4;
-    out[o++] = d.from.length;
-    out.set(d.from, o);
-    o += d.from.length;
-    out[o++] = d.data.length >> 8;
-    out[o++] = d.data.length & 0xff;
-    out.set(d.data, o);
-    o += d.data.length;
-  }
-  return out;
-}
 
 function keep<T>(list: T[], x: T, max: number) {
   list.push(x);

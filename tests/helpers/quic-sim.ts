@@ -10,71 +10,41 @@
 import { quic } from '../../host/core/engine.js';
 import { callEngine } from '../../host/core/call.js';
 import { TlsConfig, type TlsOptions } from '../../host/tls/index.js';
+import {
+  QUIC_EVENT, CLOSE_KIND, checkQuicOptions, decodeEvents, encodeQuicConfig, packDatagrams, unpackDatagrams,
+  type QuicOptions, type QuicWireEvent,
+} from '../../host/quic/wire.js';
 import type { Datagram, Micros, SimEndpoint } from './pair.js';
 
-// ---- temporary codecs (host/quic/wire.ts replaces them) ----
-export interface QuicOptions { [k: string]: number | boolean | string | undefined }
-const CONFIG_KEYS: Record<string, number> = {
-  maxIdleTimeout: 1, initialMaxData: 2, streamWindow: 3, maxStreamWindow: 4, maxConnectionWindow: 5, maxStreamsBidi: 6,
-  maxStreamsUni: 7, maxAckDelay: 8, ackDelayExponent: 9, activeConnectionIdLimit: 10, connectionIdLength: 11,
-  maxDatagramFrameSize: 12, maxUdpPayloadSize: 13, congestionControl: 14, keepAlive: 15, sendBufferSize: 16,
-  keyUpdateInterval: 17, disableActiveMigration: 18, datagramQueue: 19, maxConnections: 20, retry: 21, pacing: 22,
-  handshakeTimeout: 25,
-};
-export function encodeQuicConfig(o: QuicOptions): Uint8Array {
-  const out: number[] = [];
-  for (const [k, v] of Object.entries(o)) {
-    if (v === undefined) continue;
-    const key = CONFIG_KEYS[k];
-    if (!key) throw new Error(`unknown option ${k}`);
-    let n = typeof v === 'boolean' ? (v ? 1n : 0n) : k === 'congestionControl' ? (v === 'newreno' ? 0n : 1n) : BigInt(v as number);
-    out.push(key);
-    for (let i = 7; i >= 0; i--) out.push(Number((n >> BigInt(i * 8)) & 0xffn));
-  }
-  return Uint8Array.from(out);
-}
-export function packDatagrams(ds: { localId: number; addr: Uint8Array; data: Uint8Array }[]): Uint8Array {
-  const parts: number[] = [];
-  for (const d of ds) {
-    parts.push(d.localId >>> 24, (d.localId >>> 16) & 255, (d.localId >>> 8) & 255, d.localId & 255, d.addr.length, ...d.addr, d.data.length >> 8, d.data.length & 255);
-    for (const b of d.data) parts.push(b);
-  }
-  return Uint8Array.from(parts);
-}
-export function unpackDatagrams(b: Uint8Array): { localId: number; addr: Uint8Array; data: Uint8Array }[] {
-  const out = [];
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let o = 0;
-  while (o < b.length) {
-    const localId = v.getUint32(o); const al = b[o + 4];
-    const addr = b.slice(o + 5, o + 5 + al); o += 5 + al;
-    const n = v.getUint16(o); o += 2;
-    out.push({ localId, addr, data: b.slice(o, o + n) }); o += n;
-  }
+// The batches and the config blob are host/quic/wire.ts's codecs, the ones
+// the driver uses; only the kind names are the simulator's (the wire's
+// tables inverted), so tests and failure messages read 'connected', not 1.
+export type { QuicOptions };
+export type QuicEventName = keyof typeof QUIC_EVENT;
+export type CloseKindName = keyof typeof CLOSE_KIND;
+/** A `poll-events` record as host/quic/wire.ts decodes it, kinds named; `bytes` is a view into the batch. */
+export interface QuicEventRecord extends Omit<QuicWireEvent, 'kind' | 'closeKind'> { kind: QuicEventName; closeKind: CloseKindName }
+
+function namesOf<K extends string>(table: Record<K, number>): K[] {
+  const out: K[] = [];
+  for (const k of Object.keys(table) as K[]) out[table[k]] = k;
   return out;
 }
-const KINDS = ['', 'connected', 'stream-opened', 'stream-readable', 'stream-writable', 'stream-reset', 'stop-sending', 'stream-send-done',
-  'streams-available', 'datagram', 'path-changed', 'migration-failed', 'ticket', 'keylog', 'warning', 'closed', 'qlog', 'new-token'] as const;
-const CLOSE_KINDS = ['local', 'remote', 'idle', 'reset', 'handshake-timeout', 'version-negotiation'] as const;
-export interface QuicEventRecord {
-  connection: number; kind: typeof KINDS[number]; app: boolean; remote: boolean; closeKind: typeof CLOSE_KINDS[number];
-  stream: bigint; value: bigint; data: Uint8Array;
-}
-export function unpackEvents(b: Uint8Array): QuicEventRecord[] {
-  const out: QuicEventRecord[] = [];
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let o = 0;
-  while (o < b.length) {
-    const connection = v.getUint32(o); const kind = KINDS[b[o + 4]]; const flags = b[o + 5]; const ck = CLOSE_KINDS[b[o + 6]];
-    const stream = v.getBigUint64(o + 7); const value = v.getBigUint64(o + 15); const n = v.getUint32(o + 23);
-    const data = b.slice(o + 27, o + 27 + n); o += 27 + n;
-    out.push({ connection, kind, app: (flags & 1) !== 0, remote: (flags & 2) !== 0, closeKind: ck, stream, value, data });
-  }
-  return out;
+const EVENT_NAMES = namesOf(QUIC_EVENT);
+const CLOSE_NAMES = namesOf(CLOSE_KIND);
+
+/** Takes up to `max` events of endpoint `ep` (one `poll-events` call). */
+export function pollEvents(ep: number, max: number): QuicEventRecord[] {
+  return decodeEvents(quic.pollEvents(ep, max)).map((e) => ({ ...e, kind: EVENT_NAMES[e.kind], closeKind: CLOSE_NAMES[e.closeKind] }));
 }
 
+/** The config blob of `endpoint-new`: validated as the host validates it, without a role (the fuzzer gives a client server options too) and without the host's defaults. */
+export function simConfig(o: QuicOptions = {}): Uint8Array {
+  return encodeQuicConfig(checkQuicOptions(o));
+}
+
+/** `next-timeout` when nothing is pending (wit/quic.wit: u64 max). */
 export const NO_TIMEOUT = 2n ** 64n - 1n;
-
 
 export function addr(last: number, port: number): Uint8Array {
   return Uint8Array.of(4, 10, 0, 0, last, port >> 8, port & 0xff);
@@ -100,7 +70,7 @@ export class QuicSimEndpoint implements SimEndpoint {
   readonly wall = BigInt(Date.now());
   constructor(readonly host: number, readonly port: number, opts: SimOptions) {
     this.tls = new TlsConfig(opts.tls);
-    this.ep = callEngine(() => quic.endpointNew(encodeQuicConfig(opts.quic ?? {}), this.tls.id), (p) => new Error(String(p)));
+    this.ep = callEngine(() => quic.endpointNew(simConfig(opts.quic), this.tls.id), (p) => new Error(String(p)));
   }
 
   /** The address the peer sees for our socket `localId`. */
@@ -137,11 +107,11 @@ export class QuicSimEndpoint implements SimEndpoint {
   /** Takes the events; reads readable streams when autoRead. */
   drain(): void {
     for (;;) {
-      const evs = unpackEvents(quic.pollEvents(this.ep, 256));
+      const evs = pollEvents(this.ep, 256);
       if (evs.length === 0) break;
       for (const e of evs) {
         this.events.push(e);
-        if (e.kind === 'stream-readable' && this.autoRead) this.readAll(e.connection, e.stream);
+        if (e.kind === 'streamReadable' && this.autoRead) this.readAll(e.connection, e.stream);
       }
     }
   }

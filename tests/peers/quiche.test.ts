@@ -22,117 +22,51 @@
 // expected) and ~6 MB/s at 32 KiB, where 208 KiB socket buffers then drop
 // whole datagrams. A benchmark against our stack should run both at the same
 // datagram size and report CPU time as well as wall time.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import path from 'node:path';
-import readline from 'node:readline';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { beforeAll, expect, it } from 'vitest';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
-import { peerAvailable, type Peer } from '../helpers/peers.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PEER = path.join(root, 'tests', 'peers', 'quiche', 'peer.mjs');
-
-/** The peer is there when @matrixai/quic and its native quiche binary load. */
-async function quichePeer(): Promise<Peer> {
-  try {
-    const m = await import('@matrixai/quic');
-    if (m.native.quiche.versionIsSupported(1) !== true) return { bin: null, reason: '@matrixai/quic loaded but its quiche does not do QUIC v1' };
-    return { bin: PEER, reason: '' };
-  } catch (e) {
-    return { bin: null, reason: `@matrixai/quic (quiche) does not load: ${(e as Error).message} (npm ci installs it with its linux-x64 binary)` };
-  }
-}
-
-interface ClientResult { ok: boolean; error?: string; streams?: number; bytes?: number; ms?: number; handshakeMs?: number; cpuMs?: number; alpn?: string }
-
-const servers = new Set<ChildProcess>();
-afterAll(() => { for (const s of servers) s.kill('SIGKILL'); });
-
-/** Starts `peer.mjs server`, resolves with its port once it printed the listening line. */
-async function startServer(pki: Pki, ...args: string[]): Promise<{ port: number; stop: () => Promise<number | null> }> {
-  const proc = spawn(process.execPath, [PEER, 'server', '--cert', pki.ecLeaf.certFile, '--key', pki.ecLeaf.keyFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  servers.add(proc);
-  let stderr = '';
-  proc.stderr!.on('data', (d) => { stderr += d; });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => { servers.delete(proc); resolve(code); }));
-  const port = await new Promise<number>((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout! }).once('line', (line) => {
-      const msg = JSON.parse(line);
-      if (msg.event === 'listening') resolve(msg.port); else reject(new Error(`server: ${line}`));
-    });
-    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
-  });
-  return {
-    port,
-    stop: async () => { proc.kill('SIGTERM'); return exited; },
-  };
-}
-
-/** Runs `peer.mjs client` to completion and parses its one line. */
-function runClient(port: number, ...args: string[]): Promise<ClientResult & { code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [PEER, 'client', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    proc.stdout!.on('data', (d) => { out += d; });
-    proc.stderr!.on('data', (d) => { err += d; });
-    proc.once('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      let parsed: ClientResult;
-      try { parsed = JSON.parse(last); } catch { parsed = { ok: false, error: `no JSON line (stdout '${out}')` }; }
-      resolve({ ...parsed, code, stderr: err });
-    });
-  });
-}
+import { describeWithPeer, quichePeer, runQuicheClient as runClient, startQuicheServer } from '../helpers/peers.js';
 
 const peer = await quichePeer();
 const hasOpenssl = requireOpenssl('quiche peer tests (certificates are made with openssl)');
 
-if (!peerAvailable(peer, 'quiche peer (@matrixai/quic)')) {
-  describe('quiche peer', () => {
-    it.runIf(!!process.env.CI)('needs @matrixai/quic under CI', () => {
-      throw new Error(`quiche peer missing under CI: ${peer.reason}`);
-    });
+describeWithPeer(peer, 'quiche peer (@matrixai/quic)', 'quiche peer (quiche ↔ quiche on loopback)', () => {
+  let pki: Pki;
+  beforeAll(() => { pki = makePki(); });
+  const startServer = (...args: string[]) => startQuicheServer(pki.ecLeaf, ...args);
+
+  it('10 MB on 2 streams, echoed back, SHA-256 checked; the certificate verified against its CA', async () => {
+    const fast = ['--mtu', '32768', '--rcvbuf', String(4 << 20), '--sndbuf', String(4 << 20)];
+    const srv = await startServer('--alpn', 'h3-wasi-test', ...fast);
+    const r = await runClient(srv.port, '--alpn', 'h3-wasi-test', '--bytes', '5000000', '--streams', '2',
+      '--ca', pki.ecCa.certFile, '--server-name', 'localhost', '--seed', '7', '--timeout', '60000', ...fast);
+    expect(r, r.stderr).toMatchObject({ ok: true, streams: 2, bytes: 10_000_000, alpn: 'h3-wasi-test', code: 0 });
+    console.log(`quiche ↔ quiche, 10 MB echoed on 2 streams (32 KiB datagrams): ${(10 / (r.ms! / 1000)).toFixed(2)} MB/s, handshake ${r.handshakeMs} ms, client cpu ${r.cpuMs} ms`);
+    expect(await srv.stop()).toBe(0); // SIGTERM: a clean exit
   });
-} else {
-  describe.runIf(hasOpenssl)('quiche peer (quiche ↔ quiche on loopback)', () => {
-    let pki: Pki;
-    beforeAll(() => { pki = makePki(); });
 
-    it('10 MB on 2 streams, echoed back, SHA-256 checked; the certificate verified against its CA', async () => {
-      const fast = ['--mtu', '32768', '--rcvbuf', String(4 << 20), '--sndbuf', String(4 << 20)];
-      const srv = await startServer(pki, '--alpn', 'h3-wasi-test', ...fast);
-      const r = await runClient(srv.port, '--alpn', 'h3-wasi-test', '--bytes', '5000000', '--streams', '2',
-        '--ca', pki.ecCa.certFile, '--server-name', 'localhost', '--seed', '7', '--timeout', '60000', ...fast);
-      expect(r, r.stderr).toMatchObject({ ok: true, streams: 2, bytes: 10_000_000, alpn: 'h3-wasi-test', code: 0 });
-      console.log(`quiche ↔ quiche, 10 MB echoed on 2 streams (32 KiB datagrams): ${(10 / (r.ms! / 1000)).toFixed(2)} MB/s, handshake ${r.handshakeMs} ms, client cpu ${r.cpuMs} ms`);
-      expect(await srv.stop()).toBe(0); // SIGTERM: a clean exit
-    });
-
-    it('default settings (1350-byte datagrams), sink mode: the answer is the SHA-256 of what was sent', async () => {
-      const srv = await startServer(pki, '--sink');
-      const r = await runClient(srv.port, '--sink', '--insecure', '--bytes', String(128 * 1024), '--streams', '3');
-      expect(r, r.stderr).toMatchObject({ ok: true, streams: 3, bytes: 3 * 128 * 1024, alpn: 'h3-wasi-echo', code: 0 });
-      // the same server, now told the wrong story: an echo client sees 32 bytes back, not its payload
-      const wrong = await runClient(srv.port, '--insecure', '--bytes', '1000');
-      expect(wrong).toMatchObject({ ok: false, code: 1 });
-      expect(wrong.error).toMatch(/does not match \(32 bytes back\)/);
-      expect(await srv.stop()).toBe(0);
-    });
-
-    it("ALPN: the server takes the client's first protocol it also has; with none in common the handshake fails", async () => {
-      const srv = await startServer(pki, '--alpn', 'aa,bb');
-      const r = await runClient(srv.port, '--insecure', '--alpn', 'cc,bb,aa', '--bytes', '100');
-      expect(r, r.stderr).toMatchObject({ ok: true, alpn: 'bb' });
-      const none = await runClient(srv.port, '--insecure', '--alpn', 'zz', '--bytes', '100', '--timeout', '2000');
-      expect(none).toMatchObject({ ok: false, code: 1 });
-      expect(await srv.stop()).toBe(0);
-    });
-
-    it('bad arguments: usage and exit code 2', async () => {
-      const r = await runClient(1, '--bogus');
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/unknown argument '--bogus'/);
-    });
+  it('default settings (1350-byte datagrams), sink mode: the answer is the SHA-256 of what was sent', async () => {
+    const srv = await startServer('--sink');
+    const r = await runClient(srv.port, '--sink', '--insecure', '--bytes', String(128 * 1024), '--streams', '3');
+    expect(r, r.stderr).toMatchObject({ ok: true, streams: 3, bytes: 3 * 128 * 1024, alpn: 'h3-wasi-echo', code: 0 });
+    // the same server, now told the wrong story: an echo client sees 32 bytes back, not its payload
+    const wrong = await runClient(srv.port, '--insecure', '--bytes', '1000');
+    expect(wrong).toMatchObject({ ok: false, code: 1 });
+    expect(wrong.error).toMatch(/does not match \(32 bytes back\)/);
+    expect(await srv.stop()).toBe(0);
   });
-}
+
+  it("ALPN: the server takes the client's first protocol it also has; with none in common the handshake fails", async () => {
+    const srv = await startServer('--alpn', 'aa,bb');
+    const r = await runClient(srv.port, '--insecure', '--alpn', 'cc,bb,aa', '--bytes', '100');
+    expect(r, r.stderr).toMatchObject({ ok: true, alpn: 'bb' });
+    const none = await runClient(srv.port, '--insecure', '--alpn', 'zz', '--bytes', '100', '--timeout', '2000');
+    expect(none).toMatchObject({ ok: false, code: 1 });
+    expect(await srv.stop()).toBe(0);
+  });
+
+  it('bad arguments: usage and exit code 2', async () => {
+    const r = await runClient(1, '--bogus');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown argument '--bogus'/);
+  });
+}, hasOpenssl);

@@ -15,162 +15,97 @@
 // Peer-missing rule (tests/helpers/peers.ts): under CI=true a peer that does
 // not load fails; locally the tests skip with a loud warning.
 import crypto from 'node:crypto';
-import path from 'node:path';
-import readline from 'node:readline';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { QuicEndpoint, type QuicConnection } from '../../host/quic/index.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
-import { peerAvailable, type Peer } from '../helpers/peers.js';
+import { describeWithPeer, quichePeer, runQuicheClient, startQuicheServer } from '../helpers/peers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PEER = path.join(root, 'tests', 'peers', 'quiche', 'peer.mjs');
 const ALPN = 'h3-wasi-interop';
 const SIZE = 10_000_000;
 const TIMEOUT = 60_000;
 
-/** The peer is there when @matrixai/quic and its native quiche binary load (as tests/peers/quiche.test.ts). */
-async function quichePeer(): Promise<Peer> {
-  try {
-    const m = await import('@matrixai/quic');
-    if (m.native.quiche.versionIsSupported(1) !== true) return { bin: null, reason: '@matrixai/quic loaded but its quiche does not do QUIC v1' };
-    return { bin: PEER, reason: '' };
-  } catch (e) {
-    return { bin: null, reason: `@matrixai/quic (quiche) does not load: ${(e as Error).message} (npm ci installs it with its linux-x64 binary)` };
-  }
-}
-
-const children = new Set<ChildProcess>();
 const endpoints: QuicEndpoint[] = [];
-afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await Promise.all(endpoints.map((e) => e.close()));
-});
-
-function spawnPeer(args: string[]): { proc: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const proc = spawn(process.execPath, [PEER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(proc);
-  let err = '';
-  proc.stderr!.on('data', (d) => { err += d; });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => { children.delete(proc); resolve(code); }));
-  return { proc, exited, stderr: () => err };
-}
-
-/** `peer.mjs server` in echo mode; resolves with its port once it printed the listening line. */
-async function quicheServer(pki: Pki): Promise<{ port: number; stop: () => Promise<number | null>; stderr: () => string }> {
-  const p = spawnPeer(['server', '--cert', pki.ecLeaf.certFile, '--key', pki.ecLeaf.keyFile, '--alpn', ALPN]);
-  const port = await new Promise<number>((resolve, reject) => {
-    readline.createInterface({ input: p.proc.stdout! }).once('line', (line) => {
-      const msg = JSON.parse(line);
-      if (msg.event === 'listening') resolve(msg.port); else reject(new Error(`server: ${line}`));
-    });
-    void p.exited.then((code) => reject(new Error(`quiche server exited (${code}) before listening: ${p.stderr()}`)));
-  });
-  return { port, stderr: p.stderr, stop: async () => { p.proc.kill('SIGTERM'); return p.exited; } };
-}
-
-interface ClientResult { ok: boolean; error?: string; streams?: number; bytes?: number; ms?: number; handshakeMs?: number; alpn?: string; stats?: Record<string, number> }
-
-/** `peer.mjs client` to completion; its one JSON line. */
-async function quicheClient(port: number, args: string[]): Promise<ClientResult & { code: number | null; stderr: string }> {
-  const p = spawnPeer(['client', '--port', String(port), ...args]);
-  let out = '';
-  p.proc.stdout!.on('data', (d) => { out += d; });
-  const code = await p.exited;
-  const last = out.trim().split('\n').pop() ?? '';
-  let parsed: ClientResult;
-  try { parsed = JSON.parse(last); } catch { parsed = { ok: false, error: `no JSON line (stdout '${out}')` }; }
-  return { ...parsed, code, stderr: p.stderr() };
-}
+afterAll(async () => { await Promise.all(endpoints.map((e) => e.close())); });
 
 const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
 
 const peer = await quichePeer();
 const hasOpenssl = requireOpenssl('quiche interop tests (certificates are made with openssl)');
 
-if (!peerAvailable(peer, 'quiche peer (@matrixai/quic)')) {
-  describe('quiche interop', () => {
-    it.runIf(!!process.env.CI)('needs @matrixai/quic under CI', () => {
-      throw new Error(`quiche peer missing under CI: ${peer.reason}`);
+describeWithPeer(peer, 'quiche peer (@matrixai/quic)', 'quiche interop (127.0.0.1)', () => {
+  let pki: Pki;
+  beforeAll(() => { pki = makePki(); });
+
+  it('our client → quiche server (Retry first): 10 MB on one bidirectional stream, the echo read back, SHA-256 checked', async () => {
+    const srv = await startQuicheServer(pki.ecLeaf, '--alpn', ALPN);
+    const c: QuicConnection = QuicEndpoint.connect({
+      host: '127.0.0.1', port: srv.port, servername: 'localhost', alpn: ALPN, tls: { trustAnchorsPem: pki.ecCa.certPem },
     });
-  });
-} else {
-  describe.runIf(hasOpenssl)('quiche interop (127.0.0.1)', () => {
-    let pki: Pki;
-    beforeAll(() => { pki = makePki(); });
-
-    it('our client → quiche server (Retry first): 10 MB on one bidirectional stream, the echo read back, SHA-256 checked', async () => {
-      const srv = await quicheServer(pki);
-      const c: QuicConnection = QuicEndpoint.connect({
-        host: '127.0.0.1', port: srv.port, servername: 'localhost', alpn: ALPN, tls: { trustAnchorsPem: pki.ecCa.certPem },
-      });
-      const t0 = performance.now();
-      await c.ready;
-      expect(c.alpn).toBe(ALPN);
-      const t1 = performance.now();
-      const data = crypto.randomBytes(SIZE);
-      const s = await c.createBidirectionalStream();
-      const w = s.writable.getWriter();
-      const r = s.readable.getReader();
-      const h = crypto.createHash('sha256');
-      let got = 0;
-      await Promise.all([
-        (async () => {
-          for (let off = 0; off < SIZE; off += 64 * 1024) await w.write(data.subarray(off, Math.min(SIZE, off + 64 * 1024)));
-          await w.close();
-        })(),
-        (async () => {
-          for (;;) {
-            const { value, done } = await r.read();
-            if (done) return;
-            got += value.length;
-            h.update(value);
-          }
-        })(),
-      ]);
-      const t2 = performance.now();
-      expect(got).toBe(SIZE);
-      expect(h.digest('hex'), srv.stderr()).toBe(sha256(data));
-      const st = await c.getStats();
-      expect(st.bytesSent).toBeGreaterThan(SIZE);
-      expect(st.bytesReceived).toBeGreaterThan(SIZE);
-      console.log(`h3-wasi client → quiche server, 10 MB echoed: ${(SIZE / 1e6 / ((t2 - t1) / 1000)).toFixed(2)} MB/s, handshake ${(t1 - t0).toFixed(0)} ms (Retry included), ${st.packetsSent} packets sent, ${st.packetsLost} lost, pmtu ${st.pathMtu}`);
-      c.close({ closeCode: 0 });
-      expect(await c.closed).toMatchObject({ closeCode: 0, remote: false });
-      expect(await srv.stop()).toBe(0);
-      expect(srv.stderr()).toBe(''); // quiche saw no stream or connection error
-    }, TIMEOUT);
-
-    it('quiche client → our server: 10 MB each way on one bidirectional stream, the echo checked by the peer (SHA-256)', async () => {
-      const ep = await QuicEndpoint.listen({
-        host: '127.0.0.1', alpn: ALPN, tls: { certChainPem: pki.ecLeaf.certPem, privateKeyPem: pki.ecLeaf.keyPem },
-      });
-      endpoints.push(ep);
-      const accepted: QuicConnection[] = [];
-      const pipes: Promise<void>[] = [];
-      void (async () => {
-        for await (const c of ep) {
-          accepted.push(c);
-          void (async () => {
-            const r = c.incomingBidirectionalStreams.getReader();
-            for (;;) {
-              const { value, done } = await r.read().catch(() => ({ value: undefined, done: true as const }));
-              if (done || !value) return;
-              pipes.push(value.readable.pipeTo(value.writable));
-            }
-          })();
+    const t0 = performance.now();
+    await c.ready;
+    expect(c.alpn).toBe(ALPN);
+    const t1 = performance.now();
+    const data = crypto.randomBytes(SIZE);
+    const s = await c.createBidirectionalStream();
+    const w = s.writable.getWriter();
+    const r = s.readable.getReader();
+    const h = crypto.createHash('sha256');
+    let got = 0;
+    await Promise.all([
+      (async () => {
+        for (let off = 0; off < SIZE; off += 64 * 1024) await w.write(data.subarray(off, Math.min(SIZE, off + 64 * 1024)));
+        await w.close();
+      })(),
+      (async () => {
+        for (;;) {
+          const { value, done } = await r.read();
+          if (done) return;
+          got += value.length;
+          h.update(value);
         }
-      })();
-      const r = await quicheClient(ep.address.port, ['--alpn', ALPN, '--bytes', String(SIZE), '--streams', '1', '--seed', '11',
-        '--ca', pki.ecCa.certFile, '--server-name', 'localhost', '--timeout', String(TIMEOUT - 5000), '--stats']);
-      expect(r, r.stderr).toMatchObject({ ok: true, streams: 1, bytes: SIZE, alpn: ALPN, code: 0 });
-      console.log(`quiche client → h3-wasi server, 10 MB echoed: ${(SIZE / 1e6 / (r.ms! / 1000)).toFixed(2)} MB/s, handshake ${r.handshakeMs} ms, quiche stats ${JSON.stringify(r.stats)}`);
-      expect(accepted.length).toBe(1);
-      await Promise.all(pipes); // our side of the stream ended cleanly both ways
-      expect(pipes.length).toBe(1);
-      // the quiche client closed with application code 0
-      expect(await accepted[0]!.closed).toMatchObject({ closeCode: 0, remote: true });
-    }, TIMEOUT);
-  });
-}
+      })(),
+    ]);
+    const t2 = performance.now();
+    expect(got).toBe(SIZE);
+    expect(h.digest('hex'), srv.stderr()).toBe(sha256(data));
+    const st = await c.getStats();
+    expect(st.bytesSent).toBeGreaterThan(SIZE);
+    expect(st.bytesReceived).toBeGreaterThan(SIZE);
+    console.log(`h3-wasi client → quiche server, 10 MB echoed: ${(SIZE / 1e6 / ((t2 - t1) / 1000)).toFixed(2)} MB/s, handshake ${(t1 - t0).toFixed(0)} ms (Retry included), ${st.packetsSent} packets sent, ${st.packetsLost} lost, pmtu ${st.pathMtu}`);
+    c.close({ closeCode: 0 });
+    expect(await c.closed).toMatchObject({ closeCode: 0, remote: false });
+    expect(await srv.stop()).toBe(0);
+    expect(srv.stderr()).toBe(''); // quiche saw no stream or connection error
+  }, TIMEOUT);
+
+  it('quiche client → our server: 10 MB each way on one bidirectional stream, the echo checked by the peer (SHA-256)', async () => {
+    const ep = await QuicEndpoint.listen({
+      host: '127.0.0.1', alpn: ALPN, tls: { certChainPem: pki.ecLeaf.certPem, privateKeyPem: pki.ecLeaf.keyPem },
+    });
+    endpoints.push(ep);
+    const accepted: QuicConnection[] = [];
+    const pipes: Promise<void>[] = [];
+    void (async () => {
+      for await (const c of ep) {
+        accepted.push(c);
+        void (async () => {
+          const r = c.incomingBidirectionalStreams.getReader();
+          for (;;) {
+            const { value, done } = await r.read().catch(() => ({ value: undefined, done: true as const }));
+            if (done || !value) return;
+            pipes.push(value.readable.pipeTo(value.writable));
+          }
+        })();
+      }
+    })();
+    const r = await runQuicheClient(ep.address.port, '--alpn', ALPN, '--bytes', String(SIZE), '--streams', '1', '--seed', '11',
+      '--ca', pki.ecCa.certFile, '--server-name', 'localhost', '--timeout', String(TIMEOUT - 5000), '--stats');
+    expect(r, r.stderr).toMatchObject({ ok: true, streams: 1, bytes: SIZE, alpn: ALPN, code: 0 });
+    console.log(`quiche client → h3-wasi server, 10 MB echoed: ${(SIZE / 1e6 / (r.ms! / 1000)).toFixed(2)} MB/s, handshake ${r.handshakeMs} ms, quiche stats ${JSON.stringify(r.stats)}`);
+    expect(accepted.length).toBe(1);
+    await Promise.all(pipes); // our side of the stream ended cleanly both ways
+    expect(pipes.length).toBe(1);
+    // the quiche client closed with application code 0
+    expect(await accepted[0]!.closed).toMatchObject({ closeCode: 0, remote: true });
+  }, TIMEOUT);
+}, hasOpenssl);

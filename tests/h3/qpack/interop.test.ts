@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../host/cli/qpack.js';
-import { nghttp3Qpack, peerAvailable } from '../../helpers/peers.js';
+import { describeWithPeer, nghttp3Qpack } from '../../helpers/peers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const fixtures = path.join(root, 'tests', 'fixtures', 'qpack');
@@ -37,39 +37,31 @@ describe('qpack tool: own round trips', () => {
 });
 
 const peer = nghttp3Qpack();
-if (!peerAvailable(peer, 'QPACK cross-checks with libnghttp3')) {
-  describe('QPACK cross-checks with libnghttp3', () => {
-    it.runIf(!!process.env.CI)('needs libnghttp3 + gcc under CI', () => {
-      throw new Error(`libnghttp3 peer missing under CI: ${peer.reason}`);
-    });
-  });
-} else {
+describeWithPeer(peer, 'libnghttp3 + gcc (QPACK cross-checks)', 'QPACK cross-checks with libnghttp3', () => {
   const ng = (...args: string[]) => {
     const r = spawnSync(peer.bin!, args, { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   };
-  describe('QPACK cross-checks with libnghttp3', () => {
-    for (const corpus of CORPORA) for (const t of TABLES) for (const b of BLOCKED) {
-      it(`nghttp3 encodes, h3-wasi decodes: ${corpus}, table ${t}, blocked ${b}`, async () => {
-        for (const ack of ['0', '1']) {
-          const enc = path.join(tmp, `ng-${corpus}-${t}-${b}-${ack}.enc`), out = `${enc}.qif`;
-          ng('encode', path.join(fixtures, `${corpus}.qif`), enc, String(t), String(b), ack);
-          await tool('decode', enc, out, '--table-size', String(t), '--max-blocked', String(b));
-          expect(read(out)).toBe(expected(corpus));
-        }
-      });
-      it(`h3-wasi encodes, nghttp3 decodes: ${corpus}, table ${t}, blocked ${b}`, async () => {
-        for (const ack of [false, true]) {
-          const enc = path.join(tmp, `ours-${corpus}-${t}-${b}-${ack}.enc`), out = `${enc}.ng.qif`;
-          await tool('encode', path.join(fixtures, `${corpus}.qif`), enc, '--table-size', String(t), '--max-blocked', String(b), ...(ack ? ['--immediate-ack'] : []));
-          ng('decode', enc, out, String(t), String(b));
-          expect(read(out)).toBe(expected(corpus));
-        }
-      });
-    }
-  });
-}
+  for (const corpus of CORPORA) for (const t of TABLES) for (const b of BLOCKED) {
+    it(`nghttp3 encodes, h3-wasi decodes: ${corpus}, table ${t}, blocked ${b}`, async () => {
+      for (const ack of ['0', '1']) {
+        const enc = path.join(tmp, `ng-${corpus}-${t}-${b}-${ack}.enc`), out = `${enc}.qif`;
+        ng('encode', path.join(fixtures, `${corpus}.qif`), enc, String(t), String(b), ack);
+        await tool('decode', enc, out, '--table-size', String(t), '--max-blocked', String(b));
+        expect(read(out)).toBe(expected(corpus));
+      }
+    });
+    it(`h3-wasi encodes, nghttp3 decodes: ${corpus}, table ${t}, blocked ${b}`, async () => {
+      for (const ack of [false, true]) {
+        const enc = path.join(tmp, `ours-${corpus}-${t}-${b}-${ack}.enc`), out = `${enc}.ng.qif`;
+        await tool('encode', path.join(fixtures, `${corpus}.qif`), enc, '--table-size', String(t), '--max-blocked', String(b), ...(ack ? ['--immediate-ack'] : []));
+        ng('decode', enc, out, String(t), String(b));
+        expect(read(out)).toBe(expected(corpus));
+      }
+    });
+  }
+});
 
 describe('h3-wasi qpack command line', () => {
   const bin = path.join(root, 'bin', 'h3-wasi.mjs');
