@@ -24,7 +24,7 @@ import { Writer } from "../wire/writer";
 import { varintLen } from "../wire/varint";
 import { StreamChunk } from "./stream_send";
 import { Stream } from "./streams";
-import { Path } from "./path";
+import { Path, MIN_PACKET_ALLOWANCE } from "./path";
 import { APPLICATION_ERROR } from "./errors";
 import { MIN_UDP_PAYLOAD } from "./config";
 import { Timer } from "./timer";
@@ -71,7 +71,7 @@ function transmit(c: Connection, now: u64, buf: usize, cap: usize): usize {
   if (!path.validated) {
     const allowance = path.sendAllowance();
     if (allowance < <u64>max) max = <usize>allowance;
-    if (max < 64) return 0;
+    if (<u64>max < MIN_PACKET_ALLOWANCE) return 0;
   }
   const n = buildDatagram(c, path, buf, max, now, false);
   if (n > 0) return n;

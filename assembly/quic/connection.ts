@@ -621,7 +621,10 @@ export class Connection {
       // an ACK is only due where we can send one (a server reading 0-RTT has no 1-RTT keys yet)
       if (!sp.discarded && sp.tx != null && sp.ack.ackDeadline < ack) ack = sp.ack.ackDeadline;
     }
-    this.timers.set(Timer.AckDelay, ack);
+    // §8.1: an ACK due on a path at its amplification limit waits for the
+    // peer's next datagram (which raises the limit and runs pollTransmit); a
+    // timer that is due but can do nothing would spin the host
+    this.timers.set(Timer.AckDelay, this.path.canSendPacket() ? ack : u64.MAX_VALUE);
     this.timers.set(Timer.Idle, this.idle.deadline());
     const k = this.oneRtt;
     this.timers.set(Timer.KeyDiscard, k != null && k.hasPrev ? k.prevUntil : u64.MAX_VALUE);

@@ -56,6 +56,9 @@ export function pathValidationTimeout(pto: u64): u64 {
   return p > u64.MAX_VALUE / 3 ? u64.MAX_VALUE : 3 * p;
 }
 
+/** Below this many bytes of §8.1 allowance no packet is worth building (the smallest useful one is an ACK). */
+export const MIN_PACKET_ALLOWANCE: u64 = 64;
+
 @final
 export class Path {
   /** The host's local socket this path uses (a client migrating binds another, RFC 9000 §9.2). */
@@ -180,6 +183,11 @@ export class Path {
   /** The address is validated (§8.1: Handshake packet, token, or §8.2): the limit is lifted. */
   validate(): void {
     this.validated = true;
+  }
+
+  /** Whether the §8.1 limit leaves room for a packet at all (`MIN_PACKET_ALLOWANCE` bytes, e.g. an ACK). */
+  canSendPacket(): bool {
+    return this.validated || this.sendAllowance() >= MIN_PACKET_ALLOWANCE;
   }
 
   /**
