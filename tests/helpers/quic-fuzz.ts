@@ -1186,12 +1186,16 @@ export class QuicFuzzer {
     const tq: QuicOptions = { connectionIdLength: targetCidLen, maxDatagramFrameSize: datagramMax, handshakeTimeout: 2000, maxConnections: 256 };
     const pq: QuicOptions = { connectionIdLength: peerCidLen, maxDatagramFrameSize: 1200 };
     const alpn = ['fuzz'];
+    // every third world, the target writes qlog: its JSON writer sees the mutated frames too (drawn without the PRNG, so inputs stay as they were)
+    const qlog = this.stats.worlds % 3 === 0;
     const client = new QuicSimEndpoint(1, 50000, {
       quic: this.role === 'client' ? tq : pq,
+      qlog: this.role === 'client' && qlog,
       tls: { serverName: 'localhost', alpn, verify: 'insecure', cipherSuites: [suite], keyLog: true, transportParams: EMPTY },
     } as never);
     const server = new QuicSimEndpoint(2, 4433, {
       quic: this.role === 'server' ? tq : pq,
+      qlog: this.role === 'server' && qlog,
       tls: { server: true, alpn, certChainPem: this.cert.certPem, privateKeyPem: this.cert.keyPem, keyLog: true, transportParams: EMPTY },
     } as never);
     for (const e of [client, server]) (e as { wall: bigint }).wall = WALL;

@@ -39,8 +39,8 @@ export function pollEvents(ep: number, max: number): QuicEventRecord[] {
 }
 
 /** The config blob of `endpoint-new`: validated as the host validates it, without a role (the fuzzer gives a client server options too) and without the host's defaults. */
-export function simConfig(o: QuicOptions = {}): Uint8Array {
-  return encodeQuicConfig(checkQuicOptions(o));
+export function simConfig(o: QuicOptions = {}, qlog = false): Uint8Array {
+  return encodeQuicConfig(checkQuicOptions(o), qlog);
 }
 
 /** `next-timeout` when nothing is pending (wit/quic.wit: u64 max). */
@@ -53,6 +53,8 @@ export function addr(last: number, port: number): Uint8Array {
 export interface SimOptions {
   quic?: QuicOptions;
   tls: TlsOptions;
+  /** The core emits qlog events (kind 'qlog', JSON in `bytes`). */
+  qlog?: boolean;
 }
 
 export class QuicSimEndpoint implements SimEndpoint {
@@ -70,7 +72,7 @@ export class QuicSimEndpoint implements SimEndpoint {
   readonly wall = BigInt(Date.now());
   constructor(readonly host: number, readonly port: number, opts: SimOptions) {
     this.tls = new TlsConfig(opts.tls);
-    this.ep = callEngine(() => quic.endpointNew(simConfig(opts.quic), this.tls.id), (p) => new Error(String(p)));
+    this.ep = callEngine(() => quic.endpointNew(simConfig(opts.quic, opts.qlog), this.tls.id), (p) => new Error(String(p)));
   }
 
   /** The address the peer sees for our socket `localId`. */
