@@ -88,6 +88,11 @@ function spaceWants(c: Connection, sp: PacketSpace, now: u64, congestionOk: bool
   if (!congestionOk) return false;
   if (sp.cryptoSend.hasPending) return true;
   if (sp.id != SPACE_APPLICATION) return false;
+  // 0-RTT carries stream data only (buildPacket)
+  if (sp.tx == null) {
+    const s = c.streams.next();
+    return s != null && streamCanSend(c, s);
+  }
   return appWants(c);
 }
 
@@ -152,6 +157,7 @@ function buildDatagram(c: Connection, path: Path, buf: usize, max: usize, now: u
     if (c.state >= ConnState.Closing) break;
   }
   if (off == 0) return 0;
+  if (pad && off < <usize>MIN_UDP_PAYLOAD) off = padWithPacket(c, buf, off, max, now);
   path.onSent(<u64>off);
   if (!path.validated) c.stats.unvalidatedSent += <u64>off;
   c.stats.bytesSent += <u64>off;
@@ -159,6 +165,32 @@ function buildDatagram(c: Connection, path: Path, buf: usize, max: usize, now: u
   TARGET.addrLen = path.addrLen;
   TARGET.localId = path.localId;
   return off;
+}
+
+/**
+ * RFC 9000 §14.1: a datagram with an Initial that must reach 1200 bytes whose
+ * last packet was not padded (a later space had nothing to send after all)
+ * gets one more packet, of PADDING frames only, coalesced after the others
+ * (§12.2) in the highest space we have keys for. Returns the new end.
+ */
+function padWithPacket(c: Connection, buf: usize, off: usize, max: usize, now: u64): usize {
+  const app = c.app, hs = c.handshake;
+  const sp = app.tx != null && !app.discarded ? app
+    : spaceCanSend(c, hs) ? hs
+    : spaceCanSend(c, app) ? app
+    : c.initial;
+  if (!spaceCanSend(c, sp) || !beginPacket(c, sp, buf, off, max)) return off;
+  BUILDER.padToDatagram(<usize>MIN_UDP_PAYLOAD);
+  const p = c.loss.sent[sp.id].push(sp.nextPn, now);
+  const end = finishPacket(c, changetype<PacketKeys_>(txKeysFor(c, sp)), false, false);
+  if (end == 0) { abandon(c, sp); return off; }
+  sp.nextPn++;
+  p.size = <u32>(end - off);
+  p.ackEliciting = false;
+  p.inFlight = true; // RFC 9002 §2: PADDING counts toward bytes in flight
+  c.loss.onPacketSent(sp.id, p, now);
+  c.stats.packetsSent++;
+  return end;
 }
 
 /** Header fields for a packet of `sp`. */

@@ -9,7 +9,7 @@
 
 import { quic } from '../core/engine.js';
 import { ClosedError, H3WasiError, InvalidArgumentError, QuicError, type QuicCloseKind } from '../errors.js';
-import { bigintArg, describe, stringArg, VARINT_MAX } from '../args.js';
+import { bigintArg, boolArg, describe, intArg, optionsArg, stringArg, VARINT_MAX } from '../args.js';
 import { nowUs, U64_MAX, type ConnectionSink, type QuicDriver } from './driver.js';
 import { CLOSE_KIND, QUIC_EVENT, type QuicWireEvent } from './wire.js';
 import { QuicStream, type StreamChunk, type StreamHost } from './stream.js';
@@ -100,6 +100,30 @@ function truncateUtf8(s: string, max: number): string {
   return utf8.decode(b.subarray(0, end));
 }
 
+/** RFC 9001 §4.6: 0-RTT's outcome for a client. */
+export type QuicEarlyData = 'none' | 'accepted' | 'rejected';
+
+/**
+ * How a stream's data is scheduled against the others' (RFC 9218 §4's
+ * parameters, applied by the engine's scheduler): `urgency` 0 (first) to 7
+ * (default 3); `incremental` streams of one urgency share the connection
+ * round-robin, the others go one after another in the order they were opened
+ * (default false).
+ */
+export interface QuicStreamOptions { urgency?: number; incremental?: boolean }
+
+interface StreamPriority { urgency: number; incremental: boolean }
+
+function priorityArg(options: unknown): StreamPriority | null {
+  if (options === undefined) return null;
+  const o = optionsArg<QuicStreamOptions>('options', options, ['urgency', 'incremental']);
+  if (o.urgency === undefined && o.incremental === undefined) return null;
+  return {
+    urgency: o.urgency === undefined ? 3 : intArg('urgency', o.urgency, 0, 7),
+    incremental: o.incremental === undefined ? false : boolArg('incremental', o.incremental),
+  };
+}
+
 export interface ConnectionInit {
   server: boolean;
   qlog: QlogWriter | null;
@@ -109,6 +133,8 @@ export interface ConnectionInit {
   parameters: Record<string, unknown>;
   /** Server: the handshake completed (the endpoint offers the connection on `incoming`). */
   onConnected?: (c: QuicConnection) => void;
+  /** Client: resuming a session with early data asked for — streams may open before the handshake completes (0-RTT). */
+  earlyData?: boolean;
 }
 
 /** The state behind a QuicConnection: the driver's sink and the streams' host. */
@@ -126,6 +152,10 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
   remoteAddress: SocketAddress | undefined;
   readonly ready = deferred<void>();
   readonly closed = deferred<QuicCloseInfo>();
+  /** Resolved when the engine has the connection (after DNS and bind, for a client). */
+  readonly #attached = deferred<void>();
+  /** RFC 9001 §4.6: what became of 0-RTT (set when the handshake completes). */
+  earlyData: QuicEarlyData = 'none';
   readonly streams = new Map<bigint, QuicStream>();
   readonly incomingBidi: ReadableStream<QuicBidirectionalStream>;
   readonly incomingUni: ReadableStream<ReadableStream<Uint8Array>>;
@@ -171,6 +201,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     this.remoteAddress = remote ?? (handle ? decodeAddress(driver.call(() => quic.peerAddress(handle))) ?? undefined : undefined);
     this.#qlog?.event('connectivity:connection_started', connectionStarted(local, this.remoteAddress));
     this.#qlog?.event('transport:parameters_set', { owner: 'local', ...this.#init.parameters });
+    this.#attached.resolve();
     const pc = this.#pendingClose;
     if (pc) {
       this.#pendingClose = null;
@@ -223,6 +254,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     if (this.status !== 'connecting') return;
     this.status = 'connected';
     this.alpn = utf8.decode(e.bytes);
+    this.earlyData = e.value === 1n ? 'accepted' : e.value === 2n ? 'rejected' : 'none';
     this.#qlog?.event('transport:alpn_information', { chosen_alpn: this.alpn });
     this.#qlog?.event('connectivity:connection_state_updated', { old: 'attempted', new: 'handshake_complete' });
     this.ready.resolve();
@@ -361,17 +393,24 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
 
   // ---- the application's calls -------------------------------------------------------------
 
-  async open(bidi: boolean): Promise<QuicStream> {
-    await this.ready.promise;
+  async open(bidi: boolean, priority: StreamPriority | null = null): Promise<QuicStream> {
+    // RFC 9001 §4.6.1: a client resuming with early data may open streams
+    // before the handshake completes; their data goes in 0-RTT packets (and
+    // again in 1-RTT if the server rejects them, §4.6.2)
+    if (this.#init.earlyData && this.status === 'connecting') await Promise.race([this.#attached.promise, this.ready.promise]);
+    else await this.ready.promise;
     for (;;) {
       if (this.closeError) throw this.closeError;
       const d = this.driver!, h = this.handle;
       const id = d.call(() => quic.streamOpen(h, bidi));
       if (id !== U64_MAX) {
+        if (priority) d.call(() => quic.streamPriority(h, id, priority.urgency, priority.incremental));
         const s = new QuicStream(this, id, bidi, true);
         this.streams.set(id, s);
         return s;
       }
+      // no early stream (the session allows none, or no 0-RTT keys): after the handshake, then
+      if (this.status === 'connecting') { await this.ready.promise; continue; }
       // the peer's MAX_STREAMS allows no more now: wait for `streams-available` (RFC 9000 §4.6)
       await new Promise<void>((resolve, reject) => (bidi ? this.#bidiWaiters : this.#uniWaiters).push({ resolve, reject }));
     }
@@ -481,6 +520,13 @@ export class QuicConnection {
   get closed(): Promise<QuicCloseInfo> { return this.#c.closed.promise; }
   /** The protocol ALPN negotiated (RFC 9001 §8.1), once ready. */
   get alpn(): string | undefined { return this.#c.alpn; }
+  /**
+   * Client: what became of 0-RTT once `ready` resolved — 'accepted' (streams
+   * opened before `ready` went in 0-RTT), 'rejected' (their data was sent
+   * again after the handshake; nothing is lost) or 'none'.
+   */
+  get earlyData(): QuicEarlyData { return this.#c.earlyData; }
+
   /** Client: the latest session ticket, to resume with (`connect({ session })`). */
   get session(): Uint8Array | undefined { return this.#c.session; }
   /** Client: the latest NEW_TOKEN token from the server (RFC 9000 §8.1.3), for `connect({ token })`. */
@@ -494,14 +540,14 @@ export class QuicConnection {
   get datagrams(): QuicDatagrams { return this.#c.datagrams; }
 
   /** Opens a bidirectional stream; waits while the peer's stream limit allows none (RFC 9000 §4.6). */
-  async createBidirectionalStream(): Promise<QuicBidirectionalStream> {
-    const s = await this.#c.open(true);
+  async createBidirectionalStream(options?: QuicStreamOptions): Promise<QuicBidirectionalStream> {
+    const s = await this.#c.open(true, priorityArg(options));
     return { id: s.id, readable: s.readable!, writable: s.writable! };
   }
 
   /** Opens a unidirectional stream; waits while the peer's stream limit allows none. */
-  async createUnidirectionalStream(): Promise<WritableStream<Uint8Array>> {
-    const s = await this.#c.open(false);
+  async createUnidirectionalStream(options?: QuicStreamOptions): Promise<WritableStream<Uint8Array>> {
+    const s = await this.#c.open(false, priorityArg(options));
     return s.writable!;
   }
 

@@ -226,6 +226,7 @@ export class QuicEndpoint {
       qlog: diag.qlogDir ? QlogWriter.open(diag.qlogDir, 'client', `h3-wasi client to ${host}:${port}`) : null,
       keylog: diag.keylog,
       parameters: qlogParameters(checked),
+      earlyData: session.length > 0 && tlsOpts.earlyData === true,
     });
     const config = encodeQuicConfig(checked, diag.qlogDir !== null);
     (async () => {

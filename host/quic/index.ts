@@ -3,7 +3,7 @@
 // API, every option and the driver's design.
 export { QuicEndpoint, type QuicListenOptions, type QuicConnectOptions } from './endpoint.js';
 export {
-  QuicConnection, type QuicCloseInfo, type QuicBidirectionalStream, type QuicDatagrams, type QuicConnectionStats,
+  QuicConnection, type QuicCloseInfo, type QuicBidirectionalStream, type QuicDatagrams, type QuicConnectionStats, type QuicEarlyData, type QuicStreamOptions,
 } from './connection.js';
 export { QUIC_DEFAULTS, type QuicOptions } from './wire.js';
 export type { SocketAddress } from './socket.js';

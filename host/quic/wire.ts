@@ -185,7 +185,7 @@ export const QUIC_CONFIG_KEY = {
 } as const;
 
 /** QC_QLOG: the core emits qlog events (set by the host when a qlog directory is configured, not a user option). */
-const QC_QLOG = 27;
+export const QC_QLOG = 27;
 
 /**
  * QUIC settings of an endpoint (all optional; docs/quic.md lists the

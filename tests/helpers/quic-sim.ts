@@ -46,6 +46,14 @@ export function simConfig(o: QuicOptions = {}, qlog = false): Uint8Array {
 /** `next-timeout` when nothing is pending (wit/quic.wit: u64 max). */
 export const NO_TIMEOUT = 2n ** 64n - 1n;
 
+/** Whether a datagram's first packet is a long-header Initial (QUIC v1: type 0; v2, RFC 9369 §3.2: type 1). */
+function carriesInitial(d: Uint8Array): boolean {
+  if (d.length < 5 || (d[0] & 0x80) === 0) return false;
+  const version = ((d[1] << 24) | (d[2] << 16) | (d[3] << 8) | d[4]) >>> 0;
+  const type = (d[0] >> 4) & 3;
+  return version === 1 ? type === 0 : version === 0x6b3343cf ? type === 1 : false;
+}
+
 export function addr(last: number, port: number): Uint8Array {
   return Uint8Array.of(4, 10, 0, 0, last, port >> 8, port & 0xff);
 }
@@ -70,7 +78,9 @@ export class QuicSimEndpoint implements SimEndpoint {
   autoRead = true;
   /** Wall clock for certificates and tickets: read once, so a run does not depend on how long it takes. */
   readonly wall = BigInt(Date.now());
+  readonly isClient: boolean;
   constructor(readonly host: number, readonly port: number, opts: SimOptions) {
+    this.isClient = !(opts.tls as { server?: boolean }).server;
     this.tls = new TlsConfig(opts.tls);
     this.ep = callEngine(() => quic.endpointNew(simConfig(opts.quic, opts.qlog), this.tls.id), (p) => new Error(String(p)));
   }
@@ -93,6 +103,11 @@ export class QuicSimEndpoint implements SimEndpoint {
     const out = quic.pollTransmit(this.ep, BigInt(Math.round(now)), 1);
     if (out.length === 0) return null;
     const [d] = unpackDatagrams(out);
+    // RFC 9000 §14.1, checked on everything a client sends: "A client MUST expand the payload of all UDP
+    // datagrams carrying Initial packets to at least the smallest allowed maximum datagram size of 1200 bytes"
+    if (this.isClient && carriesInitial(d.data) && d.data.length < 1200) {
+      throw new Error(`RFC 9000 §14.1: the client sent a datagram with an Initial packet of ${d.data.length} bytes`);
+    }
     return { data: d.data, meta: this.addressOf(d.localId) };
   }
 

@@ -423,6 +423,69 @@ describe.runIf(hasOpenssl)('h3-wasi/quic on loopback', () => {
     await again.closed;
   });
 
+  it('stream priority: an urgency-0 stream opened second is sent before an urgency-7 one (RFC 9218 §4); bad options reject', async () => {
+    const s = await server({}, (c) => {
+      // the server only reads, and notes when each stream ended
+      void (async () => {
+        const r = c.incomingUnidirectionalStreams.getReader();
+        for (;;) {
+          const { value, done } = await r.read();
+          if (done) return;
+          void readAll(value).then((b) => finished.push(b[0]));
+        }
+      })();
+    });
+    const finished: number[] = [];
+    const c = client(s.port);
+    await c.ready;
+    await expect(c.createUnidirectionalStream({ urgency: 8 })).rejects.toMatchObject({ argument: 'urgency' });
+    await expect(c.createUnidirectionalStream({ incremental: 'yes' } as never)).rejects.toMatchObject({ argument: 'incremental' });
+    await expect(c.createUnidirectionalStream({ weight: 1 } as never)).rejects.toMatchObject({ argument: 'options' });
+    const size = 2 << 20;
+    const send = async (urgency: number, tag: number) => {
+      const w = (await c.createUnidirectionalStream({ urgency })).getWriter();
+      await w.write(new Uint8Array(size).fill(tag));
+      await w.close();
+    };
+    // the background stream starts first and has a head start of its send buffer; the urgent one still ends first
+    const background = send(7, 7);
+    await new Promise((r) => setImmediate(r));
+    await Promise.all([background, send(0, 0)]);
+    for (let i = 0; i < 200 && finished.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(finished).toEqual([0, 7]);
+    c.close();
+    await c.closed;
+  });
+
+  for (const accept of [true, false]) {
+    it(`0-RTT: a resuming client writes before ready; the server ${accept ? 'accepts' : 'rejects'} the early data and the echo arrives either way`, async () => {
+      const ticketKey = new Uint8Array(16).fill(9);
+      const tls = { certChainPem: pki.ecLeaf.certPem, privateKeyPem: pki.ecLeaf.keyPem, ticketKey };
+      const s = await server({ tls: { ...tls, earlyData: true } });
+      const c = client(s.port, { tls: { trustAnchorsPem: pki.ecCa.certPem, earlyData: true } });
+      await c.ready;
+      expect(c.earlyData).toBe('none');
+      await echoOnce(c, enc.encode('warm up'));
+      for (let i = 0; i < 100 && !c.session; i++) await new Promise((r) => setTimeout(r, 10));
+      c.close();
+      await c.closed;
+      // the same ticket key either way; a server without earlyData refuses 0-RTT (RFC 9001 §4.6.2)
+      const s2 = accept ? s : await server({ tls });
+      const again = client(s2.port, { session: c.session, tls: { trustAnchorsPem: pki.ecCa.certPem, earlyData: true } });
+      let readyFirst = false;
+      void again.ready.then(() => { readyFirst = true; });
+      const st = await again.createBidirectionalStream();
+      expect(readyFirst, 'the stream opened before the handshake completed').toBe(false);
+      const w = st.writable.getWriter();
+      const [back] = await Promise.all([readAll(st.readable), (async () => { await w.write(enc.encode('early bytes')); await w.close(); })()]);
+      expect(dec.decode(back)).toBe('early bytes');
+      await again.ready;
+      expect(again.earlyData).toBe(accept ? 'accepted' : 'rejected');
+      again.close();
+      await again.closed;
+    });
+  }
+
   it('qlog (0.3 JSON-SEQ as qvis reads it, one trace per connection, packets from the core) and SSLKEYLOGFILE lines', async () => {
     const qlogDir = path.join(tmp, 'qlog');
     const keylog = path.join(tmp, 'keys.log');
