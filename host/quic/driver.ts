@@ -8,7 +8,7 @@
 //   then `poll-transmit` until it returns nothing, handing each batch to its
 //        socket — and stopping while a socket pushes back, resuming on drain
 //   then `poll-events`, dispatched to the connection objects
-//   then `next-timeout` → arm ONE timer (re-armed only when the deadline moved)
+//   then `next-timeout` → arm ONE timer (re-armed only when the deadline moved earlier)
 //
 // Calls the application makes between wake-ups (stream writes, close, ...)
 // go straight to the engine and ask for a pump, coalesced into one per turn
@@ -330,7 +330,11 @@ export class QuicDriver {
       this.#armedFor = -1n;
       return;
     }
-    if (this.#timer && t === this.#armedFor) return;
+    // A later deadline keeps the armed timer: it fires early, `on-timeout` finds
+    // nothing due, and the pump then arms for the real deadline. Deadlines move
+    // later with nearly every packet (idle, ACK delay, PTO), so this saves a
+    // clearTimeout + setTimeout per wake-up in a busy connection.
+    if (this.#timer && t >= this.#armedFor) return;
     if (this.#timer) clearTimeout(this.#timer);
     const delayUs = t - nowUs();
     const ms = delayUs <= 0n ? 0 : Math.ceil(Number(delayUs) / 1000);
