@@ -5,15 +5,17 @@
 //
 //   a batch of datagrams arrived → `recv` (one call per batch)
 //   or the timer fired            → `on-timeout`
-//   then `poll-transmit` until it returns nothing, handing each batch to its
-//        socket — and stopping while a socket pushes back, resuming on drain
-//   then `poll-events`, dispatched to the connection objects
+//   then `poll-transmit` until it returns fewer datagrams than asked (the
+//        engine is done), handing each batch to its socket — and stopping
+//        while a socket pushes back, resuming on drain
+//   then `poll-events` (likewise), dispatched to the connection objects
 //   then `next-timeout` → arm ONE timer (re-armed only when the deadline moved earlier)
 //
 // Calls the application makes between wake-ups (stream writes, close, ...)
 // go straight to the engine and ask for a pump, coalesced into one per turn
-// of the event loop (setImmediate, after the application's promise chains). The timer and the sockets keep the process alive
-// only while a connection is open (or a server listens).
+// of the event loop (setImmediate, after the application's promise chains).
+// The timer and the sockets keep the process alive only while a connection
+// is open (or a server listens).
 
 import { quic } from '../core/engine.js';
 import { callEngine } from '../core/call.js';
