@@ -33,6 +33,9 @@ const PEER = path.join(root, 'tests', 'peers', 'quiche', 'peer.mjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BYTES = Number(process.env.BENCH_QUIC_BYTES ?? 4_000_000);
 const MTU = 1350;
+/** BENCH_QUIC_ONLY=bulk,handshake,rr,core runs only those parts; BENCH_QUIC_PEER=0 leaves quiche out (for profiling). */
+const ONLY = new Set((process.env.BENCH_QUIC_ONLY ?? 'bulk,handshake,rr,core').split(','));
+const PEER_TOO = process.env.BENCH_QUIC_PEER !== '0';
 const ECHO = 'h3-wasi-echo', SINK = 'h3-wasi-sink';
 
 const { QuicEndpoint } = await import(path.join(root, 'dist/host/quic/index.js'));
@@ -47,6 +50,7 @@ async function serve(cert, key) {
     quic: { maxUdpPayloadSize: MTU, retry: true, maxConnectionWindow: 24 << 20, maxStreamWindow: 16 << 20 },
   });
   process.stdout.write(JSON.stringify({ port: ep.address.port }) + '\n');
+  process.once('SIGTERM', () => process.exit(0)); // an orderly exit, so --cpu-prof writes its profile
   for await (const c of ep) {
     void (async () => {
       const r = c.incomingBidirectionalStreams.getReader();
@@ -79,6 +83,17 @@ function makeCert(dir) {
   return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'leaf.pem'), key: path.join(dir, 'leaf.key') };
 }
 
+/** CPU time (user + system) a process used so far, ms (Linux /proc; NaN elsewhere). On a shared machine CPU per MB is steadier than MB/s. */
+function cpuMsOf(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in USER_HZ (100/s)
+  } catch {
+    return NaN;
+  }
+}
+
 const children = new Set();
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
@@ -91,7 +106,8 @@ async function startServer(args) {
     readline.createInterface({ input: proc.stdout }).once('line', (l) => resolve(JSON.parse(l).port));
     proc.once('exit', (code) => reject(new Error(`server exited (${code})`)));
   });
-  return { port, stop: () => proc.kill('SIGTERM') };
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  return { port, cpuMs: () => cpuMsOf(proc.pid), stop: () => { proc.kill('SIGTERM'); return exited; } };
 }
 
 function quicheClient(port, args) {
@@ -106,9 +122,9 @@ function quicheClient(port, args) {
   });
 }
 
-function ours(port, pki, alpn, extra = {}) {
+function ours(port, pki, alpn, extra = {}, tls = {}) {
   return QuicEndpoint.connect({
-    host: '127.0.0.1', port, servername: 'localhost', alpn, tls: { trustAnchorsPem: fs.readFileSync(pki.ca, 'utf8') },
+    host: '127.0.0.1', port, servername: 'localhost', alpn, tls: { trustAnchorsPem: fs.readFileSync(pki.ca, 'utf8'), ...tls },
     quic: { maxUdpPayloadSize: MTU, maxConnectionWindow: 24 << 20, maxStreamWindow: 16 << 20 }, ...extra,
   });
 }
@@ -129,33 +145,58 @@ async function exchange(c, data) {
   return back;
 }
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN; };
 
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'h3w-quic-bench-'));
   try {
     const pki = makeCert(tmp);
-    const ourSrv = await startServer([fileURLToPath(import.meta.url), 'serve', pki.cert, pki.key]);
-    const qSink = await startServer([PEER, 'server', '--sink', '--alpn', SINK, '--cert', pki.cert, '--key', pki.key]);
-    const qEcho = await startServer([PEER, 'server', '--alpn', ECHO, '--cert', pki.cert, '--key', pki.key]);
+    const ourSrv = await startServer([...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), fileURLToPath(import.meta.url), 'serve', pki.cert, pki.key]);
+    const noPeer = { port: 0, stop() {} };
+    const qSink = PEER_TOO ? await startServer([PEER, 'server', '--sink', '--alpn', SINK, '--cert', pki.cert, '--key', pki.key]) : noPeer;
+    const qEcho = PEER_TOO ? await startServer([PEER, 'server', '--alpn', ECHO, '--cert', pki.cert, '--key', pki.key]) : noPeer;
     const qArgs = ['--ca', pki.ca, '--server-name', 'localhost'];
     const rows = [];
 
     // ---- bulk
     const data = crypto.randomBytes(BYTES);
     const digest = crypto.createHash('sha256').update(data).digest();
-    const oursBulk = [], oursCpu = [], qBulk = [], qCpu = [];
-    for (let i = 0; i < RUNS; i++) {
+    const oursBulk = [], oursCpu = [], oursSrvCpu = [], qBulk = [], qCpu = [], aesBulk = [], aesCpu = [];
+    if (ONLY.has('bulk')) {
+      // warm-up, untimed: V8 first runs the core's WebAssembly unoptimized (Liftoff) and
+      // tiers hot functions up in the background, on both sides; the first transfer pays for it
       const c = ours(ourSrv.port, pki, SINK);
       await c.ready;
-      const cpu0 = process.cpuUsage(), t0 = performance.now();
+      await exchange(c, data);
+      c.close();
+      await c.closed.catch(() => {});
+    }
+    for (let i = 0; i < RUNS && ONLY.has('bulk'); i++) {
+      const c = ours(ourSrv.port, pki, SINK);
+      await c.ready;
+      const cpu0 = process.cpuUsage(), t0 = performance.now(), srv0 = ourSrv.cpuMs();
       const back = await exchange(c, data);
       const ms = performance.now() - t0, cpu = process.cpuUsage(cpu0);
+      oursSrvCpu.push((ourSrv.cpuMs() - srv0) / (BYTES / 1e6));
       if (!Buffer.from(back).equals(digest)) throw new Error('our bulk transfer: the SHA-256 answer does not match');
       oursBulk.push(BYTES / 1e6 / (ms / 1000));
       oursCpu.push((cpu.user + cpu.system) / 1000 / (BYTES / 1e6));
       c.close();
       await c.closed.catch(() => {});
+      // the same with TLS_AES_128_GCM_SHA256 (0x1301; QUIC endpoints prefer ChaCha20-Poly1305), interleaved: what the AEAD costs
+      {
+        const c = ours(ourSrv.port, pki, SINK, {}, { cipherSuites: [0x1301] });
+        await c.ready;
+        const cpu0 = process.cpuUsage(), t0 = performance.now();
+        const back = await exchange(c, data);
+        const ms = performance.now() - t0, cpu = process.cpuUsage(cpu0);
+        if (!Buffer.from(back).equals(digest)) throw new Error('our bulk transfer (AES-128-GCM): the SHA-256 answer does not match');
+        aesBulk.push(BYTES / 1e6 / (ms / 1000));
+        aesCpu.push((cpu.user + cpu.system) / 1000 / (BYTES / 1e6));
+        c.close();
+        await c.closed.catch(() => {});
+      }
+      if (!PEER_TOO) continue;
       const q = await quicheClient(qSink.port, ['--sink', '--alpn', SINK, '--bytes', String(BYTES), '--seed', String(i), ...qArgs]);
       qBulk.push(BYTES / 1e6 / (q.ms / 1000));
       qCpu.push(q.cpuMs / (BYTES / 1e6));
@@ -164,10 +205,13 @@ async function main() {
     rows.push([`bulk ${BYTES / 1e6} MB up (MB/s)`, ob.toFixed(2), qb.toFixed(2), ratio(ob, qb)]);
     const [oc, qc] = [median(oursCpu), median(qCpu)];
     rows.push(['bulk, client CPU ms per MB (lower is better)', oc.toFixed(0), qc.toFixed(0), ratio(qc, oc)]);
+    rows.push(['bulk, server CPU ms per MB (h3-wasi only)', median(oursSrvCpu).toFixed(0), '', '']);
+    rows.push(['bulk with AES-128-GCM (MB/s; client CPU ms per MB)', `${median(aesBulk).toFixed(2)}; ${median(aesCpu).toFixed(0)}`, '', '']);
 
     // ---- handshakes (sequential, Retry first on both)
     const oursHs = [], qHs = [];
-    for (let i = 0; i < RUNS * 4; i++) {
+    const hsCpu0 = process.cpuUsage(), hsSrv0 = ourSrv.cpuMs();
+    for (let i = 0; i < RUNS * 4 && ONLY.has('handshake'); i++) {
       const t0 = performance.now();
       const c = ours(ourSrv.port, pki, ECHO);
       await c.ready;
@@ -175,38 +219,46 @@ async function main() {
       c.close();
       await c.closed.catch(() => {});
     }
-    for (let i = 0; i < RUNS; i++) qHs.push((await quicheClient(qEcho.port, ['--alpn', ECHO, '--bytes', '0', ...qArgs])).handshakeMs);
+    for (let i = 0; i < RUNS && PEER_TOO && ONLY.has('handshake'); i++) qHs.push((await quicheClient(qEcho.port, ['--alpn', ECHO, '--bytes', '0', ...qArgs])).handshakeMs);
+    const hsCpu = process.cpuUsage(hsCpu0), hsSrv = ourSrv.cpuMs() - hsSrv0;
     const [oh, qh] = [1000 / median(oursHs), 1000 / median(qHs)];
     rows.push(['handshakes/s (1 / median, Retry included)', oh.toFixed(1), qh.toFixed(1), ratio(oh, qh)]);
+    rows.push(['handshake, CPU ms client + server (h3-wasi only)', ((hsCpu.user + hsCpu.system) / 1000 / oursHs.length).toFixed(1) + ' + ' + (hsSrv / oursHs.length).toFixed(1), '', '']);
 
     // ---- 1 KB request/response
     const REQS = 50 * RUNS;
     const req = crypto.randomBytes(1024);
     const oursLat = [];
-    {
+    if (ONLY.has('rr')) {
       const c = ours(ourSrv.port, pki, ECHO);
       await c.ready;
       for (let i = 0; i < 20; i++) await exchange(c, req); // warm-up
+      var rrCpu0 = process.cpuUsage(), rrSrv0 = ourSrv.cpuMs();
       for (let i = 0; i < REQS; i++) {
         const t0 = performance.now();
         const back = await exchange(c, req);
         oursLat.push(performance.now() - t0);
         if (back.length !== 1024) throw new Error('our 1 KB echo came back short');
       }
+      const u = process.cpuUsage(rrCpu0);
+      var rrCpu = `${((u.user + u.system) / 1000 / REQS).toFixed(2)} + ${((ourSrv.cpuMs() - rrSrv0) / REQS).toFixed(2)}`;
       c.close();
       await c.closed.catch(() => {});
     }
-    const qLat = await quicheLatency(qEcho.port, pki, req, REQS);
+    const qLat = PEER_TOO && ONLY.has('rr') ? await quicheLatency(qEcho.port, pki, req, REQS) : [];
     rows.push(['1 KB req/resp median (ms, lower is better)', median(oursLat).toFixed(2), median(qLat).toFixed(2), ratio(median(qLat), median(oursLat))]);
+    rows.push(['1 KB req/resp, CPU ms client + server (h3-wasi only)', rrCpu ?? '', '', '']);
     rows.push(['1 KB req/resp p99 (ms, lower is better)', pct(oursLat, 0.99).toFixed(2), pct(qLat, 0.99).toFixed(2), ratio(pct(qLat, 0.99), pct(oursLat, 0.99))]);
-    ourSrv.stop(); qSink.stop(); qEcho.stop();
+    await Promise.all([ourSrv.stop(), qSink.stop(), qEcho.stop()]);
 
     table(`QUIC over 127.0.0.1, ${MTU}-byte datagrams, separate client/server processes (medians of ${RUNS} runs; ratio = h3-wasi / quiche, >1 is h3-wasi ahead)`,
       ['', 'h3-wasi', 'quiche', 'ratio'], rows);
 
     // ---- in-process: boundary cost and the simulator
-    const core = await inProcess(pki);
-    table('QUIC core through the component boundary, in-process (dist/engine quic interface)', ['', 'value'], core);
+    if (ONLY.has('core')) {
+      const core = await inProcess(pki);
+      table('QUIC core through the component boundary, in-process (dist/engine quic interface)', ['', 'value'], core);
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -297,12 +349,12 @@ async function inProcess(pki) {
   // ---- simulator throughput, no loss
   const SIM = 32 << 20;
   const chunk = crypto.randomBytes(1 << 20);
-  const simRates = [];
+  const simRates = [], simCpuRates = [];
   for (let r = 0; r < Math.max(1, Math.min(RUNS, 3)); r++) {
     const id = quic.streamOpen(state.conn, true);
     let sent = 0;
     const start = state.recvd;
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = process.cpuUsage();
     while (state.recvd - start < BigInt(SIM)) {
       while (sent < SIM) {
         const n = Number(quic.streamWrite(state.conn, id, chunk.subarray(0, Math.min(chunk.length, SIM - sent)), sent + chunk.length >= SIM));
@@ -312,6 +364,8 @@ async function inProcess(pki) {
       if (!step()) throw new Error('in-process transfer stalled');
     }
     simRates.push(SIM / 1e6 / ((performance.now() - t0) / 1000));
+    const c = process.cpuUsage(c0);
+    simCpuRates.push(SIM / 1e6 / ((c.user + c.system) / 1e6));
   }
 
   // ---- boundary cost: batch vs single, per datagram
@@ -347,6 +401,7 @@ async function inProcess(pki) {
     [`poll-transmit: one call for ${N} (µs per datagram)`, m(t.pollBatch).toFixed(2)],
     [`poll-transmit: ${N} calls of 1 (µs per datagram)`, m(t.pollSingle).toFixed(2)],
     [`simulator, no loss, ${SIM >> 20} MiB one stream (MB/s wall)`, m(simRates).toFixed(1)],
+    [`simulator, no loss, ${SIM >> 20} MiB one stream (MB per CPU second)`, m(simCpuRates).toFixed(1)],
   ];
 }
 

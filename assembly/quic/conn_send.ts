@@ -130,6 +130,7 @@ function buildDatagram(c: Connection, path: Path, buf: usize, max: usize, now: u
   let congestionOk = anyProbe || cc.canSend(<u64>max);
   // RFC 9002 §7.7: the pacer spaces ack-eliciting packets
   if (congestionOk && c.cfg.pacing && !anyProbe && c.handshakeConfirmed) {
+    c.pacer.update(cc.congestionWindow, c.rtt.smoothedRtt);
     const at = c.pacer.nextSendTime(now, <u64>max);
     if (at > now) {
       c.timers.set(Timer.Pacing, at);

@@ -1,15 +1,31 @@
 // A token-bucket pacer (RFC 9002 §7.7). Tokens are bytes; the bucket refills at
-// rate = N * congestion_window / smoothed_rtt with N = 1.25 and holds at most
-// the initial window (at most 10 datagrams), the burst RFC 9002 §7.7 allows.
+// rate = N * congestion_window / smoothed_rtt with N = 1.25 and holds what
+// that rate sends in BURST_INTERVAL_US, at least the initial window (10
+// datagrams, the burst RFC 9002 §7.7 recommends) and at most
+// MAX_BURST_DATAGRAMS. The host wakes the core with timers of millisecond
+// granularity (node's setTimeout), so a bucket smaller than a millisecond's
+// worth of sending would cap the rate at one bucket per timer tick instead of
+// the congestion controller's rate; §7.7 allows for this ("practical
+// considerations, such as packetization, scheduling delays ... can cause a
+// sender to deviate from this rate over time periods that are much shorter
+// than an RTT"). quinn-proto sizes its bucket the same way
+// (connection/pacing.rs: 2 ms, 10 to 256 datagrams).
 import { initialWindow } from "./cc";
 
 /** RFC 9002 §7.7: N = 1.25, as the fraction 5/4. */
 const PACING_N_NUM: u64 = 5;
 const PACING_N_DEN: u64 = 4;
+/** The bucket holds this long of sending at the current window and RTT, µs. */
+export const BURST_INTERVAL_US: u64 = 2000;
+/** The bucket never holds more than this many datagrams. */
+export const MAX_BURST_DATAGRAMS: u64 = 256;
 
 export class Pacer {
-  /** The bucket's size, bytes: kInitialWindow (RFC 9002 §7.2), i.e. up to 10 datagrams. */
+  /** The bucket's size, bytes: BURST_INTERVAL_US at cwnd / srtt within [kInitialWindow (RFC 9002 §7.2), MAX_BURST_DATAGRAMS]. */
   capacity: u64;
+  /** Its bounds. */
+  private minCapacity: u64;
+  private maxCapacity: u64;
   /** Bytes that may be sent now without waiting. */
   tokens: u64;
   /** Time up to which the tokens were credited, µs. */
@@ -19,14 +35,28 @@ export class Pacer {
   smoothedRtt: u64 = 0;
 
   constructor(maxDatagramSize: u64) {
-    this.capacity = initialWindow(maxDatagramSize);
+    this.minCapacity = initialWindow(maxDatagramSize);
+    this.maxCapacity = MAX_BURST_DATAGRAMS * maxDatagramSize;
+    if (this.maxCapacity < this.minCapacity) this.maxCapacity = this.minCapacity;
+    this.capacity = this.minCapacity;
     this.tokens = this.capacity;
   }
 
-  /** Sets the rate's inputs (after an ACK or a window change). */
+  /** Sets the rate's inputs (before each send decision) and sizes the bucket from them. */
   update(congestionWindow: u64, smoothedRtt: u64): void {
+    if (congestionWindow == this.congestionWindow && smoothedRtt == this.smoothedRtt) return;
     this.congestionWindow = congestionWindow;
     this.smoothedRtt = smoothedRtt;
+    let cap = this.minCapacity;
+    if (smoothedRtt != 0) {
+      // cwnd is at most 2^40-ish (flow control bounds it); * 2000 stays far below 2^64
+      const w = congestionWindow < (u64.MAX_VALUE / BURST_INTERVAL_US) ? congestionWindow : u64.MAX_VALUE / BURST_INTERVAL_US;
+      cap = w * BURST_INTERVAL_US / smoothedRtt;
+      if (cap < this.minCapacity) cap = this.minCapacity;
+      if (cap > this.maxCapacity) cap = this.maxCapacity;
+    }
+    this.capacity = cap;
+    if (this.tokens > cap) this.tokens = cap;
   }
 
   /** Bytes credited over `elapsed` µs, capped at `capacity`: elapsed * N * cwnd / srtt. */

@@ -3,15 +3,20 @@
 // for packetization; acknowledged ranges are freed, lost ranges resent — in
 // offset order and before new data.
 //
-// Memory: unacknowledged bytes [ackedOffset, writeOffset) live in a ring of
-// `capacity` bytes indexed by stream offset (allocated on the first write,
-// freed once everything written is acknowledged). Acknowledged ranges above
+// Memory: unacknowledged bytes [ackedOffset, writeOffset) live in a ring
+// indexed by stream offset (offset % its size), allocated on the first write
+// at what that write needs (at least MIN_RING), doubled when a write needs more
+// (up to `capacity`), freed once everything written is acknowledged — so a
+// large `capacity` costs memory only on a stream that runs that far ahead. Acknowledged ranges above
 // `ackedOffset` and lost ranges are RangeSets of `maxRanges` each; when the
 // lost set is full it is coarsened (it then covers more bytes than were lost:
 // resending acknowledged bytes is harmless, §2.2), and an acknowledgment the
 // acked set cannot hold is forgotten and its bytes queued for resending.
 import { RangeSet } from "./range_set";
 import { MAX_STREAM_BUFFER } from "./constants";
+
+/** The smallest ring allocated (a few datagrams' worth). */
+const MIN_RING: u64 = 4096;
 
 /** RFC 9000 §3.1: sending stream states. */
 export const enum SendState {
@@ -56,6 +61,8 @@ export class StreamSend {
   private resetPending: bool = false;
 
   private ring: usize = 0;
+  /** The ring's size, bytes (0 while none is allocated); at most `capacity`. */
+  private ringSize: u64 = 0;
   private acked: RangeSet;
   private lost: RangeSet;
 
@@ -92,9 +99,11 @@ export class StreamSend {
   write(src: usize, len: u64): u64 {
     const n = min(len, this.writable);
     if (n == 0) return 0;
-    if (this.ring == 0) this.ring = heap.alloc(<usize>this.capacity);
-    const pos = this.writeOffset % this.capacity;
-    const first = min(n, this.capacity - pos);
+    const need = this.writeOffset + n - this.ackedOffset;
+    if (need > this.ringSize) this.grow(need);
+    const size = this.ringSize;
+    const pos = this.writeOffset % size;
+    const first = min(n, size - pos);
     memory.copy(this.ring + <usize>pos, src, <usize>first);
     if (first < n) memory.copy(this.ring, src + <usize>first, <usize>(n - first));
     this.writeOffset += n;
@@ -159,10 +168,34 @@ export class StreamSend {
 
   private copyOut(off: u64, n: u64, dst: usize): void {
     if (n == 0) return;
-    const pos = off % this.capacity;
-    const first = min(n, this.capacity - pos);
+    const size = this.ringSize;
+    const pos = off % size;
+    const first = min(n, size - pos);
     memory.copy(dst, this.ring + <usize>pos, <usize>first);
     if (first < n) memory.copy(dst + <usize>first, this.ring, <usize>(n - first));
+  }
+
+  /** A ring of at least `need` bytes (≤ capacity, which `writable` guarantees), keeping [ackedOffset, writeOffset). */
+  private grow(need: u64): void {
+    let size = this.ringSize == 0 ? MIN_RING : this.ringSize * 2;
+    while (size < need) size *= 2;
+    if (size > this.capacity) size = this.capacity;
+    const ring = heap.alloc(<usize>size);
+    const old = this.ring, oldSize = this.ringSize;
+    // the live bytes, one contiguous run at a time (each side may wrap)
+    let off = this.ackedOffset;
+    const end = old != 0 ? this.writeOffset : off;
+    while (off < end) {
+      const from = off % oldSize, to = off % size;
+      let n = end - off;
+      if (n > oldSize - from) n = oldSize - from;
+      if (n > size - to) n = size - to;
+      memory.copy(ring + <usize>to, old + <usize>from, <usize>n);
+      off += n;
+    }
+    if (old != 0) heap.free(old);
+    this.ring = ring;
+    this.ringSize = size;
   }
 
   /** A frame [offset, offset + length) (with `fin`) was acknowledged: free it. */
@@ -186,10 +219,7 @@ export class StreamSend {
       }
       this.lost.removeBelow(this.ackedOffset);
     }
-    if (this.ackedOffset == this.writeOffset && this.lost.isEmpty && this.ring != 0) {
-      heap.free(this.ring);
-      this.ring = 0;
-    }
+    if (this.ackedOffset == this.writeOffset && this.lost.isEmpty && this.ring != 0) this.releaseBuffer();
     if (this.finAcked && this.ackedOffset == this.writeOffset) this.state = SendState.DataRecvd;
   }
 
@@ -233,6 +263,7 @@ export class StreamSend {
     if (this.ring != 0) {
       heap.free(this.ring);
       this.ring = 0;
+      this.ringSize = 0;
     }
   }
 }

@@ -222,6 +222,14 @@ export class UdpSocket {
     return this.writable;
   }
 
+  /** Whether the socket keeps the process alive (node's default: it does). */
+  ref(): void {
+    if (!this.#closed) this.#socket.ref();
+  }
+  unref(): void {
+    if (!this.#closed) this.#socket.unref();
+  }
+
   /**
    * Resolves once node's send queue is empty (at once if it is); rejects with
    * ClosedError if the socket closes first.

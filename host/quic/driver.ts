@@ -5,21 +5,23 @@
 //
 //   a batch of datagrams arrived → `recv` (one call per batch)
 //   or the timer fired            → `on-timeout`
-//   then `poll-transmit` until it returns nothing, handing each batch to its
-//        socket — and stopping while a socket pushes back, resuming on drain
-//   then `poll-events`, dispatched to the connection objects
-//   then `next-timeout` → arm ONE timer (re-armed only when the deadline moved)
+//   then `poll-transmit` until it returns fewer datagrams than asked (the
+//        engine is done), handing each batch to its socket — and stopping
+//        while a socket pushes back, resuming on drain
+//   then `poll-events` (likewise), dispatched to the connection objects
+//   then `next-timeout` → arm ONE timer (re-armed only when the deadline moved earlier)
 //
 // Calls the application makes between wake-ups (stream writes, close, ...)
-// go straight to the engine and ask for a pump, coalesced into one per
-// microtask checkpoint. The timer and the sockets keep the process alive
-// only while a connection is open (or a server listens).
+// go straight to the engine and ask for a pump, coalesced into one per turn
+// of the event loop (setImmediate, after the application's promise chains).
+// The timer and the sockets keep the process alive only while a connection
+// is open (or a server listens).
 
 import { quic } from '../core/engine.js';
 import { callEngine } from '../core/call.js';
 import { Owned } from '../core/owned.js';
 import { ClosedError, EngineError, InvalidArgumentError, LimitError } from '../errors.js';
-import { decodeEvents, packDatagrams, unpackDatagrams, QUIC_EVENT, type QuicWireEvent } from './wire.js';
+import { decodeEvents, packDatagrams, packedSize, unpackDatagrams, QUIC_EVENT, type QuicWireEvent } from './wire.js';
 import type { AddressedDatagram, DatagramSocket } from './socket.js';
 
 export const U64_MAX = (1n << 64n) - 1n;
@@ -84,10 +86,14 @@ export class QuicDriver {
   readonly #socketState = new Map<DatagramSocket, { blocked: boolean }>();
   #blocked = 0;
   #timer: NodeJS.Timeout | null = null;
+  /** Where a received batch is packed for `recv` (grown as needed, reused). */
+  #recvBuf = new Uint8Array(64 << 10);
   #armedFor = -1n;
   #pumping = false;
   #again = false;
   #kickScheduled = false;
+  /** Engine calls made through `call` (and by dispatch itself): whether dispatching may have queued events. */
+  #calls = 0;
   #shuttingDown = false;
   #disposed = false;
   #fatal: Error | null = null;
@@ -151,19 +157,27 @@ export class QuicDriver {
     return h;
   }
 
-  /** Asks for a pump after the caller's synchronous work (coalesces a burst of writes into one). */
+  /**
+   * Asks for a pump once the application's current burst of calls is over:
+   * in the event loop's check phase (setImmediate), after every microtask,
+   * so a write and the close that awaits it (or a read, the echo written
+   * back and its FIN) leave in one packet, not one packet each.
+   */
   kick(): void {
     if (this.#kickScheduled || this.#disposed) return;
     this.#kickScheduled = true;
-    queueMicrotask(() => {
-      this.#kickScheduled = false;
-      this.pump();
-    });
+    setImmediate(this.#kicked);
   }
+
+  readonly #kicked = () => {
+    this.#kickScheduled = false;
+    this.pump();
+  };
 
   /** One engine call on behalf of a connection; a trap fails the whole endpoint. */
   call<T>(f: () => T): T {
     if (this.#fatal) throw this.#fatal;
+    this.#calls++;
     try {
       return callEngine(f);
     } catch (e) {
@@ -175,7 +189,10 @@ export class QuicDriver {
   #recv(localId: number, batch: AddressedDatagram[]): void {
     if (this.#disposed || this.#fatal) return;
     const ep = this.endpoint;
-    const packed = packDatagrams(batch, localId);
+    // `recv` copies its argument into the engine: one buffer serves every batch
+    const size = packedSize(batch);
+    if (this.#recvBuf.length < size) this.#recvBuf = new Uint8Array(Math.max(size, 2 * this.#recvBuf.length));
+    const packed = packDatagrams(batch, localId, this.#recvBuf);
     if (!this.#guard(() => quic.recv(ep, nowUs(), wallMs(), packed))) return;
     this.pump();
   }
@@ -216,6 +233,9 @@ export class QuicDriver {
       const out = quic.pollTransmit(ep, nowUs(), TRANSMIT_BATCH);
       if (out.length === 0) return;
       const all = unpackDatagrams(out);
+      // fewer than asked: every connection is done for now (assembly/quic/endpoint.ts
+      // pollTransmit stops early only then), so the empty call that would say so is saved
+      const more = all.length === TRANSMIT_BATCH;
       // usually one socket: send the batch as it is; else split it by local-id
       const first = all[0].localId;
       if (all.every((d) => d.localId === first)) this.#send(first, all);
@@ -228,6 +248,7 @@ export class QuicDriver {
         }
         for (const [id, l] of by) this.#send(id, l);
       }
+      if (!more) return;
     }
   }
 
@@ -247,7 +268,11 @@ export class QuicDriver {
     for (;;) {
       const bytes = quic.pollEvents(ep, EVENT_BATCH);
       if (bytes.length === 0) return;
-      for (const e of decodeEvents(bytes)) this.#dispatch(e);
+      const events = decodeEvents(bytes);
+      const calls = this.#calls;
+      for (const e of events) this.#dispatch(e);
+      // fewer than asked and no engine call while dispatching: the queues are empty, no need to ask again
+      if (events.length < EVENT_BATCH && calls === this.#calls) return;
     }
   }
 
@@ -258,6 +283,7 @@ export class QuicDriver {
       let sink = IGNORE;
       if (this.#shuttingDown || !this.server || !this.#opts.onConnection) {
         const h = e.connection;
+        this.#calls++;
         quic.close(h, nowUs(), CONNECTION_REFUSED, 'the endpoint is closing', false);
       } else {
         sink = this.#opts.onConnection(e.connection);
@@ -306,7 +332,11 @@ export class QuicDriver {
       this.#armedFor = -1n;
       return;
     }
-    if (this.#timer && t === this.#armedFor) return;
+    // A later deadline keeps the armed timer: it fires early, `on-timeout` finds
+    // nothing due, and the pump then arms for the real deadline. Deadlines move
+    // later with nearly every packet (idle, ACK delay, PTO), so this saves a
+    // clearTimeout + setTimeout per wake-up in a busy connection.
+    if (this.#timer && t >= this.#armedFor) return;
     if (this.#timer) clearTimeout(this.#timer);
     const delayUs = t - nowUs();
     const ms = delayUs <= 0n ? 0 : Math.ceil(Number(delayUs) / 1000);

@@ -11,12 +11,24 @@ import dns from 'node:dns/promises';
 import net from 'node:net';
 import { InvalidArgumentError } from '../errors.js';
 import { bytesArg, describe, intArg, optionsArg, stringArg } from '../args.js';
-import { TlsConfig, type TlsOptions } from '../tls/index.js';
+import { CIPHER_SUITES, TlsConfig, type TlsOptions } from '../tls/index.js';
 import { QuicDriver } from './driver.js';
 import { checkQuicOptions, encodeQuicConfig, HOST_DEFAULTS, CORE_DEFAULTS, type QuicOptions } from './wire.js';
 import { ConnectionCore, type QuicConnection } from './connection.js';
 import { bindUdp, encodeAddress, type DatagramSocket, type SocketAddress } from './socket.js';
 import { QlogWriter } from './qlog.js';
+
+/**
+ * The cipher suites a QUIC endpoint offers or picks, in order, unless its
+ * `tls.cipherSuites` says otherwise: ChaCha20-Poly1305 first, since the
+ * engine has no AES hardware (WebAssembly) and protects packets about twice
+ * as fast with it (bench/quic.bench.mjs, bench/crypto.bench.mjs) — the rule
+ * BoringSSL and Go's crypto/tls apply on machines without AES instructions.
+ * Initial packets stay AES-128-GCM (RFC 9001 §5.2).
+ */
+const QUIC_CIPHER_SUITES = [
+  CIPHER_SUITES.TLS_CHACHA20_POLY1305_SHA256, CIPHER_SUITES.TLS_AES_128_GCM_SHA256, CIPHER_SUITES.TLS_AES_256_GCM_SHA384,
+];
 
 export interface QuicListenOptions {
   /** IP address or name to bind (default '::', or '0.0.0.0' where IPv6 is unavailable). */
@@ -166,7 +178,7 @@ export class QuicEndpoint {
     const checked = withHostDefaults(checkQuicOptions(o.quic, 'quic', 'server'));
     const closeTimeout = o.closeTimeout === undefined ? 2000 : intArg('closeTimeout', o.closeTimeout, 0, 3_600_000);
     const diag = diagnostics(o);
-    const tls = new TlsConfig({ ...tlsOpts, server: true, alpn, quic: true, transportParams: new Uint8Array(0), keyLog: diag.keylog !== null });
+    const tls = new TlsConfig({ cipherSuites: QUIC_CIPHER_SUITES, ...tlsOpts, server: true, alpn, quic: true, transportParams: new Uint8Array(0), keyLog: diag.keylog !== null });
     let socket: DatagramSocket;
     try {
       if (host === undefined) {
@@ -220,7 +232,7 @@ export class QuicEndpoint {
     const session = o.session === undefined ? new Uint8Array(0) : bytesArg('session', o.session);
     const token = o.token === undefined ? new Uint8Array(0) : bytesArg('token', o.token);
     const diag = diagnostics(o);
-    const tls = new TlsConfig({ ...tlsOpts, serverName: servername, alpn, quic: true, transportParams: new Uint8Array(0), keyLog: diag.keylog !== null });
+    const tls = new TlsConfig({ cipherSuites: QUIC_CIPHER_SUITES, ...tlsOpts, serverName: servername, alpn, quic: true, transportParams: new Uint8Array(0), keyLog: diag.keylog !== null });
     const core = new ConnectionCore({
       server: false,
       qlog: diag.qlogDir ? QlogWriter.open(diag.qlogDir, 'client', `h3-wasi client to ${host}:${port}`) : null,

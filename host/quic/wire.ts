@@ -109,16 +109,26 @@ export interface WireDatagram {
 /** RFC 768: a UDP payload is at most 65,507 bytes over IPv4 (65,527 with IPv6 jumbograms aside); the length field here is a u16. */
 export const MAX_DATAGRAM = 0xffff;
 
+/** Bytes `packDatagrams` writes for `list`. */
+export function packedSize(list: readonly { addr: Uint8Array; data: Uint8Array }[]): number {
+  let size = 0;
+  for (let i = 0; i < list.length; i++) size += 7 + list[i].addr.length + list[i].data.length;
+  return size;
+}
+
 /**
  * Packs datagrams for `recv`: { local-id u32, addr-len u8, addr, len u16, bytes }*.
- * A datagram without `localId` gets `localId` (one socket's batch).
+ * A datagram without `localId` gets `localId` (one socket's batch). With
+ * `out` (at least `packedSize(list)` bytes, e.g. a buffer reused per batch)
+ * it writes there and returns a view of the bytes written.
  */
-export function packDatagrams(list: readonly { localId?: number; addr: Uint8Array; data: Uint8Array }[], localId = 0): Uint8Array {
-  let size = 0;
-  for (const d of list) size += 7 + d.addr.length + d.data.length;
-  const out = new Uint8Array(size);
+export function packDatagrams(list: readonly { localId?: number; addr: Uint8Array; data: Uint8Array }[], localId = 0, out?: Uint8Array): Uint8Array {
+  const size = packedSize(list);
+  if (!out) out = new Uint8Array(size);
+  else if (out.length < size) throw new RangeError(`packDatagrams: ${size} bytes needed, the buffer has ${out.length}`);
   let p = 0;
-  for (const d of list) {
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i];
     const id = d.localId ?? localId, n = d.data.length, a = d.addr.length;
     if (a > 255) throw new RangeError(`address of ${a} bytes`);
     if (n > MAX_DATAGRAM) throw new RangeError(`datagram of ${n} bytes`);
@@ -130,7 +140,7 @@ export function packDatagrams(list: readonly { localId?: number; addr: Uint8Arra
     out.set(d.data, p + 2);
     p += 2 + n;
   }
-  return out;
+  return out.length === p ? out : out.subarray(0, p);
 }
 
 /** Unpacks `poll-transmit` output (same layout); views into `b`, no copies. A truncated record throws. */

@@ -1,5 +1,6 @@
 // assembly/quic/pacing.ts against a token bucket written from RFC 9002 §7.7:
-// rate = N * congestion_window / smoothed_rtt, N = 1.25, bursts up to the initial window.
+// rate = N * congestion_window / smoothed_rtt, N = 1.25, bursts of what that rate
+// sends in 2 ms, at least the initial window and at most 256 datagrams (quinn's rule).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadTest, VARIANTS } from '../helpers/as.js';
@@ -8,8 +9,16 @@ const kInitialWindow = (mds: bigint) => { const b = 2n * mds > 14720n ? 2n * mds
 
 /** Tokens in bytes, credited at 5/4 * cwnd / srtt per µs, whole bytes only (the remainder of time carried). */
 class RefPacer {
-  tokens: bigint; last = 0n; cwnd = 0n; srtt = 0n;
-  constructor(public capacity: bigint) { this.tokens = capacity; }
+  tokens: bigint; last = 0n; cwnd = 0n; srtt = 0n; capacity: bigint;
+  constructor(public mds: bigint) { this.capacity = this.tokens = kInitialWindow(mds); }
+  update(cwnd: bigint, srtt: bigint) {
+    this.cwnd = cwnd; this.srtt = srtt;
+    let cap = cwnd * 2000n / srtt;
+    const lo = kInitialWindow(this.mds), hi = 256n * this.mds;
+    cap = cap < lo ? lo : cap > hi ? hi : cap;
+    this.capacity = cap;
+    if (this.tokens > cap) this.tokens = cap;
+  }
   credit(elapsed: bigint) { const c = elapsed * 5n * this.cwnd / (4n * this.srtt); return c < this.capacity ? c : this.capacity; }
   available(now: bigint) {
     if (this.cwnd === 0n || this.srtt === 0n) return this.capacity;
@@ -61,6 +70,15 @@ for (const variant of VARIANTS) {
       expect(t.pacerAvailable(10_000_000n)).toBe(12_000n); // refills to the burst, no further
     });
 
+    it('holds 2 ms of sending when that is more than the initial window, up to 256 datagrams', () => {
+      t.pacerNew(1200n);
+      t.pacerUpdate(1_000_000n, 1_000n); // 1 MB per 1 ms RTT: 2 ms = 2 MB, capped at 256 * 1200
+      expect(t.pacerCapacity()).toBe(307_200n);
+      t.pacerUpdate(1_000_000n, 40_000n); // 40 ms RTT: 2 ms = 50 000 bytes
+      expect(t.pacerCapacity()).toBe(50_000n);
+      expect(t.pacerAvailable(0n) <= 50_000n).toBe(true);
+    });
+
     it('lets everything through before it knows a window and an RTT', () => {
       t.pacerNew(1500n);
       expect(t.pacerCapacity()).toBe(14_720n);
@@ -74,11 +92,11 @@ for (const variant of VARIANTS) {
       );
       fc.assert(fc.property(fc.constantFrom(1200n, 1452n, 1500n), fc.array(op, { maxLength: 80 }), (mds, ops) => {
         t.pacerNew(mds);
-        const ref = new RefPacer(kInitialWindow(mds));
+        const ref = new RefPacer(mds);
         expect(t.pacerCapacity()).toBe(ref.capacity);
         let now = 0n;
         for (const o of ops) {
-          if (o.k === 'update') { t.pacerUpdate(BigInt(o.cwnd), BigInt(o.srtt)); ref.cwnd = BigInt(o.cwnd); ref.srtt = BigInt(o.srtt); continue; }
+          if (o.k === 'update') { t.pacerUpdate(BigInt(o.cwnd), BigInt(o.srtt)); ref.update(BigInt(o.cwnd), BigInt(o.srtt)); expect(t.pacerCapacity()).toBe(ref.capacity); continue; }
           now += BigInt(o.dt);
           const b = BigInt(o.bytes);
           const next = t.pacerNext(now, b);
