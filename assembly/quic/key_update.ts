@@ -2,13 +2,16 @@
 // headers says which generation protects a packet; either side may start a
 // new generation. Three read keys are kept — previous (for late packets,
 // until 3×PTO after the update, §6.5), current, next (precomputed, §6.3) —
-// and two write keys (current, next). Rotation reuses the same three
-// objects: an update allocates nothing.
+// and two write keys (current, next). Rotation reuses the same objects: only
+// the first update allocates (the previous read keys, which a connection
+// that never updates does not need). The generations of each direction share
+// one header protection key (RFC 9001 §6.1; PacketKeys.clone).
 
 import { PacketKeys } from "./protection";
 
 export class OneRttKeys {
-  rxPrev: PacketKeys;
+  /** Null until the first update. */
+  rxPrev: PacketKeys | null = null;
   rx: PacketKeys;
   rxNext: PacketKeys;
   tx: PacketKeys;
@@ -35,7 +38,6 @@ export class OneRttKeys {
     this.tx = tx;
     this.rxNext = rxNext;
     this.txNext = txNext;
-    this.rxPrev = rx.clone();
   }
 
   /**
@@ -45,7 +47,8 @@ export class OneRttKeys {
    */
   rotate(nowPlusDiscard: u64, nextPn: u64): void {
     // the previous keys become the spare object for the new "next"
-    const oldPrev = this.rxPrev;
+    const prev = this.rxPrev;
+    const oldPrev = prev != null ? prev : this.rx.clone();
     this.rxPrev = this.rx;
     this.rx = this.rxNext;
     oldPrev.setNextOf(this.rx);
@@ -76,12 +79,14 @@ export class OneRttKeys {
    */
   readKeysFor(bit: bool, pn: u64): PacketKeys | null {
     if (bit == this.phase) return this.rx;
-    if (this.hasPrev && pn < this.firstRecvPnOfPhase) return this.rxPrev;
+    const prev = this.rxPrev;
+    if (this.hasPrev && prev != null && pn < this.firstRecvPnOfPhase) return prev;
     return this.rxNext;
   }
 
   wipe(): void {
-    this.rxPrev.wipe();
+    const prev = this.rxPrev;
+    if (prev != null) prev.wipe();
     this.rx.wipe();
     this.rxNext.wipe();
     this.tx.wipe();
