@@ -340,14 +340,21 @@ export function memProbe(): StaticArray<u64> {
   const cfg = new QuicConfig();
   const tls = new TlsConfig();
   const out = new StaticArray<u64>(15);
-  for (let i = 0; i < 15; i++) {
-    const before = heapUsed();
-    const o = probeBuild(i, cfg, tls);
-    if (o != null) probeKeep.push(o);
-    unchecked(out[i] = heapUsed() - before);
-    probeKeep = [];
-  }
+  for (let i = 0; i < 15; i++) unchecked(out[i] = probeOne(i, cfg, tls));
   return out;
+}
+
+function probeOne(i: i32, cfg: QuicConfig, tls: TlsConfig): u64 {
+  const before = heapUsed();
+  probeKeepBuilt(i, cfg, tls);
+  const after = heapUsed();
+  probeKeep = [];
+  return after - before;
+}
+
+function probeKeepBuilt(i: i32, cfg: QuicConfig, tls: TlsConfig): void {
+  const o = probeBuild(i, cfg, tls);
+  if (o != null) probeKeep.push(o);
 }
 
 export function heapUsed(): u64 {

@@ -3,15 +3,16 @@
 // for packetization; acknowledged ranges are freed, lost ranges resent — in
 // offset order and before new data.
 //
-// Memory: unacknowledged bytes [ackedOffset, writeOffset) live in a ring of
-// `capacity` bytes indexed by stream offset (allocated on the first write,
-// freed once everything written is acknowledged). Acknowledged ranges above
+// Memory: unacknowledged bytes [ackedOffset, writeOffset) live in a ring
+// indexed by stream offset, allocated on the first write at the smallest
+// power of two (from RING_MIN) that holds them, doubled as writes need,
+// never above `capacity`, and freed once everything written is acknowledged. Acknowledged ranges above
 // `ackedOffset` and lost ranges are RangeSets of `maxRanges` each; when the
 // lost set is full it is coarsened (it then covers more bytes than were lost:
 // resending acknowledged bytes is harmless, §2.2), and an acknowledgment the
 // acked set cannot hold is forgotten and its bytes queued for resending.
 import { RangeSet } from "./range_set";
-import { MAX_STREAM_BUFFER } from "./constants";
+import { MAX_STREAM_BUFFER, RING_MIN } from "./constants";
 
 /** RFC 9000 §3.1: sending stream states. */
 export const enum SendState {
@@ -56,6 +57,8 @@ export class StreamSend {
   private resetPending: bool = false;
 
   private ring: usize = 0;
+  /** Bytes of the ring (kept as the size to come back at after a release): from RING_MIN, doubled as writes need it, at most `capacity`. */
+  private ringSize: u64 = 0;
   private acked: RangeSet;
   private lost: RangeSet;
 
@@ -92,9 +95,11 @@ export class StreamSend {
   write(src: usize, len: u64): u64 {
     const n = min(len, this.writable);
     if (n == 0) return 0;
-    if (this.ring == 0) this.ring = heap.alloc(<usize>this.capacity);
-    const pos = this.writeOffset % this.capacity;
-    const first = min(n, this.capacity - pos);
+    const held = this.writeOffset + n - this.ackedOffset;
+    if (this.ring == 0 || held > this.ringSize) this.reserve(held);
+    const size = this.ringSize;
+    const pos = this.writeOffset % size;
+    const first = min(n, size - pos);
     memory.copy(this.ring + <usize>pos, src, <usize>first);
     if (first < n) memory.copy(this.ring, src + <usize>first, <usize>(n - first));
     this.writeOffset += n;
@@ -159,8 +164,9 @@ export class StreamSend {
 
   private copyOut(off: u64, n: u64, dst: usize): void {
     if (n == 0) return;
-    const pos = off % this.capacity;
-    const first = min(n, this.capacity - pos);
+    const size = this.ringSize;
+    const pos = off % size;
+    const first = min(n, size - pos);
     memory.copy(dst, this.ring + <usize>pos, <usize>first);
     if (first < n) memory.copy(dst + <usize>first, this.ring, <usize>(n - first));
   }
@@ -227,6 +233,35 @@ export class StreamSend {
   onResetLost(): void { if (this.state == SendState.ResetSent) this.resetPending = true; }
   /** RFC 9000 §3.1: "Once a packet containing a RESET_STREAM has been acknowledged, the sending part of the stream enters the Reset Recvd state". */
   onResetAcked(): void { if (this.state == SendState.ResetSent) { this.state = SendState.ResetRecvd; this.resetPending = false; } }
+
+  /**
+   * Makes the ring hold `need` bytes from ackedOffset (need <= capacity): the
+   * first allocation is the smallest power of two from RING_MIN that fits,
+   * then it doubles (a released ring comes back at its last size), never past `capacity`.
+   */
+  private reserve(need: u64): void {
+    // after a release the ring comes back at its last size (a bulk stream drains it often)
+    let size: u64 = this.ring == 0 ? (this.ringSize != 0 ? this.ringSize : RING_MIN) : this.ringSize << 1;
+    while (size < need) size <<= 1;
+    if (size > this.capacity) size = this.capacity;
+    const ring = heap.alloc(<usize>size);
+    if (this.ring != 0) {
+      // every byte kept lies in [ackedOffset, writeOffset)
+      const old = this.ringSize;
+      let off = this.ackedOffset;
+      const end = this.writeOffset;
+      while (off < end) {
+        const from = off % old;
+        const to = off % size;
+        const n = min(end - off, min(old - from, size - to));
+        memory.copy(ring + <usize>to, this.ring + <usize>from, <usize>n);
+        off += n;
+      }
+      heap.free(this.ring);
+    }
+    this.ring = ring;
+    this.ringSize = size;
+  }
 
   /** Frees the ring (also call when the stream is discarded). */
   releaseBuffer(): void {

@@ -2,8 +2,6 @@ export interface MemoryPki { caPem: string; chainPem: string; keyPem: string }
 export interface HeapFigures { server: number; client: number; serverMemory: number; clientMemory: number }
 export interface IdleRun {
   open(n: number, batch?: number): void;
-  connectOnly(n: number): void;
-  settleNow(): void;
   heap(): HeapFigures;
   free(): void;
   stats(): { connections: number; connected: number; closed: number };

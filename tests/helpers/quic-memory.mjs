@@ -126,8 +126,7 @@ export async function idleConnections(pki, { quic = {}, serverQuic = {}, tag = S
     S.quic.endpointFree(server); C.quic.endpointFree(client);
     S.tls.configFree(scfg); C.tls.configFree(ccfg);
   };
-  const connectOnly = (k) => { for (let i = 0; i < k; i++) conns.push(C.quic.connect(client, now, wall, SERVER_ADDR, 0, new Uint8Array(0), new Uint8Array(0))); };
-  return { connectOnly, settleNow: settle, open, heap, free, stats: () => ({ connections: conns.length, connected: connected / 2, closed }) };
+  return { open, heap, free, stats: () => ({ connections: conns.length, connected: connected / 2, closed }) };
 }
 
 /**
