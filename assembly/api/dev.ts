@@ -15,6 +15,25 @@ import { H3Frame, decodeH3Frame, encodeH3Frame, DEFAULT_MAX_CONTROL_FRAME } from
 import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME_START, H3_EV_FRAME } from "../h3/frame_parser";
 import { packetKeysFor, algOf } from "./crypto";
 import { reader, scratch, qframe, hframe, decodePayload, feedParser, Progress } from "./codec";
+import { ROOT } from "~lib/rt/tlsf";
+import { QuicConfig } from "../quic/config";
+import { TlsConfig } from "../tls/config";
+import { TlsClient } from "../tls/client";
+import { TlsServer } from "../tls/server";
+import { Connection } from "../quic/connection";
+import { PacketSpace } from "../quic/space";
+import { OneRttKeys } from "../quic/key_update";
+import { AckTracker } from "../quic/ack_tracker";
+import { LossDetection } from "../quic/loss";
+import { RttEstimator } from "../quic/rtt";
+import { Cubic } from "../quic/cc_cubic";
+import { Streams } from "../quic/streams";
+import { QuicEventQueue } from "../quic/events";
+import { Datagrams, DropPolicy } from "../quic/datagrams";
+import { LocalCids } from "../quic/cid_local";
+import { RemoteCids } from "../quic/cid_remote";
+import { Path } from "../quic/path";
+import { Pmtud } from "../quic/pmtud";
 
 
 // ---- packet protection loops (bench/crypto.bench.mjs) ----
@@ -266,4 +285,92 @@ export function benchLoop(op: u8, param: u8, input: Bytes, iterations: u32): u64
     }
   }
   return total;
+}
+
+
+// ---- memory probe (bench/quic-memory.mjs, tests/quic/memory.test.ts) ----
+
+// The TLSF allocator's root (std/assembly/rt/tlsf.ts): a first-level bitmap,
+// FL_BITS second-level bitmaps, then FL_BITS × SL_SIZE free-list heads.
+// Every page of linear memory past the root belongs to the allocator, so
+// used = memory end − (root + its size) − Σ free block sizes.
+const TLSF_FL_BITS: usize = 23;   // 31 − (SL_BITS 4 + AL_BITS 4)
+const TLSF_SL_SIZE: usize = 16;
+const TLSF_HL_START: usize = 96;  // after flMap and the 23 second-level maps, 16-aligned
+const TLSF_ROOT_SIZE: usize = TLSF_HL_START + TLSF_FL_BITS * TLSF_SL_SIZE * sizeof<usize>() + sizeof<usize>();
+const TLSF_TAGS: usize = 3;       // FREE | LEFTFREE in mmInfo
+const TLSF_NEXT: usize = 8;       // Block.next after mmInfo and prev
+
+/** Keeps what memProbe built alive until its figure is read. */
+let probeKeep: Array<Object> = [];
+const PROBE_KEY: usize = memory.data(32);
+
+/** Builds the `i`-th part of memProbe's list (null past the end). */
+function probeBuild(i: i32, cfg: QuicConfig, tls: TlsConfig): Object | null {
+  const secret = memory.data(48);
+  switch (i) {
+    case 0: return new Connection(false, cfg, tls, 1, PROBE_KEY, null);
+    case 1: return new Connection(true, cfg, tls, 1, PROBE_KEY, null);
+    case 2: return new PacketSpace(0, cfg);
+    case 3: return new AckTracker(2, 32, 25_000);
+    case 4: { const rtt = new RttEstimator(25_000); return new LossDetection(rtt, new Cubic(1200), false); }
+    case 5: return new Streams(false, cfg, new QuicEventQueue());
+    case 6: return new Datagrams(cfg.datagramQueue, 1 << 20, DropPolicy.DropOldest, cfg.datagramQueue, 1 << 20, DropPolicy.DropOldest);
+    case 7: return new LocalCids(cfg.cidLen, PROBE_KEY, 32);
+    case 8: return new RemoteCids(cfg.activeCidLimit);
+    case 9: return new Path(false);
+    case 10: return new Pmtud(cfg.maxUdpPayload);
+    case 11: return new PacketKeys(AeadAlg.AES_128_GCM, 1, secret);
+    case 12: return new OneRttKeys(new PacketKeys(AeadAlg.AES_128_GCM, 1, secret), new PacketKeys(AeadAlg.AES_128_GCM, 1, secret));
+    case 13: return new TlsClient(tls, null);
+    case 14: return new TlsServer(tls);
+  }
+  return null;
+}
+
+/**
+ * What building each part of a connection costs on the heap, with the
+ * default QuicConfig (bytes, after a full GC): client Connection, server
+ * Connection, PacketSpace, AckTracker, LossDetection (with RTT and CUBIC),
+ * Streams, Datagrams, LocalCids, RemoteCids, Path, Pmtud, PacketKeys
+ * (AES-128-GCM), OneRttKeys, TlsClient, TlsServer. What a handshake leaves
+ * behind comes on top (bench/quic-memory.bench.mjs measures the whole).
+ */
+export function memProbe(): StaticArray<u64> {
+  const cfg = new QuicConfig();
+  const tls = new TlsConfig();
+  const out = new StaticArray<u64>(15);
+  for (let i = 0; i < 15; i++) unchecked(out[i] = probeOne(i, cfg, tls));
+  return out;
+}
+
+function probeOne(i: i32, cfg: QuicConfig, tls: TlsConfig): u64 {
+  const before = heapUsed();
+  probeKeepBuilt(i, cfg, tls);
+  const after = heapUsed();
+  probeKeep = [];
+  return after - before;
+}
+
+function probeKeepBuilt(i: i32, cfg: QuicConfig, tls: TlsConfig): void {
+  const o = probeBuild(i, cfg, tls);
+  if (o != null) probeKeep.push(o);
+}
+
+export function heapUsed(): u64 {
+  // twice: what the first collection's sweep found garbage only now, and objects
+  // the allocator moved into the heap between the two, settle
+  __collect();
+  __collect();
+  const root = changetype<usize>(ROOT);
+  if (root == 0) return 0;
+  let free: usize = 0;
+  for (let i: usize = 0; i < TLSF_FL_BITS * TLSF_SL_SIZE; i++) {
+    let b = load<usize>(root + TLSF_HL_START + i * sizeof<usize>());
+    while (b != 0) {
+      free += (load<usize>(b) & ~TLSF_TAGS) + 4; // the block's size and its header
+      b = load<usize>(b + TLSF_NEXT);
+    }
+  }
+  return <u64>((<usize>memory.size() << 16) - root - TLSF_ROOT_SIZE - free);
 }

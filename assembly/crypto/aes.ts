@@ -91,9 +91,12 @@ const RCON: StaticArray<u8> = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0
 export class AesKey {
   /** Round keys, 15 × 16 bytes (AES-256 needs all of them). */
   rk: StaticArray<u8> = new StaticArray<u8>(15 * 16);
-  /** The same round keys bitsliced for encrypt8: 8 planes of 16 bytes per round. */
-  rkb: StaticArray<u8> = new StaticArray<u8>(15 * 128);
+  /** The same round keys bitsliced for encrypt8 (aesCtr32): 8 planes of 16 bytes per round, sized by `expand`; empty when not `bitsliced`. */
+  rkb: StaticArray<u8> = new StaticArray<u8>(0);
   rounds: i32 = 0;
+
+  /** `bitsliced` false: single blocks only (`aesEncrypt`, e.g. header protection); saves the 1.4-1.9 KB of bitsliced round keys. */
+  constructor(readonly bitsliced: bool = true) {}
 
   /** FIPS 197 §5.2 KeyExpansion; `keyLen` is 16 or 32 (other lengths are treated as 16). */
   expand(key: usize, keyLen: usize): void {
@@ -114,8 +117,10 @@ export class AesKey {
       }
       store<u32>(w + (<usize>i << 2), load<u32>(w + (<usize>(i - nk) << 2)) ^ temp);
     }
+    if (!this.bitsliced) return;
     // Bitsliced copy: plane b of round r has byte p = 0xff when bit b of rk_r[p] is set
     // (the same key for all 8 blocks).
+    if (<i32>this.rkb.length < (nr + 1) << 7) this.rkb = new StaticArray<u8>((nr + 1) << 7);
     const b = changetype<usize>(this.rkb);
     for (let r = 0; r <= nr; r++) {
       const rk = v128.load(w + (<usize>r << 4));
@@ -134,7 +139,7 @@ export class AesKey {
 
   wipe(): void {
     memory.fill(changetype<usize>(this.rk), 0, 15 * 16);
-    memory.fill(changetype<usize>(this.rkb), 0, 15 * 128);
+    memory.fill(changetype<usize>(this.rkb), 0, <usize>this.rkb.length);
   }
 }
 

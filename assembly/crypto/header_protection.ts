@@ -16,7 +16,7 @@ export class HeaderProtection {
   /** `hpKey` is aeadKeyLen(alg) bytes. */
   constructor(alg: AeadAlg, hpKey: usize) {
     this.alg = alg;
-    if (alg != AeadAlg.CHACHA20_POLY1305) this.aes = new AesKey();
+    if (alg != AeadAlg.CHACHA20_POLY1305) this.aes = new AesKey(false); // one block per packet: no bitsliced keys
     this.setKey(hpKey);
   }
 

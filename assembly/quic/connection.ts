@@ -383,6 +383,8 @@ export class Connection {
       if (this.state >= ConnState.Closing) break;
     }
     q.clear();
+    // a server confirms inside this loop (before its records are drained); tickets come later
+    if (this.handshakeConfirmed) this.tls.releaseHandshakeState();
   }
 
   private installSecret(level: i32, read: bool, suite: u16, secret: usize): void {
@@ -490,8 +492,15 @@ export class Connection {
     this.loss.peerCompletedAddressValidation = true;
     if (!this.isServer) this.tls.confirm();
     this.discardSpace(SPACE_HANDSHAKE);
+    this.releaseHandshakeMemory();
     // RFC 9000 §14.3: DPLPMTUD starts once the path is confirmed
     this.pmtud.enable(this.now);
+  }
+
+  /** Confirmed: buffers only the handshake needed go (TLS state, the CRYPTO scratch); they grow again for a NewSessionTicket. */
+  private releaseHandshakeMemory(): void {
+    this.tls.releaseHandshakeState();
+    this.scratch.release();
   }
 
   /** RFC 9001 §4.9: keys discarded, with RFC 9002 §6.4's recovery state. */

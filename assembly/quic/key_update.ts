@@ -2,17 +2,30 @@
 // headers says which generation protects a packet; either side may start a
 // new generation. Three read keys are kept — previous (for late packets,
 // until 3×PTO after the update, §6.5), current, next (precomputed, §6.3) —
-// and two write keys (current, next). Rotation reuses the same three
-// objects: an update allocates nothing.
+// and two write keys (current, next). Rotation reuses the same objects: only
+// the first update allocates (the previous read keys and the next write keys,
+// which a connection that never updates does not need; the next read keys are
+// made in advance so that a packet of the next phase takes no longer to open,
+// §6.3, §9.5). The generations of each direction share
+// one header protection key (RFC 9001 §6.1; PacketKeys.clone).
 
 import { PacketKeys } from "./protection";
 
+/** New keys for the phase after `k`'s (the header protection shared). */
+function nextPhaseOf(k: PacketKeys): PacketKeys {
+  const n = k.clone();
+  n.setNextOf(k);
+  return n;
+}
+
 export class OneRttKeys {
-  rxPrev: PacketKeys;
+  /** Null until the first update. */
+  rxPrev: PacketKeys | null = null;
   rx: PacketKeys;
   rxNext: PacketKeys;
   tx: PacketKeys;
-  txNext: PacketKeys;
+  /** Null until the first update. */
+  txNext: PacketKeys | null = null;
   /** The Key Phase bit of the current generation. */
   phase: bool = false;
   /** rxPrev holds usable keys (until `prevUntil`). */
@@ -27,15 +40,10 @@ export class OneRttKeys {
   updates: u32 = 0;
 
   constructor(rx: PacketKeys, tx: PacketKeys) {
-    const rxNext = rx.clone();
-    rxNext.setNextOf(rx);
-    const txNext = tx.clone();
-    txNext.setNextOf(tx);
+    const rxNext = nextPhaseOf(rx);
     this.rx = rx;
     this.tx = tx;
     this.rxNext = rxNext;
-    this.txNext = txNext;
-    this.rxPrev = rx.clone();
   }
 
   /**
@@ -45,14 +53,17 @@ export class OneRttKeys {
    */
   rotate(nowPlusDiscard: u64, nextPn: u64): void {
     // the previous keys become the spare object for the new "next"
-    const oldPrev = this.rxPrev;
+    const prev = this.rxPrev;
+    const oldPrev = prev != null ? prev : this.rx.clone();
     this.rxPrev = this.rx;
     this.rx = this.rxNext;
     oldPrev.setNextOf(this.rx);
     this.rxNext = oldPrev;
     const oldTx = this.tx;
-    this.tx = this.txNext;
-    oldTx.setNextOf(this.tx);
+    const spare = this.txNext;
+    const txNext = spare != null ? spare : nextPhaseOf(oldTx);
+    this.tx = txNext;
+    oldTx.setNextOf(txNext);
     this.txNext = oldTx;
     this.phase = !this.phase;
     this.hasPrev = true;
@@ -76,15 +87,18 @@ export class OneRttKeys {
    */
   readKeysFor(bit: bool, pn: u64): PacketKeys | null {
     if (bit == this.phase) return this.rx;
-    if (this.hasPrev && pn < this.firstRecvPnOfPhase) return this.rxPrev;
+    const prev = this.rxPrev;
+    if (this.hasPrev && prev != null && pn < this.firstRecvPnOfPhase) return prev;
     return this.rxNext;
   }
 
   wipe(): void {
-    this.rxPrev.wipe();
+    const prev = this.rxPrev;
+    if (prev != null) prev.wipe();
     this.rx.wipe();
     this.rxNext.wipe();
     this.tx.wipe();
-    this.txNext.wipe();
+    const txNext = this.txNext;
+    if (txNext != null) txNext.wipe();
   }
 }

@@ -335,6 +335,7 @@ export class LossDetection {
     }
     this.cc.removeFromFlight(bytes);
     sp.clear();
+    if (space != SPACE_APPLICATION) sp.dropPool(); // nothing is sent in it again
     unchecked(this.ackElicitingInFlight[space] = 0);
     unchecked(this.timeOfLastAckElicitingPacket[space] = 0);
     unchecked(this.lossTime[space] = NONE);

@@ -58,15 +58,26 @@ export class PacketKeys {
   /** Key phase generation: 0 for the secret TLS gave, +1 per update(). */
   generation: u32 = 0;
 
-  constructor(alg: AeadAlg, version: u32, secret: usize) {
+  /**
+   * `sharedHp`: the header protection of another generation of the same
+   * keys (RFC 9001 §6.1: "The header protection keys are not updated"), so
+   * key phases share one expanded key instead of each holding a copy; then
+   * `secret` only derives the AEAD key and IV.
+   */
+  constructor(alg: AeadAlg, version: u32, secret: usize, sharedHp: HeaderProtection | null = null) {
     this.alg = alg;
     this.hash = aeadHash(alg);
     this.version = version;
     // Placeholder keys (zeros) until setSecret derives the real ones.
     memory.fill(KEY, 0, 32);
     this.aead = new Aead(alg, KEY);
-    this.hp = new HeaderProtection(alg, KEY);
-    this.setSecret(secret);
+    this.hp = sharedHp != null ? sharedHp : new HeaderProtection(alg, KEY);
+    if (sharedHp != null) {
+      memory.copy(changetype<usize>(this.secret), secret, <usize>hashLen(this.hash));
+      this.deriveAeadKeys();
+    } else {
+      this.setSecret(secret);
+    }
   }
 
   @inline get secretLen(): usize {
@@ -112,10 +123,13 @@ export class PacketKeys {
     this.generation++;
   }
 
-  /** An independent copy (e.g. to keep the previous key phase while the next one is tried). */
+  /**
+   * A copy of this generation (e.g. to keep the previous key phase while the
+   * next one is tried) with its own AEAD state; the header protection is
+   * shared, not copied (RFC 9001 §6.1), so wiping either wipes it for both.
+   */
   clone(): PacketKeys {
-    const k = new PacketKeys(this.alg, this.version, changetype<usize>(this.secret));
-    k.copyHeaderKey(this);
+    const k = new PacketKeys(this.alg, this.version, changetype<usize>(this.secret), this.hp);
     k.generation = this.generation;
     return k;
   }
@@ -123,7 +137,7 @@ export class PacketKeys {
   /** Makes this object the next key phase of `cur` without allocating (same alg and version). */
   setNextOf(cur: PacketKeys): void {
     memory.copy(changetype<usize>(this.secret), changetype<usize>(cur.secret), 48);
-    this.copyHeaderKey(cur);
+    if (this.hp !== cur.hp) this.copyHeaderKey(cur);
     this.update();
     this.generation = cur.generation + 1;
   }

@@ -4,7 +4,9 @@
 //
 // Ranges are inclusive, [start, end], so the whole u64 space is representable
 // without overflow. Storage is one StaticArray<u64> of (start, end) pairs in
-// ascending order, allocated in the constructor; nothing allocates afterwards.
+// ascending order, allocated for two ranges and doubled when a new range needs
+// room, up to the capacity (most sets never hold more than one or two ranges:
+// an idle connection keeps a dozen of them).
 //
 // Capacity policy: the caller gives the maximum number of ranges and what to
 // do when an insertion would need one more. By default (ACK tracking) the
@@ -28,6 +30,9 @@
 //   s.insert(5, 9); s.insert(1, 1);
 //   for (let i = 0; i < s.count; i++) use(s.startAt(i), s.endAt(i)); // [5,9] then [1,1]
 
+/** Ranges the storage starts with. */
+const INITIAL_RANGES: i32 = 2;
+
 @final
 export class RangeSet {
   /** (start, end) pairs, ascending: pairs[2i] = start, pairs[2i+1] = end. */
@@ -44,7 +49,18 @@ export class RangeSet {
     const cap = capacity < 1 ? 1 : (capacity > 0x10000 ? 0x10000 : capacity);
     this.capacity = cap;
     this.refuseWhenFull = refuseWhenFull;
-    this.pairs = new StaticArray<u64>(cap << 1);
+    this.pairs = new StaticArray<u64>((cap < INITIAL_RANGES ? cap : INITIAL_RANGES) << 1);
+  }
+
+  /** Room for one more range (the caller checked n < capacity): doubles the storage when it is full; returns it. */
+  private room(): StaticArray<u64> {
+    const have = this.pairs.length >> 1;
+    if (this.n < have) return this.pairs;
+    const want = have << 1 < this.capacity ? have << 1 : this.capacity;
+    const p = new StaticArray<u64>(want << 1);
+    memory.copy(changetype<usize>(p), changetype<usize>(this.pairs), <usize>this.n << 4);
+    this.pairs = p;
+    return p;
   }
 
   /** Number of ranges. */
@@ -151,9 +167,10 @@ export class RangeSet {
       unchecked(p[(lo << 1) + 1] = end);
       return true;
     }
+    const q = this.room();
     this.move(lo, lo + 1, n - lo);
-    unchecked(p[lo << 1] = start);
-    unchecked(p[(lo << 1) + 1] = end);
+    unchecked(q[lo << 1] = start);
+    unchecked(q[(lo << 1) + 1] = end);
     this.n = n + 1;
     return true;
   }
@@ -176,13 +193,14 @@ export class RangeSet {
    */
   remove(start: u64, end: u64): bool {
     if (start > end) return true;
-    const p = this.pairs;
+    let p = this.pairs;
     const i = this.indexAtOrAbove(start);
     if (i >= this.n) return true;
     const s0 = unchecked(p[i << 1]), e0 = unchecked(p[(i << 1) + 1]);
     if (s0 < start && e0 > end) {
       // split range i into [s0, start - 1] and [end + 1, e0]
       if (this.n >= this.capacity) return false;
+      p = this.room();
       this.move(i + 1, i + 2, this.n - i - 1);
       unchecked(p[(i << 1) + 1] = start - 1);
       unchecked(p[(i + 1) << 1] = end + 1);

@@ -111,7 +111,7 @@ const LIVE: u8 = 0;
 const ACKED: u8 = 1;
 const LOST: u8 = 2;
 
-const INITIAL_CAPACITY: i32 = 32;
+const INITIAL_CAPACITY: i32 = 8; // small: an idle connection keeps three of these rings; they double as packets fly
 /** Records kept for reuse beyond what is in flight (more go to the garbage collector). */
 const DEFAULT_MAX_POOLED: i32 = 1024;
 /** Skipped packet-number ranges remembered (the lowest is forgotten when full). */
@@ -300,6 +300,11 @@ export class SentPackets {
     this.head = 0;
     this.count = 0;
     if (this.mask + 1 > INITIAL_CAPACITY) this.resize(INITIAL_CAPACITY);
+  }
+
+  /** The space is over (keys discarded, RFC 9001 §4.9): the pooled records go to the garbage collector. */
+  dropPool(): void {
+    this.pool = new Array<SentPacket>();
   }
 
   @inline private release(p: SentPacket): void {

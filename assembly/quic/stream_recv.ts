@@ -1,9 +1,10 @@
 // The receive side of one stream (RFC 9000 §2.2, §3.2, §4.5): bounded
 // reassembly of STREAM frame data into in-order bytes for the application.
 //
-// Memory: received bytes live in a ring of `capacity` bytes indexed by stream
-// offset (allocated on the first frame, freed whenever the application has
-// read everything received). Which offsets have arrived is a RangeSet of at
+// Memory: received bytes live in a ring indexed by stream offset, allocated
+// on the first frame at the smallest power of two (from RING_MIN) that holds
+// what arrived, doubled as more arrives, never above `capacity`, and freed
+// whenever the application has read everything received. Which offsets have arrived is a RangeSet of at
 // most `maxRanges` ranges. So a peer can make us hold at most `capacity`
 // bytes plus `maxRanges` ranges, whatever it sends:
 //   - data beyond readOffset + capacity is FLOW_CONTROL_ERROR (the flow-control
@@ -12,7 +13,7 @@
 //     PROTOCOL_VIOLATION (a hostile fragmentation; see `onStreamFrame`).
 import { NO_ERROR, FINAL_SIZE_ERROR, FLOW_CONTROL_ERROR, FRAME_ENCODING_ERROR, PROTOCOL_VIOLATION } from "./errors";
 import { RangeSet } from "./range_set";
-import { MAX_STREAM_BUFFER } from "./constants";
+import { MAX_STREAM_BUFFER, RING_MIN } from "./constants";
 
 /** RFC 9000 §19.8: offset + length may not exceed 2^62-1. */
 const MAX_STREAM_OFFSET: u64 = (<u64>1 << 62) - 1;
@@ -50,6 +51,8 @@ export class StreamRecv {
   reason: string = "";
 
   private ring: usize = 0;
+  /** Bytes of the ring (kept as the size to come back at after a release): from RING_MIN, doubled as data needs it, at most `capacity`. */
+  private ringSize: u64 = 0;
   private received: RangeSet;
 
   /** `capacity` > 0 bytes of buffer; at most `maxRanges` out-of-order ranges. */
@@ -150,9 +153,10 @@ export class StreamRecv {
   /** Copies `len` bytes for stream offsets [off, off + len) into the ring. */
   private store(off: u64, src: usize, len: u64): void {
     if (len == 0) return;
-    if (this.ring == 0) this.ring = heap.alloc(<usize>this.capacity);
-    const pos = off % this.capacity;
-    const first = min(len, this.capacity - pos);
+    if (this.ring == 0 || off + len - this.readOffset > this.ringSize) this.reserve(off + len - this.readOffset);
+    const size = this.ringSize;
+    const pos = off % size;
+    const first = min(len, size - pos);
     memory.copy(this.ring + <usize>pos, src, <usize>first);
     if (first < len) memory.copy(this.ring, src + <usize>first, <usize>(len - first));
   }
@@ -168,8 +172,9 @@ export class StreamRecv {
     }
     const n = min(this.readable, max);
     if (n > 0) {
-      const pos = this.readOffset % this.capacity;
-      const first = min(n, this.capacity - pos);
+      const size = this.ringSize;
+      const pos = this.readOffset % size;
+      const first = min(n, size - pos);
       memory.copy(out, this.ring + <usize>pos, <usize>first);
       if (first < n) memory.copy(out + <usize>first, this.ring, <usize>(n - first));
       this.readOffset += n;
@@ -226,22 +231,37 @@ export class StreamRecv {
   grow(capacity: u64): void {
     if (capacity > MAX_STREAM_BUFFER) capacity = MAX_STREAM_BUFFER;
     if (capacity <= this.capacity) return;
+    this.capacity = capacity; // the ring grows when data needs it
+  }
+
+  /**
+   * Makes the ring hold `need` bytes from readOffset (need <= capacity): the
+   * first allocation is the smallest power of two from RING_MIN that fits,
+   * then it doubles (a released ring comes back at its last size), never past `capacity` — so memory follows what the peer
+   * actually sent, not the window it was given.
+   */
+  private reserve(need: u64): void {
+    // after a release the ring comes back at its last size (a bulk stream drains it often)
+    let size: u64 = this.ring == 0 ? (this.ringSize != 0 ? this.ringSize : RING_MIN) : this.ringSize << 1;
+    while (size < need) size <<= 1;
+    if (size > this.capacity) size = this.capacity;
+    const ring = heap.alloc(<usize>size);
     if (this.ring != 0) {
-      const ring = heap.alloc(<usize>capacity);
       // every held byte lies in [readOffset, maxReceivedOffset)
+      const old = this.ringSize;
       let off = this.readOffset;
       const end = this.maxReceivedOffset;
       while (off < end) {
-        const from = off % this.capacity;
-        const to = off % capacity;
-        const n = min(end - off, min(this.capacity - from, capacity - to));
+        const from = off % old;
+        const to = off % size;
+        const n = min(end - off, min(old - from, size - to));
         memory.copy(ring + <usize>to, this.ring + <usize>from, <usize>n);
         off += n;
       }
       heap.free(this.ring);
-      this.ring = ring;
     }
-    this.capacity = capacity;
+    this.ring = ring;
+    this.ringSize = size;
   }
 
   /** Frees the ring (also call when the stream is discarded). */

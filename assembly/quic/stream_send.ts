@@ -4,19 +4,15 @@
 // offset order and before new data.
 //
 // Memory: unacknowledged bytes [ackedOffset, writeOffset) live in a ring
-// indexed by stream offset (offset % its size), allocated on the first write
-// at what that write needs (at least MIN_RING), doubled when a write needs more
-// (up to `capacity`), freed once everything written is acknowledged — so a
-// large `capacity` costs memory only on a stream that runs that far ahead. Acknowledged ranges above
+// indexed by stream offset, allocated on the first write at the smallest
+// power of two (from RING_MIN) that holds them, doubled as writes need,
+// never above `capacity`, and freed once everything written is acknowledged. Acknowledged ranges above
 // `ackedOffset` and lost ranges are RangeSets of `maxRanges` each; when the
 // lost set is full it is coarsened (it then covers more bytes than were lost:
 // resending acknowledged bytes is harmless, §2.2), and an acknowledgment the
 // acked set cannot hold is forgotten and its bytes queued for resending.
 import { RangeSet } from "./range_set";
-import { MAX_STREAM_BUFFER } from "./constants";
-
-/** The smallest ring allocated (a few datagrams' worth). */
-const MIN_RING: u64 = 4096;
+import { MAX_STREAM_BUFFER, RING_MIN } from "./constants";
 
 /** RFC 9000 §3.1: sending stream states. */
 export const enum SendState {
@@ -61,7 +57,7 @@ export class StreamSend {
   private resetPending: bool = false;
 
   private ring: usize = 0;
-  /** The ring's size, bytes (0 while none is allocated); at most `capacity`. */
+  /** Bytes of the ring (kept as the size to come back at after a release): from RING_MIN, doubled as writes need it, at most `capacity`. */
   private ringSize: u64 = 0;
   private acked: RangeSet;
   private lost: RangeSet;
@@ -99,8 +95,8 @@ export class StreamSend {
   write(src: usize, len: u64): u64 {
     const n = min(len, this.writable);
     if (n == 0) return 0;
-    const need = this.writeOffset + n - this.ackedOffset;
-    if (need > this.ringSize) this.grow(need);
+    const held = this.writeOffset + n - this.ackedOffset;
+    if (this.ring == 0 || held > this.ringSize) this.reserve(held);
     const size = this.ringSize;
     const pos = this.writeOffset % size;
     const first = min(n, size - pos);
@@ -175,29 +171,6 @@ export class StreamSend {
     if (first < n) memory.copy(dst + <usize>first, this.ring, <usize>(n - first));
   }
 
-  /** A ring of at least `need` bytes (≤ capacity, which `writable` guarantees), keeping [ackedOffset, writeOffset). */
-  private grow(need: u64): void {
-    let size = this.ringSize == 0 ? MIN_RING : this.ringSize * 2;
-    while (size < need) size *= 2;
-    if (size > this.capacity) size = this.capacity;
-    const ring = heap.alloc(<usize>size);
-    const old = this.ring, oldSize = this.ringSize;
-    // the live bytes, one contiguous run at a time (each side may wrap)
-    let off = this.ackedOffset;
-    const end = old != 0 ? this.writeOffset : off;
-    while (off < end) {
-      const from = off % oldSize, to = off % size;
-      let n = end - off;
-      if (n > oldSize - from) n = oldSize - from;
-      if (n > size - to) n = size - to;
-      memory.copy(ring + <usize>to, old + <usize>from, <usize>n);
-      off += n;
-    }
-    if (old != 0) heap.free(old);
-    this.ring = ring;
-    this.ringSize = size;
-  }
-
   /** A frame [offset, offset + length) (with `fin`) was acknowledged: free it. */
   onAck(offset: u64, length: u64, fin: bool): void {
     if (this.state == SendState.ResetRecvd || this.state == SendState.DataRecvd) return;
@@ -219,7 +192,10 @@ export class StreamSend {
       }
       this.lost.removeBelow(this.ackedOffset);
     }
-    if (this.ackedOffset == this.writeOffset && this.lost.isEmpty && this.ring != 0) this.releaseBuffer();
+    if (this.ackedOffset == this.writeOffset && this.lost.isEmpty && this.ring != 0) {
+      heap.free(this.ring);
+      this.ring = 0;
+    }
     if (this.finAcked && this.ackedOffset == this.writeOffset) this.state = SendState.DataRecvd;
   }
 
@@ -258,12 +234,40 @@ export class StreamSend {
   /** RFC 9000 §3.1: "Once a packet containing a RESET_STREAM has been acknowledged, the sending part of the stream enters the Reset Recvd state". */
   onResetAcked(): void { if (this.state == SendState.ResetSent) { this.state = SendState.ResetRecvd; this.resetPending = false; } }
 
+  /**
+   * Makes the ring hold `need` bytes from ackedOffset (need <= capacity): the
+   * first allocation is the smallest power of two from RING_MIN that fits,
+   * then it doubles (a released ring comes back at its last size), never past `capacity`.
+   */
+  private reserve(need: u64): void {
+    // after a release the ring comes back at its last size (a bulk stream drains it often)
+    let size: u64 = this.ring == 0 ? (this.ringSize != 0 ? this.ringSize : RING_MIN) : this.ringSize << 1;
+    while (size < need) size <<= 1;
+    if (size > this.capacity) size = this.capacity;
+    const ring = heap.alloc(<usize>size);
+    if (this.ring != 0) {
+      // every byte kept lies in [ackedOffset, writeOffset)
+      const old = this.ringSize;
+      let off = this.ackedOffset;
+      const end = this.writeOffset;
+      while (off < end) {
+        const from = off % old;
+        const to = off % size;
+        const n = min(end - off, min(old - from, size - to));
+        memory.copy(ring + <usize>to, this.ring + <usize>from, <usize>n);
+        off += n;
+      }
+      heap.free(this.ring);
+    }
+    this.ring = ring;
+    this.ringSize = size;
+  }
+
   /** Frees the ring (also call when the stream is discarded). */
   releaseBuffer(): void {
     if (this.ring != 0) {
       heap.free(this.ring);
       this.ring = 0;
-      this.ringSize = 0;
     }
   }
 }

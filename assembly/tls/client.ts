@@ -568,6 +568,13 @@ export class TlsClient extends Handshake {
     return this.offeredEarly && s != null ? s.transportParams : new Uint8Array(0);
   }
 
+  releaseHandshakeState(): void {
+    super.releaseHandshakeState();
+    if (this.state != CONNECTED) return;
+    this.shares = [];
+    this.chain = [];
+  }
+
   /** RFC 9001 §4.1.2: the QUIC layer calls this when HANDSHAKE_DONE arrives. */
   confirm(): void {
     if (!this.complete || this.confirmed) return;

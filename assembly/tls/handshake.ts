@@ -129,6 +129,24 @@ export abstract class Handshake {
     this.failed = true;
   }
 
+  /**
+   * After confirmation (RFC 9001 §4.1.2), between calls: frees what only
+   * the handshake needed — empty reassembly buffers, the message scratch,
+   * pooled output records not pending, and in the subclasses key shares and
+   * the peer's certificates. Kept: the key schedule and secrets (resumption
+   * tickets), the negotiated parameters. A later message (NewSessionTicket)
+   * grows the buffers again.
+   */
+  releaseHandshakeState(): void {
+    this.output.trim();
+    for (let i = 0; i < 4; i++) {
+      const b = unchecked(this.inBuf[i]);
+      if (b.len == 0) b.release();
+    }
+    this.msg.release();
+    this.transcript.buf.release();
+  }
+
   /** Client: sends the ClientHello; false for a server, twice, or on failure. */
   start(nowUs: u64, wallMs: u64): bool { return false; }
 

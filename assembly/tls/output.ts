@@ -99,6 +99,12 @@ export class TlsOutputQueue {
     this.n = 0;
   }
 
+  /** Frees the byte buffers of the pooled records beyond the pending ones and forgets those records (after the handshake, when outputs are rare). */
+  trim(): void {
+    for (let i = this.n; i < this.pool.length; i++) unchecked(this.pool[i]).bytes.release();
+    this.pool.length = this.n;
+  }
+
   /** Frees the records' byte buffers (the GC does not see them). */
   release(): void {
     this.clear();

@@ -51,6 +51,11 @@ export class TlsServer extends Handshake {
     super(cfg);
   }
 
+  releaseHandshakeState(): void {
+    super.releaseHandshakeState();
+    if (this.state == CONNECTED) this.share = null;
+  }
+
   onMessage(type: u8, ptr: usize, len: usize): void {
     if ((this.state == WAIT_CH || this.state == WAIT_CH2) && type == HT_CLIENT_HELLO) { this.onClientHello(ptr, len); return; }
     if (this.state == WAIT_FINISHED && type == HT_FINISHED) { this.onFinished(ptr, len); return; }
