@@ -122,8 +122,14 @@ export function connectionFree(connection: u32): void {
   if (e != null) e.free(connection);
 }
 
+/** The connection behind a handle; every call through here may change what it sends and when (endpoint.ts `mark`). */
 function conn(h: u32): Connection | null {
-  return connections.get(h);
+  const c = connections.get(h);
+  if (c != null) {
+    const e = c.endpoint;
+    if (e != null) e.mark(c);
+  }
+  return c;
 }
 
 function touched(c: Connection): void {

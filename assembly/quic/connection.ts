@@ -174,6 +174,10 @@ export class Connection {
   /** The handle the host knows this connection by, and its endpoint (endpoint.ts). */
   handle: u32 = 0;
   endpoint: Endpoint | null = null;
+  /** Endpoint bookkeeping (endpoint.ts): on its active list, on its timers-dirty list, and the cached next deadline. */
+  activeMark: bool = false;
+  timersMark: bool = false;
+  deadline: u64 = u64.MAX_VALUE;
   /** Server: the route by the client's chosen DCID, until the handshake completes. */
   clientDcidKey: string = "";
   newTokenIssued: bool = false;

@@ -68,6 +68,17 @@ export class Endpoint {
   readonly tokenKey: StaticArray<u8> = new StaticArray<u8>(16);
   /** Connection handles of this endpoint. */
   readonly handles: u32[] = [];
+  /** The connections behind `handles`, in the same order. */
+  private conns: Connection[] = [];
+  /**
+   * Connections called into since their last empty poll-transmit: only they
+   * can have something to send (a connection's state changes only inside a
+   * call — input, timeout, or the application's — so the others are skipped,
+   * and an endpoint with 10,000 idle connections does not walk them all).
+   */
+  private active: Connection[] = [];
+  /** Connections whose timers may have changed: their cached deadline is recomputed by nextTimeout. */
+  private timersDirty: Connection[] = [];
   private routes: Map<string, u32> = new Map();
   private replies: Reply[] = [];
   private replyPool: Reply[] = [];
@@ -107,8 +118,10 @@ export class Endpoint {
     c.handle = h;
     c.endpoint = this;
     this.handles.push(h);
+    this.conns.push(c);
     c.startClient(now, wallMs, addr, addrLen);
     this.syncRoutes(c);
+    this.mark(c);
     return h;
   }
 
@@ -119,7 +132,11 @@ export class Endpoint {
     this.unroute(c);
     connections.remove(h);
     const i = this.handles.indexOf(h);
-    if (i >= 0) this.handles.splice(i, 1);
+    if (i >= 0) { this.handles.splice(i, 1); this.conns.splice(i, 1); }
+    removeFrom(this.active, c);
+    removeFrom(this.timersDirty, c);
+    c.activeMark = false;
+    c.timersMark = false;
     c.dispose();
   }
 
@@ -242,6 +259,7 @@ export class Endpoint {
     c.endpoint = this;
     c.path.localId = localId;
     this.handles.push(h);
+    this.conns.push(c);
     c.startServer(now, wallMs, addr, addrLen, hdr.dcid, hdr.dcidLen, hdr.scid, hdr.scidLen, odcid, odcidLen, retryScid, retryScidLen, validated);
     // the client keeps sending to its chosen DCID until it hears from us (§7.2)
     c.clientDcidKey = cidKey(hdr.dcid, hdr.dcidLen);
@@ -251,8 +269,15 @@ export class Endpoint {
     this.afterCall(c, wallMs);
   }
 
+  /** `c` may have something to send, and its timers may have moved. */
+  mark(c: Connection): void {
+    if (!c.activeMark) { c.activeMark = true; this.active.push(c); }
+    if (!c.timersMark) { c.timersMark = true; this.timersDirty.push(c); }
+  }
+
   /** After every call into a connection: routes, NEW_TOKEN, cleanup. */
   private afterCall(c: Connection, wallMs: u64): void {
+    this.mark(c);
     this.syncRoutes(c);
     // §8.1.3: a server gives the client a token for its next connection
     if (this.isServer && c.handshakeConfirmed && !c.newTokenIssued) {
@@ -355,44 +380,62 @@ export class Endpoint {
       this.replyPool.push(r);
       n++;
     }
-    const count = this.handles.length;
-    if (count == 0) return n;
+    const active = this.active;
+    if (active.length == 0) return n;
     const buf = this.scratch;
     buf.clear();
     buf.ensure(MAX_DATAGRAM);
-    // round-robin: each pass gives every connection one datagram
-    let idle = 0;
-    while (n < max && idle < count) {
-      if (this.cursor >= this.handles.length) this.cursor = 0;
-      const c = connections.get(unchecked(this.handles[this.cursor]));
-      this.cursor++;
-      if (c == null) { idle++; continue; }
+    // round-robin over the active connections: each pass gives every one a
+    // datagram; one with nothing to send now leaves the list until its next call
+    while (n < max && active.length > 0) {
+      if (this.cursor >= active.length) this.cursor = 0;
+      const c = unchecked(active[this.cursor]);
+      // building packets moves timers (loss detection, pacing, idle)
+      if (!c.timersMark) { c.timersMark = true; this.timersDirty.push(c); }
       const len = pollTransmit(c, now, buf.buf, MAX_DATAGRAM);
-      if (len == 0) { idle++; continue; }
-      idle = 0;
+      if (len == 0) {
+        c.activeMark = false;
+        const last = active.length - 1;
+        if (this.cursor != last) unchecked(active[this.cursor] = unchecked(active[last]));
+        active.pop();
+        continue;
+      }
+      this.cursor++;
       putDatagram(out, TARGET.localId, TARGET.addrPtr, TARGET.addrLen, buf.buf, len);
       n++;
     }
     return n;
   }
 
+  /** Recomputes the cached deadline of every connection whose timers may have moved. */
+  private refreshDeadlines(): void {
+    const dirty = this.timersDirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const c = unchecked(dirty[i]);
+      c.timersMark = false;
+      c.deadline = c.nextTimeout();
+    }
+    dirty.length = 0;
+  }
+
   /** The earliest deadline of any connection (u64.MAX_VALUE: none). */
   nextTimeout(): u64 {
+    this.refreshDeadlines();
     let t = u64.MAX_VALUE;
-    for (let i = 0; i < this.handles.length; i++) {
-      const c = connections.get(unchecked(this.handles[i]));
-      if (c == null) continue;
-      const d = c.nextTimeout();
+    const conns = this.conns;
+    for (let i = 0; i < conns.length; i++) {
+      const d = unchecked(conns[i]).deadline;
       if (d < t) t = d;
     }
     return t;
   }
 
   handleTimeout(now: u64, wallMs: u64): void {
-    for (let i = 0; i < this.handles.length; i++) {
-      const c = connections.get(unchecked(this.handles[i]));
-      if (c == null) continue;
-      if (c.timers.next() <= now) {
+    this.refreshDeadlines();
+    const conns = this.conns;
+    for (let i = 0; i < conns.length; i++) {
+      const c = unchecked(conns[i]);
+      if (c.deadline <= now) {
         c.handleTimeout(now, wallMs);
         this.afterCall(c, wallMs);
       }
@@ -421,6 +464,11 @@ export class Endpoint {
     for (let i = 0; i < this.replies.length; i++) unchecked(this.replies[i]).data.release();
     for (let i = 0; i < this.replyPool.length; i++) unchecked(this.replyPool[i]).data.release();
   }
+}
+
+function removeFrom(list: Connection[], c: Connection): void {
+  const i = list.indexOf(c);
+  if (i >= 0) list.splice(i, 1);
 }
 
 function putDatagram(out: Writer, localId: u32, addr: usize, addrLen: i32, ptr: usize, len: usize): void {
