@@ -27,6 +27,12 @@ import type { AddressedDatagram, DatagramSocket } from './socket.js';
 export const U64_MAX = (1n << 64n) - 1n;
 /** Datagrams asked of `poll-transmit` per call, events of `poll-events`. */
 const TRANSMIT_BATCH = 64;
+/**
+ * Datagrams sent in one pump before the rest waits for the next turn of the
+ * event loop (setImmediate): I/O and timers run in between, and an engine
+ * that kept producing datagrams could not take the process with it.
+ */
+const TRANSMIT_PER_TURN = 16 * TRANSMIT_BATCH;
 const EVENT_BATCH = 256;
 /** RFC 9000 §20.1 CONNECTION_REFUSED: the answer to a connection arriving while the endpoint shuts down. */
 const CONNECTION_REFUSED = 0x02n;
@@ -229,7 +235,8 @@ export class QuicDriver {
   #transmit(): void {
     const ep = this.endpoint;
     // wit/quic.wit: poll-transmit until it returns nothing — unless a socket pushes back
-    while (this.#blocked === 0) {
+    for (let sent = 0; this.#blocked === 0; sent += TRANSMIT_BATCH) {
+      if (sent >= TRANSMIT_PER_TURN) { this.kick(); return; }
       const out = quic.pollTransmit(ep, nowUs(), TRANSMIT_BATCH);
       if (out.length === 0) return;
       const all = unpackDatagrams(out);
