@@ -97,19 +97,25 @@ export function pollEvents(endpoint: u32, max: u32): Bytes {
   const e = endpoints.get(endpoint);
   out.clear();
   if (e != null) {
+    // only connections called into since their events were last drained can have any (endpoint.ts `mark`)
+    const list = e.eventful;
     let n: u32 = 0;
-    for (let i = 0; i < e.handles.length && n < max; i++) {
-      const h = unchecked(e.handles[i]);
-      const c = connections.get(h);
-      if (c == null) continue;
+    let i = 0;
+    while (i < list.length && n < max) {
+      const c = unchecked(list[i]);
       const q = c.events;
       while (n < max) {
         const ev = q.peek();
         if (ev == null) break;
-        encodeQuicEvent(h, ev, out);
+        encodeQuicEvent(c.handle, ev, out);
         q.pop();
         n++;
       }
+      if (q.length > 0) break; // `max` reached: the rest next time
+      c.eventsMark = false;
+      const last = list.length - 1;
+      if (i != last) unchecked(list[i] = unchecked(list[last]));
+      list.pop();
     }
   }
   return Bytes.fromWriter(out);

@@ -177,6 +177,7 @@ export class Connection {
   /** Endpoint bookkeeping (endpoint.ts): on its active list, on its timers-dirty list, and the cached next deadline. */
   activeMark: bool = false;
   timersMark: bool = false;
+  eventsMark: bool = false;
   deadline: u64 = u64.MAX_VALUE;
   /** Server: the route by the client's chosen DCID, until the handshake completes. */
   clientDcidKey: string = "";

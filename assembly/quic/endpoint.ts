@@ -79,6 +79,8 @@ export class Endpoint {
   private active: Connection[] = [];
   /** Connections whose timers may have changed: their cached deadline is recomputed by nextTimeout. */
   private timersDirty: Connection[] = [];
+  /** Connections that may have queued events since the host last drained theirs (api/quic.ts pollEvents). */
+  readonly eventful: Connection[] = [];
   private routes: Map<string, u32> = new Map();
   private replies: Reply[] = [];
   private replyPool: Reply[] = [];
@@ -135,8 +137,10 @@ export class Endpoint {
     if (i >= 0) { this.handles.splice(i, 1); this.conns.splice(i, 1); }
     removeFrom(this.active, c);
     removeFrom(this.timersDirty, c);
+    removeFrom(this.eventful, c);
     c.activeMark = false;
     c.timersMark = false;
+    c.eventsMark = false;
     c.dispose();
   }
 
@@ -273,6 +277,7 @@ export class Endpoint {
   mark(c: Connection): void {
     if (!c.activeMark) { c.activeMark = true; this.active.push(c); }
     if (!c.timersMark) { c.timersMark = true; this.timersDirty.push(c); }
+    if (!c.eventsMark) { c.eventsMark = true; this.eventful.push(c); }
   }
 
   /** After every call into a connection: routes, NEW_TOKEN, cleanup. */
@@ -390,8 +395,9 @@ export class Endpoint {
     while (n < max && active.length > 0) {
       if (this.cursor >= active.length) this.cursor = 0;
       const c = unchecked(active[this.cursor]);
-      // building packets moves timers (loss detection, pacing, idle)
+      // building packets moves timers (loss detection, pacing, idle) and may queue events (qlog)
       if (!c.timersMark) { c.timersMark = true; this.timersDirty.push(c); }
+      if (!c.eventsMark) { c.eventsMark = true; this.eventful.push(c); }
       const len = pollTransmit(c, now, buf.buf, MAX_DATAGRAM);
       if (len == 0) {
         c.activeMark = false;
@@ -449,9 +455,11 @@ export class Endpoint {
 
   /** Drops routes of closed connections (their handles stay until the host frees them). */
   reap(): void {
-    for (let i = 0; i < this.handles.length; i++) {
-      const c = connections.get(unchecked(this.handles[i]));
-      if (c != null && c.state == ConnState.Closed && !c.unrouted) {
+    // a connection closes inside a call, which puts it on `eventful` until the host drained its events
+    const list = this.eventful;
+    for (let i = 0; i < list.length; i++) {
+      const c = unchecked(list[i]);
+      if (c.state == ConnState.Closed && !c.unrouted) {
         this.unroute(c);
         c.unrouted = true;
       }
