@@ -13,7 +13,8 @@
 //     PROTOCOL_VIOLATION (a hostile fragmentation; see `onStreamFrame`).
 import { NO_ERROR, FINAL_SIZE_ERROR, FLOW_CONTROL_ERROR, FRAME_ENCODING_ERROR, PROTOCOL_VIOLATION } from "./errors";
 import { RangeSet } from "./range_set";
-import { MAX_STREAM_BUFFER, RING_MIN } from "./constants";
+import { MAX_STREAM_BUFFER } from "./constants";
+import { ringSizeFor, regrowRing } from "./ring";
 
 /** RFC 9000 §19.8: offset + length may not exceed 2^62-1. */
 const MAX_STREAM_OFFSET: u64 = (<u64>1 << 62) - 1;
@@ -241,26 +242,8 @@ export class StreamRecv {
    * actually sent, not the window it was given.
    */
   private reserve(need: u64): void {
-    // after a release the ring comes back at its last size (a bulk stream drains it often)
-    let size: u64 = this.ring == 0 ? (this.ringSize != 0 ? this.ringSize : RING_MIN) : this.ringSize << 1;
-    while (size < need) size <<= 1;
-    if (size > this.capacity) size = this.capacity;
-    const ring = heap.alloc(<usize>size);
-    if (this.ring != 0) {
-      // every held byte lies in [readOffset, maxReceivedOffset)
-      const old = this.ringSize;
-      let off = this.readOffset;
-      const end = this.maxReceivedOffset;
-      while (off < end) {
-        const from = off % old;
-        const to = off % size;
-        const n = min(end - off, min(old - from, size - to));
-        memory.copy(ring + <usize>to, this.ring + <usize>from, <usize>n);
-        off += n;
-      }
-      heap.free(this.ring);
-    }
-    this.ring = ring;
+    const size = ringSizeFor(this.ring, this.ringSize, need, this.capacity);
+    this.ring = regrowRing(this.ring, this.ringSize, size, this.readOffset, this.maxReceivedOffset);
     this.ringSize = size;
   }
 

@@ -12,7 +12,8 @@
 // resending acknowledged bytes is harmless, §2.2), and an acknowledgment the
 // acked set cannot hold is forgotten and its bytes queued for resending.
 import { RangeSet } from "./range_set";
-import { MAX_STREAM_BUFFER, RING_MIN } from "./constants";
+import { MAX_STREAM_BUFFER } from "./constants";
+import { ringSizeFor, regrowRing } from "./ring";
 
 /** RFC 9000 §3.1: sending stream states. */
 export const enum SendState {
@@ -240,26 +241,8 @@ export class StreamSend {
    * then it doubles (a released ring comes back at its last size), never past `capacity`.
    */
   private reserve(need: u64): void {
-    // after a release the ring comes back at its last size (a bulk stream drains it often)
-    let size: u64 = this.ring == 0 ? (this.ringSize != 0 ? this.ringSize : RING_MIN) : this.ringSize << 1;
-    while (size < need) size <<= 1;
-    if (size > this.capacity) size = this.capacity;
-    const ring = heap.alloc(<usize>size);
-    if (this.ring != 0) {
-      // every byte kept lies in [ackedOffset, writeOffset)
-      const old = this.ringSize;
-      let off = this.ackedOffset;
-      const end = this.writeOffset;
-      while (off < end) {
-        const from = off % old;
-        const to = off % size;
-        const n = min(end - off, min(old - from, size - to));
-        memory.copy(ring + <usize>to, this.ring + <usize>from, <usize>n);
-        off += n;
-      }
-      heap.free(this.ring);
-    }
-    this.ring = ring;
+    const size = ringSizeFor(this.ring, this.ringSize, need, this.capacity);
+    this.ring = regrowRing(this.ring, this.ringSize, size, this.ackedOffset, this.writeOffset);
     this.ringSize = size;
   }
 
