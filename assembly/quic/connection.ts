@@ -978,6 +978,8 @@ export class Connection {
     if (k != null) k.wipe();
     this.streams.releaseAll();
     this.events.release();
+    const q = this.qlog;
+    if (q != null) q.release();
     this.scratch.release();
     this.newTokenPending.release();
     this.state = ConnState.Closed;

@@ -270,6 +270,11 @@ export class QlogEvents {
 
   constructor(private readonly events: QuicEventQueue, private readonly isServer: bool) {}
 
+  /** Frees the frame buffer (the connection is going; its events are released with the queue). */
+  release(): void {
+    this.pendingFrames.release();
+  }
+
   private begin(now: u64, name: string): Json {
     const e = this.events.push(QuicEventKind.Qlog);
     const j = J;

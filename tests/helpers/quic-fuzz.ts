@@ -1187,7 +1187,7 @@ export class QuicFuzzer {
     const pq: QuicOptions = { connectionIdLength: peerCidLen, maxDatagramFrameSize: 1200 };
     const alpn = ['fuzz'];
     // every third world, the target writes qlog: its JSON writer sees the mutated frames too (drawn without the PRNG, so inputs stay as they were)
-    const qlog = this.stats.worlds % 3 === 0;
+    const qlog = process.env.FUZZ_QLOG === '0' ? false : this.stats.worlds % 3 === 0;
     const client = new QuicSimEndpoint(1, 50000, {
       quic: this.role === 'client' ? tq : pq,
       qlog: this.role === 'client' && qlog,
