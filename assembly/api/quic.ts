@@ -6,7 +6,7 @@
 import { Bytes } from "./abi";
 import { HandleTable } from "./handles";
 import { U32OrString, StreamChunk, ConnectionStats } from "./gen/quic_types";
-import { Endpoint, connections } from "../quic/endpoint";
+import { Endpoint, connections, swapRemove } from "../quic/endpoint";
 import { Connection } from "../quic/connection";
 import { parseQuicConfig } from "../quic/config";
 import { getConfig } from "../tls/engine";
@@ -113,9 +113,7 @@ export function pollEvents(endpoint: u32, max: u32): Bytes {
       }
       if (q.length > 0) break; // `max` reached: the rest next time
       c.eventsMark = false;
-      const last = list.length - 1;
-      if (i != last) unchecked(list[i] = unchecked(list[last]));
-      list.pop();
+      swapRemove(list, i);
     }
   }
   return Bytes.fromWriter(out);

@@ -289,12 +289,9 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
 
 /** An ACK frame of `sp`'s received packets, when it fits (RFC 9000 §19.3, ranges bounded by ack_tracker.ts). */
 function writeAck(c: Connection, sp: PacketSpace, w: Writer, p: SentPacket, now: u64): void {
-  if (!sp.ack.writeAckFrame(F, now, <u32>c.cfg.ackDelayExponent)) return;
-  const save = w.len;
-  if (encodeFrame(w, F) == 0 && !w.overflow) {
-    sp.ack.onAckSent();
-    p.addFrame(SentFrameKind.Ack).value = F.largestAcknowledged;
-  } else { w.len = save; w.overflow = false; }
+  if (!sp.ack.writeAckFrame(F, now, <u32>c.cfg.ackDelayExponent) || !put(w)) return;
+  sp.ack.onAckSent();
+  p.addFrame(SentFrameKind.Ack).value = F.largestAcknowledged;
 }
 
 /**

@@ -239,10 +239,7 @@ export class Connection {
     sp.rx = rx;
     sp.tx = tx;
     const q = this.qlog;
-    if (q != null) {
-      q.keyUpdated(this.now, SPACE_INITIAL, false, true, KeyTrigger.Tls, 0);
-      q.keyUpdated(this.now, SPACE_INITIAL, false, false, KeyTrigger.Tls, 0);
-    }
+    if (q != null) q.keysUpdated(this.now, SPACE_INITIAL, KeyTrigger.Tls, 0);
   }
 
   /** Our transport parameters for this connection (RFC 9000 §18.2, §7.3 CIDs). */
@@ -830,11 +827,7 @@ export class Connection {
     k.rotate(this.now + 3 * this.pto(), this.app.nextPn);
     this.stats.keyUpdates++;
     const q = this.qlog;
-    if (q != null) {
-      const t = remote ? KeyTrigger.RemoteUpdate : KeyTrigger.LocalUpdate;
-      q.keyUpdated(this.now, SPACE_APPLICATION, false, true, t, this.stats.keyUpdates);
-      q.keyUpdated(this.now, SPACE_APPLICATION, false, false, t, this.stats.keyUpdates);
-    }
+    if (q != null) q.keysUpdated(this.now, SPACE_APPLICATION, remote ? KeyTrigger.RemoteUpdate : KeyTrigger.LocalUpdate, this.stats.keyUpdates);
   }
 
   /**
@@ -932,7 +925,9 @@ export class Connection {
   sendDatagram(ptr: usize, len: usize): i32 {
     if (this.state >= ConnState.Closing) return -1;
     // RFC 9221 §5: a datagram no packet on this path can carry is refused now rather than dropped later
-    if (this.handshakeComplete && this.datagrams.maxPayload() > 0 && len > <usize>this.maxDatagramPayload()) return DATAGRAM_TOO_LARGE;
+    // (0: the peer takes none — push says so)
+    const max = this.maxDatagramPayload();
+    if (this.handshakeComplete && max > 0 && len > <usize>max) return DATAGRAM_TOO_LARGE;
     return this.datagrams.push(ptr, len);
   }
 

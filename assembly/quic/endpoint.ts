@@ -396,14 +396,11 @@ export class Endpoint {
       if (this.cursor >= active.length) this.cursor = 0;
       const c = unchecked(active[this.cursor]);
       // building packets moves timers (loss detection, pacing, idle) and may queue events (qlog)
-      if (!c.timersMark) { c.timersMark = true; this.timersDirty.push(c); }
-      if (!c.eventsMark) { c.eventsMark = true; this.eventful.push(c); }
+      this.mark(c);
       const len = pollTransmit(c, now, buf.buf, MAX_DATAGRAM);
       if (len == 0) {
         c.activeMark = false;
-        const last = active.length - 1;
-        if (this.cursor != last) unchecked(active[this.cursor] = unchecked(active[last]));
-        active.pop();
+        swapRemove(active, this.cursor);
         continue;
       }
       this.cursor++;
@@ -472,6 +469,13 @@ export class Endpoint {
     for (let i = 0; i < this.replies.length; i++) unchecked(this.replies[i]).data.release();
     for (let i = 0; i < this.replyPool.length; i++) unchecked(this.replyPool[i]).data.release();
   }
+}
+
+/** Removes `list[i]` by moving the last element there (order is not kept). */
+export function swapRemove(list: Connection[], i: i32): void {
+  const last = list.length - 1;
+  if (i != last) unchecked(list[i] = unchecked(list[last]));
+  list.pop();
 }
 
 function removeFrom(list: Connection[], c: Connection): void {

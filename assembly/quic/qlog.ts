@@ -94,9 +94,7 @@ class Json {
   /** `"key":` (keys are ASCII literals). */
   key(k: string): Json {
     this.sep();
-    this.w.u8(0x22);
-    for (let i = 0; i < k.length; i++) this.w.u8(<u32>k.charCodeAt(i));
-    this.w.u8(0x22);
+    this.quoted(k);
     this.w.u8(0x3a);
     this.afterKey = true;
     return this;
@@ -158,10 +156,15 @@ class Json {
   /** An ASCII literal string. */
   str(s: string): Json {
     this.valueSep();
+    this.quoted(s);
+    return this;
+  }
+
+  /** An ASCII literal between quotes (keys and names need no escaping). */
+  private quoted(s: string): void {
     this.w.u8(0x22);
     for (let i = 0; i < s.length; i++) this.w.u8(<u32>s.charCodeAt(i));
     this.w.u8(0x22);
-    return this;
   }
 
   /** Bytes from the network as a JSON string: quote, backslash and controls escaped, the rest passed through (the host decodes UTF-8 with replacement). */
@@ -405,6 +408,12 @@ export class QlogEvents {
     j.key("trigger").str(trigger == KeyTrigger.Tls ? "tls" : trigger == KeyTrigger.LocalUpdate ? "local_update" : "remote_update");
     if (trigger != KeyTrigger.Tls) j.key("generation").num(generation);
     this.finish(j);
+  }
+
+  /** security:key_updated for both directions of `space`. */
+  keysUpdated(now: u64, space: u32, trigger: KeyTrigger, generation: u64): void {
+    this.keyUpdated(now, space, false, true, trigger, generation);
+    this.keyUpdated(now, space, false, false, trigger, generation);
   }
 
   /** security:key_discarded for both directions of `space` (RFC 9001 §4.9) or the 0-RTT keys. */
