@@ -313,6 +313,7 @@ import { PacketKeys as PacketKeys_ } from "./protection";
 function finishPacket(c: Connection, keys: PacketKeys_, mtuProbe: bool, ptoProbe: bool): usize {
   const q = c.qlog;
   if (q == null) return BUILDER.finish(keys);
+  BUILDER.padToMinPayload(); // the sample padding finish() adds is part of what the peer decodes
   const w = BUILDER.payload;
   q.prepareSent(BUILDER.type, w.buf, w.len);
   const end = BUILDER.finish(keys);
@@ -376,7 +377,7 @@ function writeControl(c: Connection, w: Writer, p: SentPacket): bool {
     F.frameType = FRAME_PATH_CHALLENGE;
     F.data = path.challengeData;
     F.length = PATH_DATA_LEN;
-    if (put(w)) { path.onChallengeSent(<u32>BUILDER.end); p.addFrame(SentFrameKind.PathChallenge); wrote = true; }
+    if (put(w)) { path.onChallengeSent(<u32>BUILDER.end, c.now); p.addFrame(SentFrameKind.PathChallenge); wrote = true; }
   }
   // flow control (RFC 9000 §4)
   if (st.connRecv.shouldSendUpdate) {
@@ -585,7 +586,7 @@ function sendProbe(c: Connection, pp: Path, buf: usize, cap: usize): usize {
     F.frameType = FRAME_PATH_CHALLENGE;
     F.data = pp.challengeData;
     F.length = PATH_DATA_LEN;
-    if (put(w)) { pp.onChallengeSent(<u32>MIN_UDP_PAYLOAD); p.addFrame(SentFrameKind.PathChallenge); }
+    if (put(w)) { pp.onChallengeSent(<u32>MIN_UDP_PAYLOAD, now); p.addFrame(SentFrameKind.PathChallenge); }
   }
   BUILDER.padToDatagram(<usize>MIN_UDP_PAYLOAD);
   const end = finishPacket(c, c.oneRtt!.tx, false, false);

@@ -640,7 +640,10 @@ export class Connection {
     const k = this.oneRtt;
     this.timers.set(Timer.KeyDiscard, k != null && k.hasPrev ? k.prevUntil : u64.MAX_VALUE);
     const pp = this.probePath;
-    this.timers.set(Timer.PathValidation, min(pp != null ? pp.validationDeadline : u64.MAX_VALUE, this.path.validationDeadline));
+    const cur = this.path;
+    let pv = min(cur.validationDeadline, cur.retryAt);
+    if (pp != null) pv = min(pv, min(pp.validationDeadline, pp.retryAt));
+    this.timers.set(Timer.PathValidation, pv);
     if (this.cfg.keepAliveMs > 0 && this.handshakeComplete) {
       this.timers.set(Timer.KeepAlive, this.lastAckElicitingSentAt + this.cfg.keepAliveMs * 1000);
     }
@@ -667,7 +670,7 @@ export class Connection {
     if (this.timers.get(Timer.LossDetection) <= now && this.loss.onTimeout(now, this.sink) == LossTimer.Pto) this.onPto();
     const k = this.oneRtt;
     if (k != null && k.hasPrev && k.prevUntil <= now) k.dropPrev();
-    this.onMigrationFailed();
+    this.onPathTimers();
     this.logMetrics();
     // the pacer's wake-up has done its job once due (conn_send.ts sets it again when still early)
     if (this.timers.get(Timer.Pacing) <= now) this.timers.stop(Timer.Pacing);
@@ -682,9 +685,23 @@ export class Connection {
    * carries new data if there is some, else a PING.
    */
   private onPto(): void {
-    const sp = unchecked(this.spaces[this.loss.probeSpace]);
+    const probe = this.loss.probeSpace;
+    this.armProbes(probe, 2);
+    // §6.2.4: "the sender SHOULD send ack-eliciting packets from other packet
+    // number spaces with in-flight data, coalescing packets if possible" — a
+    // server whose Initial probe carries the ServerHello again must resend the
+    // Handshake flight with it, or a client that lost both has keys but nothing
+    // to decrypt until the Handshake space's own (backed-off) PTO
+    if (probe == SPACE_APPLICATION) return;
+    const other: u32 = probe == SPACE_INITIAL ? SPACE_HANDSHAKE : SPACE_INITIAL;
+    if (this.loss.ackElicitingInFlightIn(other) > 0) this.armProbes(other, 1);
+  }
+
+  /** `n` probe packets in space `s`, its unacknowledged CRYPTO data sent again in them. */
+  private armProbes(s: u32, n: i32): void {
+    const sp = unchecked(this.spaces[s]);
     if (sp.discarded) return;
-    sp.probesPending = 2;
+    if (sp.probesPending < n) sp.probesPending = n;
     const cs = sp.cryptoSend;
     if (cs.sentOffset > cs.ackedOffset) cs.onLost(cs.ackedOffset, cs.sentOffset - cs.ackedOffset, false);
   }
@@ -766,8 +783,16 @@ export class Connection {
     np.startChallenge(now, this.pto());
   }
 
+  /** Path validation timers: resend an unanswered challenge (§9.4), or give up at the §8.2.4 deadline. */
+  private onPathTimers(): void {
+    const pp = this.probePath;
+    if (pp != null) pp.onRetryTimer(this.now);
+    this.path.onRetryTimer(this.now);
+    this.onMigrationFailed();
+  }
+
   /** The path being validated did not answer (§8.2.4): report it and use the old path (§9.3.2). */
-  onMigrationFailed(): void {
+  private onMigrationFailed(): void {
     const pp = this.probePath;
     if (pp != null && pp.onValidationTimeout(this.now)) {
       this.probePath = null;

@@ -184,6 +184,17 @@ export class PacketBuilder {
     return n == need;
   }
 
+  /**
+   * Pads with PADDING to the smallest payload a packet may have
+   * (`minPayloadLen`; `begin` reserved room for it). `finish` does it anyway;
+   * call it first to see the payload as it will be sent (qlog's packet_sent).
+   */
+  padToMinPayload(): void {
+    const w = this.w;
+    const min = minPayloadLen(this.pnLen);
+    if (this.active && w.len < min) w.fill(0, min - w.len);
+  }
+
   /** Drops the packet begun (nothing to send after all); the buffer past packetStart is left as it is. */
   abandon(): void {
     this.active = false;
@@ -199,18 +210,13 @@ export class PacketBuilder {
    */
   finish(keys: PacketKeys): usize {
     if (!this.active) return 0;
-    this.active = false;
     const w = this.w;
     const pkt = this.buf + this.packetStart;
     const payloadStart = pkt + this.headerLen;
-    if (w.growable || w.buf != payloadStart || w.len > w.cap) return 0;
-    let payloadLen = w.len;
-    const minPayload = minPayloadLen(this.pnLen);
-    if (payloadLen < minPayload) {
-      // begin reserved room for this much.
-      memory.fill(payloadStart + payloadLen, 0, minPayload - payloadLen);
-      payloadLen = minPayload;
-    }
+    if (w.growable || w.buf != payloadStart || w.len > w.cap) { this.active = false; return 0; }
+    this.padToMinPayload();
+    this.active = false;
+    const payloadLen = w.len;
     const pnLen = <usize>this.pnLen;
     if (this.isLong) {
       // RFC 9000 §17.2: "the length of the remainder of the packet (that is, the Packet Number and Payload fields)".

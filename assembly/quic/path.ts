@@ -15,7 +15,10 @@
 //   - §9.4: probe packets (PATH_CHALLENGE) may have loss detection of their
 //     own that does not reduce the congestion window; a resend timer for them
 //     "SHOULD be set as described in Section 6.2.1 of [QUIC-RECOVERY] and MUST
-//     NOT be more aggressive" — `onChallengeLost` is driven by that detection.
+//     NOT be more aggressive" — `onChallengeLost` is driven by that detection,
+//     and `onRetryTimer` resends after a PTO (doubled each time, as RFC 9002
+//     §6.2.1 backs off) when nothing answered: a lost PATH_RESPONSE is never
+//     retransmitted by the peer (§8.2.2), so only a new challenge recovers it.
 //   - §8.2.1 / §8.2.2: datagrams carrying PATH_CHALLENGE or PATH_RESPONSE are
 //     expanded to at least 1200 bytes unless `sendAllowance()` forbids it; a
 //     PATH_RESPONSE is never expanded beyond the allowance.
@@ -96,6 +99,10 @@ export class Path {
   validationDeadline: u64 = u64.MAX_VALUE;
   /** The PTO given to `startChallenge`. */
   private pto: u64 = 0;
+  /** When an unanswered PATH_CHALLENGE is sent again (µs; u64.MAX when none is outstanding). */
+  retryAt: u64 = u64.MAX_VALUE;
+  /** The wait before the next resend: the PTO, doubled after each (RFC 9002 §6.2.1). */
+  private retryInterval: u64 = 0;
   /** The last validation was abandoned (§8.2.4): the path is unusable. */
   failed: bool = false;
   /**
@@ -213,6 +220,7 @@ export class Path {
     this.failed = false;
     const t = pathValidationTimeout(pto);
     this.validationDeadline = now > u64.MAX_VALUE - t ? u64.MAX_VALUE : now + t;
+    this.retryInterval = pto > 0 ? pto : 1;
     this.drawChallenge();
   }
 
@@ -231,11 +239,25 @@ export class Path {
    * bytes. §8.2.1: if it was under 1200 bytes, a response to it validates the
    * address but not the path MTU.
    */
-  onChallengeSent(datagramSize: u32): void {
+  onChallengeSent(datagramSize: u32, now: u64): void {
     if (!this.challengePending) return;
     this.challengePending = false;
     const i = this.challengeNewest;
     unchecked(this.challengeFlags[i] = <u8>(1 | (datagramSize >= MIN_DATAGRAM_SIZE ? 2 : 0)));
+    const d = this.retryInterval;
+    this.retryAt = now > u64.MAX_VALUE - d ? u64.MAX_VALUE : now + d;
+    this.retryInterval = d > u64.MAX_VALUE / 2 ? u64.MAX_VALUE : 2 * d;
+  }
+
+  /**
+   * RFC 9000 §9.4 / RFC 9002 §6.2.1: no response within the current resend
+   * interval — send a new challenge (new data, §13.3; the earlier data stays
+   * acceptable). The §8.2.4 deadline still bounds the whole validation.
+   */
+  onRetryTimer(now: u64): void {
+    if (!this.validating || this.challengePending || now < this.retryAt) return;
+    this.retryAt = u64.MAX_VALUE;
+    this.drawChallenge();
   }
 
   /**
@@ -310,6 +332,7 @@ export class Path {
   }
 
   private clearChallenges(): void {
+    this.retryAt = u64.MAX_VALUE;
     for (let i = 0; i < MAX_OUTSTANDING_CHALLENGES; i++) unchecked(this.challengeFlags[i] = 0);
     memory.fill(changetype<usize>(this.challenges), 0, <usize>(MAX_OUTSTANDING_CHALLENGES * PATH_DATA_LEN));
     this.challengePending = false;

@@ -123,7 +123,7 @@ for (const variant of VARIANTS) {
       expect(data.length).toBe(8);
       // not yet sent: not accepted
       expect(t.pathResponse(data)).toBe(false);
-      t.pathChallengeSent(1200);
+      t.pathChallengeSent(1200, 0n);
       expect(info(t).pending).toBe(0n);
       const wrong = Uint8Array.from(data); wrong[7] ^= 1;
       expect(t.pathResponse(wrong)).toBe(false);
@@ -147,7 +147,7 @@ for (const variant of VARIANTS) {
       t.pathNew(false);
       t.pathStartChallenge(0n, 1_000_000n);
       const data = t.pathChallengeData();
-      t.pathChallengeSent(1199);
+      t.pathChallengeSent(1199, 0n);
       expect(t.pathResponse(data)).toBe(true);
       const i = info(t);
       expect(i.validated).toBe(1n);
@@ -161,7 +161,7 @@ for (const variant of VARIANTS) {
       for (let k = 0; k < 5; k++) {
         const d = t.pathChallengeData();
         expect(sent.map(hex)).not.toContain(hex(d));
-        t.pathChallengeSent(1200);
+        t.pathChallengeSent(1200, 0n);
         sent.push(d);
         t.pathChallengeLost();
         expect(info(t).pending).toBe(1n);
@@ -182,7 +182,7 @@ for (const variant of VARIANTS) {
       t.pathNew(false);
       t.pathStartChallenge(1_000n, 2_000_000n);
       const data = t.pathChallengeData();
-      t.pathChallengeSent(1200);
+      t.pathChallengeSent(1200, 0n);
       expect(t.pathTimeout(1_000n + 6_000_000n - 1n)).toBe(false);
       expect(info(t).validating).toBe(1n);
       expect(t.pathTimeout(1_000n + 6_000_000n)).toBe(true);
@@ -198,9 +198,38 @@ for (const variant of VARIANTS) {
       t.pathStartChallenge(10_000_000n, 0n);
       expect(info(t).failed).toBe(0n);
       const d2 = t.pathChallengeData();
-      t.pathChallengeSent(1200);
+      t.pathChallengeSent(1200, 0n);
       t.pathCancel();
       expect(t.pathResponse(d2)).toBe(false);
+    });
+
+    it('§9.4: an unanswered challenge is sent again after a PTO, then 2, 4… PTOs (RFC 9002 §6.2.1), new data each time', () => {
+      t.pathNew(false);
+      t.pathStartChallenge(1_000n, 100_000n);
+      expect(t.pathRetryAt()).toBe(U64_MAX); // nothing sent yet
+      const first = t.pathChallengeData();
+      t.pathChallengeSent(1200, 1_000n);
+      expect(t.pathRetryAt()).toBe(101_000n);
+      t.pathRetryTimer(100_999n);
+      expect(info(t).pending).toBe(0n);
+      t.pathRetryTimer(101_000n);
+      expect(info(t).pending).toBe(1n);
+      expect(hex(t.pathChallengeData())).not.toBe(hex(first));
+      t.pathChallengeSent(1200, 101_000n);
+      expect(t.pathRetryAt()).toBe(301_000n); // doubled
+      t.pathRetryTimer(301_000n);
+      t.pathChallengeSent(1200, 301_000n);
+      expect(t.pathRetryAt()).toBe(701_000n);
+      // the response to the first challenge arrives late: still accepted, and no resend is left armed
+      expect(t.pathResponse(first)).toBe(true);
+      expect(t.pathRetryAt()).toBe(U64_MAX);
+      t.pathRetryTimer(U64_MAX);
+      expect(info(t).pending).toBe(0n);
+      // abandoning at the §8.2.4 deadline disarms it too
+      t.pathStartChallenge(1_000_000n, 100_000n);
+      t.pathChallengeSent(1200, 1_000_000n);
+      expect(t.pathTimeout(U64_MAX)).toBe(true);
+      expect(t.pathRetryAt()).toBe(U64_MAX);
     });
 
     it('challenge/response against a model of the outstanding data (fast-check)', () => {
@@ -231,7 +260,7 @@ for (const variant of VARIANTS) {
             validating = true; pending = true;
             drawn.push({ data: hex(t.pathChallengeData()), sent: false, expanded: false });
           } else if (o.k === 'send') {
-            t.pathChallengeSent(o.size);
+            t.pathChallengeSent(o.size, now);
             if (pending) { const d = drawn[drawn.length - 1]; d.sent = true; d.expanded = o.size >= 1200; live.add(d.data); pending = false; }
           } else if (o.k === 'lost') {
             t.pathChallengeLost();

@@ -34,7 +34,9 @@ export function pathValidate(): void { path.validate(); }
 export function pathAllowance(): u64 { return path.sendAllowance(); }
 export function pathStartChallenge(now: u64, pto: u64): void { path.startChallenge(now, pto); }
 export function pathChallengeData(): Uint8Array { return bytesAt(path.challengeData, PATH_DATA_LEN); }
-export function pathChallengeSent(datagramSize: u32): void { path.onChallengeSent(datagramSize); }
+export function pathChallengeSent(datagramSize: u32, now: u64): void { path.onChallengeSent(datagramSize, now); }
+export function pathRetryTimer(now: u64): void { path.onRetryTimer(now); }
+export function pathRetryAt(): u64 { return path.retryAt; }
 export function pathChallengeLost(): void { path.onChallengeLost(); }
 export function pathResponse(data: Uint8Array): bool { return data.length == PATH_DATA_LEN && path.onPathResponse(data.dataStart); }
 export function pathTimeout(now: u64): bool { return path.onValidationTimeout(now); }
