@@ -138,14 +138,21 @@ export class Pair {
 
   /**
    * Runs until `done()` holds (checked after every step), nothing is pending,
-   * or virtual time passes `maxUs`. Returns whether `done()` held.
+   * or virtual time passes `maxUs`. Returns whether `done()` held. When it
+   * gives up, the clock stands at `maxUs`: the time passed, nothing happened
+   * in it (a caller that runs again to a later limit must not find itself
+   * where it started — a loop of short runs would never reach a timer beyond
+   * each run's limit, such as a PTO seconds away).
    */
   run(done: () => boolean, maxUs: Micros = 60_000_000): boolean {
     this.flush();
     let still = 0;
     while (!done()) {
       const t = this.nextEvent();
-      if (t === null || t > maxUs) return false;
+      if (t === null || t > maxUs) {
+        this.now = Math.max(this.now, maxUs);
+        return false;
+      }
       // a timer that stays due after on-timeout would spin here for ever, out of reach of the test timeout (all synchronous)
       if (t <= this.now && ++still > STUCK_STEPS) {
         const timers = [...this.endpoints].map(([n, ep]) => `${n} ${ep.pollTimeout()}`).join(', ');
