@@ -14,7 +14,8 @@
 //   ├── InteropFormatError     a QPACK Offline Interop file (QIF or encoded) is malformed
 //   ├── TlsConfigError         a TLS configuration was refused (`option` names it when known)
 //   ├── QuicError              a QUIC connection failed or was closed with an error (`wireCode`, `kind`)
-//   └── QuicStreamError        the peer reset a stream or asked us to stop sending on it (`wireCode` = application code)
+//   ├── QuicStreamError        the peer reset a stream or asked us to stop sending on it (`wireCode` = application code)
+//   └── Http3Error             an HTTP/3 request or connection failed (`wireCode` = RFC 9114 §8.1 / RFC 9204 §6 code, `retryable`)
 
 export class H3WasiError extends Error {
   readonly code: string;
@@ -235,5 +236,43 @@ export class QuicStreamError extends H3WasiError {
       `${what === 'reset' ? 'the peer reset stream' : 'the peer stopped reading stream'} ${streamId} (code 0x${wireCode.toString(16)})`);
     this.wireCode = wireCode;
     this.streamId = streamId;
+  }
+}
+
+/** RFC 9114 §8.1 and RFC 9204 §6: the HTTP/3 and QPACK error codes by name. */
+export const H3_ERROR_NAMES: Record<number, string> = {
+  0x100: 'H3_NO_ERROR', 0x101: 'H3_GENERAL_PROTOCOL_ERROR', 0x102: 'H3_INTERNAL_ERROR', 0x103: 'H3_STREAM_CREATION_ERROR',
+  0x104: 'H3_CLOSED_CRITICAL_STREAM', 0x105: 'H3_FRAME_UNEXPECTED', 0x106: 'H3_FRAME_ERROR', 0x107: 'H3_EXCESSIVE_LOAD',
+  0x108: 'H3_ID_ERROR', 0x109: 'H3_SETTINGS_ERROR', 0x10a: 'H3_MISSING_SETTINGS', 0x10b: 'H3_REQUEST_REJECTED',
+  0x10c: 'H3_REQUEST_CANCELLED', 0x10d: 'H3_REQUEST_INCOMPLETE', 0x10e: 'H3_MESSAGE_ERROR', 0x10f: 'H3_CONNECT_ERROR',
+  0x110: 'H3_VERSION_FALLBACK', 0x200: 'QPACK_DECOMPRESSION_FAILED', 0x201: 'QPACK_ENCODER_STREAM_ERROR',
+  0x202: 'QPACK_DECODER_STREAM_ERROR',
+};
+
+/** The name of an HTTP/3 error code, or its hex value. */
+export function h3ErrorName(wireCode: bigint): string {
+  return (wireCode <= 0x300n ? H3_ERROR_NAMES[Number(wireCode)] : undefined) ?? `0x${wireCode.toString(16)}`;
+}
+
+/**
+ * An HTTP/3 request or connection failed (RFC 9114): the peer reset the
+ * request stream, refused it (`retryable`: H3_REQUEST_REJECTED or above a
+ * GOAWAY id — the request was not processed, RFC 9114 §4.1.1, §5.2), a
+ * message was malformed (H3_MESSAGE_ERROR), or the connection closed with an
+ * HTTP/3 error. `wireCode` is the code on the wire; `code` is
+ * H3W_ERR_ + its name (H3W_ERR_H3_REQUEST_REJECTED, ...).
+ */
+export class Http3Error extends H3WasiError {
+  readonly wireCode: bigint;
+  /** The request was not processed by the server: sending it again is safe. */
+  readonly retryable: boolean;
+  /** The request stream, when one was involved. */
+  readonly streamId: bigint | undefined;
+  constructor(message: string, wireCode: bigint, options: { retryable?: boolean; streamId?: bigint; cause?: unknown } = {}) {
+    const name = H3_ERROR_NAMES[Number(wireCode)];
+    super(name ? `H3W_ERR_${name}` : 'H3W_ERR_H3', `${message} (${h3ErrorName(wireCode)})`, { cause: options.cause });
+    this.wireCode = wireCode;
+    this.retryable = options.retryable ?? false;
+    this.streamId = options.streamId;
   }
 }

@@ -4,10 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as get from './get.js';
 import * as qpack from './qpack.js';
+import * as serve from './serve.js';
 import { isHelp, UsageError, type Command } from './usage.js';
 
-const commands: Record<string, Command> = { qpack };
+const commands: Record<string, Command> = { get, serve, qpack };
 
 /** The version in the package.json this file belongs to (host/cli/ or dist/host/cli/). */
 export function version(): string {

@@ -135,7 +135,31 @@ export interface ConnectionInit {
   onConnected?: (c: QuicConnection) => void;
   /** Client: resuming a session with early data asked for — streams may open before the handshake completes (0-RTT). */
   earlyData?: boolean;
+  /** An application protocol the engine runs on this connection (HTTP/3): it takes the connection's application events. */
+  app?: AppBinding;
 }
+
+/**
+ * An application protocol the engine runs on a connection (HTTP/3,
+ * wit/http3.wit): the engine owns the connection's streams and reports
+ * application events (kinds ≥ 32) in their place. Internal to h3-wasi.
+ */
+export interface AppBinding {
+  /** Config entries appended to the endpoint's QUIC config (they switch the protocol on in the engine). */
+  config: Uint8Array;
+  /** Called once per connection, before any of its events: the object that takes its application events. */
+  bind(core: ConnectionCore): AppLayer;
+  /** Client: the connection keeps the process alive only while held (QuicDriver `weak`). */
+  weak?: boolean;
+}
+
+export interface AppLayer {
+  /** One application event of this connection, in order with the connection's own events. */
+  onEvent(e: QuicWireEvent): void;
+}
+
+/** Event kinds from this number on belong to the application protocol (wit/http3.wit). */
+const APP_EVENT_BASE = 32;
 
 /** The state behind a QuicConnection: the driver's sink and the streams' host. */
 export class ConnectionCore implements ConnectionSink, StreamHost {
@@ -153,7 +177,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
   readonly ready = deferred<void>();
   readonly closed = deferred<QuicCloseInfo>();
   /** Resolved when the engine has the connection (after DNS and bind, for a client). */
-  readonly #attached = deferred<void>();
+  readonly attached = deferred<void>();
   /** RFC 9001 §4.6: what became of 0-RTT (set when the handshake completes). */
   earlyData: QuicEarlyData = 'none';
   readonly streams = new Map<bigint, QuicStream>();
@@ -173,12 +197,15 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
   readonly #warned = new Set<string>();
   readonly #init: ConnectionInit;
   readonly #qlog: QlogWriter | null;
+  /** The application protocol's event sink, when the engine runs one on this connection. */
+  readonly app: AppLayer | null;
 
   constructor(init: ConnectionInit) {
     this.server = init.server;
     this.#init = init;
     this.#qlog = init.qlog;
     this.conn = new QuicConnection(INTERNAL, this);
+    this.app = init.app ? init.app.bind(this) : null;
     this.incomingBidi = new ReadableStream({ start: (c) => { this.#bidiC = c; } });
     this.incomingUni = new ReadableStream({ start: (c) => { this.#uniC = c; } });
     const dgramReadable = new ReadableStream<Uint8Array>({ start: (c) => { this.#dgramC = c; } },
@@ -201,7 +228,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     this.remoteAddress = remote ?? (handle ? decodeAddress(driver.call(() => quic.peerAddress(handle))) ?? undefined : undefined);
     this.#qlog?.event('connectivity:connection_started', connectionStarted(local, this.remoteAddress));
     this.#qlog?.event('transport:parameters_set', { owner: 'local', ...this.#init.parameters });
-    this.#attached.resolve();
+    this.attached.resolve();
     const pc = this.#pendingClose;
     if (pc) {
       this.#pendingClose = null;
@@ -246,7 +273,9 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
       }
       case QUIC_EVENT.qlog: this.#qlog?.raw(utf8.decode(e.bytes)); break;
       case QUIC_EVENT.closed: this.#onClosed(e); break;
-      default: break; // a newer core's event: nothing to do with it here
+      default:
+        if (e.kind >= APP_EVENT_BASE) this.app?.onEvent(e);
+        break; // else a newer core's event: nothing to do with it here
     }
   }
 
@@ -397,7 +426,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     // RFC 9001 §4.6.1: a client resuming with early data may open streams
     // before the handshake completes; their data goes in 0-RTT packets (and
     // again in 1-RTT if the server rejects them, §4.6.2)
-    if (this.#init.earlyData && this.status === 'connecting') await Promise.race([this.#attached.promise, this.ready.promise]);
+    if (this.#init.earlyData && this.status === 'connecting') await Promise.race([this.attached.promise, this.ready.promise]);
     else await this.ready.promise;
     for (;;) {
       if (this.closeError) throw this.closeError;

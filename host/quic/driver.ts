@@ -76,6 +76,12 @@ export interface DriverOptions {
   onConnection?: (handle: number) => ConnectionSink;
   /** The endpoint is gone (the owner releases what it shared with it, e.g. the TLS config). */
   onDisposed?: () => void;
+  /**
+   * Open connections keep the process alive only while held (`hold`): a
+   * pooled HTTP/3 client connection waiting for its next request does not,
+   * as Node's own fetch lets an idle keep-alive socket go.
+   */
+  weak?: boolean;
 }
 
 export class QuicDriver {
@@ -104,6 +110,8 @@ export class QuicDriver {
   #disposed = false;
   #fatal: Error | null = null;
   #idleWaiters: (() => void)[] = [];
+  /** `weak` drivers: how many holds keep the process alive. */
+  #holds = 0;
   #disposedPromise: Promise<void> | null = null;
 
   constructor(config: Uint8Array, tlsConfigId: number, opts: DriverOptions) {
@@ -351,9 +359,15 @@ export class QuicDriver {
     this.#armedFor = t;
   }
 
-  /** The process stays alive while a connection is open, a server listens, or a shutdown is under way. */
+  /** `weak` drivers: something in progress (a request) keeps the process alive until released (-1). */
+  hold(delta: 1 | -1): void {
+    this.#holds += delta;
+    this.#refs();
+  }
+
+  /** The process stays alive while a connection is open (and held, when weak), a server listens, or a shutdown is under way. */
   #refs(force = false): void {
-    const keep = this.openConnections > 0 || this.#shuttingDown;
+    const keep = (this.openConnections > 0 && (!this.#opts.weak || this.#holds > 0)) || this.#shuttingDown;
     if (this.#timer) { if (keep) this.#timer.ref(); else this.#timer.unref(); }
     if (keep === this.#kept && !force) return;
     this.#kept = keep;

@@ -14,7 +14,7 @@ import { bytesArg, describe, intArg, optionsArg, stringArg } from '../args.js';
 import { CIPHER_SUITES, TlsConfig, type TlsOptions } from '../tls/index.js';
 import { QuicDriver } from './driver.js';
 import { checkQuicOptions, encodeQuicConfig, HOST_DEFAULTS, CORE_DEFAULTS, type QuicOptions } from './wire.js';
-import { ConnectionCore, type QuicConnection } from './connection.js';
+import { ConnectionCore, type AppBinding, type QuicConnection } from './connection.js';
 import { bindUdp, encodeAddress, type DatagramSocket, type SocketAddress } from './socket.js';
 import { QlogWriter } from './qlog.js';
 
@@ -121,6 +121,15 @@ function withHostDefaults(checked: Map<keyof QuicOptions, bigint>): Map<keyof Qu
   return checked;
 }
 
+/** The QUIC config with an application protocol's entries after it (a config is a list of entries). */
+function withApp(config: Uint8Array, app: AppBinding | undefined): Uint8Array {
+  if (!app || app.config.length === 0) return config;
+  const out = new Uint8Array(config.length + app.config.length);
+  out.set(config, 0);
+  out.set(app.config, config.length);
+  return out;
+}
+
 /** An IP literal as is; a name through the system resolver (like node:net). */
 async function resolve(host: string): Promise<{ address: string; family: 4 | 6 }> {
   const fam = net.isIP(host);
@@ -168,7 +177,7 @@ export class QuicEndpoint {
    * Binds a server endpoint. Rejects with InvalidArgumentError or
    * TlsConfigError for bad options, or the socket's error (EADDRINUSE, ...).
    */
-  static async listen(options: QuicListenOptions): Promise<QuicEndpoint> {
+  static async listen(options: QuicListenOptions, app?: AppBinding): Promise<QuicEndpoint> {
     if (options === undefined) throw new InvalidArgumentError('options', 'listen() needs { tls, alpn } at least');
     const o = optionsArg<QuicListenOptions>('options', options, LISTEN_KEYS);
     const host = o.host === undefined ? undefined : stringArg('host', o.host);
@@ -194,7 +203,7 @@ export class QuicEndpoint {
     let ep: QuicEndpoint | null = null;
     let incomingC!: ReadableStreamDefaultController<QuicConnection>;
     const incoming = new ReadableStream<QuicConnection>({ start: (c) => { incomingC = c; } });
-    const driver = new QuicDriver(encodeQuicConfig(checked, diag.qlogDir !== null), tls.id, {
+    const driver = new QuicDriver(withApp(encodeQuicConfig(checked, diag.qlogDir !== null), app), tls.id, {
       server: true,
       onConnection: (handle) => {
         const core = new ConnectionCore({
@@ -203,6 +212,7 @@ export class QuicEndpoint {
           keylog: diag.keylog,
           parameters,
           onConnected: (conn) => { if (ep && !ep.#closing) { try { incomingC.enqueue(conn); } catch { /* closed */ } } },
+          app,
         });
         core.attach(driver, handle, socket.address, undefined);
         return core;
@@ -219,7 +229,7 @@ export class QuicEndpoint {
    * style); `ready` resolves when the handshake completed, and rejects on
    * failure (DNS, bind, TLS, timeout). Bad options throw here.
    */
-  static connect(options: QuicConnectOptions): QuicConnection {
+  static connect(options: QuicConnectOptions, app?: AppBinding): QuicConnection {
     if (options === undefined) throw new InvalidArgumentError('options', 'connect() needs { host, port, alpn } at least');
     const o = optionsArg<QuicConnectOptions>('options', options, CONNECT_KEYS);
     const host = stringArg('host', o.host);
@@ -239,14 +249,15 @@ export class QuicEndpoint {
       keylog: diag.keylog,
       parameters: qlogParameters(checked),
       earlyData: session.length > 0 && tlsOpts.earlyData === true,
+      app,
     });
-    const config = encodeQuicConfig(checked, diag.qlogDir !== null);
+    const config = withApp(encodeQuicConfig(checked, diag.qlogDir !== null), app);
     (async () => {
       let driver: QuicDriver | null = null;
       try {
         const peer = await resolve(host.replace(/^\[|\]$/g, ''));
         const socket = await bindUdp(peer.family === 6 ? '::' : '0.0.0.0', 0);
-        driver = new QuicDriver(config, tls.id, { server: false, closeWhenIdle: true, onDisposed: () => tls.close() });
+        driver = new QuicDriver(config, tls.id, { server: false, closeWhenIdle: true, weak: app?.weak, onDisposed: () => tls.close() });
         const localId = driver.addSocket(socket);
         const remote: SocketAddress = { address: peer.address, family: peer.family, port };
         const handle = driver.connect(encodeAddress(remote), localId, session, token, core);
