@@ -121,6 +121,18 @@ describe('bodies stream both ways', () => {
   }
 });
 
+describe('a request body the handler ignores', () => {
+  for (const proto of PROTOS) {
+    it(`does not stall the response or the connection (${proto})`, async () => {
+      const s = await start(() => new Response('ignored your body'));
+      const data = crypto.randomBytes(8 * 1024 * 1024);
+      const r = await request(proto, s.port, dc.cert, '/upload', { method: 'POST', body: data });
+      expect([r.status, r.body.toString()]).toEqual([200, 'ignored your body']);
+      expect((await request(proto, s.port, dc.cert, '/after')).status).toBe(200);
+    });
+  }
+});
+
 describe('alt-svc, errors, HEAD', () => {
   for (const proto of PROTOS) {
     it(`every response carries alt-svc when an HTTP/3 port is given (${proto}), the handler's own wins`, async () => {
