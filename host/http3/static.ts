@@ -16,6 +16,8 @@ export interface StaticOptions {
   echo?: boolean;
   /** The largest N for `GET /bytes/N`; 0 turns the route off. Default 1 GiB. */
   maxGeneratedBytes?: number;
+  /** Serve and list names starting with '.' (.git, .env, ...). Default false: 404, except /.well-known/. */
+  dotfiles?: boolean;
 }
 
 /** Bytes per chunk of a file or generated body. */
@@ -49,6 +51,7 @@ export function staticHandler(root: string, options: StaticOptions = {}): FetchH
   }
   const listings = options.listings ?? true;
   const echo = options.echo ?? true;
+  const dotfiles = options.dotfiles ?? false;
   const maxGenerated = options.maxGeneratedBytes ?? DEFAULT_MAX_GENERATED;
   if (!Number.isSafeInteger(maxGenerated) || maxGenerated < 0) throw new InvalidArgumentError('maxGeneratedBytes', `must be a non-negative integer, got ${maxGenerated}`);
 
@@ -69,7 +72,7 @@ export function staticHandler(root: string, options: StaticOptions = {}): FetchH
     }
 
     const segments = pathSegments(url.pathname);
-    if (segments === null) return text(404, 'not found\n');
+    if (segments === null || (!dotfiles && segments.some((s, i) => s.startsWith('.') && !(i === 0 && s === '.well-known')))) return text(404, 'not found\n');
     const target = await resolveInside(base, path.join(base, ...segments));
     if (target === 'outside') return text(403, 'forbidden\n');
     if (target === null) return text(404, 'not found\n');
@@ -81,7 +84,7 @@ export function staticHandler(root: string, options: StaticOptions = {}): FetchH
       const ist = index && index !== 'outside' ? await fsp.stat(index).catch(() => null) : null;
       if (index && index !== 'outside' && ist?.isFile()) return file(request, index, ist, head);
       if (!listings) return text(404, 'not found\n');
-      return listing(target, url.pathname, target === base, head);
+      return listing(target, url.pathname, target === base, head, dotfiles);
     }
     if (!st.isFile()) return text(403, 'forbidden\n'); // FIFOs, sockets, devices: never opened
     return file(request, target, st, head);
@@ -113,7 +116,7 @@ function pathSegments(pathname: string): string[] | null {
 async function resolveInside(base: string, p: string): Promise<string | 'outside' | null> {
   const real = await fsp.realpath(p).catch(() => null);
   if (real === null) return null;
-  return real === base || real.startsWith(base + path.sep) ? real : 'outside';
+  return real === base || real.startsWith(base.endsWith(path.sep) ? base : base + path.sep) ? real : 'outside';
 }
 
 /** A strong validator from size and modification time (RFC 9110 §8.8.3). */
@@ -239,9 +242,10 @@ function echoBody(request: Request): Response {
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** An HTML index of a directory: names escaped, links percent-encoded, directories first. */
-async function listing(dir: string, urlPath: string, isRoot: boolean, head: boolean): Promise<Response> {
+async function listing(dir: string, urlPath: string, isRoot: boolean, head: boolean, dotfiles: boolean): Promise<Response> {
   const entries = await fsp.readdir(dir, { withFileTypes: true });
   const rows = entries
+    .filter((e) => dotfiles || !e.name.startsWith('.'))
     .map((e) => ({ name: e.name, dir: e.isDirectory() }))
     .sort((a, b) => (a.dir === b.dir ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.dir ? -1 : 1));
   const title = escapeHtml(safeDecode(urlPath));

@@ -24,6 +24,11 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(root, 'plain dir'));
   fs.writeFileSync(path.join(top, 'secret.txt'), 'outside the root');
   fs.writeFileSync(path.join(root, 'hello.txt'), 'hello, world\n');
+  fs.writeFileSync(path.join(root, '.env'), 'SECRET=1');
+  fs.mkdirSync(path.join(root, '.git'));
+  fs.writeFileSync(path.join(root, '.git', 'config'), '[core]');
+  fs.mkdirSync(path.join(root, '.well-known'));
+  fs.writeFileSync(path.join(root, '.well-known', 'security.txt'), 'Contact: x');
   fs.writeFileSync(path.join(root, 'big.bin'), big);
   fs.writeFileSync(path.join(root, 'empty.txt'), '');
   fs.writeFileSync(path.join(root, 'style.CSS'), 'body{}');
@@ -77,6 +82,12 @@ for (const proto of ['h1', 'h2'] as Proto[]) {
       expect((await get(proto, '/dir-out/secret.txt')).status).toBe(403);
       expect((await get(proto, '/dir-out/')).status).toBe(403);
       expect((await get(proto, '/fifo')).status).toBe(403);
+    });
+
+    it('hides dotfiles (404, not listed) except /.well-known/', async () => {
+      for (const p of ['/.env', '/.git/config', '/.git/', '/%2eenv']) expect((await get(proto, p)).status, p).toBe(404);
+      expect((await get(proto, '/.well-known/security.txt')).body.toString()).toBe('Contact: x');
+      expect((await get(proto, '/')).body.toString()).not.toMatch(/\.env|\.git|\.well-known/);
     });
 
     it('answers a single Range with 206, an unsatisfiable one with 416, several with the whole file', async () => {
@@ -191,6 +202,9 @@ describe('staticHandler options', () => {
     expect((await h(new Request('https://x/echo', { method: 'POST', body: 'a' }), info)).status).toBe(405);
     expect((await h(new Request('https://x/bytes/10'), info)).status).toBe(404);
     expect((await h(new Request('https://x/sub/'), info)).status).toBe(200);
+    const dots = staticHandler(root, { dotfiles: true });
+    expect(await (await dots(new Request('https://x/.env'), info)).text()).toBe('SECRET=1');
+    expect(await (await dots(new Request('https://x/'), info)).text()).toContain('.git/');
     expect(contentType('a.WASM')).toBe('application/wasm');
     expect(contentType('noext')).toBe('application/octet-stream');
   });
