@@ -533,7 +533,9 @@ export class H3Connection extends ConnApp {
           if (reading) rs.bodySignalled = false;
           return got;
         case RS_BODY:
+          // the budget ran out: when it ran out with QUIC's buffer, the host has read it dry (edge-triggered)
           if (!reading) this.signalBody(rs);
+          else if (this.quicReadable(rs.id) == 0) rs.bodySignalled = false;
           return got;
         case RS_HEADERS: {
           if (!this.onHeaderBlock(rs, this.decoder.decodeSection(rs.id, rs.block.buf, rs.block.len))) return got;
@@ -644,6 +646,14 @@ export class H3Connection extends ConnApp {
     ev.fin = rs.quicFin && rs.parser.atFrameBoundary && this.quicDrained(rs.id);
     ev.bytes.bytes(out.buf, out.len);
     return true;
+  }
+
+  /** Bytes QUIC holds for the stream (frame headers included). */
+  private quicReadable(id: u64): u64 {
+    const s = this.c.streams.get(id);
+    if (s == null) return 0;
+    const r = s.recv;
+    return r == null ? 0 : r.readable;
   }
 
   /** Every byte of the QUIC stream up to its FIN has been read. */

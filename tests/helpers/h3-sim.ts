@@ -115,7 +115,7 @@ export class H3SimEndpoint extends QuicSimEndpoint {
     }
   }
 
-  request(conn: number, fields: [string, string][], body?: Uint8Array, endStream = body === undefined): bigint {
+  request(conn: number, fields: [string, string][], body?: Uint8Array, endStream = true): bigint {
     const id = callEngine(() => http3.request(conn, encodeFields(fields), endStream && !body), asError);
     if (body) this.send(conn, id, body, endStream);
     return id;
