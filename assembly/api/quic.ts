@@ -15,6 +15,7 @@ import { Reader } from "../wire/reader";
 import { Writer } from "../wire/writer";
 import { encodeQuicEvent } from "./quic_events";
 import { MAX_ADDR_LEN } from "../quic/path";
+import { H3Factory } from "../h3/connection";
 
 const endpoints = new HandleTable<Endpoint>();
 const out = new Writer();
@@ -27,6 +28,7 @@ export function endpointNew(config: Bytes, tlsConfig: u32): U32OrString {
   const cfg = parseQuicConfig(config.ptr, config.len);
   if (cfg.error.length > 0) return U32OrString.err(cfg.error);
   const e = new Endpoint(cfg, tls, tls.isServer);
+  if (cfg.h3) e.appFactory = new H3Factory();
   const h = endpoints.add(e);
   if (h == 0) return U32OrString.err("too many endpoints");
   e.handle = h;
@@ -103,7 +105,8 @@ export function pollEvents(endpoint: u32, max: u32): Bytes {
     let i = 0;
     while (i < list.length && n < max) {
       const c = unchecked(list[i]);
-      const q = c.events;
+      e.runApp(c);
+      const q = c.hostEvents;
       while (n < max) {
         const ev = q.peek();
         if (ev == null) break;

@@ -16,6 +16,14 @@ export const H3_SETTINGS: u64 = 0x04;
 export const H3_PUSH_PROMISE: u64 = 0x05;
 export const H3_GOAWAY: u64 = 0x07;
 export const H3_MAX_PUSH_ID: u64 = 0x0d;
+/** RFC 9218 §7.1: PRIORITY_UPDATE for a request stream; §7.2: for a push (control stream only). */
+export const H3_PRIORITY_UPDATE_REQUEST: u64 = 0xf0700;
+export const H3_PRIORITY_UPDATE_PUSH: u64 = 0xf0701;
+
+@inline
+export function isPriorityUpdate(t: u64): bool {
+  return t == H3_PRIORITY_UPDATE_REQUEST || t == H3_PRIORITY_UPDATE_PUSH;
+}
 
 // ---- RFC 9114 §7.2.4.1: settings ---------------------------------------------
 export const SETTINGS_MAX_FIELD_SECTION_SIZE: u64 = 0x06;
@@ -89,15 +97,15 @@ export function allowedOnControlStream(t: u64): bool {
   return !isHttp2FrameType(t);
 }
 
-/** §7.2 table, "Request Stream" column. */
+/** §7.2 table, "Request Stream" column (and RFC 9218 §7.1: PRIORITY_UPDATE only on the control stream). */
 export function allowedOnRequestStream(t: u64): bool {
-  if (t == H3_CANCEL_PUSH || t == H3_SETTINGS || t == H3_GOAWAY || t == H3_MAX_PUSH_ID) return false;
+  if (t == H3_CANCEL_PUSH || t == H3_SETTINGS || t == H3_GOAWAY || t == H3_MAX_PUSH_ID || isPriorityUpdate(t)) return false;
   return !isHttp2FrameType(t);
 }
 
 /** §7.2 table, "Push Stream" column. */
 export function allowedOnPushStream(t: u64): bool {
-  if (t == H3_CANCEL_PUSH || t == H3_SETTINGS || t == H3_GOAWAY || t == H3_MAX_PUSH_ID || t == H3_PUSH_PROMISE) return false;
+  if (t == H3_CANCEL_PUSH || t == H3_SETTINGS || t == H3_GOAWAY || t == H3_MAX_PUSH_ID || t == H3_PUSH_PROMISE || isPriorityUpdate(t)) return false;
   return !isHttp2FrameType(t);
 }
 

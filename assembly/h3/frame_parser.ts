@@ -34,7 +34,7 @@
 
 import { Reader } from "../wire/reader";
 import {
-  H3Frame, parsePayload, checkFrameOnStream, isHttp2FrameType,
+  H3Frame, parsePayload, checkFrameOnStream, isHttp2FrameType, isPriorityUpdate,
   H3_DATA, H3_HEADERS, H3_CANCEL_PUSH, H3_SETTINGS, H3_PUSH_PROMISE, H3_GOAWAY, H3_MAX_PUSH_ID,
   STREAM_CONTROL, STREAM_ANY, DEFAULT_MAX_CONTROL_FRAME,
 } from "./frame";
@@ -311,8 +311,9 @@ export class H3FrameParser {
       this.bufLen = 0;
       return H3_NEED_MORE;
     }
-    if (t == H3_SETTINGS) {
-      if (len > <u64>this.maxControlFrame) { this.failWith(ev, H3_EXCESSIVE_LOAD, "SETTINGS frame larger than the limit"); return H3_EV_ERROR; }
+    // RFC 9218 §7: PRIORITY_UPDATE on the control stream is buffered like SETTINGS (H3_EV_FRAME, payload in data/length).
+    if (t == H3_SETTINGS || (this.streamKind == STREAM_CONTROL && isPriorityUpdate(t))) {
+      if (len > <u64>this.maxControlFrame) { this.failWith(ev, H3_EXCESSIVE_LOAD, "control frame larger than the limit"); return H3_EV_ERROR; }
       this.ensureBuf(<usize>len);
       this.state = S_BUFFER;
       this.bufLen = 0;

@@ -40,6 +40,21 @@ export const QC_MAX_RECV_RANGES: u8 = 24;
 export const QC_HANDSHAKE_TIMEOUT_MS: u8 = 25;
 export const QC_GREASE_QUIC_BIT: u8 = 26;
 export const QC_QLOG: u8 = 27;
+// HTTP/3 (assembly/h3/connection.ts, wit/http3.wit): an endpoint opts in with
+// QC_H3 = 1; the rest are its local SETTINGS (RFC 9114 §7.2.4.1, RFC 9204 §5,
+// RFC 9220 §3, RFC 9297 §2.1.1) and a request/response body limit.
+export const QC_H3: u8 = 28;
+export const QC_H3_MAX_FIELD_SECTION_SIZE: u8 = 29;
+export const QC_H3_QPACK_MAX_TABLE_CAPACITY: u8 = 30;
+export const QC_H3_QPACK_BLOCKED_STREAMS: u8 = 31;
+export const QC_H3_ENABLE_CONNECT_PROTOCOL: u8 = 32;
+export const QC_H3_DATAGRAM: u8 = 33;
+export const QC_H3_MAX_BODY_SIZE: u8 = 34;
+
+/** The largest SETTINGS_MAX_FIELD_SECTION_SIZE we advertise: a header block is held whole while it is decoded. */
+export const H3_MAX_FIELD_SECTION_LIMIT: u64 = 1 << 20;
+/** The largest QPACK table we let a peer's encoder fill (RFC 9204 §3.2.3). */
+export const H3_MAX_QPACK_TABLE_LIMIT: u64 = 1 << 20;
 
 /** RFC 9000 §14: every QUIC path carries 1200-byte datagrams. */
 export const MIN_UDP_PAYLOAD: u32 = 1200;
@@ -92,6 +107,20 @@ export class QuicConfig {
   greaseQuicBit: bool = false;
   /** Emit qlog events (events.ts Qlog, qlog.ts) for every connection. */
   qlog: bool = false;
+  /** HTTP/3 on connections whose ALPN is "h3" (wit/http3.wit). */
+  h3: bool = false;
+  /** Our SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114 §4.2.2): requests over it get 431, responses a stream error. */
+  h3MaxFieldSectionSize: u64 = 64 << 10;
+  /** Our SETTINGS_QPACK_MAX_TABLE_CAPACITY (RFC 9204 §3.2.3; 0 = no dynamic table for the peer's encoder). */
+  h3QpackMaxTableCapacity: u64 = 4096;
+  /** Our SETTINGS_QPACK_BLOCKED_STREAMS (RFC 9204 §2.1.2). */
+  h3QpackBlockedStreams: u64 = 16;
+  /** SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 9220 §3): extended CONNECT accepted. */
+  h3EnableConnectProtocol: bool = false;
+  /** SETTINGS_H3_DATAGRAM (RFC 9297 §2.1.1). */
+  h3Datagram: bool = false;
+  /** The largest message body we accept (a server answers 413 above it, a client resets the response); u64 max = none. */
+  h3MaxBodySize: u64 = u64.MAX_VALUE;
   /** Why parsing failed ("" on success). */
   error: string = "";
 }
@@ -136,6 +165,13 @@ export function parseQuicConfig(ptr: usize, len: usize): QuicConfig {
       case QC_HANDSHAKE_TIMEOUT_MS: c.handshakeTimeoutMs = clamp(v, 0, 1 << 40); break;
       case QC_GREASE_QUIC_BIT: c.greaseQuicBit = v != 0; break;
       case QC_QLOG: c.qlog = v != 0; break;
+      case QC_H3: c.h3 = v != 0; break;
+      case QC_H3_MAX_FIELD_SECTION_SIZE: c.h3MaxFieldSectionSize = clamp(v, 1, H3_MAX_FIELD_SECTION_LIMIT); break;
+      case QC_H3_QPACK_MAX_TABLE_CAPACITY: c.h3QpackMaxTableCapacity = clamp(v, 0, H3_MAX_QPACK_TABLE_LIMIT); break;
+      case QC_H3_QPACK_BLOCKED_STREAMS: c.h3QpackBlockedStreams = clamp(v, 0, 1024); break;
+      case QC_H3_ENABLE_CONNECT_PROTOCOL: c.h3EnableConnectProtocol = v != 0; break;
+      case QC_H3_DATAGRAM: c.h3Datagram = v != 0; break;
+      case QC_H3_MAX_BODY_SIZE: c.h3MaxBodySize = v == 0 ? u64.MAX_VALUE : v; break;
       default: c.error = "unknown QUIC config key " + key.toString(); return c;
     }
   }

@@ -38,6 +38,7 @@ import { Pacer } from "./pacing";
 import { LossDetection, LossTimer } from "./loss";
 import { Streams, Stream, PeerStreamLimits } from "./streams";
 import { QuicEventQueue, QuicEventKind, CloseKind } from "./events";
+import { ConnApp } from "./app";
 import { TransportError, NO_ERROR, TRANSPORT_PARAMETER_ERROR, NO_VIABLE_PATH } from "./errors";
 import {
   TransportParams, encodeTransportParams, decodeTransportParams,
@@ -108,6 +109,15 @@ export class Connection {
   readonly loss: LossDetection;
   readonly streams: Streams;
   readonly events: QuicEventQueue;
+  /** The application protocol running in the core on this connection (app.ts), if any. */
+  appLayer: ConnApp | null = null;
+  /** Whether the endpoint's app factory has given its final answer for this connection. */
+  appDecided: bool = false;
+  /** The queue the host polls: the app's when one runs, else the connection's own. */
+  get hostEvents(): QuicEventQueue {
+    const a = this.appLayer;
+    return a != null ? a.out : this.events;
+  }
   /** qlog events, when the endpoint asked for them (qlog.ts). */
   readonly qlog: QlogEvents | null;
   readonly datagrams: Datagrams;
@@ -992,6 +1002,8 @@ export class Connection {
 
   /** Frees what the GC does not see. */
   dispose(): void {
+    const a = this.appLayer;
+    if (a != null) { a.dispose(); a.out.release(); this.appLayer = null; }
     this.tls.dispose();
     for (let i = 0; i < 3; i++) unchecked(this.spaces[i]).discard();
     const k = this.oneRtt;

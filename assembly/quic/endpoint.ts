@@ -29,6 +29,7 @@ import { HandleTable } from "../api/handles";
 import { MAX_CID_LEN } from "./constants";
 import { MIN_UDP_PAYLOAD } from "./config";
 import { CloseKind } from "./events";
+import { ConnAppFactory } from "./app";
 
 /** Endpoint-level replies (VN, Retry, resets) waiting to be sent; more are dropped. */
 export const MAX_PENDING_REPLIES: i32 = 64;
@@ -61,6 +62,8 @@ export class Endpoint {
   readonly cfg: QuicConfig;
   readonly tlsCfg: TlsConfig;
   readonly isServer: bool;
+  /** Makes the application protocol of new connections (HTTP/3 when the config asks for it). */
+  appFactory: ConnAppFactory | null = null;
   /** The host's handle (api/quic.ts). */
   handle: u32 = 0;
   /** Static keys: stateless reset tokens (§10.3.2), address-validation tokens (§8.1). */
@@ -124,6 +127,7 @@ export class Endpoint {
     c.startClient(now, wallMs, addr, addrLen);
     this.syncRoutes(c);
     this.mark(c);
+    this.runApp(c);
     return h;
   }
 
@@ -280,10 +284,23 @@ export class Endpoint {
     if (!c.eventsMark) { c.eventsMark = true; this.eventful.push(c); }
   }
 
+  /**
+   * The application protocol's turn (app.ts): attached once the factory can
+   * tell (a server: once TLS chose the ALPN), then fed the connection's events
+   * before anything else — transmit or the host — can see them.
+   */
+  runApp(c: Connection): void {
+    const f = this.appFactory;
+    if (f != null && !c.appDecided && c.appLayer == null) c.appLayer = f.create(c);
+    const a = c.appLayer;
+    if (a != null) a.process();
+  }
+
   /** After every call into a connection: routes, NEW_TOKEN, cleanup. */
   private afterCall(c: Connection, wallMs: u64): void {
     this.mark(c);
     this.syncRoutes(c);
+    this.runApp(c);
     // §8.1.3: a server gives the client a token for its next connection
     if (this.isServer && c.handshakeConfirmed && !c.newTokenIssued) {
       c.newTokenIssued = true;

@@ -48,6 +48,35 @@ export enum QuicEventKind {
   Qlog = 16,
   /** Client: a NEW_TOKEN token (RFC 9000 §8.1.3) to present on a later connection to this server (`bytes`). */
   NewToken = 17,
+  // HTTP/3 connections (h3/connection.ts; wit/http3.wit says what each carries).
+  /** A field section: `value` = H3HeadersKind, flag `fin` = the stream ended right after it, `bytes` = packed fields. */
+  H3Headers = 32,
+  /** `streamId` has body bytes or its end for `read-body` (edge-triggered). */
+  H3BodyReadable = 33,
+  /** `streamId` takes body bytes again. */
+  H3Writable = 34,
+  /** `streamId` was reset: `value` = H3 code, `remote` = by the peer (else by the core on a stream error). */
+  H3StreamReset = 35,
+  /** The peer's STOP_SENDING on `streamId`: `value` = code. */
+  H3StopSending = 36,
+  /** All sent on `streamId`, FIN included, was acknowledged. */
+  H3SendDone = 37,
+  /** The peer's GOAWAY: `value` = its id. */
+  H3Goaway = 38,
+  /** The peer's SETTINGS: `bytes` = { id u64 BE, value u64 BE }*. */
+  H3Settings = 39,
+  /** Client: the request on `streamId` was not processed (`value` = code); a retry is safe. */
+  H3RequestRejected = 40,
+  /** Client: the peer allows more request streams. */
+  H3RequestsAvailable = 41,
+}
+
+/** `value` of an H3Headers event. */
+export const enum H3HeadersKind {
+  Request = 0,
+  Informational = 1,
+  Response = 2,
+  Trailers = 3,
 }
 
 /** How a connection ended. */
@@ -74,6 +103,8 @@ export class QuicEvent {
   app: bool = false;
   remote: bool = false;
   closeKind: u8 = 0;
+  /** H3Headers: the stream ended right after this field section. */
+  fin: bool = false;
   text: string = "";
   bytes: Writer = new Writer();
 }
@@ -97,6 +128,7 @@ export class QuicEventQueue {
     e.app = false;
     e.remote = false;
     e.closeKind = 0;
+    e.fin = false;
     e.text = "";
     e.bytes.clear();
     return e;
@@ -110,6 +142,19 @@ export class QuicEventQueue {
   pop(): void {
     if (this.head < this.n) this.head++;
     if (this.head == this.n) { this.head = 0; this.n = 0; }
+  }
+
+  /** Appends a copy of `src` (an app moving a connection event to its own queue). */
+  copy(src: QuicEvent): void {
+    const e = this.push(src.kind);
+    e.streamId = src.streamId;
+    e.value = src.value;
+    e.app = src.app;
+    e.remote = src.remote;
+    e.closeKind = src.closeKind;
+    e.fin = src.fin;
+    e.text = src.text;
+    if (src.bytes.len > 0) e.bytes.bytes(src.bytes.buf, src.bytes.len);
   }
 
   /** Frees the records' byte buffers. */

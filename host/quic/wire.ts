@@ -37,6 +37,23 @@ export const QUIC_EVENT = {
   /** `bytes` = one qlog event record (JSON, UTF-8). */
   qlog: 16,
   newToken: 17,
+  // HTTP/3 connections (wit/http3.wit lists what each carries)
+  /** `value` = H3_HEADERS_KIND, flag bit 2 = end of stream, `bytes` = packed fields (decodeFields). */
+  h3Headers: 32,
+  h3BodyReadable: 33,
+  h3Writable: 34,
+  /** `value` = H3 code; `remote`: the peer reset it, else the core aborted it. */
+  h3StreamReset: 35,
+  /** `value` = the peer's STOP_SENDING code. */
+  h3StopSending: 36,
+  h3SendDone: 37,
+  /** `value` = the GOAWAY id. */
+  h3Goaway: 38,
+  /** `bytes` = { id u64, value u64 }* (decodeSettings). */
+  h3Settings: 39,
+  /** `value` = code; the request was not processed: safe to retry. */
+  h3RequestRejected: 40,
+  h3RequestsAvailable: 41,
 } as const;
 export type QuicEventKind = (typeof QUIC_EVENT)[keyof typeof QUIC_EVENT];
 
@@ -56,6 +73,8 @@ export interface QuicWireEvent {
   kind: number;
   app: boolean;
   remote: boolean;
+  /** Flag bit 2: h3-headers with nothing after it on the stream. */
+  fin: boolean;
   closeKind: number;
   stream: bigint;
   value: bigint;
@@ -84,6 +103,7 @@ export function decodeEvents(b: Uint8Array): QuicWireEvent[] {
       kind: b[p + 4],
       app: (flags & 1) !== 0,
       remote: (flags & 2) !== 0,
+      fin: (flags & 4) !== 0,
       closeKind: b[p + 6],
       stream: v.getBigUint64(p + 7),
       value: v.getBigUint64(p + 15),
@@ -91,6 +111,111 @@ export function decodeEvents(b: Uint8Array): QuicWireEvent[] {
     });
     p = end;
   }
+  return out;
+}
+
+// ---- HTTP/3 (wit/http3.wit) ----------------------------------------------------------------
+
+/** The `value` of an h3-headers event. */
+export const H3_HEADERS_KIND = { request: 0, informational: 1, response: 2, trailers: 3 } as const;
+
+/** One field line; names and values as bytes (HTTP field values need not be UTF-8). */
+export type H3Field = [name: string, value: string];
+
+const utf8 = new TextEncoder();
+const latin1 = new TextDecoder('latin1');
+
+/** Packs fields as wit/http3.wit says: { name-len u16 BE, name, value-len u32 BE, value }*. Strings are UTF-8 encoded. */
+export function encodeFields(fields: Iterable<readonly [string, string | Uint8Array]>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (const [name, value] of fields) {
+    const nb = utf8.encode(name);
+    const vb = typeof value === 'string' ? utf8.encode(value) : value;
+    if (nb.length > 0xffff) throw new RangeError(`field name of ${nb.length} bytes (at most 65535)`);
+    const h = new Uint8Array(6 + nb.length + vb.length);
+    const v = new DataView(h.buffer);
+    v.setUint16(0, nb.length);
+    h.set(nb, 2);
+    v.setUint32(2 + nb.length, vb.length);
+    h.set(vb, 6 + nb.length);
+    parts.push(h);
+    n += h.length;
+  }
+  const out = new Uint8Array(n);
+  let p = 0;
+  for (const h of parts) { out.set(h, p); p += h.length; }
+  return out;
+}
+
+/** Unpacks an h3-headers event's fields (values as latin1: one char per byte, as Headers expects). */
+export function decodeFields(b: Uint8Array): H3Field[] {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: H3Field[] = [];
+  let p = 0;
+  while (p < b.length) {
+    if (p + 2 > b.length) throw new RangeError(`field list truncated at byte ${p}`);
+    const nl = v.getUint16(p);
+    if (p + 6 + nl > b.length) throw new RangeError(`field list truncated at byte ${p}`);
+    const vl = v.getUint32(p + 2 + nl);
+    const end = p + 6 + nl + vl;
+    if (end > b.length) throw new RangeError(`field list truncated at byte ${p}`);
+    out.push([latin1.decode(b.subarray(p + 2, p + 2 + nl)), latin1.decode(b.subarray(p + 6 + nl, end))]);
+    p = end;
+  }
+  return out;
+}
+
+/** An h3-settings event's bytes: { id u64 BE, value u64 BE }*. */
+export function decodeSettings(b: Uint8Array): Map<bigint, bigint> {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out = new Map<bigint, bigint>();
+  for (let p = 0; p + 16 <= b.length; p += 16) out.set(v.getBigUint64(p), v.getBigUint64(p + 8));
+  return out;
+}
+
+/** HTTP/3 settings of an endpoint (assembly/quic/config.ts QC_H3*). */
+export interface H3Options {
+  /** SETTINGS_MAX_FIELD_SECTION_SIZE we advertise (1..1 MiB). Default 65536. */
+  maxFieldSectionSize?: number;
+  /** SETTINGS_QPACK_MAX_TABLE_CAPACITY (0..1 MiB). Default 4096. */
+  qpackMaxTableCapacity?: number;
+  /** SETTINGS_QPACK_BLOCKED_STREAMS (0..1024). Default 16. */
+  qpackBlockedStreams?: number;
+  /** SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 9220). Default false. */
+  enableConnectProtocol?: boolean;
+  /** SETTINGS_H3_DATAGRAM (RFC 9297). Default false. */
+  h3Datagram?: boolean;
+  /** Largest message body accepted (a server answers 413 above it); 0 = no limit. Default 0. */
+  maxBodySize?: number;
+}
+
+const H3_KEYS = {
+  maxFieldSectionSize: [29, 1, 1 << 20], qpackMaxTableCapacity: [30, 0, 1 << 20], qpackBlockedStreams: [31, 0, 1024],
+  enableConnectProtocol: [32, 0, 1], h3Datagram: [33, 0, 1], maxBodySize: [34, 0, Number.MAX_SAFE_INTEGER],
+} as const satisfies Record<keyof H3Options, readonly [number, number, number]>;
+
+/**
+ * The config entries that make an endpoint speak HTTP/3 (QC_H3 and the
+ * settings given), to append to `encodeQuicConfig`'s blob.
+ */
+export function encodeH3Config(options: H3Options = {}, name = 'http3'): Uint8Array {
+  const o = optionsArg<H3Options>(name, options, Object.keys(H3_KEYS) as (keyof H3Options)[]);
+  const entries: [number, bigint][] = [[28, 1n]];
+  for (const k of Object.keys(H3_KEYS) as (keyof H3Options)[]) {
+    const x = o[k];
+    if (x === undefined) continue;
+    const [key, min, max] = H3_KEYS[k];
+    let n: number;
+    if (typeof x === 'boolean') n = x ? 1 : 0;
+    else if (typeof x === 'number' && Number.isInteger(x)) n = x;
+    else throw new InvalidArgumentError(`${name}.${k}`, `must be ${min === 0 && max === 1 ? 'a boolean' : 'an integer'}, got ${describe(x)}`);
+    if (n < min || n > max) throw new InvalidArgumentError(`${name}.${k}`, `must be in ${min}..${max}, got ${n}`);
+    entries.push([key, BigInt(n)]);
+  }
+  const out = new Uint8Array(9 * entries.length);
+  const v = new DataView(out.buffer);
+  entries.forEach(([key, val], i) => { out[9 * i] = key; v.setBigUint64(9 * i + 1, val); });
   return out;
 }
 

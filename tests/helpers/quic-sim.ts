@@ -63,6 +63,8 @@ export interface SimOptions {
   tls: TlsOptions;
   /** The core emits qlog events (kind 'qlog', JSON in `bytes`). */
   qlog?: boolean;
+  /** Config entries appended to the QUIC options' (HTTP/3: host/quic/wire.ts encodeH3Config). */
+  extraConfig?: Uint8Array;
 }
 
 export class QuicSimEndpoint implements SimEndpoint {
@@ -82,7 +84,9 @@ export class QuicSimEndpoint implements SimEndpoint {
   constructor(readonly host: number, readonly port: number, opts: SimOptions) {
     this.isClient = !(opts.tls as { server?: boolean }).server;
     this.tls = new TlsConfig(opts.tls);
-    this.ep = callEngine(() => quic.endpointNew(simConfig(opts.quic, opts.qlog), this.tls.id), (p) => new Error(String(p)));
+    const base = simConfig(opts.quic, opts.qlog);
+    const config = opts.extraConfig ? Buffer.concat([base, opts.extraConfig]) : base;
+    this.ep = callEngine(() => quic.endpointNew(config, this.tls.id), (p) => new Error(String(p)));
   }
 
   /** The address the peer sees for our socket `localId`. */

@@ -1,0 +1,1064 @@
+// The HTTP/3 connection (RFC 9114) on one QUIC connection, inside the core.
+//
+// It is the connection's app (quic/app.ts): `process` runs after every call
+// into the QUIC connection and consumes its stream events — the control
+// streams (§6.2.1), the QPACK encoder and decoder streams (RFC 9204 §4.2),
+// unknown stream types (§6.2: STOP_SENDING H3_STREAM_CREATION_ERROR), and the
+// request streams (request_stream.ts) — and moves connection events on
+// unchanged. What the host learns arrives as H3* events (quic/events.ts) in
+// `out`; what it asks goes through the methods under "the application's
+// calls" (api/http3.ts).
+//
+// Errors (§8): a connection error closes the QUIC connection with the H3
+// code as an application CONNECTION_CLOSE (`connError`); a stream error
+// resets the request stream and stops its reading with the code
+// (`streamError`). Requests the server cannot take are answered by the core:
+// 431 when the field section is over our SETTINGS_MAX_FIELD_SECTION_SIZE,
+// 413 when the body is over the configured limit; H3_REQUEST_REJECTED for
+// requests at or above our GOAWAY id (§5.2).
+//
+// Memory a peer controls: request streams (QUIC's stream limit), each with a
+// header block of at most our field-section size (+ QPACK's slack); control
+// frames up to the frame parser's limit; QPACK's bounded buffers
+// (qpack/decoder.ts); the outboxes of our streams, each bounded (OUTBOX_LIMIT).
+
+import { Writer } from "../wire/writer";
+import { Reader } from "../wire/reader";
+import { varintLen } from "../wire/varint";
+import { Connection, ConnState } from "../quic/connection";
+import { ConnApp, ConnAppFactory } from "../quic/app";
+import { QuicEvent, QuicEventKind, H3HeadersKind } from "../quic/events";
+import { QuicConfig } from "../quic/config";
+import { isBidi, isClientInitiated } from "../quic/stream_id";
+import { randomU64 } from "../crypto/random";
+import {
+  H3Frame, STREAM_CONTROL, H3_GOAWAY, H3_SETTINGS, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_HEADERS, isPriorityUpdate,
+  SETTINGS_MAX_FIELD_SECTION_SIZE, SETTINGS_QPACK_MAX_TABLE_CAPACITY, SETTINGS_QPACK_BLOCKED_STREAMS,
+} from "./frame";
+import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME } from "./frame_parser";
+import {
+  H3_NO_ERROR, H3_INTERNAL_ERROR, H3_STREAM_CREATION_ERROR, H3_CLOSED_CRITICAL_STREAM, H3_FRAME_UNEXPECTED,
+  H3_EXCESSIVE_LOAD, H3_ID_ERROR, H3_SETTINGS_ERROR, H3_REQUEST_REJECTED, H3_REQUEST_CANCELLED,
+  H3_REQUEST_INCOMPLETE, H3_MESSAGE_ERROR,
+} from "./errors";
+import { Encoder } from "./qpack/encoder";
+import { Decoder, DECODE_BLOCKED } from "./qpack/decoder";
+import { checkSection, MessageInfo, MSG_REQUEST, MSG_RESPONSE, MSG_TRAILERS, responseHasNoBody } from "./message";
+import { Priority, readPriorityUpdate, lastElementId, writePriorityUpdate } from "./priority";
+import {
+  RequestStream, RS_MORE, RS_BODY, RS_HEADERS, RS_FIN, RS_ERROR, RS_TOO_LARGE, RS_GONE,
+  RECV_HEADERS, RECV_BODY, RECV_TRAILERS, SEND_HEADERS, SEND_BODY, SEND_DONE,
+} from "./request_stream";
+
+const NONE: u64 = u64.MAX_VALUE;
+
+// RFC 9114 §6.2: unidirectional stream types; RFC 9204 §4.2.
+const TYPE_CONTROL: u64 = 0x00;
+const TYPE_PUSH: u64 = 0x01;
+const TYPE_ENCODER: u64 = 0x02;
+const TYPE_DECODER: u64 = 0x03;
+
+/** RFC 9220 §3 / RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL. */
+export const SETTINGS_ENABLE_CONNECT_PROTOCOL: u64 = 0x08;
+/** RFC 9297 §2.1.1: SETTINGS_H3_DATAGRAM. */
+export const SETTINGS_H3_DATAGRAM: u64 = 0x33;
+
+/** The most bytes waiting for QUIC on one of our streams; more is H3_EXCESSIVE_LOAD (a peer that never reads). */
+export const OUTBOX_LIMIT: usize = 1 << 20;
+/** A header block may be this much larger than the field section it decodes to (prefix, integer overheads). */
+const BLOCK_SLACK: u64 = 64;
+/** The encoder's dynamic table: at most this much of the peer's SETTINGS_QPACK_MAX_TABLE_CAPACITY. */
+const ENCODER_CAPACITY: u32 = 16384;
+/** Body bytes `read-body` hands out per call at most. */
+export const MAX_READ: u64 = 1 << 20;
+
+/** A unidirectional stream the peer opened. */
+@final
+class UniStream {
+  type: u64 = NONE;
+  /** The stream-type varint being read (§6.2: it may arrive split). */
+  vlen: u32 = 0;
+  vgot: u32 = 0;
+  vacc: u64 = 0;
+  constructor(readonly id: u64) {}
+}
+
+/** A response the core sends itself (431, 413): `:status` only, from the static table. */
+const statusFields = new Writer();
+
+@final
+export class H3Connection extends ConnApp {
+  readonly isServer: bool;
+  readonly cfg: QuicConfig;
+  /** Not HTTP/3 after all (ALPN): every event passes through. */
+  passthrough: bool = false;
+  /** A connection error was raised or the QUIC connection closed. */
+  closed: bool = false;
+  // our unidirectional streams (§6.2.1, RFC 9204 §4.2) and what waits for QUIC on them
+  controlId: u64 = NONE;
+  encoderId: u64 = NONE;
+  decoderId: u64 = NONE;
+  private greaseSent: bool = false;
+  private readonly controlOut: Writer = new Writer();
+  private readonly encoderOut: Writer = new Writer();
+  private readonly decoderOut: Writer = new Writer();
+  // the peer's
+  peerControl: u64 = NONE;
+  peerEncoder: u64 = NONE;
+  peerDecoder: u64 = NONE;
+  private readonly uni: Map<u64, UniStream> = new Map();
+  private readonly controlParser: H3FrameParser = new H3FrameParser(STREAM_CONTROL);
+  private readonly requests: Map<u64, RequestStream> = new Map();
+  // QPACK (RFC 9204): our decoder with our settings; the encoder with the peer's (capacity 0 until its SETTINGS, §3.2.3)
+  encoder: Encoder;
+  readonly decoder: Decoder;
+  // the peer's SETTINGS (§7.2.4.1 defaults until they arrive)
+  settingsReceived: bool = false;
+  peerMaxFieldSectionSize: u64 = NONE;
+  peerQpackMaxTableCapacity: u64 = 0;
+  peerQpackBlockedStreams: u64 = 0;
+  peerEnableConnectProtocol: bool = false;
+  peerH3Datagram: bool = false;
+  // GOAWAY (§5.2)
+  sentGoaway: u64 = NONE;
+  peerGoaway: u64 = NONE;
+  /** Server: the highest client request stream opened (NONE before the first). */
+  private maxRequestSeen: u64 = NONE;
+  /** The peer's MAX_PUSH_ID (a server checks it never falls, §7.2.7). */
+  private peerMaxPushId: u64 = NONE;
+  // scratch
+  private readonly ev: H3Frame = new H3Frame();
+  private readonly rd: Reader = new Reader();
+  private readonly info: MessageInfo = new MessageInfo();
+  private readonly fields: Writer = new Writer();
+  private readonly tmp: Writer = new Writer();
+  private readonly prio: Priority = new Priority();
+
+  constructor(readonly c: Connection) {
+    super();
+    this.isServer = c.isServer;
+    const cfg = c.cfg;
+    this.cfg = cfg;
+    this.encoder = new Encoder(0, 0, 0);
+    this.decoder = new Decoder(<u32>cfg.h3QpackMaxTableCapacity, <u32>cfg.h3QpackBlockedStreams, cfg.h3MaxFieldSectionSize);
+    // each stream starts with its type (§6.2); what we write before QUIC lets us open it waits behind that
+    const w = this.controlOut;
+    w.varint(TYPE_CONTROL);
+    this.writeSettings(w);
+    // §7.2.8: a reserved frame type, to exercise the peer's "ignore unknown frames"
+    w.varint(greaseId());
+    w.varint(1);
+    w.u8(<u32>(randomU64() & 0xff));
+    this.encoderOut.varint(TYPE_ENCODER);
+    this.decoderOut.varint(TYPE_DECODER);
+  }
+
+  dispose(): void {
+    const rs = this.requests.values();
+    for (let i = 0; i < rs.length; i++) unchecked(rs[i]).dispose();
+    this.requests.clear();
+    this.uni.clear();
+    this.controlParser.dispose();
+    this.controlOut.release();
+    this.encoderOut.release();
+    this.decoderOut.release();
+    this.encoder.dispose();
+    this.decoder.dispose();
+    this.fields.release();
+    this.tmp.release();
+  }
+
+  // ---- events from the QUIC connection ---------------------------------------------
+
+  process(): void {
+    const q = this.c.events;
+    if (!this.passthrough && !this.closed) this.openStreams();
+    for (;;) {
+      const e = q.peek();
+      if (e == null) break;
+      if (this.passthrough) this.out.copy(e);
+      else this.onEvent(e);
+      q.pop();
+    }
+    if (!this.passthrough && !this.closed) this.flushAll();
+  }
+
+  private onEvent(e: QuicEvent): void {
+    const id = e.streamId;
+    switch (e.kind) {
+      case QuicEventKind.Connected: {
+        // a client learns the ALPN here: anything but "h3" is not ours
+        const b = e.bytes;
+        if (!(b.len == 2 && load<u8>(b.buf) == 0x68 && load<u8>(b.buf, 1) == 0x33)) this.passthrough = true;
+        this.out.copy(e);
+        return;
+      }
+      case QuicEventKind.Closed: {
+        this.closed = true;
+        this.out.copy(e);
+        return;
+      }
+      case QuicEventKind.StreamOpened: if (!this.closed) this.onStreamOpened(id); return;
+      case QuicEventKind.StreamReadable: if (!this.closed) this.onReadable(id); return;
+      case QuicEventKind.StreamWritable: if (!this.closed) this.onWritable(id); return;
+      case QuicEventKind.StreamReset: if (!this.closed) this.onReset(id, e.value); return;
+      case QuicEventKind.StreamStopSending: if (!this.closed) this.onStopSending(id, e.value); return;
+      case QuicEventKind.StreamSendDone: if (!this.closed) this.onSendDone(id); return;
+      case QuicEventKind.StreamsAvailable: {
+        if (this.closed) return;
+        if (e.value == 0) this.openStreams();
+        else if (!this.isServer) this.out.push(QuicEventKind.H3RequestsAvailable);
+        return;
+      }
+      default: this.out.copy(e);
+    }
+  }
+
+  /** RFC 9114 §8: closes the connection with `code` (an application CONNECTION_CLOSE). */
+  connError(code: u64, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.c.closeApp(code, reason);
+  }
+
+  private onStreamOpened(id: u64): void {
+    if (!isBidi(id)) {
+      this.uni.set(id, new UniStream(id));
+      return;
+    }
+    if (!this.isServer) {
+      // §6.1: "Clients MUST treat receipt of a server-initiated bidirectional stream as a connection error of type H3_STREAM_CREATION_ERROR"
+      this.connError(H3_STREAM_CREATION_ERROR, "server-initiated bidirectional stream");
+      return;
+    }
+    if (this.maxRequestSeen == NONE || id > this.maxRequestSeen) this.maxRequestSeen = id;
+    if (id >= this.sentGoaway) {
+      // §5.2: requests at or above the GOAWAY id are not processed
+      this.c.streamReset(id, H3_REQUEST_REJECTED);
+      this.c.stopSending(id, H3_REQUEST_REJECTED);
+      return;
+    }
+    this.requests.set(id, new RequestStream(id, true, this.cfg.h3MaxFieldSectionSize + BLOCK_SLACK));
+  }
+
+  private onReadable(id: u64): void {
+    if (this.requests.has(id)) {
+      const rs = this.requests.get(id);
+      if (rs.answered) this.discard(id);
+      else this.pumpRequest(rs, false);
+      return;
+    }
+    if (this.uni.has(id)) { this.readUni(this.uni.get(id)); return; }
+    // a stream we abandoned: drain what arrives
+    this.discard(id);
+  }
+
+  private discard(id: u64): void {
+    const buf = this.tmp;
+    buf.clear();
+    buf.ensure(4096);
+    for (;;) {
+      const n = this.c.streamRead(id, buf.buf, 4096);
+      if (n <= 0) break;
+    }
+  }
+
+  private onWritable(id: u64): void {
+    if (id == this.controlId || id == this.encoderId || id == this.decoderId) return; // flushAll follows
+    if (!this.requests.has(id)) return;
+    const rs = this.requests.get(id);
+    this.flushRequest(rs);
+    if (rs.outbox.len == 0 && rs.wantWritable) {
+      rs.wantWritable = false;
+      this.out.push(QuicEventKind.H3Writable).streamId = id;
+    }
+  }
+
+  private onReset(id: u64, code: u64): void {
+    if (this.isCritical(id)) {
+      // §6.2.1: "If either control stream is closed at any point, this MUST be treated as a connection error of type H3_CLOSED_CRITICAL_STREAM"
+      this.connError(H3_CLOSED_CRITICAL_STREAM, "critical stream reset");
+      return;
+    }
+    if (this.uni.has(id)) { this.uni.delete(id); return; }
+    if (!this.requests.has(id)) return;
+    const rs = this.requests.get(id);
+    if (rs.answered) { rs.recvDone = true; this.maybeForget(rs); return; }
+    this.decoder.cancelStream(id);
+    // the other direction goes too unless it is complete (a cancelled request needs no response; a rejected one no more body)
+    if (rs.sendPhase != SEND_DONE || rs.outbox.len > 0) this.c.streamReset(id, H3_REQUEST_CANCELLED);
+    this.drop(rs);
+    if (this.isServer && !rs.delivered) return; // the host never saw it
+    // §8.1 / §4.1.1: a client can retry a request the server reset with H3_REQUEST_REJECTED
+    const ev = this.out.push(!this.isServer && code == H3_REQUEST_REJECTED ? QuicEventKind.H3RequestRejected : QuicEventKind.H3StreamReset);
+    ev.streamId = id;
+    ev.value = code;
+    ev.remote = true;
+  }
+
+  private onStopSending(id: u64, code: u64): void {
+    if (id == this.controlId || id == this.encoderId || id == this.decoderId) {
+      // §6.2.1: "the receiver MUST NOT request that the sender close the control stream" (and RFC 9204 §4.2 for QPACK's)
+      this.connError(H3_CLOSED_CRITICAL_STREAM, "STOP_SENDING on a critical stream");
+      return;
+    }
+    if (!this.requests.has(id)) return;
+    const rs = this.requests.get(id);
+    rs.sendPhase = SEND_DONE;
+    rs.sendDone = true;
+    rs.outbox.clear();
+    rs.finPending = false;
+    const ev = this.out.push(QuicEventKind.H3StopSending);
+    ev.streamId = id;
+    ev.value = code;
+    ev.remote = true;
+    this.maybeForget(rs);
+  }
+
+  private onSendDone(id: u64): void {
+    if (!this.requests.has(id)) return;
+    const rs = this.requests.get(id);
+    rs.sendDone = true;
+    this.out.push(QuicEventKind.H3SendDone).streamId = id;
+    this.maybeForget(rs);
+  }
+
+  @inline private isCritical(id: u64): bool {
+    return id != NONE && (id == this.peerControl || id == this.peerEncoder || id == this.peerDecoder);
+  }
+
+  // ---- unidirectional streams (§6.2) -------------------------------------------------
+
+  private readUni(u: UniStream): void {
+    const c = this.c;
+    const buf = this.tmp;
+    buf.clear();
+    buf.ensure(4096);
+    for (;;) {
+      // the type varint a byte at a time, then chunks
+      const want: u64 = u.type == NONE ? 1 : 4096;
+      const n = c.streamRead(u.id, buf.buf, want);
+      if (n < 0) return;
+      const fin = c.lastReadFin;
+      if (n > 0) {
+        if (u.type == NONE) {
+          const b = load<u8>(buf.buf);
+          if (u.vgot == 0) { u.vlen = <u32>1 << (b >> 6); u.vacc = <u64>(b & 0x3f); }
+          else u.vacc = (u.vacc << 8) | <u64>b;
+          u.vgot++;
+          if (u.vgot == u.vlen) {
+            if (!this.onUniType(u, u.vacc)) return;
+          }
+        } else if (!this.onUniData(u, buf.buf, <usize>n)) {
+          return;
+        }
+      }
+      if (this.closed) return;
+      if (fin) {
+        if (this.isCritical(u.id)) this.connError(H3_CLOSED_CRITICAL_STREAM, "critical stream closed");
+        else this.uni.delete(u.id);
+        return;
+      }
+      if (n == 0) return;
+    }
+  }
+
+  /** The stream type is known (§6.2); false when the stream is no longer read. */
+  private onUniType(u: UniStream, t: u64): bool {
+    u.type = t;
+    if (t == TYPE_CONTROL || t == TYPE_ENCODER || t == TYPE_DECODER) {
+      const have = t == TYPE_CONTROL ? this.peerControl : t == TYPE_ENCODER ? this.peerEncoder : this.peerDecoder;
+      // §6.2.1 / RFC 9204 §4.2: "Receipt of a second stream claiming to be a control stream MUST be treated as a connection error of type H3_STREAM_CREATION_ERROR"
+      if (have != NONE) { this.connError(H3_STREAM_CREATION_ERROR, "a second control or QPACK stream"); return false; }
+      if (t == TYPE_CONTROL) this.peerControl = u.id;
+      else if (t == TYPE_ENCODER) this.peerEncoder = u.id;
+      else this.peerDecoder = u.id;
+      return true;
+    }
+    if (t == TYPE_PUSH) {
+      // §6.2.2: "Only servers can push; if a server receives a client-initiated push stream, this MUST be treated as a connection error of type H3_STREAM_CREATION_ERROR";
+      // a client never sent MAX_PUSH_ID, so any push ID is above the limit: H3_ID_ERROR (§4.6)
+      if (this.isServer) this.connError(H3_STREAM_CREATION_ERROR, "push stream from a client");
+      else this.connError(H3_ID_ERROR, "push stream without MAX_PUSH_ID");
+      return false;
+    }
+    // §6.2: "Recipients of unknown stream types MUST either abort reading of the stream or discard incoming data";
+    // "If reading is aborted, the recipient SHOULD use the H3_STREAM_CREATION_ERROR error code"
+    this.c.stopSending(u.id, H3_STREAM_CREATION_ERROR);
+    this.uni.delete(u.id);
+    this.discard(u.id);
+    return false;
+  }
+
+  private onUniData(u: UniStream, p: usize, n: usize): bool {
+    if (u.id == this.peerControl) return this.onControlData(p, n);
+    if (u.id == this.peerEncoder) {
+      const d = this.decoder;
+      const rc = d.feedEncoderStream(p, n);
+      if (rc != 0) { this.connError(rc, d.reason); return false; }
+      const ids = d.takeUnblocked();
+      for (let i = 0; i < ids.length; i++) {
+        const id = unchecked(ids[i]);
+        if (!this.requests.has(id)) continue;
+        const rs = this.requests.get(id);
+        rs.qpackBlocked = false;
+        if (this.onHeaderBlock(rs, d.resume(id))) this.pumpRequest(rs, false);
+        if (this.closed) return false;
+      }
+      return true;
+    }
+    if (u.id == this.peerDecoder) {
+      const rc = this.encoder.feedDecoderStream(p, n);
+      if (rc != 0) { this.connError(rc, this.encoder.reason); return false; }
+      return true;
+    }
+    return true;
+  }
+
+  /** Frames on the peer's control stream (§6.2.1, §7.2). */
+  private onControlData(p: usize, n: usize): bool {
+    const r = this.rd;
+    r.reset(p, n);
+    const ev = this.ev;
+    const parser = this.controlParser;
+    for (;;) {
+      const k = parser.next(r, ev);
+      if (k == H3_NEED_MORE) return true;
+      if (k == H3_EV_ERROR) { this.connError(parser.error, ev.reason); return false; }
+      if (k != H3_EV_FRAME) continue;
+      const t = ev.frameType;
+      let err: u64 = 0;
+      if (t == H3_SETTINGS) err = this.onSettings(ev);
+      else if (t == H3_GOAWAY) err = this.onGoaway(ev.id);
+      else if (t == H3_CANCEL_PUSH) {
+        // §7.2.3: a CANCEL_PUSH for a push ID above the allowed maximum is H3_ID_ERROR; we allow none (no MAX_PUSH_ID)
+        // and a server never promised any
+        err = H3_ID_ERROR; ev.reason = "CANCEL_PUSH without a push";
+      } else if (t == H3_MAX_PUSH_ID) {
+        // §7.2.7: "Receipt of a MAX_PUSH_ID frame on a client MUST be treated as a connection error of type H3_FRAME_UNEXPECTED";
+        // "A MAX_PUSH_ID frame cannot reduce the maximum push ID; receipt ... that contains a smaller value ... MUST be treated as ... H3_ID_ERROR"
+        if (!this.isServer) { err = H3_FRAME_UNEXPECTED; ev.reason = "MAX_PUSH_ID from a server"; }
+        else if (this.peerMaxPushId != NONE && ev.pushId < this.peerMaxPushId) { err = H3_ID_ERROR; ev.reason = "MAX_PUSH_ID reduced"; }
+        else this.peerMaxPushId = ev.pushId;
+      } else if (isPriorityUpdate(t)) {
+        // RFC 9218 §7.1: "... a client MUST treat receipt of a PRIORITY_UPDATE frame as a connection error of type H3_FRAME_UNEXPECTED"
+        if (!this.isServer) { err = H3_FRAME_UNEXPECTED; ev.reason = "PRIORITY_UPDATE from a server"; }
+        else {
+          err = readPriorityUpdate(t, ev.data, <usize>ev.length, this.rd2, this.prio);
+          if (err == 0) this.applyPriority(lastElementId, this.prio.urgency, this.prio.incremental);
+          else ev.reason = "invalid PRIORITY_UPDATE";
+        }
+      }
+      if (err != 0) { this.connError(err, ev.reason); return false; }
+    }
+    return true;
+  }
+  private readonly rd2: Reader = new Reader();
+
+  /** §7.2.4: the peer's SETTINGS (validated by the parser: duplicates, HTTP/2 identifiers). */
+  private onSettings(f: H3Frame): u64 {
+    const r = this.rd2;
+    r.reset(f.settings, <usize>f.settingsLength);
+    const ev = this.out.push(QuicEventKind.H3Settings);
+    while (!r.atEnd) {
+      const id = r.varint();
+      const v = r.varint();
+      if (r.failed) break;
+      ev.bytes.u64(id);
+      ev.bytes.u64(v);
+      if (id == SETTINGS_MAX_FIELD_SECTION_SIZE) this.peerMaxFieldSectionSize = v;
+      else if (id == SETTINGS_QPACK_MAX_TABLE_CAPACITY) this.peerQpackMaxTableCapacity = v;
+      else if (id == SETTINGS_QPACK_BLOCKED_STREAMS) this.peerQpackBlockedStreams = v;
+      else if (id == SETTINGS_ENABLE_CONNECT_PROTOCOL || id == SETTINGS_H3_DATAGRAM) {
+        // RFC 8441 §3 (RFC 9220 §3): "... any value other than 0 or 1 MUST be treated as a connection error of type H3_SETTINGS_ERROR"; RFC 9297 §2.1.1 alike
+        if (v > 1) { f.reason = "boolean setting other than 0 or 1"; return H3_SETTINGS_ERROR; }
+        if (id == SETTINGS_ENABLE_CONNECT_PROTOCOL) this.peerEnableConnectProtocol = v == 1;
+        else this.peerH3Datagram = v == 1;
+      }
+      // §7.2.4: unknown settings (grease included) are ignored
+    }
+    this.settingsReceived = true;
+    // RFC 9204 §3.2.3: the encoder may use the dynamic table from now on, up to the peer's capacity
+    if (this.peerQpackMaxTableCapacity > 0) {
+      const peerCap = this.peerQpackMaxTableCapacity > 0xffffffff ? <u32>0xffffffff : <u32>this.peerQpackMaxTableCapacity;
+      const blocked = this.peerQpackBlockedStreams > 0xffff ? <u32>0xffff : <u32>this.peerQpackBlockedStreams;
+      this.encoder.dispose();
+      this.encoder = new Encoder(peerCap, blocked, peerCap < ENCODER_CAPACITY ? peerCap : ENCODER_CAPACITY);
+    }
+    return 0;
+  }
+
+  /** §5.2: the peer's GOAWAY. */
+  private onGoaway(id: u64): u64 {
+    // §5.2: from a server, a client-initiated bidirectional stream ID ("A client MUST treat receipt of a GOAWAY frame containing a stream ID of any other type as a connection error of type H3_ID_ERROR")
+    if (!this.isServer && !(isBidi(id) && isClientInitiated(id))) { this.ev.reason = "GOAWAY with a stream ID that is not a client request"; return H3_ID_ERROR; }
+    // §5.2: "An endpoint MAY send multiple GOAWAY frames ... the identifier MUST NOT be greater than ... previous"; "MUST treat receipt of a GOAWAY frame containing an identifier greater than ... as a connection error of type H3_ID_ERROR"
+    if (this.peerGoaway != NONE && id > this.peerGoaway) { this.ev.reason = "GOAWAY id increased"; return H3_ID_ERROR; }
+    this.peerGoaway = id;
+    this.out.push(QuicEventKind.H3Goaway).value = id;
+    if (!this.isServer) {
+      // requests at or above the id will not be processed: the client may retry them elsewhere (§5.2)
+      const rs = this.requests.values();
+      for (let i = 0; i < rs.length; i++) {
+        const s = unchecked(rs[i]);
+        if (s.id < id) continue;
+        this.decoder.cancelStream(s.id);
+        this.c.streamReset(s.id, H3_REQUEST_CANCELLED);
+        this.c.stopSending(s.id, H3_REQUEST_CANCELLED);
+        this.drop(s);
+        const e = this.out.push(QuicEventKind.H3RequestRejected);
+        e.streamId = s.id;
+        e.value = H3_REQUEST_REJECTED;
+      }
+    }
+    return 0;
+  }
+
+  // ---- request streams (§4.1) ---------------------------------------------------------
+
+  /**
+   * Reads what the request stream holds (request_stream.ts `pump`): field
+   * sections are decoded and delivered; body bytes go to `out` (read-body) or
+   * are left in QUIC with an H3BodyReadable event.
+   */
+  pumpRequest(rs: RequestStream, reading: bool, out: usize = 0, max: u64 = 0): u64 {
+    let got: u64 = 0;
+    for (;;) {
+      if (rs.qpackBlocked || rs.answered || this.closed || !this.requests.has(rs.id)) return got;
+      const k = rs.pump(this.c, out + <usize>got, max - got);
+      got += rs.got;
+      if (rs.got > 0 && !this.checkBody(rs)) return got;
+      switch (k) {
+        case RS_MORE:
+          if (reading) rs.bodySignalled = false;
+          return got;
+        case RS_BODY:
+          // the budget ran out: when it ran out with QUIC's buffer, the host has read it dry (edge-triggered)
+          if (!reading) this.signalBody(rs);
+          else if (this.quicReadable(rs.id) == 0) rs.bodySignalled = false;
+          return got;
+        case RS_HEADERS: {
+          if (!this.onHeaderBlock(rs, this.decoder.decodeSection(rs.id, rs.block.buf, rs.block.len))) return got;
+          rs.block.release();
+          // trailers end the body: the host sees them before it reads the end (wit/http3.wit)
+          if (rs.recvPhase == RECV_TRAILERS && reading) { rs.bodySignalled = false; this.signalBody(rs); return got; }
+          continue;
+        }
+        case RS_FIN: this.onRequestFin(rs, reading); return got;
+        case RS_ERROR: this.connError(rs.error, rs.reason); return got;
+        case RS_TOO_LARGE: this.tooLarge(rs); return got;
+        default: return got; // RS_GONE: the QUIC event says why
+      }
+    }
+    return got;
+  }
+
+  /** Body counters against content-length (§4.1.2) and the configured limit. False when the stream was ended. */
+  private checkBody(rs: RequestStream): bool {
+    // §4.1.2: "A request or response that is defined as having no content ... or whose content length ... does not match ... is malformed"
+    if (rs.contentLength >= 0 && rs.bodyReceived > <u64>rs.contentLength) {
+      this.streamError(rs, H3_MESSAGE_ERROR);
+      return false;
+    }
+    if (rs.bodyReceived > this.cfg.h3MaxBodySize) {
+      if (this.isServer && rs.sendPhase == SEND_HEADERS) this.respondAndStop(rs, 413);
+      else this.streamError(rs, H3_EXCESSIVE_LOAD);
+      return false;
+    }
+    return true;
+  }
+
+  private signalBody(rs: RequestStream): void {
+    if (rs.bodySignalled || rs.recvPhase == RECV_HEADERS) return;
+    rs.bodySignalled = true;
+    this.out.push(QuicEventKind.H3BodyReadable).streamId = rs.id;
+  }
+
+  /** The stream ended cleanly (at a frame boundary). */
+  private onRequestFin(rs: RequestStream, reading: bool): void {
+    if (rs.recvPhase == RECV_HEADERS) {
+      // §4.1.2 / §8.1: a request stream that ends without a complete request: H3_REQUEST_INCOMPLETE;
+      // a response stream without a final response is malformed
+      this.streamError(rs, this.isServer ? H3_REQUEST_INCOMPLETE : H3_MESSAGE_ERROR);
+      return;
+    }
+    if (rs.contentLength >= 0 && rs.bodyReceived != <u64>rs.contentLength) {
+      this.streamError(rs, H3_MESSAGE_ERROR);
+      return;
+    }
+    if (!rs.recvDone) {
+      rs.recvDone = true;
+      if (!reading) this.signalBody(rs);
+    }
+  }
+
+  /**
+   * A decoded (or failed, or blocked) field section of `rs`: validates it
+   * (message.ts) and tells the host. False when the stream cannot go on now.
+   */
+  private onHeaderBlock(rs: RequestStream, rc: u64): bool {
+    if (rc == DECODE_BLOCKED) { rs.qpackBlocked = true; return false; }
+    if (rc == H3_EXCESSIVE_LOAD) { this.tooLarge(rs); return false; }
+    if (rc != 0) { this.connError(rc, this.decoder.reason); return false; }
+    const d = this.decoder.fields;
+    const trailers = rs.recvPhase != RECV_HEADERS;
+    const kind = trailers ? MSG_TRAILERS : this.isServer ? MSG_REQUEST : MSG_RESPONSE;
+    const info = this.info;
+    const out = this.fields;
+    if (checkSection(d.buf, d.len, false, kind, this.cfg.h3EnableConnectProtocol, info, out) != 0) {
+      // §4.1.2: "Malformed requests or responses that are detected MUST be treated as a stream error of type H3_MESSAGE_ERROR"
+      this.streamError(rs, H3_MESSAGE_ERROR);
+      return false;
+    }
+    if (info.size > this.cfg.h3MaxFieldSectionSize) { this.tooLarge(rs); return false; }
+    let hk = H3HeadersKind.Trailers;
+    if (trailers) {
+      rs.recvPhase = RECV_TRAILERS;
+    } else if (this.isServer) {
+      hk = H3HeadersKind.Request;
+      rs.method = info.method;
+      rs.contentLength = info.contentLength;
+      if (info.contentLength >= 0 && <u64>info.contentLength > this.cfg.h3MaxBodySize) {
+        this.respondAndStop(rs, 413);
+        return false;
+      }
+      // RFC 9218 §5: the request's priority orders the response (a PRIORITY_UPDATE may change it)
+      const p = info.priority;
+      if (p.urgency >= 0 || p.incremental) this.c.setPriority(rs.id, <u8>(p.urgency >= 0 ? p.urgency : 3), p.incremental);
+      rs.recvPhase = RECV_BODY;
+    } else if (info.status < 200) {
+      // §4.1: informational responses precede the final one; 101 cannot be used in HTTP/3 (§4.5)
+      if (info.status == 101) { this.streamError(rs, H3_MESSAGE_ERROR); return false; }
+      hk = H3HeadersKind.Informational;
+    } else {
+      hk = H3HeadersKind.Response;
+      rs.contentLength = responseHasNoBody(rs.method, info.status) ? 0 : info.contentLength;
+      if (info.contentLength >= 0 && <u64>info.contentLength > this.cfg.h3MaxBodySize && !responseHasNoBody(rs.method, info.status)) {
+        this.streamError(rs, H3_EXCESSIVE_LOAD);
+        return false;
+      }
+      rs.recvPhase = RECV_BODY;
+    }
+    rs.delivered = true;
+    const ev = this.out.push(QuicEventKind.H3Headers);
+    ev.streamId = rs.id;
+    ev.value = <u64>hk;
+    ev.fin = rs.quicFin && rs.parser.atFrameBoundary && this.quicDrained(rs.id);
+    ev.bytes.bytes(out.buf, out.len);
+    return true;
+  }
+
+  /** Bytes QUIC holds for the stream (frame headers included). */
+  private quicReadable(id: u64): u64 {
+    const s = this.c.streams.get(id);
+    if (s == null) return 0;
+    const r = s.recv;
+    return r == null ? 0 : r.readable;
+  }
+
+  /** Every byte of the QUIC stream up to its FIN has been read. */
+  private quicDrained(id: u64): bool {
+    const s = this.c.streams.get(id);
+    if (s == null) return true;
+    const r = s.recv;
+    return r == null || (r.finalSizeKnown && r.readOffset == r.finalSize);
+  }
+
+  /** A field section over our SETTINGS_MAX_FIELD_SECTION_SIZE (§4.2.2). */
+  private tooLarge(rs: RequestStream): void {
+    this.decoder.cancelStream(rs.id);
+    // a server answers 431 (RFC 6585 §5) without involving the host; a client drops the response
+    if (this.isServer && !rs.delivered) this.respondAndStop(rs, 431);
+    else this.streamError(rs, H3_EXCESSIVE_LOAD);
+  }
+
+  /**
+   * The core answers a request itself: `:status` and FIN, then stops reading
+   * the request (§4.1.1: STOP_SENDING with H3_NO_ERROR once a complete
+   * response is sent). The host hears of it only if it saw the request.
+   */
+  private respondAndStop(rs: RequestStream, status: i32): void {
+    const id = rs.id;
+    const f = statusFields;
+    f.clear();
+    // QPACK form: [u32 nameLen][u32 valueLen] ":status" "NNN"
+    f.ensure(8 + 7 + 3);
+    store<u32>(f.buf, 7);
+    store<u32>(f.buf, 3, 4);
+    f.len = 8;
+    f.bytes(changetype<usize>(STATUS_NAME), 7);
+    f.u8(<u32>(0x30 + status / 100));
+    f.u8(<u32>(0x30 + (status / 10) % 10));
+    f.u8(<u32>(0x30 + status % 10));
+    rs.outbox.clear();
+    if (this.frameHeaders(rs, f.buf, f.len)) {
+      rs.finPending = true;
+      this.flushRequest(rs);
+    }
+    this.c.stopSending(id, H3_NO_ERROR);
+    this.decoder.cancelStream(id);
+    rs.sendPhase = SEND_DONE;
+    rs.recvDone = true;
+    this.lastStreamError = H3_EXCESSIVE_LOAD;
+    if (rs.delivered) {
+      const ev = this.out.push(QuicEventKind.H3StreamReset);
+      ev.streamId = id;
+      ev.value = H3_EXCESSIVE_LOAD;
+    }
+    // kept until its response is acknowledged (onSendDone): the host has no say on it any more
+    rs.answered = true;
+  }
+
+  /** §8: a stream error — RESET_STREAM and STOP_SENDING with `code`; the host is told if it knew the stream. */
+  streamError(rs: RequestStream, code: u64): void {
+    const id = rs.id;
+    this.lastStreamError = code;
+    this.c.streamReset(id, code);
+    this.c.stopSending(id, code);
+    this.decoder.cancelStream(id);
+    this.drop(rs);
+    if (this.isServer && !rs.delivered) return;
+    const ev = this.out.push(QuicEventKind.H3StreamReset);
+    ev.streamId = id;
+    ev.value = code;
+  }
+
+  /** The code of the last stream error (readBody reports it). */
+  private lastStreamError: u64 = 0;
+
+  private drop(rs: RequestStream): void {
+    if (!this.requests.has(rs.id)) return;
+    this.requests.delete(rs.id);
+    rs.dispose();
+  }
+
+  private maybeForget(rs: RequestStream): void {
+    if (rs.sendDone && rs.recvDone) this.drop(rs);
+  }
+
+  private applyPriority(id: u64, urgency: i32, incremental: bool): void {
+    // RFC 9218 §7: an update for a stream not open yet could be buffered; one that is closed is ignored. We apply
+    // it to open streams only (an update racing the request is rare, and the request's own field applies then).
+    if (this.c.streams.get(id) != null) this.c.setPriority(id, <u8>urgency, incremental);
+  }
+
+  // ---- our streams ------------------------------------------------------------------------
+
+  /** Opens the control and QPACK streams (and a grease stream) as soon as QUIC allows (§6.2.1, RFC 9204 §4.2, §6.2.3). */
+  private openStreams(): void {
+    const c = this.c;
+    if (c.state >= ConnState.Closing) return;
+    if (this.controlId == NONE) {
+      const id = c.openStream(false);
+      if (id == NONE) return;
+      this.controlId = id;
+    }
+    if (this.encoderId == NONE) {
+      const id = c.openStream(false);
+      if (id == NONE) return;
+      this.encoderId = id;
+    }
+    if (this.decoderId == NONE) {
+      const id = c.openStream(false);
+      if (id == NONE) return;
+      this.decoderId = id;
+    }
+    if (!this.greaseSent && c.streams.canOpen(false)) {
+      // §6.2.3: a stream of a reserved type, which the peer must ignore
+      this.greaseSent = true;
+      const id = c.openStream(false);
+      if (id != NONE) {
+        const w = this.tmp;
+        w.clear();
+        w.varint(greaseId());
+        w.u32(<u32>randomU64());
+        c.streamWrite(id, w.buf, <u64>w.len, true);
+      }
+    }
+  }
+
+  /** §7.2.4: our SETTINGS frame, a reserved setting included (§7.2.4.1). */
+  private writeSettings(w: Writer): void {
+    const s = this.tmp;
+    s.clear();
+    const cfg = this.cfg;
+    if (cfg.h3QpackMaxTableCapacity > 0) { s.varint(SETTINGS_QPACK_MAX_TABLE_CAPACITY); s.varint(cfg.h3QpackMaxTableCapacity); }
+    s.varint(SETTINGS_MAX_FIELD_SECTION_SIZE); s.varint(cfg.h3MaxFieldSectionSize);
+    if (cfg.h3QpackBlockedStreams > 0) { s.varint(SETTINGS_QPACK_BLOCKED_STREAMS); s.varint(cfg.h3QpackBlockedStreams); }
+    if (cfg.h3EnableConnectProtocol) { s.varint(SETTINGS_ENABLE_CONNECT_PROTOCOL); s.varint(1); }
+    if (cfg.h3Datagram) { s.varint(SETTINGS_H3_DATAGRAM); s.varint(1); }
+    s.varint(greaseId()); s.varint(randomU64() & 0x3fffffff);
+    w.varint(H3_SETTINGS);
+    w.varint(<u64>s.len);
+    w.bytes(s.buf, s.len);
+  }
+
+  /** Hands waiting bytes to QUIC; the decoder's instructions are collected first (RFC 9204 §4.4). */
+  private flushAll(): void {
+    if (this.decoderId != NONE) this.decoder.takeDecoderStream(this.decoderOut);
+    this.flushUni(this.controlId, this.controlOut);
+    this.flushUni(this.encoderId, this.encoderOut);
+    this.flushUni(this.decoderId, this.decoderOut);
+  }
+
+  private flushUni(id: u64, w: Writer): void {
+    if (id == NONE || w.len == 0 || this.closed) return;
+    const n = this.c.streamWrite(id, w.buf, <u64>w.len, false);
+    if (n > 0) shift(w, <usize>n);
+    // a peer that gives our critical streams no credit must not make us hold without bound
+    if (w.len > OUTBOX_LIMIT) this.connError(H3_EXCESSIVE_LOAD, "the peer does not read a critical stream");
+  }
+
+  private flushRequest(rs: RequestStream): void {
+    const w = rs.outbox;
+    if (w.len > 0) {
+      const n = this.c.streamWrite(rs.id, w.buf, <u64>w.len, false);
+      if (n > 0) shift(w, <usize>n);
+    }
+    if (w.len == 0 && rs.finPending) {
+      rs.finPending = false;
+      this.c.streamWrite(rs.id, 0, 0, true);
+    }
+  }
+
+  /** QPACK-encodes a section (QPACK form) for `rs` and queues its HEADERS frame; false on an encoder failure. */
+  private frameHeaders(rs: RequestStream, p: usize, len: usize): bool {
+    const enc = this.encoder;
+    if (enc.encodeSection(rs.id, p, len) != 0) return false;
+    const es = enc.encoderStream;
+    if (es.len > 0) { this.encoderOut.bytes(es.buf, es.len); es.clear(); }
+    const sec = enc.section;
+    const w = rs.outbox;
+    w.varint(H3_HEADERS);
+    w.varint(<u64>sec.len);
+    w.bytes(sec.buf, sec.len);
+    return true;
+  }
+
+  // ---- the application's calls (api/http3.ts) ---------------------------------------------
+
+  /** Error of the last call that failed (code, reason). */
+  lastError: u64 = 0;
+  lastReason: string = "";
+
+  private refuse(code: u64, reason: string): i64 {
+    this.lastError = code;
+    this.lastReason = reason;
+    return -1;
+  }
+
+  /** Checks an outgoing section (wire form) as `kind`; its QPACK form is left in `fields`. */
+  private checkOutgoing(p: usize, len: usize, kind: i32): u64 {
+    if (checkSection(p, len, true, kind, this.peerEnableConnectProtocol, this.info, this.fields) != 0) {
+      this.lastError = H3_MESSAGE_ERROR;
+      this.lastReason = this.info.reason;
+      return H3_MESSAGE_ERROR;
+    }
+    // §4.2.2: "An implementation that has received this parameter SHOULD NOT send an HTTP message header that exceeds the indicated size"
+    if (this.info.size > this.peerMaxFieldSectionSize) {
+      this.lastError = H3_EXCESSIVE_LOAD;
+      this.lastReason = "field section over the peer's SETTINGS_MAX_FIELD_SECTION_SIZE";
+      return H3_EXCESSIVE_LOAD;
+    }
+    return 0;
+  }
+
+  /** Client: a new request; the stream ID, or -1 (lastError). */
+  request(p: usize, len: usize, endStream: bool): i64 {
+    if (this.isServer || this.passthrough) return this.refuse(H3_INTERNAL_ERROR, "not an HTTP/3 client connection");
+    if (this.closed || this.c.state >= ConnState.Closing) return this.refuse(H3_INTERNAL_ERROR, "the connection is closed");
+    // §5.2: "Upon receipt of a GOAWAY frame, ... the client MUST NOT send new requests on the connection"
+    if (this.peerGoaway != NONE) return this.refuse(H3_REQUEST_REJECTED, "the server sent GOAWAY");
+    if (this.checkOutgoing(p, len, MSG_REQUEST) != 0) return -1;
+    const id = this.c.openStream(true);
+    if (id == NONE) return this.refuse(0, "the peer allows no more requests now");
+    const rs = new RequestStream(id, false, this.cfg.h3MaxFieldSectionSize + BLOCK_SLACK);
+    rs.method = this.info.method;
+    this.requests.set(id, rs);
+    const pr = this.info.priority;
+    if (pr.urgency >= 0 || pr.incremental) this.c.setPriority(id, <u8>(pr.urgency >= 0 ? pr.urgency : 3), pr.incremental);
+    if (!this.frameHeaders(rs, this.fields.buf, this.fields.len)) {
+      this.drop(rs);
+      this.c.streamReset(id, H3_REQUEST_CANCELLED);
+      return this.refuse(H3_INTERNAL_ERROR, this.encoder.reason);
+    }
+    rs.sendPhase = endStream ? SEND_DONE : SEND_BODY;
+    rs.finPending = endStream;
+    this.flushAll();
+    this.flushRequest(rs);
+    return <i64>id;
+  }
+
+  /** A response (1xx or final) or trailers; 0, or -1 (lastError). */
+  sendHeaders(id: u64, p: usize, len: usize, endStream: bool): i64 {
+    if (this.closed || this.passthrough || !this.requests.has(id)) return this.refuse(H3_INTERNAL_ERROR, "no such request stream");
+    const rs = this.requests.get(id);
+    let kind = MSG_TRAILERS;
+    if (this.isServer && rs.sendPhase == SEND_HEADERS) kind = MSG_RESPONSE;
+    else if (rs.sendPhase != SEND_BODY) return this.refuse(H3_INTERNAL_ERROR, "headers out of order on this stream");
+    if (kind == MSG_TRAILERS && !endStream) return this.refuse(H3_INTERNAL_ERROR, "trailers end the stream");
+    if (this.checkOutgoing(p, len, kind) != 0) return -1;
+    const informational = kind == MSG_RESPONSE && this.info.status < 200;
+    if (informational && endStream) return this.refuse(H3_MESSAGE_ERROR, "an informational response cannot end the stream");
+    if (rs.outbox.len > OUTBOX_LIMIT) return this.refuse(0, "the stream's send buffer is full");
+    if (!this.frameHeaders(rs, this.fields.buf, this.fields.len)) return this.refuse(H3_INTERNAL_ERROR, this.encoder.reason);
+    if (!informational) rs.sendPhase = endStream ? SEND_DONE : SEND_BODY;
+    rs.finPending = endStream;
+    this.flushAll();
+    this.flushRequest(rs);
+    if (rs.outbox.len > 0) this.wantWritable(rs);
+    return 0;
+  }
+
+  private wantWritable(rs: RequestStream): void {
+    rs.wantWritable = true;
+    const s = this.c.streams.get(rs.id);
+    if (s != null) s.writableWanted = true;
+  }
+
+  /** Body bytes, DATA-framed: bytes taken, or -1. */
+  sendData(id: u64, p: usize, len: u64, endStream: bool): i64 {
+    if (this.closed || this.passthrough || !this.requests.has(id)) return -1;
+    const rs = this.requests.get(id);
+    if (rs.sendPhase != SEND_BODY) return -1;
+    this.flushRequest(rs);
+    if (rs.outbox.len > 0) { this.wantWritable(rs); return 0; }
+    const s = this.c.streams.get(id);
+    if (s == null || s.send == null) return -1;
+    const room = s.send!.writable;
+    let n: u64 = 0;
+    if (len > 0) {
+      // frame header: type 0x00 and the length varint (sized for what fits)
+      const hdr = <u64>(1 + varintLen(room));
+      if (room <= hdr) { this.wantWritable(rs); return 0; }
+      n = min(len, room - hdr);
+      const w = this.tmp;
+      w.clear();
+      w.varint(0x00);
+      w.varint(n);
+      this.c.streamWrite(id, w.buf, <u64>w.len, false);
+      this.c.streamWrite(id, p, n, false);
+      if (n < len) this.wantWritable(rs);
+    }
+    if (endStream && n == len) {
+      this.c.streamWrite(id, 0, 0, true);
+      rs.sendPhase = SEND_DONE;
+    }
+    return <i64>n;
+  }
+
+  /** Up to `max` body bytes into `out`; fills the chunk flags. */
+  readBody(id: u64, out: usize, max: u64, chunk: BodyRead): void {
+    chunk.reset();
+    if (this.passthrough || !this.requests.has(id)) { chunk.unknown = true; return; }
+    const rs = this.requests.get(id);
+    if (!rs.delivered || rs.recvPhase == RECV_HEADERS) { chunk.unknown = !rs.delivered; return; }
+    chunk.got = this.pumpRequest(rs, true, out, max);
+    if (!this.requests.has(id) || rs.answered) {
+      // a stream error while reading (the H3StreamReset event says which), or the core answered it
+      chunk.reset_ = true;
+      chunk.resetCode = this.lastStreamError;
+      return;
+    }
+    if (rs.recvDone) {
+      chunk.fin = true;
+      rs.bodySignalled = false;
+      this.maybeForget(rs);
+    }
+  }
+
+  /** Abandons a request stream (§4.1.1). */
+  resetStream(id: u64, code: u64): bool {
+    if (this.closed || this.passthrough || !this.requests.has(id)) return false;
+    const rs = this.requests.get(id);
+    this.c.streamReset(id, code);
+    this.c.stopSending(id, code);
+    this.decoder.cancelStream(id);
+    this.drop(rs);
+    this.flushAll();
+    return true;
+  }
+
+  /** §5.2: graceful shutdown. */
+  goaway(): bool {
+    if (this.closed || this.passthrough || this.controlId == NONE) return false;
+    let id: u64;
+    if (this.isServer) {
+      // the first request we will not process: one past the newest we took
+      id = this.maxRequestSeen == NONE ? 0 : this.maxRequestSeen + 4;
+    } else {
+      id = 0; // a client that allows no pushes (no MAX_PUSH_ID) sends push ID 0
+    }
+    if (this.sentGoaway != NONE && id > this.sentGoaway) id = this.sentGoaway; // §5.2: never increases
+    if (id == this.sentGoaway) return true;
+    this.sentGoaway = id;
+    const w = this.controlOut;
+    w.varint(H3_GOAWAY);
+    w.varint(<u64>varintLen(id));
+    w.varint(id);
+    this.flushAll();
+    return true;
+  }
+
+  /** RFC 9218: PRIORITY_UPDATE (client) and the local scheduler. */
+  setPriority(id: u64, urgency: u8, incremental: bool): bool {
+    if (this.closed || this.passthrough || !this.requests.has(id)) return false;
+    const u = urgency > 7 ? <u8>7 : urgency;
+    this.c.setPriority(id, u, incremental);
+    if (!this.isServer) {
+      writePriorityUpdate(this.controlOut, this.tmp, id, <i32>u, incremental);
+      this.flushAll();
+    }
+    return true;
+  }
+
+  /** Requests open on this connection (tests, stats). */
+  get requestCount(): i32 { return this.requests.size; }
+}
+
+const STATUS_NAME = memory.data<u8>([0x3a, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73]); // ":status"
+
+/** What `readBody` reports besides the bytes. */
+@final
+export class BodyRead {
+  got: u64 = 0;
+  fin: bool = false;
+  reset_: bool = false;
+  resetCode: u64 = 0;
+  unknown: bool = false;
+  reset(): void {
+    this.got = 0; this.fin = false; this.reset_ = false; this.resetCode = 0; this.unknown = false;
+  }
+}
+
+/** A reserved identifier 0x1f * N + 0x21 (§7.2.4.1, §7.2.8, §6.2.3), N random. */
+function greaseId(): u64 {
+  return 0x1f * (randomU64() & 0xffff) + 0x21;
+}
+
+/** Drops the first `n` bytes of a growable writer. */
+function shift(w: Writer, n: usize): void {
+  if (n >= w.len) { w.len = 0; return; }
+  memory.copy(w.buf, w.buf + n, w.len - n);
+  w.len -= n;
+}
+
+/** Makes the H3 connection of a connection whose ALPN is "h3" (endpoint.ts `runApp`). */
+export class H3Factory extends ConnAppFactory {
+  create(c: Connection): ConnApp | null {
+    if (!c.isServer) {
+      // a client of an HTTP/3 endpoint speaks HTTP/3 from the start (0-RTT requests); the
+      // negotiated ALPN is checked at Connected (anything else: passthrough)
+      c.appDecided = true;
+      return new H3Connection(c);
+    }
+    const alpn = c.tls.alpn;
+    if (alpn.length == 0) {
+      if (c.handshakeComplete || c.state >= ConnState.Closing) c.appDecided = true;
+      return null;
+    }
+    c.appDecided = true;
+    if (alpn.length == 2 && alpn[0] == 0x68 && alpn[1] == 0x33) return new H3Connection(c);
+    return null;
+  }
+}
