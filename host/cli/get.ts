@@ -196,7 +196,7 @@ export async function run(args: string[]): Promise<number> {
   const one = async (u: URL): Promise<void> => {
     const t0 = performance.now();
     log(`${method} ${u.href}`);
-    const res = await client.fetch(u, { method, headers: o.headers, ...(body ? { body } : {}) });
+    const res = await client.fetch(u, { method, headers: o.headers, ...(body ? { body: body as unknown as BodyInit } : {}) });
     const conn = client.connection(u);
     if (conn && !described.has(u.host)) {
       described.add(u.host);
@@ -210,7 +210,9 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`h3-wasi get: ${u.href}: HTTP ${res.status}\n`);
       return;
     }
-    const head = `HTTP/3 ${res.status}\r\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+    const lines: string[] = [];
+    res.headers.forEach((v, k) => lines.push(`${k}: ${v}`));
+    const head = `HTTP/3 ${res.status}\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
     const file = o.outputDir !== undefined ? outputPath(o.outputDir, u) : o.output !== undefined && o.output !== '-' ? o.output : null;
     let out: Writable;
     if (file) {
@@ -224,7 +226,10 @@ export async function run(args: string[]): Promise<number> {
     const progress = new Progress(u.pathname, total, !o.silent && !o.verbose && process.stderr.isTTY === true && (file !== null || !process.stdout.isTTY) && !o.parallel);
     let n = 0;
     if (res.body) {
-      for await (const chunk of res.body) {
+      const reader = res.body.getReader();
+      for (;;) {
+        const { value: chunk, done } = await reader.read();
+        if (done) break;
         n += chunk.length;
         progress.update(n);
         if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));

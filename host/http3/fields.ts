@@ -12,17 +12,14 @@ const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connecti
 /** The regular fields of `headers` as HTTP/3 may carry them. */
 export function headerFields(headers: Headers): [string, string][] {
   const out: [string, string][] = [];
-  for (const [name, value] of headers) {
-    if (CONNECTION_SPECIFIC.has(name)) continue;
+  headers.forEach((value, name) => {
+    if (CONNECTION_SPECIFIC.has(name)) return;
     // §4.2: "the TE header field ... MUST NOT contain any value other than 'trailers'"
-    if (name === 'te' && value.trim().toLowerCase() !== 'trailers') continue;
-    if (name === 'set-cookie') {
-      // Headers joins nothing for set-cookie: one field line per cookie
-      for (const c of headers.getSetCookie()) out.push([name, c]);
-      continue;
-    }
+    if (name === 'te' && value.trim().toLowerCase() !== 'trailers') return;
+    if (name === 'set-cookie') return; // below: one field line per cookie
     out.push([name, value]);
-  }
+  });
+  for (const c of headers.getSetCookie()) out.push(['set-cookie', c]);
   return out;
 }
 
