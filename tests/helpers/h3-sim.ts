@@ -227,7 +227,7 @@ export function settings(pairs: [number | bigint, number | bigint][] = []): Uint
 }
 
 /** A field section encoded with the static table and literals only (QPACK, no dynamic table). */
-export function headerBlock(fields: [string, string][]): Uint8Array {
+export function headerBlock(fields: [string, string][], huffman = false): Uint8Array {
   const packed: Uint8Array[] = [];
   for (const [n, v] of fields) {
     const nb = Buffer.from(n), vb = Buffer.from(v);
@@ -237,7 +237,7 @@ export function headerBlock(fields: [string, string][]): Uint8Array {
     dv.setUint32(4, vb.length, true);
     packed.push(h, nb, vb);
   }
-  const enc = qpack.encoderNew(0, 0, 0, false);
+  const enc = qpack.encoderNew(0, 0, 0, huffman);
   try {
     return callEngine(() => qpack.encoderEncode(enc, 0n, cat(...packed))).section.slice();
   } finally {
