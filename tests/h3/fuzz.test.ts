@@ -156,9 +156,9 @@ describe.skipIf(!hasOpenssl)('HTTP/3 fuzz smoke', () => {
           if (rawIsClient) {
             // the connection still serves a valid request
             const id = raw.openBidi(rconn, headers(GET), true);
-            pair.run(() => raw.finished.has(`${rconn}:${id}`) || raw.resetCode(id) !== undefined || !!closed(), pair.now + 2_000_000);
+            pair.run(() => raw.finished.has(`${rconn}:${id}`) || raw.resetCode(id, rconn) !== undefined || !!closed(), pair.now + 2_000_000);
             if (!closed()) {
-              expect(raw.resetCode(id), 'a valid request on a surviving connection').toBeUndefined();
+              expect(raw.resetCode(id, rconn), 'a valid request on a surviving connection').toBeUndefined();
               expect(raw.bytes(rconn, id)[0], 'its response starts with HEADERS').toBe(1);
             }
           }

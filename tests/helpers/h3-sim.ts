@@ -187,13 +187,14 @@ export class RawH3Peer extends QuicSimEndpoint {
     return c && c.remote ? c.value : undefined;
   }
 
-  resetCode(stream: bigint): bigint | undefined {
-    const e = this.events.find((x) => x.kind === 'streamReset' && x.stream === stream);
+  /** The code of the peer's RESET_STREAM on `stream` (of connection `conn`, if given). */
+  resetCode(stream: bigint, conn?: number): bigint | undefined {
+    const e = this.events.find((x) => x.kind === 'streamReset' && x.stream === stream && (conn === undefined || x.connection === conn));
     return e?.value;
   }
 
-  stopSendingCode(stream: bigint): bigint | undefined {
-    const e = this.events.find((x) => x.kind === 'streamStopSending' && x.stream === stream);
+  stopSendingCode(stream: bigint, conn?: number): bigint | undefined {
+    const e = this.events.find((x) => x.kind === 'streamStopSending' && x.stream === stream && (conn === undefined || x.connection === conn));
     return e?.value;
   }
 }
