@@ -139,7 +139,7 @@ export class H3Connection extends ConnApp {
     this.isServer = c.isServer;
     const cfg = c.cfg;
     this.cfg = cfg;
-    this.encoder = new Encoder(0, 0, 0);
+    this.encoder = zeroEncoder();
     this.decoder = new Decoder(<u32>cfg.h3QpackMaxTableCapacity, <u32>cfg.h3QpackBlockedStreams, cfg.h3MaxFieldSectionSize);
     // each stream starts with its type (§6.2); what we write before QUIC lets us open it waits behind that
     const w = this.controlOut;
@@ -162,7 +162,7 @@ export class H3Connection extends ConnApp {
     this.controlOut.release();
     this.encoderOut.release();
     this.decoderOut.release();
-    this.encoder.dispose();
+    if (this.encoder !== ZERO_ENCODER) this.encoder.dispose();
     this.decoder.dispose();
     this.fields.release();
     this.tmp.release();
@@ -408,6 +408,9 @@ export class H3Connection extends ConnApp {
       return true;
     }
     if (u.id == this.peerDecoder) {
+      // the shared zero-capacity encoder keeps no state; parsing the peer's instructions needs some (a cut
+      // instruction, a sticky error): this connection gets its own
+      if (this.encoder === ZERO_ENCODER) this.encoder = new Encoder(0, 0, 0);
       const rc = this.encoder.feedDecoderStream(p, n);
       if (rc != 0) { this.connError(rc, this.encoder.reason); return false; }
       return true;
@@ -482,7 +485,6 @@ export class H3Connection extends ConnApp {
     if (this.peerQpackMaxTableCapacity > 0) {
       const peerCap = this.peerQpackMaxTableCapacity > 0xffffffff ? <u32>0xffffffff : <u32>this.peerQpackMaxTableCapacity;
       const blocked = this.peerQpackBlockedStreams > 0xffff ? <u32>0xffff : <u32>this.peerQpackBlockedStreams;
-      this.encoder.dispose();
       this.encoder = new Encoder(peerCap, blocked, peerCap < ENCODER_CAPACITY ? peerCap : ENCODER_CAPACITY);
     }
     return 0;
@@ -666,8 +668,8 @@ export class H3Connection extends ConnApp {
 
   /** A field section over our SETTINGS_MAX_FIELD_SECTION_SIZE (§4.2.2). */
   private tooLarge(rs: RequestStream): void {
-    this.decoder.cancelStream(rs.id);
     // a server answers 431 (RFC 6585 §5) without involving the host; a client drops the response
+    // (both send QPACK's Stream Cancellation, RFC 9204 §4.4.2)
     if (this.isServer && !rs.delivered) this.respondAndStop(rs, 431);
     else this.streamError(rs, H3_EXCESSIVE_LOAD);
   }
@@ -1014,6 +1016,21 @@ export class H3Connection extends ConnApp {
 
   /** Requests open on this connection (tests, stats). */
   get requestCount(): i32 { return this.requests.size; }
+}
+
+/**
+ * The encoder every connection uses until the peer's SETTINGS allow a dynamic
+ * table (RFC 9204 §3.2.3: capacity 0 until then), and for good when the peer
+ * allows none: encoding with no table keeps no per-connection state (no
+ * inserts, no outstanding sections), so one is shared instead of ~16 KiB per
+ * connection. Parsing the peer's decoder stream does keep state: a connection
+ * whose peer writes instructions gets its own (onUniData).
+ */
+let ZERO_ENCODER: Encoder | null = null;
+function zeroEncoder(): Encoder {
+  let e = ZERO_ENCODER;
+  if (e == null) { e = new Encoder(0, 0, 0); ZERO_ENCODER = e; }
+  return e;
 }
 
 const STATUS_NAME = memory.data<u8>([0x3a, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73]); // ":status"

@@ -8,10 +8,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Pair, simSeed } from '../helpers/pair.js';
 import { addr } from '../helpers/quic-sim.js';
 import {
-  H3SimEndpoint, RawH3Peer, varint, cat, frame, settings, headers, headerBlock, data, parseFrames, decodeBlock, GET,
+  H3SimEndpoint, RawH3Peer, varint, cat, frame, settings, headers, headerBlock, data, parseFrames, decodeBlock, GET, qpackFields,
 } from '../helpers/h3-sim.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
-import { http3, quic } from '../../host/core/engine.js';
+import { http3, quic, qpack } from '../../host/core/engine.js';
+import { callEngine } from '../../host/core/call.js';
 import type { H3Options } from '../../host/quic/wire.js';
 
 const hasOpenssl = requireOpenssl('HTTP/3 hostile input (certificates are made with openssl)');
@@ -249,6 +250,55 @@ describe.skipIf(!hasOpenssl)('HTTP/3 hostile input: a raw client against our ser
     t.h3.respond(t.hconn, first, 200, u8('done'));
     t.settle(() => t.raw.finished.has(`${t.conn}:${first}`));
     expect(Buffer.from(parseFrames(t.raw.bytes(t.conn, first))[1].payload).toString()).toBe('done');
+    t.close();
+  });
+});
+
+describe.skipIf(!hasOpenssl)('HTTP/3 hostile input: QPACK blocked streams (RFC 9204 §2.1.2)', () => {
+  /** Sections that reference dynamic entries, with the encoder-stream bytes that insert them. */
+  function dynamicSections(ids: bigint[]) {
+    const enc = qpack.encoderNew(4096, 16, 4096, false);
+    const out = ids.map((id, i) => callEngine(() => qpack.encoderEncode(enc, id, qpackFields([...GET, [`x-custom-${i}`, 'v'.repeat(20)]]))));
+    qpack.encoderFree(enc);
+    for (const r of out) expect(r.requiredInsertCount).toBeGreaterThan(0n);
+    return { sections: out.map((r) => r.section.slice()), encoderStream: cat(...out.map((r) => r.encoderStream.slice())) };
+  }
+
+  it('a section that needs inserts not yet received waits, is decoded when they come, and is acknowledged', () => {
+    const t = rawClient();
+    const { sections, encoderStream } = dynamicSections([0n]);
+    const id = t.raw.openBidi(t.conn, frame(0x01, sections[0]), true);
+    expect(id).toBe(0n);
+    t.settle(() => false);
+    expect(t.h3.eventsOf('h3Headers'), 'blocked: not delivered yet').toHaveLength(0);
+    t.raw.openUni(t.conn, cat(varint(2), encoderStream));
+    t.settle(() => t.raw.finished.has(`${t.conn}:${id}`));
+    expect(t.h3.log(t.hconn, id).headers().get('x-custom-0')).toBe('v'.repeat(20));
+    expect(new Map(decodeBlock(parseFrames(t.raw.bytes(t.conn, id))[0].payload)).get(':status')).toBe('200');
+    // the server's decoder stream (its third unidirectional stream): type 0x03, Section Acknowledgment for stream 0
+    expect([...t.raw.bytes(t.conn, 11n)]).toEqual([0x03, 0x80]);
+    expect(t.raw.closed()).toBeUndefined();
+    t.close();
+  });
+
+  it('more blocked streams than SETTINGS_QPACK_BLOCKED_STREAMS: QPACK_DECOMPRESSION_FAILED', () => {
+    const t = rawClient({ qpackBlockedStreams: 1 });
+    const { sections } = dynamicSections([0n, 4n]);
+    t.raw.openBidi(t.conn, frame(0x01, sections[0]), true);
+    t.raw.openBidi(t.conn, frame(0x01, sections[1]), true);
+    t.settle();
+    expect(t.raw.closed()?.value).toBe(H3.QPACK_DECOMPRESSION_FAILED);
+    t.close();
+  });
+
+  it('a blocked request stream that is reset: Stream Cancellation on the decoder stream (RFC 9204 §4.4.2)', () => {
+    const t = rawClient();
+    const { sections } = dynamicSections([0n]);
+    const id = t.raw.openBidi(t.conn, frame(0x01, sections[0]));
+    t.settle(() => false);
+    quic.streamReset(t.conn, id, 0x10cn);
+    t.settle(() => t.raw.bytes(t.conn, 11n).length > 1);
+    expect([...t.raw.bytes(t.conn, 11n)]).toEqual([0x03, 0x40]);
     t.close();
   });
 });
