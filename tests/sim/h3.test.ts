@@ -230,6 +230,30 @@ describe.skipIf(!hasOpenssl)('HTTP/3 simulator: GOAWAY, priorities, limits', () 
     t.close();
   });
 
+  it('extended CONNECT (RFC 9220) and SETTINGS_H3_DATAGRAM once the server enables them; refused before', () => {
+    const wt: [string, string][] = [[':method', 'CONNECT'], [':protocol', 'webtransport'], [':scheme', 'https'], [':authority', 'localhost'], [':path', '/wt']];
+    const off = setup('h3 connect off');
+    expect(http3.peerSettings(off.conn).enableConnectProtocol).toBe(false);
+    expect(() => off.client.request(off.conn, wt, undefined, false)).toThrow(expect.objectContaining({ code: 0x10en }));
+    off.close();
+    const t = setup('h3 connect on', { serverH3: { enableConnectProtocol: true, h3Datagram: true } });
+    const ps = http3.peerSettings(t.conn);
+    expect([ps.enableConnectProtocol, ps.h3Datagram]).toEqual([true, true]);
+    const settings = t.client.eventsOf('h3Settings')[0];
+    expect(settings.bytes.length % 16).toBe(0);
+    t.server.onRequest = (c, s, f) => {
+      expect(new Map(f).get(':protocol')).toBe('webtransport');
+      t.server.sendHeaders(c, s, [[':status', '200']]);
+    };
+    const id = t.client.request(t.conn, wt, undefined, false);
+    const l = t.client.log(t.conn, id);
+    t.pair.run(() => l.sections.length > 0, t.pair.now + 5_000_000);
+    expect(l.headers().get(':status')).toBe('200');
+    // the stream stays open both ways (the session lives on it)
+    expect(Number(http3.sendData(t.conn, id, new Uint8Array(Buffer.from('capsule')), false))).toBe(7);
+    t.close();
+  });
+
   it('a request field section over SETTINGS_MAX_FIELD_SECTION_SIZE is refused by the client before it is sent', () => {
     const t = setup('h3 431 client', { serverH3: { maxFieldSectionSize: 500 } });
     expect(http3.peerSettings(t.conn).maxFieldSectionSize).toBe(500n);
