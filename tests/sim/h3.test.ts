@@ -166,6 +166,7 @@ describe.skipIf(!hasOpenssl)('HTTP/3 simulator: bodies, trailers, 1xx, concurren
     };
     const without = sent(0, 'h3 qpack static');
     const withTable = sent(4096, 'h3 qpack dynamic');
+    console.log(`QPACK: 40 requests with 3 large repeated fields: client sent ${without} bytes with the static table only, ${withTable} with a 4096-byte dynamic table`);
     expect(withTable).toBeLessThan(without * 0.6);
   });
 });
