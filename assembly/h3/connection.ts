@@ -410,6 +410,7 @@ export class H3Connection extends ConnApp {
     if (u.id == this.peerDecoder) {
       // the shared zero-capacity encoder keeps no state; parsing the peer's instructions needs some (a cut
       // instruction, a sticky error): this connection gets its own
+      this.ensureEncoder();
       if (this.encoder === ZERO_ENCODER) this.encoder = new Encoder(0, 0, 0);
       const rc = this.encoder.feedDecoderStream(p, n);
       if (rc != 0) { this.connError(rc, this.encoder.reason); return false; }
@@ -480,14 +481,22 @@ export class H3Connection extends ConnApp {
       }
       // §7.2.4: unknown settings (grease included) are ignored
     }
+    // RFC 9204 §3.2.3: the encoder may use the dynamic table from now on (made when first needed: ensureEncoder)
     this.settingsReceived = true;
-    // RFC 9204 §3.2.3: the encoder may use the dynamic table from now on, up to the peer's capacity
-    if (this.peerQpackMaxTableCapacity > 0) {
-      const peerCap = this.peerQpackMaxTableCapacity > 0xffffffff ? <u32>0xffffffff : <u32>this.peerQpackMaxTableCapacity;
-      const blocked = this.peerQpackBlockedStreams > 0xffff ? <u32>0xffff : <u32>this.peerQpackBlockedStreams;
-      this.encoder = new Encoder(peerCap, blocked, peerCap < ENCODER_CAPACITY ? peerCap : ENCODER_CAPACITY);
-    }
     return 0;
+  }
+
+  /**
+   * This connection's own encoder, with the peer's table capacity and
+   * blocked-streams limit, once its SETTINGS allow a table — made on first use,
+   * so an idle connection holds none (~16 KiB). Until then, or when the peer
+   * allows no table, the shared zero-capacity one serves.
+   */
+  private ensureEncoder(): void {
+    if (this.encoder !== ZERO_ENCODER || !this.settingsReceived || this.peerQpackMaxTableCapacity == 0) return;
+    const peerCap = this.peerQpackMaxTableCapacity > 0xffffffff ? <u32>0xffffffff : <u32>this.peerQpackMaxTableCapacity;
+    const blocked = this.peerQpackBlockedStreams > 0xffff ? <u32>0xffff : <u32>this.peerQpackBlockedStreams;
+    this.encoder = new Encoder(peerCap, blocked, peerCap < ENCODER_CAPACITY ? peerCap : ENCODER_CAPACITY);
   }
 
   /** §5.2: the peer's GOAWAY. */
@@ -825,6 +834,7 @@ export class H3Connection extends ConnApp {
 
   /** QPACK-encodes a section (QPACK form) for `rs` and queues its HEADERS frame; false on an encoder failure. */
   private frameHeaders(rs: RequestStream, p: usize, len: usize): bool {
+    this.ensureEncoder();
     const enc = this.encoder;
     if (enc.encodeSection(rs.id, p, len) != 0) return false;
     const es = enc.encoderStream;
