@@ -912,7 +912,7 @@ export class H3Connection extends ConnApp {
     if (this.checkOutgoing(p, len, kind) != 0) return -1;
     const informational = kind == MSG_RESPONSE && this.info.status < 200;
     if (informational && endStream) return this.refuse(H3_MESSAGE_ERROR, "an informational response cannot end the stream");
-    if (rs.outbox.len > OUTBOX_LIMIT) return this.refuse(0, "the stream's send buffer is full");
+    if (rs.outbox.len > OUTBOX_LIMIT) { this.wantWritable(rs); return this.refuse(0, "the stream's send buffer is full"); }
     if (!this.frameHeaders(rs, this.fields.buf, this.fields.len)) return this.refuse(H3_INTERNAL_ERROR, this.encoder.reason);
     if (!informational) rs.sendPhase = endStream ? SEND_DONE : SEND_BODY;
     rs.finPending = endStream;
