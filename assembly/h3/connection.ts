@@ -31,20 +31,18 @@ import { QuicEvent, QuicEventKind, H3HeadersKind } from "../quic/events";
 import { QuicConfig } from "../quic/config";
 import { isBidi, isClientInitiated } from "../quic/stream_id";
 import { randomU64 } from "../crypto/random";
-import {
-  H3Frame, STREAM_CONTROL, H3_GOAWAY, H3_SETTINGS, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_HEADERS, isPriorityUpdate,
-  SETTINGS_MAX_FIELD_SECTION_SIZE, SETTINGS_QPACK_MAX_TABLE_CAPACITY, SETTINGS_QPACK_BLOCKED_STREAMS,
-} from "./frame";
+import { H3Frame, STREAM_CONTROL, H3_GOAWAY, H3_SETTINGS, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_HEADERS, isPriorityUpdate } from "./frame";
 import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME } from "./frame_parser";
 import {
   H3_NO_ERROR, H3_INTERNAL_ERROR, H3_STREAM_CREATION_ERROR, H3_CLOSED_CRITICAL_STREAM, H3_FRAME_UNEXPECTED,
-  H3_EXCESSIVE_LOAD, H3_ID_ERROR, H3_SETTINGS_ERROR, H3_REQUEST_REJECTED, H3_REQUEST_CANCELLED,
+  H3_EXCESSIVE_LOAD, H3_ID_ERROR, H3_REQUEST_REJECTED, H3_REQUEST_CANCELLED,
   H3_REQUEST_INCOMPLETE, H3_MESSAGE_ERROR,
 } from "./errors";
 import { Encoder } from "./qpack/encoder";
 import { Decoder, DECODE_BLOCKED } from "./qpack/decoder";
 import { checkSection, MessageInfo, MSG_REQUEST, MSG_RESPONSE, MSG_TRAILERS, responseHasNoBody } from "./message";
 import { Priority, readPriorityUpdate, lastElementId, writePriorityUpdate } from "./priority";
+import { PeerSettings, writeSettings, greaseId } from "./settings";
 import {
   RequestStream, RS_MORE, RS_BODY, RS_HEADERS, RS_FIN, RS_ERROR, RS_TOO_LARGE, RS_GONE,
   RECV_HEADERS, RECV_BODY, RECV_TRAILERS, SEND_HEADERS, SEND_BODY, SEND_DONE,
@@ -58,10 +56,6 @@ const TYPE_PUSH: u64 = 0x01;
 const TYPE_ENCODER: u64 = 0x02;
 const TYPE_DECODER: u64 = 0x03;
 
-/** RFC 9220 §3 / RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL. */
-export const SETTINGS_ENABLE_CONNECT_PROTOCOL: u64 = 0x08;
-/** RFC 9297 §2.1.1: SETTINGS_H3_DATAGRAM. */
-export const SETTINGS_H3_DATAGRAM: u64 = 0x33;
 
 /** The most bytes waiting for QUIC on one of our streams; more is H3_EXCESSIVE_LOAD (a peer that never reads). */
 export const OUTBOX_LIMIT: usize = 1 << 20;
@@ -112,13 +106,8 @@ export class H3Connection extends ConnApp {
   // QPACK (RFC 9204): our decoder with our settings; the encoder with the peer's (capacity 0 until its SETTINGS, §3.2.3)
   encoder: Encoder;
   readonly decoder: Decoder;
-  // the peer's SETTINGS (§7.2.4.1 defaults until they arrive)
-  settingsReceived: bool = false;
-  peerMaxFieldSectionSize: u64 = NONE;
-  peerQpackMaxTableCapacity: u64 = 0;
-  peerQpackBlockedStreams: u64 = 0;
-  peerEnableConnectProtocol: bool = false;
-  peerH3Datagram: bool = false;
+  /** The peer's SETTINGS (settings.ts). */
+  readonly peer: PeerSettings = new PeerSettings();
   // GOAWAY (§5.2)
   sentGoaway: u64 = NONE;
   peerGoaway: u64 = NONE;
@@ -144,7 +133,7 @@ export class H3Connection extends ConnApp {
     // each stream starts with its type (§6.2); what we write before QUIC lets us open it waits behind that
     const w = this.controlOut;
     w.varint(TYPE_CONTROL);
-    this.writeSettings(w);
+    writeSettings(w, cfg, this.tmp);
     // §7.2.8: a reserved frame type, to exercise the peer's "ignore unknown frames"
     w.varint(greaseId());
     w.varint(1);
@@ -461,29 +450,11 @@ export class H3Connection extends ConnApp {
 
   /** §7.2.4: the peer's SETTINGS (validated by the parser: duplicates, HTTP/2 identifiers). */
   private onSettings(f: H3Frame): u64 {
-    const r = this.rd2;
-    r.reset(f.settings, <usize>f.settingsLength);
     const ev = this.out.push(QuicEventKind.H3Settings);
-    while (!r.atEnd) {
-      const id = r.varint();
-      const v = r.varint();
-      if (r.failed) break;
-      ev.bytes.u64(id);
-      ev.bytes.u64(v);
-      if (id == SETTINGS_MAX_FIELD_SECTION_SIZE) this.peerMaxFieldSectionSize = v;
-      else if (id == SETTINGS_QPACK_MAX_TABLE_CAPACITY) this.peerQpackMaxTableCapacity = v;
-      else if (id == SETTINGS_QPACK_BLOCKED_STREAMS) this.peerQpackBlockedStreams = v;
-      else if (id == SETTINGS_ENABLE_CONNECT_PROTOCOL || id == SETTINGS_H3_DATAGRAM) {
-        // RFC 8441 §3 (RFC 9220 §3): "... any value other than 0 or 1 MUST be treated as a connection error of type H3_SETTINGS_ERROR"; RFC 9297 §2.1.1 alike
-        if (v > 1) { f.reason = "boolean setting other than 0 or 1"; return H3_SETTINGS_ERROR; }
-        if (id == SETTINGS_ENABLE_CONNECT_PROTOCOL) this.peerEnableConnectProtocol = v == 1;
-        else this.peerH3Datagram = v == 1;
-      }
-      // §7.2.4: unknown settings (grease included) are ignored
-    }
     // RFC 9204 §3.2.3: the encoder may use the dynamic table from now on (made when first needed: ensureEncoder)
-    this.settingsReceived = true;
-    return 0;
+    const err = this.peer.apply(f.settings, <usize>f.settingsLength, this.rd2, ev.bytes);
+    if (err != 0) f.reason = this.peer.reason;
+    return err;
   }
 
   /**
@@ -493,9 +464,10 @@ export class H3Connection extends ConnApp {
    * allows no table, the shared zero-capacity one serves.
    */
   private ensureEncoder(): void {
-    if (this.encoder !== ZERO_ENCODER || !this.settingsReceived || this.peerQpackMaxTableCapacity == 0) return;
-    const peerCap = this.peerQpackMaxTableCapacity > 0xffffffff ? <u32>0xffffffff : <u32>this.peerQpackMaxTableCapacity;
-    const blocked = this.peerQpackBlockedStreams > 0xffff ? <u32>0xffff : <u32>this.peerQpackBlockedStreams;
+    const ps = this.peer;
+    if (this.encoder !== ZERO_ENCODER || !ps.received || ps.qpackMaxTableCapacity == 0) return;
+    const peerCap = ps.qpackMaxTableCapacity > 0xffffffff ? <u32>0xffffffff : <u32>ps.qpackMaxTableCapacity;
+    const blocked = ps.qpackBlockedStreams > 0xffff ? <u32>0xffff : <u32>ps.qpackBlockedStreams;
     this.encoder = new Encoder(peerCap, blocked, peerCap < ENCODER_CAPACITY ? peerCap : ENCODER_CAPACITY);
   }
 
@@ -788,22 +760,6 @@ export class H3Connection extends ConnApp {
     }
   }
 
-  /** §7.2.4: our SETTINGS frame, a reserved setting included (§7.2.4.1). */
-  private writeSettings(w: Writer): void {
-    const s = this.tmp;
-    s.clear();
-    const cfg = this.cfg;
-    if (cfg.h3QpackMaxTableCapacity > 0) { s.varint(SETTINGS_QPACK_MAX_TABLE_CAPACITY); s.varint(cfg.h3QpackMaxTableCapacity); }
-    s.varint(SETTINGS_MAX_FIELD_SECTION_SIZE); s.varint(cfg.h3MaxFieldSectionSize);
-    if (cfg.h3QpackBlockedStreams > 0) { s.varint(SETTINGS_QPACK_BLOCKED_STREAMS); s.varint(cfg.h3QpackBlockedStreams); }
-    if (cfg.h3EnableConnectProtocol) { s.varint(SETTINGS_ENABLE_CONNECT_PROTOCOL); s.varint(1); }
-    if (cfg.h3Datagram) { s.varint(SETTINGS_H3_DATAGRAM); s.varint(1); }
-    s.varint(greaseId()); s.varint(randomU64() & 0x3fffffff);
-    w.varint(H3_SETTINGS);
-    w.varint(<u64>s.len);
-    w.bytes(s.buf, s.len);
-  }
-
   /** Hands waiting bytes to QUIC; the decoder's instructions are collected first (RFC 9204 §4.4). */
   private flushAll(): void {
     if (this.decoderId != NONE) this.decoder.takeDecoderStream(this.decoderOut);
@@ -861,13 +817,13 @@ export class H3Connection extends ConnApp {
 
   /** Checks an outgoing section (wire form) as `kind`; its QPACK form is left in `fields`. */
   private checkOutgoing(p: usize, len: usize, kind: i32): u64 {
-    if (checkSection(p, len, true, kind, this.peerEnableConnectProtocol, this.info, this.fields) != 0) {
+    if (checkSection(p, len, true, kind, this.peer.enableConnectProtocol, this.info, this.fields) != 0) {
       this.lastError = H3_MESSAGE_ERROR;
       this.lastReason = this.info.reason;
       return H3_MESSAGE_ERROR;
     }
     // §4.2.2: "An implementation that has received this parameter SHOULD NOT send an HTTP message header that exceeds the indicated size"
-    if (this.info.size > this.peerMaxFieldSectionSize) {
+    if (this.info.size > this.peer.maxFieldSectionSize) {
       this.lastError = H3_EXCESSIVE_LOAD;
       this.lastReason = "field section over the peer's SETTINGS_MAX_FIELD_SECTION_SIZE";
       return H3_EXCESSIVE_LOAD;
@@ -1056,11 +1012,6 @@ export class BodyRead {
   reset(): void {
     this.got = 0; this.fin = false; this.reset_ = false; this.resetCode = 0; this.unknown = false;
   }
-}
-
-/** A reserved identifier 0x1f * N + 0x21 (§7.2.4.1, §7.2.8, §6.2.3), N random. */
-function greaseId(): u64 {
-  return 0x1f * (randomU64() & 0xffff) + 0x21;
 }
 
 /** Drops the first `n` bytes of a growable writer. */
