@@ -102,8 +102,8 @@ export function setPriority(connection: u32, stream: u64, urgency: u8, increment
 export function peerSettings(connection: u32): H3Settings {
   const h = h3(connection);
   if (h == null) return new H3Settings(false, u64.MAX_VALUE, 0, 0, false, false);
-  return new H3Settings(h.settingsReceived, h.peerMaxFieldSectionSize, h.peerQpackMaxTableCapacity,
-    h.peerQpackBlockedStreams, h.peerEnableConnectProtocol, h.peerH3Datagram);
+  const p = h.peer;
+  return new H3Settings(p.received, p.maxFieldSectionSize, p.qpackMaxTableCapacity, p.qpackBlockedStreams, p.enableConnectProtocol, p.h3Datagram);
 }
 
 

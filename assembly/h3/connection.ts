@@ -31,20 +31,18 @@ import { QuicEvent, QuicEventKind, H3HeadersKind } from "../quic/events";
 import { QuicConfig } from "../quic/config";
 import { isBidi, isClientInitiated } from "../quic/stream_id";
 import { randomU64 } from "../crypto/random";
-import {
-  H3Frame, STREAM_CONTROL, H3_GOAWAY, H3_SETTINGS, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_HEADERS, isPriorityUpdate,
-  SETTINGS_MAX_FIELD_SECTION_SIZE, SETTINGS_QPACK_MAX_TABLE_CAPACITY, SETTINGS_QPACK_BLOCKED_STREAMS,
-} from "./frame";
+import { H3Frame, STREAM_CONTROL, H3_GOAWAY, H3_SETTINGS, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_HEADERS, isPriorityUpdate } from "./frame";
 import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME } from "./frame_parser";
 import {
   H3_NO_ERROR, H3_INTERNAL_ERROR, H3_STREAM_CREATION_ERROR, H3_CLOSED_CRITICAL_STREAM, H3_FRAME_UNEXPECTED,
-  H3_EXCESSIVE_LOAD, H3_ID_ERROR, H3_SETTINGS_ERROR, H3_REQUEST_REJECTED, H3_REQUEST_CANCELLED,
+  H3_EXCESSIVE_LOAD, H3_ID_ERROR, H3_REQUEST_REJECTED, H3_REQUEST_CANCELLED,
   H3_REQUEST_INCOMPLETE, H3_MESSAGE_ERROR,
 } from "./errors";
 import { Encoder } from "./qpack/encoder";
 import { Decoder, DECODE_BLOCKED } from "./qpack/decoder";
 import { checkSection, MessageInfo, MSG_REQUEST, MSG_RESPONSE, MSG_TRAILERS, responseHasNoBody } from "./message";
 import { Priority, readPriorityUpdate, lastElementId, writePriorityUpdate } from "./priority";
+import { PeerSettings, writeSettings, greaseId } from "./settings";
 import {
   RequestStream, RS_MORE, RS_BODY, RS_HEADERS, RS_FIN, RS_ERROR, RS_TOO_LARGE, RS_GONE,
   RECV_HEADERS, RECV_BODY, RECV_TRAILERS, SEND_HEADERS, SEND_BODY, SEND_DONE,
@@ -58,10 +56,6 @@ const TYPE_PUSH: u64 = 0x01;
 const TYPE_ENCODER: u64 = 0x02;
 const TYPE_DECODER: u64 = 0x03;
 
-/** RFC 9220 §3 / RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL. */
-export const SETTINGS_ENABLE_CONNECT_PROTOCOL: u64 = 0x08;
-/** RFC 9297 §2.1.1: SETTINGS_H3_DATAGRAM. */
-export const SETTINGS_H3_DATAGRAM: u64 = 0x33;
 
 /** The most bytes waiting for QUIC on one of our streams; more is H3_EXCESSIVE_LOAD (a peer that never reads). */
 export const OUTBOX_LIMIT: usize = 1 << 20;
@@ -112,13 +106,8 @@ export class H3Connection extends ConnApp {
   // QPACK (RFC 9204): our decoder with our settings; the encoder with the peer's (capacity 0 until its SETTINGS, §3.2.3)
   encoder: Encoder;
   readonly decoder: Decoder;
-  // the peer's SETTINGS (§7.2.4.1 defaults until they arrive)
-  settingsReceived: bool = false;
-  peerMaxFieldSectionSize: u64 = NONE;
-  peerQpackMaxTableCapacity: u64 = 0;
-  peerQpackBlockedStreams: u64 = 0;
-  peerEnableConnectProtocol: bool = false;
-  peerH3Datagram: bool = false;
+  /** The peer's SETTINGS (settings.ts). */
+  readonly peer: PeerSettings = new PeerSettings();
   // GOAWAY (§5.2)
   sentGoaway: u64 = NONE;
   peerGoaway: u64 = NONE;
@@ -139,12 +128,12 @@ export class H3Connection extends ConnApp {
     this.isServer = c.isServer;
     const cfg = c.cfg;
     this.cfg = cfg;
-    this.encoder = new Encoder(0, 0, 0);
+    this.encoder = zeroEncoder();
     this.decoder = new Decoder(<u32>cfg.h3QpackMaxTableCapacity, <u32>cfg.h3QpackBlockedStreams, cfg.h3MaxFieldSectionSize);
     // each stream starts with its type (§6.2); what we write before QUIC lets us open it waits behind that
     const w = this.controlOut;
     w.varint(TYPE_CONTROL);
-    this.writeSettings(w);
+    writeSettings(w, cfg, this.tmp);
     // §7.2.8: a reserved frame type, to exercise the peer's "ignore unknown frames"
     w.varint(greaseId());
     w.varint(1);
@@ -162,7 +151,7 @@ export class H3Connection extends ConnApp {
     this.controlOut.release();
     this.encoderOut.release();
     this.decoderOut.release();
-    this.encoder.dispose();
+    if (this.encoder !== ZERO_ENCODER) this.encoder.dispose();
     this.decoder.dispose();
     this.fields.release();
     this.tmp.release();
@@ -408,6 +397,10 @@ export class H3Connection extends ConnApp {
       return true;
     }
     if (u.id == this.peerDecoder) {
+      // the shared zero-capacity encoder keeps no state; parsing the peer's instructions needs some (a cut
+      // instruction, a sticky error): this connection gets its own
+      this.ensureEncoder();
+      if (this.encoder === ZERO_ENCODER) this.encoder = new Encoder(0, 0, 0);
       const rc = this.encoder.feedDecoderStream(p, n);
       if (rc != 0) { this.connError(rc, this.encoder.reason); return false; }
       return true;
@@ -457,35 +450,25 @@ export class H3Connection extends ConnApp {
 
   /** §7.2.4: the peer's SETTINGS (validated by the parser: duplicates, HTTP/2 identifiers). */
   private onSettings(f: H3Frame): u64 {
-    const r = this.rd2;
-    r.reset(f.settings, <usize>f.settingsLength);
     const ev = this.out.push(QuicEventKind.H3Settings);
-    while (!r.atEnd) {
-      const id = r.varint();
-      const v = r.varint();
-      if (r.failed) break;
-      ev.bytes.u64(id);
-      ev.bytes.u64(v);
-      if (id == SETTINGS_MAX_FIELD_SECTION_SIZE) this.peerMaxFieldSectionSize = v;
-      else if (id == SETTINGS_QPACK_MAX_TABLE_CAPACITY) this.peerQpackMaxTableCapacity = v;
-      else if (id == SETTINGS_QPACK_BLOCKED_STREAMS) this.peerQpackBlockedStreams = v;
-      else if (id == SETTINGS_ENABLE_CONNECT_PROTOCOL || id == SETTINGS_H3_DATAGRAM) {
-        // RFC 8441 §3 (RFC 9220 §3): "... any value other than 0 or 1 MUST be treated as a connection error of type H3_SETTINGS_ERROR"; RFC 9297 §2.1.1 alike
-        if (v > 1) { f.reason = "boolean setting other than 0 or 1"; return H3_SETTINGS_ERROR; }
-        if (id == SETTINGS_ENABLE_CONNECT_PROTOCOL) this.peerEnableConnectProtocol = v == 1;
-        else this.peerH3Datagram = v == 1;
-      }
-      // §7.2.4: unknown settings (grease included) are ignored
-    }
-    this.settingsReceived = true;
-    // RFC 9204 §3.2.3: the encoder may use the dynamic table from now on, up to the peer's capacity
-    if (this.peerQpackMaxTableCapacity > 0) {
-      const peerCap = this.peerQpackMaxTableCapacity > 0xffffffff ? <u32>0xffffffff : <u32>this.peerQpackMaxTableCapacity;
-      const blocked = this.peerQpackBlockedStreams > 0xffff ? <u32>0xffff : <u32>this.peerQpackBlockedStreams;
-      this.encoder.dispose();
-      this.encoder = new Encoder(peerCap, blocked, peerCap < ENCODER_CAPACITY ? peerCap : ENCODER_CAPACITY);
-    }
-    return 0;
+    // RFC 9204 §3.2.3: the encoder may use the dynamic table from now on (made when first needed: ensureEncoder)
+    const err = this.peer.apply(f.settings, <usize>f.settingsLength, this.rd2, ev.bytes);
+    if (err != 0) f.reason = this.peer.reason;
+    return err;
+  }
+
+  /**
+   * This connection's own encoder, with the peer's table capacity and
+   * blocked-streams limit, once its SETTINGS allow a table — made on first use,
+   * so an idle connection holds none (~16 KiB). Until then, or when the peer
+   * allows no table, the shared zero-capacity one serves.
+   */
+  private ensureEncoder(): void {
+    const ps = this.peer;
+    if (this.encoder !== ZERO_ENCODER || !ps.received || ps.qpackMaxTableCapacity == 0) return;
+    const peerCap = ps.qpackMaxTableCapacity > 0xffffffff ? <u32>0xffffffff : <u32>ps.qpackMaxTableCapacity;
+    const blocked = ps.qpackBlockedStreams > 0xffff ? <u32>0xffff : <u32>ps.qpackBlockedStreams;
+    this.encoder = new Encoder(peerCap, blocked, peerCap < ENCODER_CAPACITY ? peerCap : ENCODER_CAPACITY);
   }
 
   /** §5.2: the peer's GOAWAY. */
@@ -666,8 +649,8 @@ export class H3Connection extends ConnApp {
 
   /** A field section over our SETTINGS_MAX_FIELD_SECTION_SIZE (§4.2.2). */
   private tooLarge(rs: RequestStream): void {
-    this.decoder.cancelStream(rs.id);
     // a server answers 431 (RFC 6585 §5) without involving the host; a client drops the response
+    // (both send QPACK's Stream Cancellation, RFC 9204 §4.4.2)
     if (this.isServer && !rs.delivered) this.respondAndStop(rs, 431);
     else this.streamError(rs, H3_EXCESSIVE_LOAD);
   }
@@ -777,22 +760,6 @@ export class H3Connection extends ConnApp {
     }
   }
 
-  /** §7.2.4: our SETTINGS frame, a reserved setting included (§7.2.4.1). */
-  private writeSettings(w: Writer): void {
-    const s = this.tmp;
-    s.clear();
-    const cfg = this.cfg;
-    if (cfg.h3QpackMaxTableCapacity > 0) { s.varint(SETTINGS_QPACK_MAX_TABLE_CAPACITY); s.varint(cfg.h3QpackMaxTableCapacity); }
-    s.varint(SETTINGS_MAX_FIELD_SECTION_SIZE); s.varint(cfg.h3MaxFieldSectionSize);
-    if (cfg.h3QpackBlockedStreams > 0) { s.varint(SETTINGS_QPACK_BLOCKED_STREAMS); s.varint(cfg.h3QpackBlockedStreams); }
-    if (cfg.h3EnableConnectProtocol) { s.varint(SETTINGS_ENABLE_CONNECT_PROTOCOL); s.varint(1); }
-    if (cfg.h3Datagram) { s.varint(SETTINGS_H3_DATAGRAM); s.varint(1); }
-    s.varint(greaseId()); s.varint(randomU64() & 0x3fffffff);
-    w.varint(H3_SETTINGS);
-    w.varint(<u64>s.len);
-    w.bytes(s.buf, s.len);
-  }
-
   /** Hands waiting bytes to QUIC; the decoder's instructions are collected first (RFC 9204 §4.4). */
   private flushAll(): void {
     if (this.decoderId != NONE) this.decoder.takeDecoderStream(this.decoderOut);
@@ -823,6 +790,7 @@ export class H3Connection extends ConnApp {
 
   /** QPACK-encodes a section (QPACK form) for `rs` and queues its HEADERS frame; false on an encoder failure. */
   private frameHeaders(rs: RequestStream, p: usize, len: usize): bool {
+    this.ensureEncoder();
     const enc = this.encoder;
     if (enc.encodeSection(rs.id, p, len) != 0) return false;
     const es = enc.encoderStream;
@@ -849,13 +817,13 @@ export class H3Connection extends ConnApp {
 
   /** Checks an outgoing section (wire form) as `kind`; its QPACK form is left in `fields`. */
   private checkOutgoing(p: usize, len: usize, kind: i32): u64 {
-    if (checkSection(p, len, true, kind, this.peerEnableConnectProtocol, this.info, this.fields) != 0) {
+    if (checkSection(p, len, true, kind, this.peer.enableConnectProtocol, this.info, this.fields) != 0) {
       this.lastError = H3_MESSAGE_ERROR;
       this.lastReason = this.info.reason;
       return H3_MESSAGE_ERROR;
     }
     // §4.2.2: "An implementation that has received this parameter SHOULD NOT send an HTTP message header that exceeds the indicated size"
-    if (this.info.size > this.peerMaxFieldSectionSize) {
+    if (this.info.size > this.peer.maxFieldSectionSize) {
       this.lastError = H3_EXCESSIVE_LOAD;
       this.lastReason = "field section over the peer's SETTINGS_MAX_FIELD_SECTION_SIZE";
       return H3_EXCESSIVE_LOAD;
@@ -900,7 +868,7 @@ export class H3Connection extends ConnApp {
     if (this.checkOutgoing(p, len, kind) != 0) return -1;
     const informational = kind == MSG_RESPONSE && this.info.status < 200;
     if (informational && endStream) return this.refuse(H3_MESSAGE_ERROR, "an informational response cannot end the stream");
-    if (rs.outbox.len > OUTBOX_LIMIT) return this.refuse(0, "the stream's send buffer is full");
+    if (rs.outbox.len > OUTBOX_LIMIT) { this.wantWritable(rs); return this.refuse(0, "the stream's send buffer is full"); }
     if (!this.frameHeaders(rs, this.fields.buf, this.fields.len)) return this.refuse(H3_INTERNAL_ERROR, this.encoder.reason);
     if (!informational) rs.sendPhase = endStream ? SEND_DONE : SEND_BODY;
     rs.finPending = endStream;
@@ -1016,6 +984,21 @@ export class H3Connection extends ConnApp {
   get requestCount(): i32 { return this.requests.size; }
 }
 
+/**
+ * The encoder every connection uses until the peer's SETTINGS allow a dynamic
+ * table (RFC 9204 §3.2.3: capacity 0 until then), and for good when the peer
+ * allows none: encoding with no table keeps no per-connection state (no
+ * inserts, no outstanding sections), so one is shared instead of ~16 KiB per
+ * connection. Parsing the peer's decoder stream does keep state: a connection
+ * whose peer writes instructions gets its own (onUniData).
+ */
+let ZERO_ENCODER: Encoder | null = null;
+function zeroEncoder(): Encoder {
+  let e = ZERO_ENCODER;
+  if (e == null) { e = new Encoder(0, 0, 0); ZERO_ENCODER = e; }
+  return e;
+}
+
 const STATUS_NAME = memory.data<u8>([0x3a, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73]); // ":status"
 
 /** What `readBody` reports besides the bytes. */
@@ -1029,11 +1012,6 @@ export class BodyRead {
   reset(): void {
     this.got = 0; this.fin = false; this.reset_ = false; this.resetCode = 0; this.unknown = false;
   }
-}
-
-/** A reserved identifier 0x1f * N + 0x21 (§7.2.4.1, §7.2.8, §6.2.3), N random. */
-function greaseId(): u64 {
-  return 0x1f * (randomU64() & 0xffff) + 0x21;
 }
 
 /** Drops the first `n` bytes of a growable writer. */

@@ -122,7 +122,8 @@ export class RequestStream {
       let buf: usize, want: u64;
       if (this.inFrame == H3_DATA && p.remaining > 0) {
         const room = max - this.got;
-        if (room == 0) return RS_BODY;
+        // out of budget; but a stream that already ended inside this payload is an error to report now
+        if (room == 0 && !this.quicFin) return RS_BODY;
         buf = out + <usize>this.got;
         want = room < p.remaining ? room : p.remaining;
       } else {

@@ -63,7 +63,7 @@ export enum QuicEventKind {
   H3SendDone = 37,
   /** The peer's GOAWAY: `value` = its id. */
   H3Goaway = 38,
-  /** The peer's SETTINGS: `bytes` = { id u64 BE, value u64 BE }*. */
+  /** The peer's SETTINGS: `bytes` = (id u64 BE, value u64 BE) pairs. */
   H3Settings = 39,
   /** Client: the request on `streamId` was not processed (`value` = code); a retry is safe. */
   H3RequestRejected = 40,

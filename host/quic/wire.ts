@@ -190,10 +190,16 @@ export interface H3Options {
   maxBodySize?: number;
 }
 
+/** Config keys of HTTP/3 (assembly/quic/config.ts QC_H3*); `h3` turns it on. */
+export const H3_CONFIG_KEY = {
+  h3: 28, maxFieldSectionSize: 29, qpackMaxTableCapacity: 30, qpackBlockedStreams: 31, enableConnectProtocol: 32, h3Datagram: 33, maxBodySize: 34,
+} as const;
+
+/** Ranges of the numeric options; the others are booleans. */
 const H3_KEYS = {
-  maxFieldSectionSize: [29, 1, 1 << 20], qpackMaxTableCapacity: [30, 0, 1 << 20], qpackBlockedStreams: [31, 0, 1024],
-  enableConnectProtocol: [32, 0, 1], h3Datagram: [33, 0, 1], maxBodySize: [34, 0, Number.MAX_SAFE_INTEGER],
-} as const satisfies Record<keyof H3Options, readonly [number, number, number]>;
+  maxFieldSectionSize: [1, 1 << 20], qpackMaxTableCapacity: [0, 1 << 20], qpackBlockedStreams: [0, 1024],
+  enableConnectProtocol: null, h3Datagram: null, maxBodySize: [0, Number.MAX_SAFE_INTEGER],
+} as const satisfies Record<keyof H3Options, readonly [number, number] | null>;
 
 /**
  * The config entries that make an endpoint speak HTTP/3 (QC_H3 and the
@@ -201,17 +207,21 @@ const H3_KEYS = {
  */
 export function encodeH3Config(options: H3Options = {}, name = 'http3'): Uint8Array {
   const o = optionsArg<H3Options>(name, options, Object.keys(H3_KEYS) as (keyof H3Options)[]);
-  const entries: [number, bigint][] = [[28, 1n]];
+  const entries: [number, bigint][] = [[H3_CONFIG_KEY.h3, 1n]];
   for (const k of Object.keys(H3_KEYS) as (keyof H3Options)[]) {
     const x = o[k];
     if (x === undefined) continue;
-    const [key, min, max] = H3_KEYS[k];
+    const range = H3_KEYS[k];
     let n: number;
-    if (typeof x === 'boolean') n = x ? 1 : 0;
-    else if (typeof x === 'number' && Number.isInteger(x)) n = x;
-    else throw new InvalidArgumentError(`${name}.${k}`, `must be ${min === 0 && max === 1 ? 'a boolean' : 'an integer'}, got ${describe(x)}`);
-    if (n < min || n > max) throw new InvalidArgumentError(`${name}.${k}`, `must be in ${min}..${max}, got ${n}`);
-    entries.push([key, BigInt(n)]);
+    if (range === null) {
+      if (typeof x !== 'boolean') throw new InvalidArgumentError(`${name}.${k}`, `must be a boolean, got ${describe(x)}`);
+      n = x ? 1 : 0;
+    } else {
+      if (typeof x !== 'number' || !Number.isInteger(x)) throw new InvalidArgumentError(`${name}.${k}`, `must be an integer, got ${describe(x)}`);
+      if (x < range[0] || x > range[1]) throw new InvalidArgumentError(`${name}.${k}`, `must be in ${range[0]}..${range[1]}, got ${x}`);
+      n = x;
+    }
+    entries.push([H3_CONFIG_KEY[k], BigInt(n)]);
   }
   const out = new Uint8Array(9 * entries.length);
   const v = new DataView(out.buffer);

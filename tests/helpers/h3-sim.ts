@@ -187,13 +187,14 @@ export class RawH3Peer extends QuicSimEndpoint {
     return c && c.remote ? c.value : undefined;
   }
 
-  resetCode(stream: bigint): bigint | undefined {
-    const e = this.events.find((x) => x.kind === 'streamReset' && x.stream === stream);
+  /** The code of the peer's RESET_STREAM on `stream` (of connection `conn`, if given). */
+  resetCode(stream: bigint, conn?: number): bigint | undefined {
+    const e = this.events.find((x) => x.kind === 'streamReset' && x.stream === stream && (conn === undefined || x.connection === conn));
     return e?.value;
   }
 
-  stopSendingCode(stream: bigint): bigint | undefined {
-    const e = this.events.find((x) => x.kind === 'streamStopSending' && x.stream === stream);
+  stopSendingCode(stream: bigint, conn?: number): bigint | undefined {
+    const e = this.events.find((x) => x.kind === 'streamStopSending' && x.stream === stream && (conn === undefined || x.connection === conn));
     return e?.value;
   }
 }
@@ -226,8 +227,8 @@ export function settings(pairs: [number | bigint, number | bigint][] = []): Uint
   return frame(0x04, cat(...pairs.map(([id, v]) => cat(varint(id), varint(v)))));
 }
 
-/** A field section encoded with the static table and literals only (QPACK, no dynamic table). */
-export function headerBlock(fields: [string, string][]): Uint8Array {
+/** Fields in QPACK's packed form ({ name-len u32 LE, value-len u32 LE, name, value }*, wit/qpack.wit). */
+export function qpackFields(fields: [string, string][]): Uint8Array {
   const packed: Uint8Array[] = [];
   for (const [n, v] of fields) {
     const nb = Buffer.from(n), vb = Buffer.from(v);
@@ -237,9 +238,14 @@ export function headerBlock(fields: [string, string][]): Uint8Array {
     dv.setUint32(4, vb.length, true);
     packed.push(h, nb, vb);
   }
-  const enc = qpack.encoderNew(0, 0, 0, false);
+  return cat(...packed);
+}
+
+/** A field section encoded with the static table and literals only (QPACK, no dynamic table). */
+export function headerBlock(fields: [string, string][], huffman = false): Uint8Array {
+  const enc = qpack.encoderNew(0, 0, 0, huffman);
   try {
-    return callEngine(() => qpack.encoderEncode(enc, 0n, cat(...packed))).section.slice();
+    return callEngine(() => qpack.encoderEncode(enc, 0n, qpackFields(fields))).section.slice();
   } finally {
     qpack.encoderFree(enc);
   }

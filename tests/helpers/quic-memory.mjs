@@ -54,14 +54,17 @@ async function instance(tag) {
  * pki: { caPem, chainPem, keyPem }; quic: options of both sides
  * (host/quic/wire.ts names), serverQuic: the server's on top.
  */
-export async function idleConnections(pki, { quic = {}, serverQuic = {}, tag = String(Math.random()).slice(2) } = {}) {
+export async function idleConnections(pki, { quic = {}, serverQuic = {}, tag = String(Math.random()).slice(2), h3 = false } = {}) {
   const S = await instance(`s${tag}`);
   const C = await instance(`c${tag}`);
   const wall = BigInt(Date.now());
-  const scfg = S.tls.configNew(encodeConfig({ server: true, alpn: ['mem'], certChainPem: pki.chainPem, privateKeyPem: pki.keyPem, quic: true, transportParams: new Uint8Array(0) }));
-  const ccfg = C.tls.configNew(encodeConfig({ serverName: 'localhost', alpn: ['mem'], trustAnchorsPem: pki.caPem, quic: true, transportParams: new Uint8Array(0) }));
-  const server = S.quic.endpointNew(wire.quicConfig({ maxConnections: 1 << 20, ...quic, ...serverQuic }, 'quic', 'server'), scfg);
-  const client = C.quic.endpointNew(wire.quicConfig({ ...quic }, 'quic', 'client'), ccfg);
+  // h3: HTTP/3 endpoints (QC_H3), so each idle connection also holds its H3 connection (control and QPACK streams, settings exchanged)
+  const alpn = [h3 ? 'h3' : 'mem'];
+  const withH3 = (cfg) => (h3 ? new Uint8Array(Buffer.concat([cfg, wire.encodeH3Config()])) : cfg);
+  const scfg = S.tls.configNew(encodeConfig({ server: true, alpn, certChainPem: pki.chainPem, privateKeyPem: pki.keyPem, quic: true, transportParams: new Uint8Array(0) }));
+  const ccfg = C.tls.configNew(encodeConfig({ serverName: 'localhost', alpn, trustAnchorsPem: pki.caPem, quic: true, transportParams: new Uint8Array(0) }));
+  const server = S.quic.endpointNew(withH3(wire.quicConfig({ maxConnections: 1 << 20, ...quic, ...serverQuic }, 'quic', 'server')), scfg);
+  const client = C.quic.endpointNew(withH3(wire.quicConfig({ ...quic }, 'quic', 'client')), ccfg);
   let now = 1_000_000n;
   let connected = 0, closed = 0;
   const conns = [];

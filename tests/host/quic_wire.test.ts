@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  QC_QLOG,   CLOSE_KIND, CORE_DEFAULTS, EVENT_HEADER, QUIC_CONFIG_KEY, QUIC_DEFAULTS, QUIC_EVENT, checkQuicOptions, decodeEvents,
+  QC_QLOG, H3_CONFIG_KEY, CLOSE_KIND, CORE_DEFAULTS, EVENT_HEADER, QUIC_CONFIG_KEY, QUIC_DEFAULTS, QUIC_EVENT, checkQuicOptions, decodeEvents,
   encodeQuicConfig, packDatagrams, quicConfig, unpackDatagrams, type QuicOptions,
 } from '../../host/quic/wire.js';
 import { InvalidArgumentError } from '../../host/errors.js';
@@ -57,7 +57,7 @@ describe('poll-events: { connection u32, kind u8, flags u8, close-kind u8, strea
 
   it('round-trips random events written the way assembly/api/quic_events.ts writes them', () => {
     const ev = fc.record({
-      connection: fc.integer({ min: 0, max: 0xffffffff }), kind: fc.integer({ min: 1, max: 17 }), app: fc.boolean(), remote: fc.boolean(),
+      connection: fc.integer({ min: 0, max: 0xffffffff }), kind: fc.integer({ min: 1, max: 41 }), app: fc.boolean(), remote: fc.boolean(), fin: fc.boolean(),
       closeKind: fc.integer({ min: 0, max: 5 }), stream: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
       bytes: fc.uint8Array({ maxLength: 300 }),
     });
@@ -65,7 +65,7 @@ describe('poll-events: { connection u32, kind u8, flags u8, close-kind u8, strea
       const parts = list.map((e) => {
         const b = new Uint8Array(EVENT_HEADER + e.bytes.length);
         const v = new DataView(b.buffer);
-        v.setUint32(0, e.connection); b[4] = e.kind; b[5] = (e.app ? 1 : 0) | (e.remote ? 2 : 0); b[6] = e.closeKind;
+        v.setUint32(0, e.connection); b[4] = e.kind; b[5] = (e.app ? 1 : 0) | (e.remote ? 2 : 0) | (e.fin ? 4 : 0); b[6] = e.closeKind;
         v.setBigUint64(7, e.stream); v.setBigUint64(15, e.value); v.setUint32(23, e.bytes.length); b.set(e.bytes, EVENT_HEADER);
         return b;
       });
@@ -137,7 +137,13 @@ describe('config: { key u8, value u64 BE }* from QuicOptions', () => {
       maxRecvRanges: 'MAX_RECV_RANGES', handshakeTimeout: 'HANDSHAKE_TIMEOUT_MS', greaseQuicBit: 'GREASE_QUIC_BIT',
     };
     // QC_QLOG is the host's own switch (a qlog directory), not a QuicOptions key
-    expect({ ...Object.fromEntries(Object.entries(NAMES).map(([k, v]) => [v, QUIC_CONFIG_KEY[k as keyof typeof NAMES]])), QLOG: QC_QLOG }).toEqual(qc);
+    // QC_H3* are written by encodeH3Config (HTTP/3 endpoints, tests/h3/wire.test.ts)
+    const H3_NAMES: Record<keyof typeof H3_CONFIG_KEY, string> = {
+      h3: 'H3', maxFieldSectionSize: 'H3_MAX_FIELD_SECTION_SIZE', qpackMaxTableCapacity: 'H3_QPACK_MAX_TABLE_CAPACITY', qpackBlockedStreams: 'H3_QPACK_BLOCKED_STREAMS',
+      enableConnectProtocol: 'H3_ENABLE_CONNECT_PROTOCOL', h3Datagram: 'H3_DATAGRAM', maxBodySize: 'H3_MAX_BODY_SIZE',
+    };
+    const h3 = Object.fromEntries(Object.entries(H3_NAMES).map(([k, v]) => [v, H3_CONFIG_KEY[k as keyof typeof H3_NAMES]]));
+    expect({ ...Object.fromEntries(Object.entries(NAMES).map(([k, v]) => [v, QUIC_CONFIG_KEY[k as keyof typeof NAMES]])), QLOG: QC_QLOG, ...h3 }).toEqual(qc);
     // the core's field defaults, evaluated from their AssemblyScript initialisers
     const body = cfg.slice(cfg.indexOf('export class QuicConfig'), cfg.indexOf('error: string'));
     const field = (f: string) => {

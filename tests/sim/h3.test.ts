@@ -166,6 +166,7 @@ describe.skipIf(!hasOpenssl)('HTTP/3 simulator: bodies, trailers, 1xx, concurren
     };
     const without = sent(0, 'h3 qpack static');
     const withTable = sent(4096, 'h3 qpack dynamic');
+    console.log(`QPACK: 40 requests with 3 large repeated fields: client sent ${without} bytes with the static table only, ${withTable} with a 4096-byte dynamic table`);
     expect(withTable).toBeLessThan(without * 0.6);
   });
 });
@@ -227,6 +228,30 @@ describe.skipIf(!hasOpenssl)('HTTP/3 simulator: GOAWAY, priorities, limits', () 
     t.pair.run(() => l.fin || !!l.reset, t.pair.now + 10_000_000);
     expect(seen).toBe(0);
     expect(l.headers().get(':status')).toBe('413');
+    t.close();
+  });
+
+  it('extended CONNECT (RFC 9220) and SETTINGS_H3_DATAGRAM once the server enables them; refused before', () => {
+    const wt: [string, string][] = [[':method', 'CONNECT'], [':protocol', 'webtransport'], [':scheme', 'https'], [':authority', 'localhost'], [':path', '/wt']];
+    const off = setup('h3 connect off');
+    expect(http3.peerSettings(off.conn).enableConnectProtocol).toBe(false);
+    expect(() => off.client.request(off.conn, wt, undefined, false)).toThrow(expect.objectContaining({ code: 0x10en }));
+    off.close();
+    const t = setup('h3 connect on', { serverH3: { enableConnectProtocol: true, h3Datagram: true } });
+    const ps = http3.peerSettings(t.conn);
+    expect([ps.enableConnectProtocol, ps.h3Datagram]).toEqual([true, true]);
+    const settings = t.client.eventsOf('h3Settings')[0];
+    expect(settings.bytes.length % 16).toBe(0);
+    t.server.onRequest = (c, s, f) => {
+      expect(new Map(f).get(':protocol')).toBe('webtransport');
+      t.server.sendHeaders(c, s, [[':status', '200']]);
+    };
+    const id = t.client.request(t.conn, wt, undefined, false);
+    const l = t.client.log(t.conn, id);
+    t.pair.run(() => l.sections.length > 0, t.pair.now + 5_000_000);
+    expect(l.headers().get(':status')).toBe('200');
+    // the stream stays open both ways (the session lives on it)
+    expect(Number(http3.sendData(t.conn, id, new Uint8Array(Buffer.from('capsule')), false))).toBe(7);
     t.close();
   });
 
