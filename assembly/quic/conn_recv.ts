@@ -247,6 +247,7 @@ function processFrames(c: Connection, sp: PacketSpace, type: u32, p: usize, n: u
         e = c.loss.onAckReceived(sp.id, f, delay < f.ackDelay ? u64.MAX_VALUE : delay, c.now, c.sink);
         if (e != NO_ERROR) err.set(e, ft, "ACK of a packet never sent");
         if (f.largestAcknowledged > <u64>sp.largestAckedByPeer || sp.largestAckedByPeer < 0) sp.largestAckedByPeer = <i64>f.largestAcknowledged;
+        if (sp.id == SPACE_APPLICATION) c.onApplicationAck();
         break;
       }
       case <i32>FRAME_RESET_STREAM: e = c.streams.onResetStream(f.streamId, f.errorCode, f.finalSize, err, ft); break;

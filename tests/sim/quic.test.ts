@@ -164,6 +164,27 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
     t.client.close(); t.server.close();
   });
 
+  it('waits 3×PTO after a key update was acknowledged before the next one (RFC 9001 §6.5)', () => {
+    // Found by interop with ngtcp2 (tests/peers/ngtcp2_quic.test.ts): updating every 20 packets as soon as the
+    // previous phase was acknowledged, a fifth of our packets were discarded by ngtcp2, which cannot open a new
+    // phase that soon after the last. Link: 10 ms each way, so a PTO is at least 20 ms + the peer's 25 ms
+    // max_ack_delay, and successive updates we start must be at least 3 × 45 ms apart.
+    const seed = simSeed('key update spacing');
+    const t = run('ku spacing', { qlog: true, client: { keyUpdateInterval: 20 }, link: { bandwidth: 4e6 } }, seed);
+    expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
+    const data = payload(seed, 3_000_000);
+    const id = quic.streamOpen(t.conn, true);
+    deliver(t, id, data, 0, 5000);
+    expect(sha(t.server.bytes(serverConn(t.server), id)), `seed ${seed}`).toBe(sha(data));
+    const updates = t.client.events.filter((e) => e.kind === 'qlog').map((e) => JSON.parse(new TextDecoder().decode(e.bytes)))
+      .filter((e) => e.name === 'security:key_updated' && e.data.trigger === 'local_update')
+      .map((e) => ({ time: e.time as number, generation: e.data.generation as number }));
+    const times = [...new Map(updates.map((u) => [u.generation, u.time])).values()];
+    expect(times.length, `seed ${seed}`).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `seed ${seed}, update ${i}`).toBeGreaterThanOrEqual(3 * 45);
+    t.client.close(); t.server.close();
+  });
+
   it('Retry: the server validates the address first, the handshake completes', () => {
     const seed = simSeed('retry');
     const t = run('retry', { server: { retry: true } }, seed);
