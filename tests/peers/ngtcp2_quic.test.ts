@@ -89,4 +89,66 @@ describeWithPeer(gtlsServerPeer(), 'gtlsserver (ngtcp2-server)', 'our QUIC clien
     await closeClean(c, h3);
     expect(srv.stderr()).not.toMatch(/error/i);
   }, T);
+
+  it('ChaCha20-Poly1305 only (gtlsserver --ciphers): the handshake and files', async () => {
+    const srv = await gtlsServer(`--ciphers=${CHACHA20_ONLY}`);
+    const c = connect(srv, { tls: { trustAnchorsPem: pki.ecCa.certPem, cipherSuites: [0x1303] } });
+    const h3 = new MiniH3Client(c);
+    await fetchAll(h3, srv, ['f1.bin', 'f3.bin']);
+    await closeClean(c, h3);
+  }, T);
+
+  it('key updates our client initiates (RFC 9001 §6) every 20 packets it sends (mostly ACKs) while 4 MiB come in', async () => {
+    const srv = await gtlsServer();
+    const c = connect(srv, { quic: { keyUpdateInterval: 20 } });
+    const h3 = new MiniH3Client(c);
+    await fetchAll(h3, srv, ['big.bin', 'f2.bin']);
+    const st = await c.getStats();
+    expect(st.keyUpdates).toBeGreaterThanOrEqual(2);
+    // RFC 9001 §6.5: updates spaced 3×PTO after the last was acknowledged; sooner, ngtcp2 discarded a fifth of
+    // our packets (tests/sim/quic.test.ts 'waits 3×PTO ...' is the simulator case)
+    expect(st.packetsLost * 20, JSON.stringify(st)).toBeLessThan(st.packetsSent);
+    await closeClean(c, h3);
+    expect(srv.stderr()).not.toMatch(/error/i);
+  }, T);
+
+  it('Retry (gtlsserver -V): the handshake follows it (qlog shows the Retry), then files', async () => {
+    const srv = await gtlsServer('-V');
+    const qlogDir = fs.mkdtempSync(path.join(tmp, 'qlog-'));
+    const c = connect(srv, { qlogDir });
+    const h3 = new MiniH3Client(c);
+    await fetchAll(h3, srv, ['f0.bin', 'f2.bin']);
+    await closeClean(c, h3);
+    const qlog = fs.readdirSync(qlogDir).map((f) => fs.readFileSync(path.join(qlogDir, f), 'utf8')).join('');
+    expect(qlog).toMatch(/packet_received".*"packet_type":"retry"/);
+  }, T);
+
+  it('resumption + 0-RTT: the second connection sends its requests before the handshake completes, accepted', async () => {
+    const srv = await gtlsServer();
+    const c1 = connect(srv);
+    const h1 = new MiniH3Client(c1);
+    await fetchAll(h1, srv, ['f0.bin']);
+    for (let i = 0; i < 100 && !c1.session; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(c1.session, 'gtlsserver sent a session ticket').toBeDefined();
+    await closeClean(c1, h1);
+    const c2 = connect(srv, { session: c1.session, tls: { trustAnchorsPem: pki.ecCa.certPem, earlyData: true } });
+    const h2 = new MiniH3Client(c2); // control + QPACK streams and the requests go in 0-RTT
+    const got = fetchAll(h2, srv, ['f1.bin', 'index.html']);
+    await c2.ready;
+    expect(c2.earlyData).toBe('accepted');
+    await got;
+    await closeClean(c2, h2);
+  }, T);
+
+  it('migration: our client moves to a new local port (RFC 9000 §9.2) between two fetches', async () => {
+    const srv = await gtlsServer();
+    const c = connect(srv);
+    const h3 = new MiniH3Client(c);
+    await fetchAll(h3, srv, ['f1.bin']);
+    const before = c.localAddress!.port;
+    await c.migrate();
+    expect(c.localAddress!.port).not.toBe(before);
+    await fetchAll(h3, srv, ['big.bin', 'f3.bin']);
+    await closeClean(c, h3);
+  }, T);
 });
