@@ -386,6 +386,39 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
     }
   });
 
+  it('follows a NAT rebinding of a client that only downloads, with what went to its old port lost', () => {
+    // Found by interop with ngtcp2 (gtlsclient --change-local-addr --nat-rebinding, tests/peers/ngtcp2_quic.test.ts):
+    // the client's first packet from the new port is an ACK; the server moved there but (1) did not count that
+    // datagram toward the new address's §8.1 allowance and (2) held its PATH_CHALLENGE behind a congestion window
+    // full of packets sent to the old port, which are lost — the client, with nothing in flight, said nothing
+    // more; the validation timed out and the server fell back to the dead old path. Here everything the server
+    // sends to the client's old address after the rebinding is lost, as with a real NAT.
+    for (let i = 0; i < SEEDS; i++) {
+      // a client that never needs to send anything but ACKs: windows larger than the transfer, no PMTU probes
+      const quiet: QuicOptions = { initialMaxData: 4 << 20, streamWindow: 4 << 20, maxUdpPayloadSize: 1200 };
+      const { t, seed } = connected({ client: quiet }, 'rebinding download');
+      const sc = serverConn(t.server);
+      const data = payload(seed, 600_000);
+      const id = quic.streamOpen(sc, false);
+      let off = writeSome(sc, id, data, 0);
+      t.pair.run(() => false, t.pair.now + 40_000); // mid-transfer, the server's window full
+      const old = Array.from(t.client.addressOf(0)).join();
+      t.client.natShift = 7;
+      t.pair.blackhole = (from, d) => from === 'b' && Array.from(d.dest ?? []).join() === old;
+      const key = () => `${t.conn}:${id}`;
+      const deadline = t.pair.now + 20_000_000;
+      // bounded in steps too: a stalled pair (nothing due, the bug) stops its clock
+      for (let step = 0; step < 2000 && !t.client.finished.has(key()) && t.pair.now < deadline; step++) {
+        off = writeSome(sc, id, data, off);
+        t.pair.run(() => t.client.finished.has(key()), t.pair.now + 50_000);
+      }
+      expect(sha(t.client.bytes(t.conn, id)), `seed ${seed}`).toBe(sha(data));
+      expect(Array.from(t.server.eventsOf('pathChanged').at(-1)?.bytes ?? []), `seed ${seed}`).toEqual(Array.from(t.client.addressOf(0)));
+      expect(t.server.eventsOf('migrationFailed'), `seed ${seed}`).toHaveLength(0);
+      t.client.close(); t.server.close();
+    }
+  });
+
   it('reports a migration whose path never validates and stays on the old path', () => {
     const { t, seed } = connected({}, 'migration fails');
     // RFC 9000 §9: no migration before the handshake is confirmed (HANDSHAKE_DONE)
