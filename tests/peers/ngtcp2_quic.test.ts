@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { QuicEndpoint, type QuicConnection, type QuicConnectOptions } from '../../host/quic/index.js';
+import { QuicEndpoint, type QuicConnection, type QuicConnectOptions, type QuicListenOptions } from '../../host/quic/index.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
 import { describeWithPeer } from '../helpers/peers.js';
 import { CHACHA20_ONLY, gtlsClientPeer, gtlsServerPeer, runGtlsClient, startGtlsServer, type GtlsServer } from '../helpers/ngtcp2.js';
@@ -150,5 +150,93 @@ describeWithPeer(gtlsServerPeer(), 'gtlsserver (ngtcp2-server)', 'our QUIC clien
     expect(c.localAddress!.port).not.toBe(before);
     await fetchAll(h3, srv, ['big.bin', 'f3.bin']);
     await closeClean(c, h3);
+  }, T);
+});
+
+describeWithPeer(gtlsClientPeer(), 'gtlsclient (ngtcp2-client)', 'ngtcp2 gtlsclient → our QUIC server (HTTP/3 responder by hand)', () => {
+  const served: { conn: QuicConnection; firstPort: number; requests: { path: string }[]; done: Promise<void> }[] = [];
+  const endpoints: QuicEndpoint[] = [];
+  afterAll(async () => { await Promise.all(endpoints.map((e) => e.close())); });
+
+  /** Our server on 127.0.0.1 answering GET /<name> with the file (404 otherwise). */
+  async function ourServer(quic: QuicListenOptions['quic'] = {}): Promise<QuicEndpoint> {
+    const ep = await QuicEndpoint.listen({
+      host: '127.0.0.1', alpn: 'h3', quic,
+      tls: { certChainPem: pki.ecLeaf.certPem, privateKeyPem: pki.ecLeaf.keyPem, earlyData: true },
+    });
+    endpoints.push(ep);
+    const handler: Handler = (req) => {
+      const f = files.get(req.path.slice(1));
+      return req.method === 'GET' && f ? { status: 200, body: f } : { status: 404 };
+    };
+    void (async () => {
+      for await (const conn of ep) {
+        const s = serveMiniH3(conn, handler);
+        served.push({ conn, firstPort: conn.remoteAddress!.port, requests: s.requests, done: s.done });
+      }
+    })();
+    return ep;
+  }
+
+  function expectFiles(r: Awaited<ReturnType<typeof runGtlsClient>>, names: string[]): void {
+    expect(r.code, r.stderr).toBe(0);
+    for (const n of names) expect(sha256(r.files.get(n) ?? Buffer.alloc(0)), n).toBe(sha256(files.get(n)!));
+  }
+
+  it('downloads six files (one 4 MiB) in parallel, SHA-256 checked', async () => {
+    const ep = await ourServer();
+    const r = await runGtlsClient({ port: ep.address.port, uris: ALL.map((n) => `/${n}`) });
+    expectFiles(r, ALL);
+    const s = served.at(-1)!;
+    expect(s.requests.map((q) => q.path).sort()).toEqual(ALL.map((n) => `/${n}`).sort());
+    await s.done;
+  }, T);
+
+  it('Retry from our server (quic.retry): gtlsclient follows it (its qlog shows the Retry)', async () => {
+    const ep = await ourServer({ retry: true });
+    const qlogDir = fs.mkdtempSync(path.join(tmp, 'gtls-qlog-'));
+    const r = await runGtlsClient({ port: ep.address.port, uris: ['/f2.bin', '/index.html'], args: [`--qlog-dir=${qlogDir}`] });
+    expectFiles(r, ['f2.bin', 'index.html']);
+    const qlog = fs.readdirSync(qlogDir).map((f) => fs.readFileSync(path.join(qlogDir, f), 'utf8')).join('');
+    expect(qlog).toMatch(/packet_received".*"packet_type":"retry"/);
+  }, T);
+
+  it('ChaCha20-Poly1305 only (gtlsclient --ciphers)', async () => {
+    const ep = await ourServer();
+    const r = await runGtlsClient({ port: ep.address.port, uris: ['/f3.bin', '/index.html'], args: [`--ciphers=${CHACHA20_ONLY}`] });
+    expectFiles(r, ['f3.bin', 'index.html']);
+  }, T);
+
+  it('a key update gtlsclient initiates 20 ms into a 4 MiB download: our server follows it', async () => {
+    const ep = await ourServer();
+    const r = await runGtlsClient({ port: ep.address.port, uris: ['/big.bin'], args: ['--key-update=20ms'] });
+    expectFiles(r, ['big.bin']);
+    const st = await served.at(-1)!.conn.getStats();
+    expect(st.keyUpdates).toBeGreaterThanOrEqual(1);
+  }, T);
+
+  for (const nat of [false, true]) {
+    it(nat ? 'NAT rebinding (--change-local-addr --nat-rebinding): our server follows the new address' : 'migration (--change-local-addr, path validated): our server follows it', async () => {
+      const ep = await ourServer();
+      const r = await runGtlsClient({ port: ep.address.port, uris: ['/big.bin', '/f1.bin'], args: ['--change-local-addr=20ms', ...(nat ? ['--nat-rebinding'] : [])] });
+      expectFiles(r, ['big.bin', 'f1.bin']);
+      const s = served.at(-1)!;
+      expect(s.conn.remoteAddress!.port).not.toBe(s.firstPort);
+    }, T);
+  }
+
+  it('resumption + 0-RTT (--session-file, --tp-file): the second run sends its request in 0-RTT, accepted', async () => {
+    const ep = await ourServer();
+    const sess = path.join(tmp, 'session.pem'), tp = path.join(tmp, 'tp.txt');
+    const args = [`--session-file=${sess}`, `--tp-file=${tp}`];
+    const r1 = await runGtlsClient({ port: ep.address.port, uris: ['/index.html'], args });
+    expectFiles(r1, ['index.html']);
+    expect(fs.existsSync(sess) && fs.existsSync(tp), 'gtlsclient saved the session and transport parameters').toBe(true);
+    // verbose: its log says what went in 0-RTT and whether the server rejected early data
+    const r2 = await runGtlsClient({ port: ep.address.port, uris: ['/index.html'], args, quiet: false });
+    expectFiles(r2, ['index.html']);
+    expect(r2.stderr + r2.stdout).toMatch(/type=0RTT/);
+    expect(r2.stderr + r2.stdout).toMatch(/frm tx \d+ 0RTT STREAM\(0x0b\) id=0x0 fin=1/); // the request, FIN, in 0-RTT
+    expect(r2.stderr).not.toMatch(/Early data was rejected/);
   }, T);
 });
