@@ -3,7 +3,8 @@
 // HTTP/3 by hand (tests/helpers/h3-minimal.ts, scaffolding) to move files.
 //  (a) our h3-wasi/quic client → gtlsserver serving a directory: files in
 //      parallel (one of 4 MB) SHA-256 checked, ChaCha20-only, client-initiated
-//      key updates, Retry (-V), resumption + 0-RTT, migration;
+//      key updates, Retry (-V), resumption + 0-RTT, migration, NAT rebinding
+//      (through tests/helpers/udp-tap.ts);
 //  (b) gtlsclient → our h3-wasi/quic server with the minimal responder:
 //      plain, Retry, ChaCha20-only, key update, migration, NAT rebinding,
 //      resumption + 0-RTT (--session-file / --tp-file).
@@ -19,6 +20,7 @@ import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
 import { describeWithPeer } from '../helpers/peers.js';
 import { CHACHA20_ONLY, gtlsClientPeer, gtlsServerPeer, runGtlsClient, startGtlsServer, type GtlsServer } from '../helpers/ngtcp2.js';
 import { MiniH3Client, serveMiniH3, sha256, type Handler } from '../helpers/h3-minimal.js';
+import { UdpTap } from '../helpers/udp-tap.js';
 
 const T = 20_000;
 const hasOpenssl = requireOpenssl('ngtcp2 interop tests (certificates are made with openssl)');
@@ -138,6 +140,25 @@ describeWithPeer(gtlsServerPeer(), 'gtlsserver (ngtcp2-server)', 'our QUIC clien
     expect(c2.earlyData).toBe('accepted');
     await got;
     await closeClean(c2, h2);
+  }, T);
+
+  it('NAT rebinding of our client mid-download (a tap gives it a new port; the old one is gone)', async () => {
+    const srv = await gtlsServer();
+    const tap = await UdpTap.start({ address: srv.host, port: srv.port });
+    try {
+      const c = QuicEndpoint.connect({ host: '127.0.0.1', port: tap.port, servername: 'localhost', alpn: 'h3', tls: { trustAnchorsPem: pki.ecCa.certPem } });
+      const h3 = new MiniH3Client(c);
+      await fetchAll(h3, srv, ['f1.bin']);
+      const big = fetchAll(h3, srv, ['big.bin', 'f3.bin']);
+      await new Promise((r) => setTimeout(r, 30));
+      await tap.rebind(); // gtlsserver sees our packets from a new port; what it sends to the old one is lost
+      await big;
+      await fetchAll(h3, srv, ['f0.bin']);
+      await closeClean(c, h3);
+    } finally {
+      await tap.close();
+      fs.rmSync(path.dirname(tap.pcapFile), { recursive: true, force: true });
+    }
   }, T);
 
   it('migration: our client moves to a new local port (RFC 9000 §9.2) between two fetches', async () => {

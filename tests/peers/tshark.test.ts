@@ -14,7 +14,8 @@ import { QuicEndpoint } from '../../host/quic/index.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
 import { describeWithPeer, type Peer } from '../helpers/peers.js';
 import { gtlsClientPeer, gtlsServerPeer, runGtlsClient, startGtlsServer, type GtlsServer } from '../helpers/ngtcp2.js';
-import { tsharkPeer, UdpTap, dissect, type QuicRow } from '../helpers/tshark.js';
+import { tsharkPeer, dissect, type QuicRow } from '../helpers/tshark.js';
+import { UdpTap } from '../helpers/udp-tap.js';
 import { MiniH3Client, sha256 } from '../helpers/h3-minimal.js';
 
 const hasOpenssl = requireOpenssl('tshark tests (certificates are made with openssl)');
