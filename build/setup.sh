@@ -10,7 +10,12 @@ cd "$(dirname "$0")/.."
 #   openssl        — TLS 1.3 s_server / s_client (tls interop)
 #   libnghttp3-dev — QPACK encoder/decoder (qpack cross-checks and bench)
 #   gcc, pkg-config — build the C harnesses under tests/peers/
-PEER_PACKAGES=(openssl libnghttp3-dev gcc pkg-config)
+#   ngtcp2-client  — gtlsclient: ngtcp2 (GnuTLS) QUIC + HTTP/3 client (tests/helpers/ngtcp2.ts)
+#   ngtcp2-server  — gtlsserver: ngtcp2 QUIC + HTTP/3 file server (tests/helpers/ngtcp2.ts)
+#   tshark         — decrypts and dissects captured QUIC / HTTP/3 (tests/helpers/tshark.ts)
+#   chromium       — headless Chromium, the browser peer for HTTP/3 (tests/helpers/chromium.ts;
+#                    playwright-core drives it, never a downloaded browser)
+PEER_PACKAGES=(openssl libnghttp3-dev gcc pkg-config ngtcp2-client ngtcp2-server tshark chromium)
 
 # apt-get, but when another apt/dpkg (unattended-upgrades, a parallel setup)
 # holds its lock, wait for it (up to APT_LOCK_WAIT seconds, default 300, and

@@ -97,6 +97,10 @@ export function handleDatagram(c: Connection, now: u64, wallMs: u64, ptr: usize,
     else if (hdr.type == PACKET_1RTT) maybeStatelessReset(c, ptr, len, anyProcessed);
     if (c.state >= ConnState.Closing) break;
   }
+  // §8.1 counts every byte received from an address: the datagram that moved
+  // the connection to a new peer address (§9.3) is credit there too, so its
+  // PATH_CHALLENGE can be sent (found against ngtcp2's --nat-rebinding)
+  if (path == null && c.path.matches(addr, addrLen, localId)) c.path.onReceived(<u64>len);
   if (anyProcessed) c.idle.onPacketReceived(now, c.pto());
   c.logMetrics();
 }
@@ -247,6 +251,7 @@ function processFrames(c: Connection, sp: PacketSpace, type: u32, p: usize, n: u
         e = c.loss.onAckReceived(sp.id, f, delay < f.ackDelay ? u64.MAX_VALUE : delay, c.now, c.sink);
         if (e != NO_ERROR) err.set(e, ft, "ACK of a packet never sent");
         if (f.largestAcknowledged > <u64>sp.largestAckedByPeer || sp.largestAckedByPeer < 0) sp.largestAckedByPeer = <i64>f.largestAcknowledged;
+        if (sp.id == SPACE_APPLICATION) c.onApplicationAck();
         break;
       }
       case <i32>FRAME_RESET_STREAM: e = c.streams.onResetStream(f.streamId, f.errorCode, f.finalSize, err, ft); break;

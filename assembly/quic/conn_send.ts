@@ -85,6 +85,7 @@ function spaceWants(c: Connection, sp: PacketSpace, now: u64, congestionOk: bool
   if (!spaceCanSend(c, sp)) return false;
   if (sp.ack.shouldSendAck(now)) return true;
   if (sp.probesPending > 0) return true;
+  if (challengeOwed(c, sp)) return true; // §9.4: outside the congestion window (buildPacket)
   if (!congestionOk) return false;
   if (sp.cryptoSend.hasPending) return true;
   if (sp.id != SPACE_APPLICATION) return false;
@@ -94,6 +95,11 @@ function spaceWants(c: Connection, sp: PacketSpace, now: u64, congestionOk: bool
     return s != null && streamCanSend(c, s);
   }
   return appWants(c);
+}
+
+/** A PATH_CHALLENGE is owed on the current path and `sp` is the 1-RTT space that carries it. */
+function challengeOwed(c: Connection, sp: PacketSpace): bool {
+  return c.path.challengePending && sp.id == SPACE_APPLICATION && packetType(c, sp) == PACKET_1RTT;
 }
 
 function spaceCanSend(c: Connection, sp: PacketSpace): bool {
@@ -239,6 +245,13 @@ function buildPacket(c: Connection, sp: PacketSpace, buf: usize, off: usize, max
   // is never built for an ACK nobody asked for)
   const ackOwed = sp.ack.hasRanges && (sp.ack.shouldSendAck(now) || sp.ack.ackElicitingSinceAck > 0);
   if (ackOwed) writeAck(c, sp, w, p, now);
+  // RFC 9000 §9.4: "A sender can make exceptions for probe packets so that
+  // their loss detection is independent and does not unduly cause the
+  // congestion controller to reduce its sending rate" — a PATH_CHALLENGE to
+  // the peer's new address goes out whatever the window, which after a NAT
+  // rebinding is full of packets sent to the old address (lost): held back,
+  // the path never validated (found against ngtcp2's --nat-rebinding)
+  if (!congestionOk && sp.probesPending == 0 && challengeOwed(c, sp) && writePathChallenge(c, w, p)) ackEliciting = true;
   if (congestionOk || sp.probesPending > 0) {
     // 2. CRYPTO (RFC 9001 §4.1.3)
     if (writeCrypto(c, sp, w, p)) ackEliciting = true;
@@ -355,6 +368,19 @@ function put(w: Writer): bool {
   return true;
 }
 
+/** A PATH_CHALLENGE owed on the current path (RFC 9000 §8.2.1), when it fits. */
+function writePathChallenge(c: Connection, w: Writer, p: SentPacket): bool {
+  const path = c.path;
+  if (!path.challengePending) return false;
+  F.frameType = FRAME_PATH_CHALLENGE;
+  F.data = path.challengeData;
+  F.length = PATH_DATA_LEN;
+  if (!put(w)) return false;
+  path.onChallengeSent(<u32>BUILDER.end, c.now);
+  p.addFrame(SentFrameKind.PathChallenge);
+  return true;
+}
+
 function writeControl(c: Connection, w: Writer, p: SentPacket): bool {
   let wrote = false;
   const st = c.streams;
@@ -373,12 +399,7 @@ function writeControl(c: Connection, w: Writer, p: SentPacket): bool {
     p.addFrame(SentFrameKind.PathResponse);
     wrote = true;
   }
-  if (path.challengePending) {
-    F.frameType = FRAME_PATH_CHALLENGE;
-    F.data = path.challengeData;
-    F.length = PATH_DATA_LEN;
-    if (put(w)) { path.onChallengeSent(<u32>BUILDER.end, c.now); p.addFrame(SentFrameKind.PathChallenge); wrote = true; }
-  }
+  if (writePathChallenge(c, w, p)) wrote = true;
   // flow control (RFC 9000 §4)
   if (st.connRecv.shouldSendUpdate) {
     F.frameType = FRAME_MAX_DATA;

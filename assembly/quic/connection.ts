@@ -852,9 +852,20 @@ export class Connection {
     // "An endpoint MUST NOT initiate a subsequent key update unless it has
     // received an acknowledgment for a packet that was sent protected with
     // keys from the current key phase"
-    if (this.packetsInPhase < n || this.app.largestAckedByPeer < <i64>k.firstPnOfPhase) return;
+    if (this.packetsInPhase < n || k.confirmedAt == u64.MAX_VALUE) return;
+    // §6.5: "Endpoints SHOULD wait three times the PTO before initiating a key
+    // update after receiving an acknowledgment that confirms that the previous
+    // key update was received" — ngtcp2 discards packets of a phase that comes
+    // sooner (found by interop: a fifth of our packets lost at 20 packets a phase)
+    if (k.updates > 0 && this.now < k.confirmedAt + 3 * this.pto()) return;
     this.rotateKeys(k, false);
     this.packetsInPhase = 0;
+  }
+
+  /** An ACK in the application space: the first one covering a packet of the current key phase confirms it (RFC 9001 §6.1, §6.5). */
+  onApplicationAck(): void {
+    const k = this.oneRtt;
+    if (k != null && k.confirmedAt == u64.MAX_VALUE && this.app.largestAckedByPeer >= <i64>k.firstPnOfPhase) k.confirmedAt = this.now;
   }
 
   /** RFC 9001 §6.1 (we initiate) or §6.2 (the peer did): the next key phase; the previous read keys stay 3×PTO (§6.5). */

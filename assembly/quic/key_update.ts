@@ -33,6 +33,8 @@ export class OneRttKeys {
   prevUntil: u64 = u64.MAX_VALUE;
   /** The first packet number we sent in the current phase (§6.1: an update waits for its acknowledgment). */
   firstPnOfPhase: u64 = 0;
+  /** When an acknowledgment of a packet of the current phase first arrived (§6.5: the next update waits 3×PTO from then); MAX until then. */
+  confirmedAt: u64 = u64.MAX_VALUE;
   /** Whether a packet of the current phase was received (§6.2: the peer's update is answered, not repeated). */
   receivedInPhase: bool = false;
   /** The smallest packet number received in the current phase (older ones with the other bit are late, §6.5). */
@@ -69,6 +71,7 @@ export class OneRttKeys {
     this.hasPrev = true;
     this.prevUntil = nowPlusDiscard;
     this.firstPnOfPhase = nextPn;
+    this.confirmedAt = u64.MAX_VALUE;
     this.receivedInPhase = false;
     this.firstRecvPnOfPhase = u64.MAX_VALUE;
     this.updates++;

@@ -17,6 +17,8 @@ export interface Datagram {
   to?: string;
   /** Carried to the receiver's `recv` unchanged (e.g. the source address the receiver sees). */
   meta?: unknown;
+  /** The destination address the sender chose (for a `blackhole` that drops what goes to a stale address). */
+  dest?: Uint8Array;
 }
 
 /** A sans-IO endpoint: what the transport's client and server will implement. */

@@ -112,7 +112,7 @@ export class QuicSimEndpoint implements SimEndpoint {
     if (this.isClient && carriesInitial(d.data) && d.data.length < 1200) {
       throw new Error(`RFC 9000 §14.1: the client sent a datagram with an Initial packet of ${d.data.length} bytes`);
     }
-    return { data: d.data, meta: this.addressOf(d.localId) };
+    return { data: d.data, meta: this.addressOf(d.localId), dest: d.addr };
   }
 
   pollTimeout(): Micros | null {

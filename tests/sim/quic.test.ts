@@ -164,6 +164,27 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
     t.client.close(); t.server.close();
   });
 
+  it('waits 3×PTO after a key update was acknowledged before the next one (RFC 9001 §6.5)', () => {
+    // Found by interop with ngtcp2 (tests/peers/ngtcp2_quic.test.ts): updating every 20 packets as soon as the
+    // previous phase was acknowledged, a fifth of our packets were discarded by ngtcp2, which cannot open a new
+    // phase that soon after the last. Link: 10 ms each way, so a PTO is at least 20 ms + the peer's 25 ms
+    // max_ack_delay, and successive updates we start must be at least 3 × 45 ms apart.
+    const seed = simSeed('key update spacing');
+    const t = run('ku spacing', { qlog: true, client: { keyUpdateInterval: 20 }, link: { bandwidth: 4e6 } }, seed);
+    expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
+    const data = payload(seed, 3_000_000);
+    const id = quic.streamOpen(t.conn, true);
+    deliver(t, id, data, 0, 5000);
+    expect(sha(t.server.bytes(serverConn(t.server), id)), `seed ${seed}`).toBe(sha(data));
+    const updates = t.client.events.filter((e) => e.kind === 'qlog').map((e) => JSON.parse(new TextDecoder().decode(e.bytes)))
+      .filter((e) => e.name === 'security:key_updated' && e.data.trigger === 'local_update')
+      .map((e) => ({ time: e.time as number, generation: e.data.generation as number }));
+    const times = [...new Map(updates.map((u) => [u.generation, u.time])).values()];
+    expect(times.length, `seed ${seed}`).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `seed ${seed}, update ${i}`).toBeGreaterThanOrEqual(3 * 45);
+    t.client.close(); t.server.close();
+  });
+
   it('Retry: the server validates the address first, the handshake completes', () => {
     const seed = simSeed('retry');
     const t = run('retry', { server: { retry: true } }, seed);
@@ -361,6 +382,39 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
       expect(sha(t.server.bytes(serverConn(t.server), id)), `seed ${seed}`).toBe(sha(data));
       expect(t.server.eventsOf('pathChanged').length, `seed ${seed}`).toBeGreaterThan(0);
       expect(Array.from(t.server.eventsOf('pathChanged').at(-1)!.bytes)).toEqual(Array.from(t.client.addressOf(0)));
+      t.client.close(); t.server.close();
+    }
+  });
+
+  it('follows a NAT rebinding of a client that only downloads, with what went to its old port lost', () => {
+    // Found by interop with ngtcp2 (gtlsclient --change-local-addr --nat-rebinding, tests/peers/ngtcp2_quic.test.ts):
+    // the client's first packet from the new port is an ACK; the server moved there but (1) did not count that
+    // datagram toward the new address's §8.1 allowance and (2) held its PATH_CHALLENGE behind a congestion window
+    // full of packets sent to the old port, which are lost — the client, with nothing in flight, said nothing
+    // more; the validation timed out and the server fell back to the dead old path. Here everything the server
+    // sends to the client's old address after the rebinding is lost, as with a real NAT.
+    for (let i = 0; i < SEEDS; i++) {
+      // a client that never needs to send anything but ACKs: windows larger than the transfer, no PMTU probes
+      const quiet: QuicOptions = { initialMaxData: 4 << 20, streamWindow: 4 << 20, maxUdpPayloadSize: 1200 };
+      const { t, seed } = connected({ client: quiet }, 'rebinding download');
+      const sc = serverConn(t.server);
+      const data = payload(seed, 600_000);
+      const id = quic.streamOpen(sc, false);
+      let off = writeSome(sc, id, data, 0);
+      t.pair.run(() => false, t.pair.now + 40_000); // mid-transfer, the server's window full
+      const old = Array.from(t.client.addressOf(0)).join();
+      t.client.natShift = 7;
+      t.pair.blackhole = (from, d) => from === 'b' && Array.from(d.dest ?? []).join() === old;
+      const key = () => `${t.conn}:${id}`;
+      const deadline = t.pair.now + 20_000_000;
+      // bounded in steps too: a stalled pair (nothing due, the bug) stops its clock
+      for (let step = 0; step < 2000 && !t.client.finished.has(key()) && t.pair.now < deadline; step++) {
+        off = writeSome(sc, id, data, off);
+        t.pair.run(() => t.client.finished.has(key()), t.pair.now + 50_000);
+      }
+      expect(sha(t.client.bytes(t.conn, id)), `seed ${seed}`).toBe(sha(data));
+      expect(Array.from(t.server.eventsOf('pathChanged').at(-1)?.bytes ?? []), `seed ${seed}`).toEqual(Array.from(t.client.addressOf(0)));
+      expect(t.server.eventsOf('migrationFailed'), `seed ${seed}`).toHaveLength(0);
       t.client.close(); t.server.close();
     }
   });
