@@ -83,6 +83,14 @@ export function resetStream(connection: u32, stream: u64, code: u64): bool {
   return ok;
 }
 
+export function stopReading(connection: u32, stream: u64, code: u64): bool {
+  const h = h3(connection);
+  if (h == null) return false;
+  const ok = h.stopReading(stream, code);
+  done(h);
+  return ok;
+}
+
 export function goaway(connection: u32): bool {
   const h = h3(connection);
   if (h == null) return false;

@@ -233,7 +233,7 @@ export class H3Connection extends ConnApp {
   private onReadable(id: u64): void {
     if (this.requests.has(id)) {
       const rs = this.requests.get(id);
-      if (rs.answered) this.discard(id);
+      if (rs.answered || rs.recvAbandoned) this.discard(id);
       else this.pumpRequest(rs, false);
       return;
     }
@@ -272,7 +272,8 @@ export class H3Connection extends ConnApp {
     if (this.uni.has(id)) { this.uni.delete(id); return; }
     if (!this.requests.has(id)) return;
     const rs = this.requests.get(id);
-    if (rs.answered) { rs.recvDone = true; this.maybeForget(rs); return; }
+    // the receive side was done with (answered by the core, or the host stopped reading it): only it ends
+    if (rs.answered || rs.recvAbandoned) { rs.recvDone = true; this.maybeForget(rs); return; }
     this.decoder.cancelStream(id);
     // the other direction goes too unless it is complete (a cancelled request needs no response; a rejected one no more body)
     if (rs.sendPhase != SEND_DONE || rs.outbox.len > 0) this.c.streamReset(id, H3_REQUEST_CANCELLED);
@@ -507,7 +508,7 @@ export class H3Connection extends ConnApp {
   pumpRequest(rs: RequestStream, reading: bool, out: usize = 0, max: u64 = 0): u64 {
     let got: u64 = 0;
     for (;;) {
-      if (rs.qpackBlocked || rs.answered || this.closed || !this.requests.has(rs.id)) return got;
+      if (rs.qpackBlocked || rs.answered || rs.recvAbandoned || this.closed || !this.requests.has(rs.id)) return got;
       const k = rs.pump(this.c, out + <usize>got, max - got);
       got += rs.got;
       if (rs.got > 0 && !this.checkBody(rs)) return got;
@@ -933,6 +934,28 @@ export class H3Connection extends ConnApp {
       rs.bodySignalled = false;
       this.maybeForget(rs);
     }
+  }
+
+  /**
+   * §4.1.2: "A server can send a complete response prior to the client
+   * sending an entire request ... the server MAY send a STOP_SENDING frame";
+   * the request body is no longer read (what arrives is discarded, a RESET_STREAM
+   * that answers ends only the receive side) and the response goes on.
+   */
+  stopReading(id: u64, code: u64): bool {
+    if (this.closed || this.passthrough || !this.requests.has(id)) return false;
+    const rs = this.requests.get(id);
+    if (rs.recvDone) return true;
+    this.c.stopSending(id, code);
+    // RFC 9204 §4.4.2: a stream whose field sections will not be read is cancelled for the encoder
+    this.decoder.cancelStream(id);
+    rs.recvAbandoned = true;
+    rs.recvDone = true;
+    rs.bodySignalled = false;
+    this.discard(id);
+    this.maybeForget(rs);
+    this.flushAll();
+    return true;
   }
 
   /** Abandons a request stream (§4.1.1). */

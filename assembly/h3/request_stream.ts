@@ -78,6 +78,8 @@ export class RequestStream {
   bodySignalled: bool = false;
   /** The core answered the request itself (431, 413): the host no longer has a say. */
   answered: bool = false;
+  /** A server stopped reading the request (`stop-reading`, §4.1.2): what still arrives is discarded. */
+  recvAbandoned: bool = false;
   /** The host was told `send-data` took less: H3Writable once QUIC takes more. */
   wantWritable: bool = false;
   /** Frames QUIC has not taken yet, and a FIN to send after them. */

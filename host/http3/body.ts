@@ -68,10 +68,10 @@ export class StreamIo {
 
   /**
    * The body as a ReadableStream. `onEnd` runs once when it ended (read to
-   * the end, errored, or cancelled — `cancelCode` is then sent as RESET_STREAM
-   * and STOP_SENDING).
+   * the end, errored, or cancelled — then `onCancel` tells the peer: a client
+   * resets the request, a server stops reading the request body).
    */
-  readable(onEnd: () => void, cancelCode = H3_REQUEST_CANCELLED): ReadableStream<Uint8Array> {
+  readable(onEnd: () => void, onCancel: () => void = () => this.conn.resetStream(this.id, H3_REQUEST_CANCELLED)): ReadableStream<Uint8Array> {
     let ended = false;
     const end = () => { if (!ended) { ended = true; this.readDone = true; onEnd(); } };
     return new ReadableStream<Uint8Array>({
@@ -114,7 +114,7 @@ export class StreamIo {
       cancel: () => {
         if (ended) return;
         end();
-        try { this.conn.resetStream(this.id, cancelCode); } catch { /* the connection is gone */ }
+        try { onCancel(); } catch { /* the connection is gone */ }
       },
     }, { highWaterMark: 0 });
   }

@@ -112,6 +112,8 @@ class ClientExchange implements H3StreamSink {
     this.#head.reject(err);
     this.io.fail(err);
   }
+  /** The request was aborted (signal, timeout): whatever waits fails with `reason`. */
+  abort(reason: Error): void { this.onConnectionClosed(reason); }
 }
 
 function pinArg(name: string, v: unknown): Uint8Array {
@@ -284,7 +286,7 @@ export class Http3Client {
     let id: bigint | null = null;
     const onAbort = () => {
       if (id !== null) entry.h3.resetStream(id, H3_REQUEST_CANCELLED);
-      ex?.io.fail(abortError(signal) as Error);
+      ex?.abort(abortError(signal) as Error);
       release();
     };
     signal.addEventListener('abort', onAbort, { once: true });

@@ -196,6 +196,12 @@ export class H3Connection implements AppLayer {
     this.#call((h) => http3.resetStream(h, stream, code));
   }
 
+  /** Server (RFC 9114 §4.1.2): the rest of the request body is not wanted — STOP_SENDING `code`, the response goes on. */
+  stopReading(stream: bigint, code: bigint): void {
+    if (this.#closedErr || !this.core.driver) return;
+    this.#call((h) => http3.stopReading(h, stream, code));
+  }
+
   /** RFC 9114 §5.2: graceful shutdown (server: no new requests; client: no pushes). */
   goaway(): boolean {
     if (this.#closedErr) return false;

@@ -161,7 +161,7 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
     let request: Request;
     try {
       const hasBody = !fin && method !== 'GET' && method !== 'HEAD';
-      const body = fin ? null : ex.io.readable(() => { ex.bodyEnded = true; }, H3_NO_ERROR);
+      const body = fin ? null : ex.io.readable(() => { ex.bodyEnded = true; }, () => h3.stopReading(stream, H3_NO_ERROR));
       // a GET/HEAD with body bytes: Request cannot carry them; they are read and dropped
       if (!fin && !hasBody) void body!.pipeTo(new WritableStream()).catch(() => {});
       request = new Request(new URL(path, `https://${authority}`), {
@@ -215,7 +215,8 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
 
   const endpoint = await QuicEndpoint.listen({
     host: hostname, port, alpn: 'h3',
-    tls: { certChainPem: certPem, privateKeyPem: keyPem },
+    // 0-RTT accepted: the client sends only safe requests in it (client.ts); RFC 8470's 425 is not needed for those
+    tls: { certChainPem: certPem, privateKeyPem: keyPem, earlyData: true },
     ...(o.quic ? { quic: o.quic } : {}),
     ...(o.qlogDir !== undefined ? { qlogDir: stringArg('qlogDir', o.qlogDir) } : {}),
     ...(o.keylog !== undefined ? { keylog: stringArg('keylog', o.keylog) } : {}),

@@ -67,7 +67,7 @@ beforeAll(async () => {
   app.get('/loop', (c) => c.redirect('/loop', 302));
   app.get('/headers', (c) => c.json(Object.fromEntries(c.req.raw.headers)));
   app.get('/throws', () => { throw new Error('handler bug'); });
-  server = await serve({ port: 0, accessLog: (r) => log.push(r), onError: () => {}, http3: { maxBodySize: 1 << 20 } }, app.fetch);
+  server = await serve({ port: 0, accessLog: (r) => log.push(r), onError: () => {}, http3: { maxBodySize: 4 << 20 } }, app.fetch);
   servers.push(server);
   base = server.url.replace(/\/$/, '');
 });
@@ -169,7 +169,7 @@ describe('h3-wasi/http3: serve() and fetch() on loopback', () => {
     const c = clientFor(server);
     const res = await c.fetch(`${base}/headers`, { headers: { 'x-huge': 'a'.repeat(100_000) } });
     expect(res.status).toBe(431);
-    const r2 = await c.fetch(`${base}/echo`, { method: 'POST', body: pattern(2 << 20) });
+    const r2 = await c.fetch(`${base}/echo`, { method: 'POST', body: pattern(5 << 20) });
     expect(r2.status).toBe(413);
     // the connection is still good
     expect((await c.fetch(`${base}/hello/after`)).status).toBe(200);
@@ -221,7 +221,7 @@ describe('h3-wasi/http3: serve() and fetch() on loopback', () => {
       if (new URL(req.url).pathname === '/wait') await new Promise((r) => setTimeout(r, 300));
       return new Response('done');
     });
-    const c = clientFor(s);
+    const c = clientFor(s, { quic: { handshakeTimeout: 1000 } });
     const u = s.url.replace(/\/$/, '');
     expect(await (await c.fetch(`${u}/first`)).text()).toBe('done');
     const inflight = c.fetch(`${u}/wait`).then((r) => r.text());
