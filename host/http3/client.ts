@@ -65,6 +65,9 @@ interface PoolEntry {
   core: ConnectionCore;
   /** No new requests: GOAWAY came, or it is closing. */
   draining: boolean;
+  /** Requests in progress (each holds the driver once attached). */
+  active: number;
+  attached: boolean;
 }
 
 /** What one response exchange tells the request in progress. */
@@ -129,6 +132,17 @@ function pinArg(name: string, v: unknown): Uint8Array {
 /** The origin a URL's requests share a connection for (scheme, host, port). */
 function originKey(u: URL): string {
   return `${u.hostname}:${u.port || '443'}`;
+}
+
+/** `p`, or the signal's reason as soon as it aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then((v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); });
+  });
 }
 
 function abortError(signal: AbortSignal): unknown {
@@ -270,18 +284,23 @@ export class Http3Client {
     if (signal.aborted) throw abortError(signal);
     const early = SAFE.has(method) && body === null;
     const entry = this.#entry(url, early);
-    // the engine has the connection once DNS and bind are done; without 0-RTT the request waits for the handshake
-    if (early && entry.conn.earlyData !== 'none') await Promise.race([entry.core.attached.promise, entry.conn.ready]);
-    else await entry.conn.ready;
+    // from here until the response is done, the connection keeps the process alive (a pooled idle one does not)
+    let held = true;
+    this.#hold(entry, 1);
+    const release = () => { if (held) { held = false; this.#hold(entry, -1); } };
+    try {
+      // the engine has the connection once DNS and bind are done; without 0-RTT the request waits for the handshake
+      const connected = early && entry.conn.earlyData !== 'none' ? Promise.race([entry.core.attached.promise, entry.conn.ready]) : entry.conn.ready;
+      await untilAborted(connected, signal);
+    } catch (e) {
+      release();
+      throw e;
+    }
     const fields: [string, string][] = [
       [':method', method], [':scheme', 'https'], [':authority', url.host], [':path', `${url.pathname}${url.search}`],
       ...headerFields(headers),
     ];
     if (body instanceof Uint8Array && !headers.has('content-length')) fields.push(['content-length', String(body.length)]);
-    const driver = entry.core.driver!;
-    driver.hold(1);
-    let held = true;
-    const release = () => { if (held) { held = false; driver.hold(-1); } };
     let ex: ClientExchange | null = null;
     let id: bigint | null = null;
     const onAbort = () => {
@@ -333,6 +352,12 @@ export class Http3Client {
     }
   }
 
+  /** Requests in progress on `entry` keep the process alive: applied to its driver once the engine has the connection. */
+  #hold(entry: PoolEntry, delta: 1 | -1): void {
+    entry.active += delta;
+    if (entry.attached) entry.core.driver?.hold(delta);
+  }
+
   /** The origin's pooled connection, or a new one (0-RTT allowed when `early`). */
   #entry(url: URL, early: boolean): PoolEntry {
     const key = originKey(url);
@@ -358,7 +383,11 @@ export class Http3Client {
       ...(this.#qlogDir !== undefined ? { qlogDir: this.#qlogDir } : {}),
       ...(this.#keylog !== undefined ? { keylog: this.#keylog } : {}),
     }, binding);
-    const entry: PoolEntry = { conn, h3, core, draining: false };
+    const entry: PoolEntry = { conn, h3, core, draining: false, active: 0, attached: false };
+    core.attached.promise.then(() => {
+      entry.attached = true;
+      if (entry.active > 0) core.driver?.hold(entry.active);
+    }, () => {});
     h3.onGoaway = () => { entry.draining = true; this.#closeWhenIdle(key, entry); };
     this.#pool.set(key, entry);
     const forget = () => {

@@ -360,7 +360,7 @@ export class QuicDriver {
   }
 
   /** `weak` drivers: something in progress (a request) keeps the process alive until released (-1). */
-  hold(delta: 1 | -1): void {
+  hold(delta: number): void {
     this.#holds += delta;
     this.#refs();
   }
