@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { isHelp, UsageError } from './usage.js';
+import { ArgCursor, isHelp, UsageError } from './usage.js';
 
 const SYNOPSIS = 'h3-wasi get [options] URL...';
 
@@ -69,12 +69,9 @@ interface GetOptions {
 function parse(args: string[]): GetOptions | null {
   const o: GetOptions = { urls: [], headers: [], include: false, fail: false, verbose: false, silent: false, parallel: false, insecure: false, pins: [], chacha20: false };
   const usage = (m: string) => new UsageError('get', m, synopsis);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = (): string => {
-      if (i + 1 >= args.length) throw usage(`${a} needs a value`);
-      return args[++i];
-    };
+  const cursor = new ArgCursor(args, usage);
+  for (let a = cursor.next(); a !== undefined; a = cursor.next()) {
+    const value = () => cursor.value();
     if (isHelp(a)) return null;
     switch (a) {
       case '-o': case '--output': o.output = value(); break;

@@ -5,7 +5,7 @@
 // printed, with the Chromium flags that trust it. SIGINT / SIGTERM shut down
 // gracefully (GOAWAY, requests in flight finish).
 import fs from 'node:fs';
-import { isHelp, UsageError } from './usage.js';
+import { ArgCursor, isHelp, UsageError } from './usage.js';
 
 const SYNOPSIS = 'h3-wasi serve [DIR] [--port 4433] [--host 127.0.0.1] [--cert FILE --key FILE] [--no-tcp] [--retry] [--qlog-dir DIR] [--keylog FILE]';
 
@@ -37,12 +37,9 @@ function parse(args: string[]): ServeArgs | null {
   const o: ServeArgs = { dir: '.', port: 4433, host: '127.0.0.1', tcp: true, retry: false };
   const usage = (m: string) => new UsageError('serve', m, synopsis);
   let dirGiven = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = (): string => {
-      if (i + 1 >= args.length) throw usage(`${a} needs a value`);
-      return args[++i];
-    };
+  const cursor = new ArgCursor(args, usage);
+  for (let a = cursor.next(); a !== undefined; a = cursor.next()) {
+    const value = () => cursor.value();
     if (isHelp(a)) return null;
     switch (a) {
       case '-p': case '--port': {

@@ -30,3 +30,16 @@ export class UsageError extends Error {
 
 /** True for the arguments that ask for help. */
 export const isHelp = (a: string) => a === '--help' || a === '-h';
+
+/** Walks a command's arguments; `value()` takes the one after the current option (a UsageError when there is none). */
+export class ArgCursor {
+  #i = -1;
+  constructor(readonly args: string[], readonly usage: (message: string) => UsageError) {}
+  /** The next argument, undefined at the end. */
+  next(): string | undefined { return this.args[++this.#i]; }
+  /** The value of the option just read. */
+  value(): string {
+    if (this.#i + 1 >= this.args.length) throw this.usage(`${this.args[this.#i]} needs a value`);
+    return this.args[++this.#i];
+  }
+}
