@@ -70,7 +70,7 @@ describe('h3-wasi --help', () => {
 describe('wrong arguments: one line saying what is wrong, exit 2, then the usage', () => {
   const cases: Array<[string[], string]> = [
     [[], 'h3-wasi: missing command'],
-    [['frobnicate'], "h3-wasi: unknown command 'frobnicate' (commands: qpack)"],
+    [['frobnicate'], "h3-wasi: unknown command 'frobnicate' (commands: get, serve, qpack)"],
     [['--frob'], "h3-wasi: unknown option '--frob'"],
     [['qpack'], 'h3-wasi qpack: missing subcommand (encode or decode)'],
     [['qpack', 'transcode', 'a', 'b'], "h3-wasi qpack: unknown subcommand 'transcode' (expected encode or decode)"],
