@@ -69,7 +69,7 @@ describe('npm pack: the tarball', () => {
 
   it('every exports, imports and bin target is in it, and the exports are the public entry points only', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual(
-      ['.', './codec', './component', './component.wasm', './crypto', './package.json', './qpack', './quic', './tls', './wit/*'].sort());
+      ['.', './codec', './component', './component.wasm', './crypto', './http3', './package.json', './qpack', './quic', './tls', './wit/*'].sort());
     const targets: string[] = [];
     const collect = (v: unknown) => {
       if (typeof v === 'string') targets.push(v);
