@@ -106,7 +106,8 @@ describeWithPeer(gtlsServerPeer(), 'gtlsserver (ngtcp2-server)', 'our QUIC clien
     const h3 = new MiniH3Client(c);
     await fetchAll(h3, srv, ['big.bin', 'f2.bin']);
     const st = await c.getStats();
-    expect(st.keyUpdates).toBeGreaterThanOrEqual(2);
+    // at least one (RFC 9001 §6.5 spaces them 3×PTO after the last was acknowledged, so a fast loopback transfer may fit only one)
+    expect(st.keyUpdates).toBeGreaterThanOrEqual(1);
     // RFC 9001 §6.5: updates spaced 3×PTO after the last was acknowledged; sooner, ngtcp2 discarded a fifth of
     // our packets (tests/sim/quic.test.ts 'waits 3×PTO ...' is the simulator case)
     expect(st.packetsLost * 20, JSON.stringify(st)).toBeLessThan(st.packetsSent);
