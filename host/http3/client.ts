@@ -9,13 +9,13 @@
 // settings, diagnostics); `fetch` uses a default client.
 
 import { bytesArg, describe, intArg, optionsArg, stringArg } from '../args.js';
-import { Http3Error, InvalidArgumentError, QuicError } from '../errors.js';
+import { Http3Error, InvalidArgumentError } from '../errors.js';
 import { QuicEndpoint } from '../quic/endpoint.js';
 import type { AppBinding, ConnectionCore, QuicConnection } from '../quic/connection.js';
 import { encodeH3Config, H3_HEADERS_KIND, type H3Field, type H3Options, type QuicOptions } from '../quic/wire.js';
 import type { TlsOptions } from '../tls/index.js';
 import { StreamIo } from './body.js';
-import { H3Connection, H3_REQUEST_CANCELLED, H3_REQUEST_REJECTED, type H3StreamSink } from './connection.js';
+import { H3Connection, H3_NO_ERROR, H3_REQUEST_CANCELLED, H3_REQUEST_REJECTED, type H3StreamSink } from './connection.js';
 import { headerFields, splitFields } from './fields.js';
 
 export interface Http3ClientOptions {
@@ -310,28 +310,18 @@ export class Http3Client {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const sink: H3StreamSink = {
-        onHeaders: (k, f, fin) => ex?.onHeaders(k, f, fin),
-        onBodyReadable: () => ex?.onBodyReadable(),
-        onWritable: () => ex?.onWritable(),
-        onReset: (c, r) => ex?.onReset(c, r),
-        onStopSending: (c) => ex?.onStopSending(c),
-        onSendDone: () => {},
-        onRejected: (c) => ex?.onRejected(c),
-        onConnectionClosed: (err) => ex?.onConnectionClosed(err),
-      };
-      id = await entry.h3.request(fields, body === null, sink);
-      ex = new ClientExchange(entry.h3, id);
+      const stream = await entry.h3.request(fields, body === null, (sid) => (ex = new ClientExchange(entry.h3, sid)));
+      id = stream;
+      // set by the sink factory, before the request's first event
+      const exchange = ex as unknown as ClientExchange;
       if (body !== null) {
         // the request body streams while the response may already come (a server may answer early)
-        ex.io.writeBody(body, signal).catch((e) => {
-          if (!signal.aborted && id !== null && !ex!.gotFinal) entry.h3.resetStream(id, H3_REQUEST_CANCELLED);
-          ex!.onConnectionClosed(e instanceof Error ? e : new Error(String(e)));
+        exchange.io.writeBody(body, signal).catch((e: unknown) => {
+          if (!signal.aborted && !exchange.gotFinal) entry.h3.resetStream(stream, H3_REQUEST_CANCELLED);
+          exchange.abort(e instanceof Error ? e : new Error(String(e)));
         });
       }
-      const head = await ex.head;
-      const stream = id;
-      const exchange = ex;
+      const head = await exchange.head;
       const noBody = method === 'HEAD' || NULL_BODY.has(head.status) || head.fin;
       const done = () => { entry.h3.release(stream); signal.removeEventListener('abort', onAbort); release(); };
       let resBody: ReadableStream<Uint8Array> | null = null;
@@ -348,7 +338,7 @@ export class Http3Client {
       if (id !== null) entry.h3.release(id);
       release();
       if (signal.aborted) throw abortError(signal);
-      throw e instanceof QuicError ? e : e;
+      throw e;
     }
   }
 
@@ -402,11 +392,7 @@ export class Http3Client {
   /** A draining connection closes once its last request is done. */
   #closeWhenIdle(key: string, entry: PoolEntry): void {
     if (this.#pool.get(key) === entry) this.#pool.delete(key);
-    const check = () => {
-      if (entry.h3.activeStreams > 0) { setTimeout(check, 50).unref(); return; }
-      entry.conn.close({ closeCode: 0x100, reason: '' });
-    };
-    check();
+    void entry.h3.idle().then(() => entry.conn.close({ closeCode: Number(H3_NO_ERROR), reason: '' }));
   }
 
   /** Closes every pooled connection (H3_NO_ERROR); requests in progress fail. */
@@ -414,7 +400,7 @@ export class Http3Client {
     this.#closed = true;
     const all = [...this.#pool.values()];
     this.#pool.clear();
-    for (const e of all) e.conn.close({ closeCode: 0x100, reason: '' });
+    for (const e of all) e.conn.close({ closeCode: Number(H3_NO_ERROR), reason: '' });
     await Promise.allSettled(all.map((e) => e.conn.closed));
   }
 }

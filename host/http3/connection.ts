@@ -60,6 +60,7 @@ export class H3Connection implements AppLayer {
   /** The peer sent GOAWAY. */
   onGoaway: ((id: bigint) => void) | null = null;
   #closedErr: Error | null = null;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(core: ConnectionCore) {
     this.core = core;
@@ -86,7 +87,7 @@ export class H3Connection implements AppLayer {
       case QUIC_EVENT.h3Writable: this.#streams.get(e.stream)?.onWritable(); break;
       case QUIC_EVENT.h3StreamReset: {
         const s = this.#streams.get(e.stream);
-        this.#streams.delete(e.stream);
+        this.#forget(e.stream);
         s?.onReset(e.value, e.remote);
         break;
       }
@@ -96,7 +97,7 @@ export class H3Connection implements AppLayer {
       case QUIC_EVENT.h3Settings: this.settings = decodeSettings(e.bytes); break;
       case QUIC_EVENT.h3RequestRejected: {
         const s = this.#streams.get(e.stream);
-        this.#streams.delete(e.stream);
+        this.#forget(e.stream);
         s?.onRejected(e.value);
         break;
       }
@@ -115,6 +116,7 @@ export class H3Connection implements AppLayer {
     this.#closedErr = e;
     const sinks = [...this.#streams.values()];
     this.#streams.clear();
+    this.#wakeIdle();
     for (const s of sinks) {
       try { s.onConnectionClosed(e); } catch (x) { queueMicrotask(() => { throw x; }); }
     }
@@ -140,22 +142,39 @@ export class H3Connection implements AppLayer {
 
   /** The stream's owner is done with it. */
   release(stream: bigint): void {
-    this.#streams.delete(stream);
+    this.#forget(stream);
+  }
+
+  /** Resolves once no request stream is in progress (a draining connection can then close). */
+  idle(): Promise<void> {
+    if (this.#streams.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #forget(stream: bigint): void {
+    if (this.#streams.delete(stream) && this.#streams.size === 0) this.#wakeIdle();
+  }
+
+  #wakeIdle(): void {
+    const w = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const f of w) f();
   }
 
   /**
-   * Client: opens a request stream and sends the request's HEADERS. Waits
+   * Client: opens a request stream and sends the request's HEADERS; `sinkFor`
+   * makes the stream's sink from its id (before any of its events). Waits
    * while the peer allows no more streams; rejects with Http3Error when the
    * engine refuses (a GOAWAY forbids new requests: retryable), or the
    * connection's error.
    */
-  async request(fields: Iterable<readonly [string, string]>, endStream: boolean, sink: H3StreamSink): Promise<bigint> {
+  async request(fields: Iterable<readonly [string, string]>, endStream: boolean, sinkFor: (id: bigint) => H3StreamSink): Promise<bigint> {
     const packed = encodeFields(fields);
     for (;;) {
       let refusal: Http3Error | undefined;
       try {
         const id = this.#call((h) => http3.request(h, packed, endStream));
-        this.#streams.set(id, sink);
+        this.#streams.set(id, sinkFor(id));
         return id;
       } catch (e) {
         refusal = h3Refusal((e as { payload?: unknown })?.payload) ?? h3Refusal(e);
@@ -191,7 +210,7 @@ export class H3Connection implements AppLayer {
 
   /** RESET_STREAM and STOP_SENDING with `code`; the stream's sink hears nothing more. */
   resetStream(stream: bigint, code: bigint): void {
-    this.#streams.delete(stream);
+    this.#forget(stream);
     if (this.#closedErr || !this.core.driver) return;
     this.#call((h) => http3.resetStream(h, stream, code));
   }

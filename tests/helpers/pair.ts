@@ -60,6 +60,14 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** `n` bytes from the seed's PRNG: a payload whose corruption, reordering or gap shows. */
+export function payload(seed: number, n: number): Uint8Array {
+  const r = prng(seed ^ 0x5eed);
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (r() * 256) | 0;
+  return b;
+}
+
 /** The seed for a run: SIM_SEED if set, else a fresh one; printed either way. */
 export function simSeed(label: string): number {
   const seed = process.env.SIM_SEED !== undefined ? Number(process.env.SIM_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;

@@ -3,7 +3,7 @@
 // Every case prints its seed (SIM_SEED=... replays it).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { Pair, simSeed, prng, type LinkOptions } from '../helpers/pair.js';
+import { Pair, simSeed, payload, type LinkOptions } from '../helpers/pair.js';
 import { addr, type QuicOptions } from '../helpers/quic-sim.js';
 import { H3SimEndpoint, H3CallError, GET } from '../helpers/h3-sim.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
@@ -38,12 +38,6 @@ function setup(label: string, s: Setup = {}) {
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-function payload(seed: number, n: number): Uint8Array {
-  const r = prng(seed ^ 0x5eed);
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (r() * 256) | 0;
-  return b;
-}
 
 describe.skipIf(!hasOpenssl)('HTTP/3 simulator', () => {
   it('GET: request headers reach the server, the response and its body reach the client', () => {

@@ -4,7 +4,7 @@
 // Every case prints its seed (SIM_SEED=... replays it) and runs several.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { Pair, simSeed, prng, type LinkOptions } from '../helpers/pair.js';
+import { Pair, simSeed, payload, type LinkOptions } from '../helpers/pair.js';
 import { QuicSimEndpoint, addr, writeSome, type SimOptions, type QuicOptions } from '../helpers/quic-sim.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
 import { quic } from '../../host/core/engine.js';
@@ -51,13 +51,6 @@ function serverConn(server: QuicSimEndpoint): number {
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-function payload(seed: number, n: number): Uint8Array {
-  const r = prng(seed ^ 0x5eed);
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (r() * 256) | 0;
-  return b;
-}
 
 /**
  * Writes `data` on the client's stream `id` from `off` on, running the pair
