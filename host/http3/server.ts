@@ -76,35 +76,30 @@ class ServerExchange implements H3StreamSink {
   readonly abort = new AbortController();
   bodyEnded = false;
   done = false;
-  #onGone: (() => void) | null = null;
 
   constructor(conn: H3Connection, id: bigint) {
     this.io = new StreamIo(conn, id);
   }
-  set onGone(f: () => void) { this.#onGone = f; }
-  onHeaders(kind: number): void {
-    // trailers of the request body: nothing for a Fetch handler to see
-    void kind;
-  }
+  /** Trailers of the request body: nothing for a Fetch handler to see. */
+  onHeaders(): void {}
   onBodyReadable(): void { this.io.onBodyReadable(); }
   onWritable(): void { this.io.onWritable(); }
   onReset(code: bigint): void {
     const e = new Error(`the client reset the request (0x${code.toString(16)})`);
     this.abort.abort(e);
     this.io.fail(e);
-    this.#onGone?.();
   }
   onStopSending(code: bigint): void {
     const e = new Error(`the client stopped reading the response (0x${code.toString(16)})`);
     this.abort.abort(e);
     this.io.failWrite(e);
   }
-  onSendDone(): void { this.#onGone?.(); }
+  /** The response, FIN included, was acknowledged: only now may a draining connection close without cutting it off. */
+  onSendDone(): void { this.io.conn.release(this.io.id); }
   onRejected(): void {}
   onConnectionClosed(err: Error): void {
     this.abort.abort(err);
     this.io.fail(err);
-    this.#onGone?.();
   }
 }
 
@@ -180,7 +175,8 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
     const finish = () => {
       if (ex.done) return;
       ex.done = true;
-      h3.release(stream);
+      // a response that failed gets no send-done: the stream is over now (a complete one is released on send-done)
+      if (aborted) h3.release(stream);
       accessLog?.({ time: new Date(started), method, path, status, bytes, durationMs: Date.now() - started, protocol: 'h3', remoteAddress: info.remoteAddress, remotePort: info.remotePort, aborted });
     };
     (async () => {
@@ -244,9 +240,11 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
     shutdownP = (async () => {
       // RFC 9114 §5.2: GOAWAY, then the requests in flight finish, then close
       for (const c of connections) { try { c.goaway(); } catch { /* closing already */ } }
-      const deadline = Date.now() + timeoutMs;
       const tcpDone = tcpServer ? tcpServer.close({ timeoutMs }) : Promise.resolve();
-      while (Date.now() < deadline && [...connections].some((c) => c.activeStreams > 0)) await new Promise((r) => setTimeout(r, 20));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); });
+      await Promise.race([Promise.all([...connections].map((c) => c.idle())), deadline]);
+      clearTimeout(timer);
       for (const c of connections) c.core.conn.close({ closeCode: Number(H3_NO_ERROR), reason: 'server shutting down' });
       await Promise.all([endpoint.close(), tcpDone]);
       finishedResolve();
