@@ -23,7 +23,7 @@ export interface Http3ClientOptions {
   ca?: string | string[];
   /** Accept exactly these server certificates: SHA-256 of the certificate DER (32 bytes, or 64 hex digits). */
   pinnedSha256?: (Uint8Array | string)[];
-  /** No certificate verification at all (development only: a warning is printed once). */
+  /** No certificate verification at all (development only: h3-wasi/tls prints a warning). */
   insecure?: boolean;
   /** TLS cipher suites to offer (IANA numbers, h3-wasi/tls CIPHER_SUITES); default ChaCha20-Poly1305 first. */
   cipherSuites?: number[];
@@ -55,8 +55,6 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 /** Requests retried on a fresh connection when the server did not process them. */
 const MAX_RETRIES = 3;
-
-let warnedInsecure = false;
 
 /** A connection of the pool. */
 interface PoolEntry {
@@ -170,11 +168,7 @@ export class Http3Client {
     if (o.insecure !== undefined && typeof o.insecure !== 'boolean') throw new InvalidArgumentError('insecure', `must be a boolean, got ${describe(o.insecure)}`);
     if (o.insecure) {
       if (o.ca !== undefined || o.pinnedSha256 !== undefined) throw new InvalidArgumentError('insecure', 'verifies nothing: give it without ca or pinnedSha256');
-      tls.verify = 'insecure';
-      if (!warnedInsecure) {
-        warnedInsecure = true;
-        process.emitWarning('h3-wasi: TLS certificate verification is OFF (insecure): anyone on the path can impersonate the server', { code: 'H3W_INSECURE' });
-      }
+      tls.verify = 'insecure'; // the TLS layer warns about it loudly, once
     } else if (o.pinnedSha256 !== undefined) {
       if (!Array.isArray(o.pinnedSha256) || o.pinnedSha256.length === 0) throw new InvalidArgumentError('pinnedSha256', `must be a non-empty array of SHA-256 hashes, got ${describe(o.pinnedSha256)}`);
       tls.verify = 'pinned';
