@@ -168,7 +168,7 @@ export class Http3Client {
     if (o.insecure !== undefined && typeof o.insecure !== 'boolean') throw new InvalidArgumentError('insecure', `must be a boolean, got ${describe(o.insecure)}`);
     if (o.insecure) {
       if (o.ca !== undefined || o.pinnedSha256 !== undefined) throw new InvalidArgumentError('insecure', 'verifies nothing: give it without ca or pinnedSha256');
-      tls.verify = 'insecure'; // the TLS layer warns about it loudly, once
+      tls.verify = 'insecure'; // h3-wasi/tls warns on stderr for every config (connection) made so
     } else if (o.pinnedSha256 !== undefined) {
       if (!Array.isArray(o.pinnedSha256) || o.pinnedSha256.length === 0) throw new InvalidArgumentError('pinnedSha256', `must be a non-empty array of SHA-256 hashes, got ${describe(o.pinnedSha256)}`);
       tls.verify = 'pinned';
