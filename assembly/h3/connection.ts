@@ -628,6 +628,7 @@ export class H3Connection extends ConnApp {
     ev.streamId = rs.id;
     ev.value = <u64>hk;
     ev.fin = rs.quicFin && rs.parser.atFrameBoundary && this.quicDrained(rs.id);
+    if (hk == H3HeadersKind.Request) ev.early = this.arrivedEarly(rs.id);
     ev.bytes.bytes(out.buf, out.len);
     return true;
   }
@@ -638,6 +639,14 @@ export class H3Connection extends ConnApp {
     if (s == null) return 0;
     const r = s.recv;
     return r == null ? 0 : r.readable;
+  }
+
+  /** Some of the stream's data came in 0-RTT packets (RFC 8470 §5.1: the request may be a replay). */
+  private arrivedEarly(id: u64): bool {
+    const s = this.c.streams.get(id);
+    if (s == null) return false;
+    const r = s.recv;
+    return r != null && r.early;
   }
 
   /** Every byte of the QUIC stream up to its FIN has been read. */

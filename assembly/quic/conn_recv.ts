@@ -243,6 +243,8 @@ function processFrames(c: Connection, sp: PacketSpace, type: u32, p: usize, n: u
     let e: u64 = NO_ERROR;
     if (ft >= FRAME_STREAM && ft <= FRAME_STREAM + 7) {
       e = c.streams.onStreamFrame(f.streamId, f.offset, f.data, f.length, f.fin, c.now, err, ft);
+      // RFC 8470 §5.1: the application learns which stream data could be a replay
+      if (e == NO_ERROR && type == PACKET_0RTT) c.streams.markEarly(f.streamId);
     } else switch (<i32>ft) {
       case <i32>FRAME_PADDING: case <i32>FRAME_PING: break;
       case <i32>FRAME_ACK: case <i32>FRAME_ACK_ECN: {

@@ -105,6 +105,8 @@ export class QuicEvent {
   closeKind: u8 = 0;
   /** H3Headers: the stream ended right after this field section. */
   fin: bool = false;
+  /** H3Headers: the request (some of it) arrived in 0-RTT (RFC 8470 §5.1). */
+  early: bool = false;
   text: string = "";
   bytes: Writer = new Writer();
 }
@@ -129,6 +131,7 @@ export class QuicEventQueue {
     e.remote = false;
     e.closeKind = 0;
     e.fin = false;
+    e.early = false;
     e.text = "";
     e.bytes.clear();
     return e;
@@ -153,6 +156,7 @@ export class QuicEventQueue {
     e.remote = src.remote;
     e.closeKind = src.closeKind;
     e.fin = src.fin;
+    e.early = src.early;
     e.text = src.text;
     if (src.bytes.len > 0) e.bytes.bytes(src.bytes.buf, src.bytes.len);
   }

@@ -50,6 +50,8 @@ export class StreamRecv {
   resetErrorCode: u64 = 0;
   /** Why the last call failed (for TransportError.reason). */
   reason: string = "";
+  /** Data arrived in 0-RTT packets (RFC 9001 §4.6): replayable (RFC 8470 §5.1); the application decides. */
+  early: bool = false;
 
   private ring: usize = 0;
   /** Bytes of the ring (kept as the size to come back at after a release): from RING_MIN, doubled as data needs it, at most `capacity`. */

@@ -157,6 +157,12 @@ export class Streams {
     return this.map.has(id) ? this.map.get(id) : null;
   }
 
+  /** Data of `id` came in a 0-RTT packet (StreamRecv.early). */
+  markEarly(id: u64): void {
+    const s = this.get(id);
+    if (s != null && s.recv != null) s.recv!.early = true;
+  }
+
   private create(id: u64): Stream {
     const s = new Stream(id, 0);
     if (canSend(id, this.isServer)) {

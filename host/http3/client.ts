@@ -16,7 +16,7 @@ import { encodeH3Config, H3_HEADERS_KIND, type H3Field, type H3Options, type Qui
 import type { TlsOptions } from '../tls/index.js';
 import { StreamIo } from './body.js';
 import { H3Connection, H3_NO_ERROR, H3_REQUEST_CANCELLED, H3_REQUEST_REJECTED, type H3StreamSink } from './connection.js';
-import { headerFields, splitFields } from './fields.js';
+import { headerFields, SAFE_METHODS, splitFields } from './fields.js';
 
 export interface Http3ClientOptions {
   /** Trust anchors (PEM) instead of Node's CA store: e.g. a self-signed server certificate, accepted as its own anchor. */
@@ -49,8 +49,6 @@ const CLIENT_KEYS = ['ca', 'pinnedSha256', 'insecure', 'cipherSuites', 'quic', '
 
 /** Fetch standard: the redirect statuses. */
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-/** RFC 9110 §9.2.1: safe methods — the ones sent in 0-RTT (RFC 8470's concern: replayable). */
-const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Statuses whose response has no body (RFC 9110 §6.4.1); HEAD responses neither. */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 /** Requests retried on a fresh connection when the server did not process them. */
@@ -66,6 +64,8 @@ interface PoolEntry {
   /** Requests in progress (each holds the driver once attached). */
   active: number;
   attached: boolean;
+  /** The connection resumes a session with 0-RTT: safe requests need not wait for the handshake. */
+  zeroRtt: boolean;
 }
 
 /** What one response exchange tells the request in progress. */
@@ -265,7 +265,8 @@ export class Http3Client {
   async #send(method: string, url: URL, headers: Headers, body: Uint8Array | ReadableStream<Uint8Array> | null, signal: AbortSignal): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#attempt(method, url, headers, body, signal);
+        // a retry is never sent in 0-RTT (it may follow a 425 Too Early)
+        return await this.#attempt(method, url, headers, body, signal, attempt === 0);
       } catch (e) {
         if (signal.aborted) throw abortError(signal);
         const retryable = e instanceof Http3Error && e.retryable && !(body instanceof ReadableStream) && attempt < MAX_RETRIES;
@@ -274,9 +275,9 @@ export class Http3Client {
     }
   }
 
-  async #attempt(method: string, url: URL, headers: Headers, body: Uint8Array | ReadableStream<Uint8Array> | null, signal: AbortSignal): Promise<Response> {
+  async #attempt(method: string, url: URL, headers: Headers, body: Uint8Array | ReadableStream<Uint8Array> | null, signal: AbortSignal, mayBeEarly: boolean): Promise<Response> {
     if (signal.aborted) throw abortError(signal);
-    const early = SAFE.has(method) && body === null;
+    const early = mayBeEarly && SAFE_METHODS.has(method) && body === null;
     const entry = this.#entry(url, early);
     // from here until the response is done, the connection keeps the process alive (a pooled idle one does not)
     let held = true;
@@ -284,7 +285,7 @@ export class Http3Client {
     const release = () => { if (held) { held = false; this.#hold(entry, -1); } };
     try {
       // the engine has the connection once DNS and bind are done; without 0-RTT the request waits for the handshake
-      const connected = early && entry.conn.earlyData !== 'none' ? Promise.race([entry.core.attached.promise, entry.conn.ready]) : entry.conn.ready;
+      const connected = early && entry.zeroRtt ? Promise.race([entry.core.attached.promise, entry.conn.ready]) : entry.conn.ready;
       await untilAborted(connected, signal);
     } catch (e) {
       release();
@@ -304,6 +305,7 @@ export class Http3Client {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      const sentEarly = entry.core.status === 'connecting';
       const stream = await entry.h3.request(fields, body === null, (sid) => (ex = new ClientExchange(entry.h3, sid)));
       id = stream;
       // set by the sink factory, before the request's first event
@@ -318,6 +320,12 @@ export class Http3Client {
       const head = await exchange.head;
       const noBody = method === 'HEAD' || NULL_BODY.has(head.status) || head.fin;
       const done = () => { entry.h3.release(stream); signal.removeEventListener('abort', onAbort); release(); };
+      if (head.status === 425 && sentEarly) {
+        // RFC 8470 §5.2: a request the server would not take in early data is sent again once the handshake is complete
+        if (!head.fin) exchange.io.readable(() => {}).cancel().catch(() => {});
+        done();
+        throw new Http3Error(`the server answered 425 (Too Early) to a request sent in 0-RTT (stream ${stream})`, H3_NO_ERROR, { streamId: stream, retryable: true });
+      }
       let resBody: ReadableStream<Uint8Array> | null = null;
       if (noBody) {
         if (!head.fin) exchange.io.readable(() => {}).cancel().catch(() => {});
@@ -358,16 +366,17 @@ export class Http3Client {
       weak: true,
       bind: (c) => { core = c; h3 = new H3Connection(c); return h3; },
     };
+    const zeroRtt = session !== undefined && this.#earlyData && early;
     const conn = QuicEndpoint.connect({
       host, port, alpn: 'h3',
-      tls: { ...this.#tls, ...(session && this.#earlyData && early ? { earlyData: true } : {}) },
+      tls: { ...this.#tls, ...(zeroRtt ? { earlyData: true } : {}) },
       ...(this.#quic ? { quic: this.#quic } : {}),
       ...(session ? { session } : {}),
       ...(token ? { token } : {}),
       ...(this.#qlogDir !== undefined ? { qlogDir: this.#qlogDir } : {}),
       ...(this.#keylog !== undefined ? { keylog: this.#keylog } : {}),
     }, binding);
-    const entry: PoolEntry = { conn, h3, core, draining: false, active: 0, attached: false };
+    const entry: PoolEntry = { conn, h3, core, draining: false, active: 0, attached: false, zeroRtt };
     core.attached.promise.then(() => {
       entry.attached = true;
       if (entry.active > 0) core.driver?.hold(entry.active);

@@ -56,7 +56,7 @@ export class H3Connection implements AppLayer {
   /** Client: waiting for the peer to allow more request streams. */
   #streamWaiters: (() => void)[] = [];
   /** Server: a request arrived on a new stream. */
-  onRequest: ((stream: bigint, fields: H3Field[], fin: boolean) => void) | null = null;
+  onRequest: ((stream: bigint, fields: H3Field[], fin: boolean, early: boolean) => void) | null = null;
   /** The peer sent GOAWAY. */
   onGoaway: ((id: bigint) => void) | null = null;
   #closedErr: Error | null = null;
@@ -80,7 +80,7 @@ export class H3Connection implements AppLayer {
         const kind = Number(e.value);
         const s = this.#streams.get(e.stream);
         if (s) s.onHeaders(kind, fields, e.fin);
-        else if (kind === H3_HEADERS_KIND.request && this.onRequest) this.onRequest(e.stream, fields, e.fin);
+        else if (kind === H3_HEADERS_KIND.request && this.onRequest) this.onRequest(e.stream, fields, e.fin, e.early);
         break;
       }
       case QUIC_EVENT.h3BodyReadable: this.#streams.get(e.stream)?.onBodyReadable(); break;

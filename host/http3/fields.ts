@@ -9,6 +9,9 @@ import type { H3Field } from '../quic/wire.js';
 /** RFC 9114 §4.2: fields that belong to HTTP/1.1's connection, never sent over HTTP/3. */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings']);
 
+/** RFC 9110 §9.2.1: the safe methods — the only ones sent (client) or processed (server) in 0-RTT, where a request may be replayed (RFC 8470). */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** The regular fields of `headers` as HTTP/3 may carry them. */
 export function headerFields(headers: Headers): [string, string][] {
   const out: [string, string][] = [];

@@ -11,6 +11,8 @@ export interface ServeInfo {
   remoteAddress: string;
   remotePort: number;
   protocol: HttpProtocol;
+  /** HTTP/3: the request arrived (partly) in 0-RTT and could be a replay (RFC 8470); only safe methods reach a handler so. */
+  earlyData: boolean;
 }
 
 export type FetchHandler = (request: Request, info: ServeInfo) => Response | Promise<Response>;

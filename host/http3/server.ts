@@ -16,7 +16,7 @@ import type { AccessLog } from './access-log.js';
 import { StreamIo } from './body.js';
 import { H3Connection, H3_NO_ERROR, H3_INTERNAL_ERROR, type H3StreamSink } from './connection.js';
 import { certificateHashes, createDevCert, type CertificateHashes } from './devcert.js';
-import { headerFields, splitFields } from './fields.js';
+import { headerFields, SAFE_METHODS, splitFields } from './fields.js';
 import { callHandler, defaultErrorLog, type FetchHandler, type ServeErrorLog, type ServeInfo } from './handler.js';
 import { serveTcp, type TcpServer } from './tcp.js';
 
@@ -138,12 +138,12 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
       const h3 = new H3Connection(core);
       connections.add(h3);
       core.closed.promise.finally(() => connections.delete(h3)).catch(() => {});
-      h3.onRequest = (stream, fields, fin) => onRequest(h3, core, stream, fields, fin);
+      h3.onRequest = (stream, fields, fin, early) => onRequest(h3, core, stream, fields, fin, early);
       return h3;
     },
   };
 
-  const onRequest = (h3: H3Connection, core: ConnectionCore, stream: bigint, fields: H3Field[], fin: boolean): void => {
+  const onRequest = (h3: H3Connection, core: ConnectionCore, stream: bigint, fields: H3Field[], fin: boolean, early: boolean): void => {
     const started = Date.now();
     const ex = new ServerExchange(h3, stream);
     h3.register(stream, ex);
@@ -152,7 +152,17 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
     const path = pseudo.get('path') ?? '/';
     const authority = pseudo.get('authority') ?? headers.get('host') ?? `${hostname}:${server.port}`;
     const remote = core.remoteAddress;
-    const info: ServeInfo = { remoteAddress: remote?.address ?? '', remotePort: remote?.port ?? 0, protocol: 'h3' };
+    const info: ServeInfo = { remoteAddress: remote?.address ?? '', remotePort: remote?.port ?? 0, protocol: 'h3', earlyData: early };
+    if (early && !SAFE_METHODS.has(method)) {
+      // RFC 9114 §10.9 / RFC 8470 §5.1: a request in 0-RTT can be replayed by an attacker; one that is not safe is not
+      // processed but answered 425 (Too Early), which a client retries once the handshake is complete (§5.2)
+      const done = () => {
+        accessLog?.({ time: new Date(started), method, path, status: 425, bytes: 0, durationMs: Date.now() - started, protocol: 'h3', remoteAddress: info.remoteAddress, remotePort: info.remotePort, aborted: false });
+      };
+      respondPlain(h3, ex, 425, 'Too Early\n').then(done, () => {});
+      if (!fin) h3.stopReading(stream, H3_NO_ERROR);
+      return;
+    }
     let request: Request;
     try {
       const hasBody = !fin && method !== 'GET' && method !== 'HEAD';
@@ -211,7 +221,7 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
 
   const endpoint = await QuicEndpoint.listen({
     host: hostname, port, alpn: 'h3',
-    // 0-RTT accepted: the client sends only safe requests in it (client.ts); RFC 8470's 425 is not needed for those
+    // 0-RTT accepted: safe requests in it are processed, the others answered 425 (onRequest)
     tls: { certChainPem: certPem, privateKeyPem: keyPem, earlyData: true },
     ...(o.quic ? { quic: o.quic } : {}),
     ...(o.qlogDir !== undefined ? { qlogDir: stringArg('qlogDir', o.qlogDir) } : {}),

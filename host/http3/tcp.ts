@@ -147,6 +147,7 @@ async function serveOne(
     remoteAddress: req.socket.remoteAddress ?? '',
     remotePort: req.socket.remotePort ?? 0,
     protocol: req.httpVersionMajor === 2 ? 'h2' : 'h1',
+    earlyData: false,
   };
   req.on('error', () => {}); // the body stream reports these to the handler
   res.on('error', () => {});

@@ -38,7 +38,7 @@ export const QUIC_EVENT = {
   qlog: 16,
   newToken: 17,
   // HTTP/3 connections (wit/http3.wit lists what each carries)
-  /** `value` = H3_HEADERS_KIND, flag bit 2 = end of stream, `bytes` = packed fields (decodeFields). */
+  /** `value` = H3_HEADERS_KIND, flag bit 2 = end of stream, bit 3 = arrived in 0-RTT, `bytes` = packed fields (decodeFields). */
   h3Headers: 32,
   h3BodyReadable: 33,
   h3Writable: 34,
@@ -75,6 +75,8 @@ export interface QuicWireEvent {
   remote: boolean;
   /** Flag bit 2: h3-headers with nothing after it on the stream. */
   fin: boolean;
+  /** Flag bit 3: h3-headers of a request that arrived (partly) in 0-RTT — replayable (RFC 8470). */
+  early: boolean;
   closeKind: number;
   stream: bigint;
   value: bigint;
@@ -104,6 +106,7 @@ export function decodeEvents(b: Uint8Array): QuicWireEvent[] {
       app: (flags & 1) !== 0,
       remote: (flags & 2) !== 0,
       fin: (flags & 4) !== 0,
+      early: (flags & 8) !== 0,
       closeKind: b[p + 6],
       stream: v.getBigUint64(p + 7),
       value: v.getBigUint64(p + 15),
