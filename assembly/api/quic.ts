@@ -206,12 +206,12 @@ export function migrate(connection: u32, nowUs: u64, localId: u32): bool {
 
 export function stats(connection: u32): ConnectionStats {
   const c = conn(connection);
-  if (c == null) return new ConnectionStats(4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  if (c == null) return new ConnectionStats(4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   const st = c.stats;
   return new ConnectionStats(
     <u8>c.state, c.rtt.smoothedRtt, c.rtt.minRtt, c.rtt.rttvar, c.cc.congestionWindow, c.cc.bytesInFlight,
     st.packetsSent, st.packetsReceived, c.loss.packetsLost, st.bytesSent, st.bytesReceived,
-    c.pmtud.currentMtu(), c.maxDatagramPayload(), st.keyUpdates, <u32>c.streams.count,
+    c.pmtud.currentMtu(), c.maxDatagramPayload(), st.keyUpdates, <u32>c.streams.count, c.version, c.cipherSuite,
   );
 }
 

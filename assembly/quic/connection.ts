@@ -155,6 +155,8 @@ export class Connection {
   peerAckDelayExponent: u32 = 3;
   /** Server: NEW_TOKEN to send once (§8.1.3); the endpoint supplies the bytes. */
   newTokenPending: Writer = new Writer();
+  /** The TLS cipher suite of the handshake and 1-RTT keys (RFC 8446 §B.4), 0 before ServerHello. */
+  cipherSuite: u16 = 0;
   /** 0-RTT: 0 none, 1 accepted, 2 rejected. */
   earlyData: u8 = 0;
 
@@ -400,6 +402,7 @@ export class Connection {
   }
 
   private installSecret(level: i32, read: bool, suite: u16, secret: usize): void {
+    if (level != LEVEL_0RTT) this.cipherSuite = suite;
     const keys = new PacketKeys(suiteAead(suite), this.version, secret);
     const q = this.qlog;
     if (q != null) q.keyUpdated(this.now, level == LEVEL_HANDSHAKE ? SPACE_HANDSHAKE : SPACE_APPLICATION, level == LEVEL_0RTT, read, KeyTrigger.Tls, 0);

@@ -28,7 +28,7 @@ options:
       --data-binary DATA  the same (kept for curl's muscle memory)
   -i, --include           print the status line and response headers before the body
   -f, --fail              exit 22 on an HTTP status of 400 or more (no body written)
-  -v, --verbose           the connection (version, ALPN, 0-RTT, RTT) and each request's events on stderr
+  -v, --verbose           the connection (QUIC version, ALPN, cipher suite, 0-RTT, RTT) and each request's events on stderr
   -s, --silent            no progress bar
       --parallel          all URLs at once on one connection per origin
   -m, --max-time SECS     give up a request after SECS seconds (exit 28)
@@ -198,7 +198,8 @@ export async function run(args: string[]): Promise<number> {
     if (conn && !described.has(u.host)) {
       described.add(u.host);
       const st = await conn.getStats();
-      log(`connected to ${conn.remoteAddress?.address}:${conn.remoteAddress?.port} over QUIC v1, ALPN ${conn.alpn}, 0-RTT ${conn.earlyData}, RTT ${st.smoothedRtt.toFixed(2)} ms, path MTU ${st.pathMtu}`);
+      const version = st.version === 1 ? 'v1' : st.version === 0x6b3343cf ? 'v2' : `0x${st.version.toString(16)}`;
+      log(`connected to ${conn.remoteAddress?.address}:${conn.remoteAddress?.port} over QUIC ${version}, ALPN ${conn.alpn}, ${st.cipherSuite}, 0-RTT ${conn.earlyData}, RTT ${st.smoothedRtt.toFixed(2)} ms, path MTU ${st.pathMtu}`);
     }
     log(`${u.pathname}: HTTP/3 ${res.status} after ${(performance.now() - t0).toFixed(1)} ms`);
     if (o.fail && res.status >= 400) {

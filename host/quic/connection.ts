@@ -12,6 +12,7 @@ import { ClosedError, H3WasiError, InvalidArgumentError, QuicError, type QuicClo
 import { bigintArg, boolArg, describe, intArg, optionsArg, stringArg, VARINT_MAX } from '../args.js';
 import { nowUs, U64_MAX, type ConnectionSink, type QuicDriver } from './driver.js';
 import { CLOSE_KIND, QUIC_EVENT, type QuicWireEvent } from './wire.js';
+import { CIPHER_SUITES } from '../tls/wire.js';
 import { QuicStream, type StreamChunk, type StreamHost } from './stream.js';
 import { bindUdp, decodeAddress, type SocketAddress } from './socket.js';
 import { appendKeyLog, connectionStarted, tupleInfo, type QlogWriter } from './qlog.js';
@@ -59,6 +60,10 @@ export interface QuicConnectionStats {
   keyUpdates: number;
   /** Streams the engine holds. */
   streams: number;
+  /** The QUIC version in use: 1 (RFC 9000) or 0x6b3343cf (v2, RFC 9369); 0 when closed. */
+  version: number;
+  /** The TLS cipher suite negotiated, e.g. 'TLS_AES_128_GCM_SHA256'; '' before the handshake says. */
+  cipherSuite: string;
   datagrams: {
     /** Arrived while `datagrams.readable` was full. */
     droppedIncoming: number;
@@ -68,6 +73,7 @@ export interface QuicConnectionStats {
 }
 
 const STATES = ['handshake', 'established', 'closing', 'draining', 'closed'] as const;
+const SUITE_NAMES = new Map<number, string>(Object.entries(CIPHER_SUITES).map(([name, code]) => [code, name]));
 const CLOSE_KINDS: Record<number, QuicCloseKind> = {
   [CLOSE_KIND.local]: 'local', [CLOSE_KIND.remote]: 'remote', [CLOSE_KIND.idle]: 'idle',
   [CLOSE_KIND.statelessReset]: 'reset', [CLOSE_KIND.handshakeTimeout]: 'handshake-timeout',
@@ -488,6 +494,7 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
       packetsSent: n(s?.packetsSent), packetsReceived: n(s?.packetsReceived), packetsLost: n(s?.packetsLost),
       bytesSent: n(s?.bytesSent), bytesReceived: n(s?.bytesReceived),
       pathMtu: n(s?.pathMtu), keyUpdates: n(s?.keyUpdates), streams: n(s?.streams),
+      version: n(s?.version), cipherSuite: SUITE_NAMES.get(n(s?.cipherSuite)) ?? '',
       datagrams: { droppedIncoming: this.#droppedIncoming, droppedOutgoing: this.#droppedOutgoing },
     };
   }

@@ -98,8 +98,16 @@ describe('h3-wasi serve / get', () => {
     const r = await cliAsync(['get', '--pin', pin, '--parallel', '-v', '--output-dir', dir, ...names.map((n) => `${url}${n}`)]);
     expect(r.status, r.err).toBe(0);
     for (const n of names) expect(sha(fs.readFileSync(path.join(dir, n)))).toBe(sha(files[n]));
-    expect(r.err).toMatch(/ALPN h3/);
+    // our endpoints prefer ChaCha20-Poly1305 (docs/quic.md, Speed)
+    expect(r.err).toMatch(/over QUIC v1, ALPN h3, TLS_CHACHA20_POLY1305_SHA256,/);
     expect(r.err.match(/connected to/g)?.length).toBe(1);
+  });
+
+  it('get --chacha20 offers ChaCha20-Poly1305 only, and -v names the suite (against a server preferring AES: tests/peers/ngtcp2_h3)', async () => {
+    const r = await cliAsync(['get', '--pin', pin, '--chacha20', '-v', '-o', '-', `${url}sub/b.txt`]);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out.toString()).toBe(Buffer.from(files['sub/b.txt']).toString());
+    expect(r.err).toMatch(/ALPN h3, TLS_CHACHA20_POLY1305_SHA256,/);
   });
 
   it('get -i prints the head; -X POST -d and --data-binary @FILE reach /echo', async () => {
