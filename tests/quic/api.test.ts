@@ -294,6 +294,8 @@ describe.runIf(hasOpenssl)('h3-wasi/quic on loopback', () => {
     await c.ready;
     const a = await c.getStats();
     expect(a.state).toBe('established');
+    expect(a.version).toBe(1);
+    expect(a.cipherSuite).toBe('TLS_CHACHA20_POLY1305_SHA256'); // our endpoints' first choice (docs/quic.md, Speed)
     await echoOnce(c, pattern(50_000));
     const b = await c.getStats();
     expect(b.packetsSent).toBeGreaterThan(a.packetsSent);
