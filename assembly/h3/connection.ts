@@ -63,6 +63,8 @@ export const OUTBOX_LIMIT: usize = 1 << 20;
 const BLOCK_SLACK: u64 = 64;
 /** The encoder's dynamic table: at most this much of the peer's SETTINGS_QPACK_MAX_TABLE_CAPACITY. */
 const ENCODER_CAPACITY: u32 = 16384;
+/** PRIORITY_UPDATEs kept for request streams not opened yet (RFC 9218 §7.1); more are ignored. */
+const PENDING_PRIORITY_LIMIT: i32 = 16;
 /** Body bytes `read-body` hands out per call at most. */
 export const MAX_READ: u64 = 1 << 20;
 
@@ -115,6 +117,8 @@ export class H3Connection extends ConnApp {
   private maxRequestSeen: u64 = NONE;
   /** The peer's MAX_PUSH_ID (a server checks it never falls, §7.2.7). */
   private peerMaxPushId: u64 = NONE;
+  /** Server: PRIORITY_UPDATEs that came before their request stream (id → urgency | incremental << 8). */
+  private readonly pendingPriority: Map<u64, i32> = new Map();
   // scratch
   private readonly ev: H3Frame = new H3Frame();
   private readonly rd: Reader = new Reader();
@@ -147,6 +151,7 @@ export class H3Connection extends ConnApp {
     for (let i = 0; i < rs.length; i++) unchecked(rs[i]).dispose();
     this.requests.clear();
     this.uni.clear();
+    this.pendingPriority.clear();
     this.controlParser.dispose();
     this.controlOut.release();
     this.encoderOut.release();
@@ -227,7 +232,14 @@ export class H3Connection extends ConnApp {
       this.c.stopSending(id, H3_REQUEST_REJECTED);
       return;
     }
-    this.requests.set(id, new RequestStream(id, true, this.cfg.h3MaxFieldSectionSize + BLOCK_SLACK));
+    const rs = new RequestStream(id, true, this.cfg.h3MaxFieldSectionSize + BLOCK_SLACK);
+    this.requests.set(id, rs);
+    if (this.pendingPriority.has(id)) {
+      const p = this.pendingPriority.get(id);
+      this.pendingPriority.delete(id);
+      this.c.setPriority(id, <u8>(p & 0xff), (p >> 8) != 0);
+      rs.priorityUpdated = true;
+    }
   }
 
   private onReadable(id: u64): void {
@@ -439,7 +451,7 @@ export class H3Connection extends ConnApp {
         if (!this.isServer) { err = H3_FRAME_UNEXPECTED; ev.reason = "PRIORITY_UPDATE from a server"; }
         else {
           err = readPriorityUpdate(t, ev.data, <usize>ev.length, this.rd2, this.prio);
-          if (err == 0) this.applyPriority(lastElementId, this.prio.urgency, this.prio.incremental);
+          if (err == 0) err = this.applyPriority(lastElementId, this.prio.urgency, this.prio.incremental);
           else ev.reason = "invalid PRIORITY_UPDATE";
         }
       }
@@ -606,9 +618,9 @@ export class H3Connection extends ConnApp {
         this.respondAndStop(rs, 413);
         return false;
       }
-      // RFC 9218 §5: the request's priority orders the response (a PRIORITY_UPDATE may change it)
+      // RFC 9218 §5: the request's priority orders the response; §7: a PRIORITY_UPDATE overrides it
       const p = info.priority;
-      if (p.urgency >= 0 || p.incremental) this.c.setPriority(rs.id, <u8>(p.urgency >= 0 ? p.urgency : 3), p.incremental);
+      if ((p.urgency >= 0 || p.incremental) && !rs.priorityUpdated) this.c.setPriority(rs.id, <u8>(p.urgency >= 0 ? p.urgency : 3), p.incremental);
       rs.recvPhase = RECV_BODY;
     } else if (info.status < 200) {
       // §4.1: informational responses precede the final one; 101 cannot be used in HTTP/3 (§4.5)
@@ -729,10 +741,24 @@ export class H3Connection extends ConnApp {
     if (rs.sendDone && rs.recvDone) this.drop(rs);
   }
 
-  private applyPriority(id: u64, urgency: i32, incremental: bool): void {
-    // RFC 9218 §7: an update for a stream not open yet could be buffered; one that is closed is ignored. We apply
-    // it to open streams only (an update racing the request is rare, and the request's own field applies then).
-    if (this.c.streams.get(id) != null) this.c.setPriority(id, <u8>urgency, incremental);
+  /** A client's PRIORITY_UPDATE for request stream `id` (validated by readPriorityUpdate); an H3 code or 0. */
+  private applyPriority(id: u64, urgency: i32, incremental: bool): u64 {
+    const st = this.c.streams;
+    const index = id >> 2;
+    // RFC 9218 §7.1: an ID beyond the stream limit we allow is a connection error of type H3_ID_ERROR
+    if (index >= st.localMaxBidi) { this.ev.reason = "PRIORITY_UPDATE for a stream beyond the limit"; return H3_ID_ERROR; }
+    if (this.requests.has(id)) {
+      this.c.setPriority(id, <u8>urgency, incremental);
+      this.requests.get(id).priorityUpdated = true;
+      return 0;
+    }
+    // a stream opened and done with: nothing to order; one not seen yet (the update overtook the request,
+    // §7.1) is kept until it arrives — a bounded number of them, being state a peer creates for free (§13)
+    if (index < st.remoteOpenedBidi && st.get(id) == null) return 0;
+    if (this.pendingPriority.size < PENDING_PRIORITY_LIMIT || this.pendingPriority.has(id)) {
+      this.pendingPriority.set(id, urgency | (incremental ? 0x100 : 0));
+    }
+    return 0;
   }
 
   // ---- our streams ------------------------------------------------------------------------

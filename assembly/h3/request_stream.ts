@@ -80,6 +80,8 @@ export class RequestStream {
   answered: bool = false;
   /** A server stopped reading the request (`stop-reading`, §4.1.2): what still arrives is discarded. */
   recvAbandoned: bool = false;
+  /** Server: a PRIORITY_UPDATE set the response's priority; it overrides the request's priority field (RFC 9218 §7). */
+  priorityUpdated: bool = false;
   /** The host was told `send-data` took less: H3Writable once QUIC takes more. */
   wantWritable: bool = false;
   /** Frames QUIC has not taken yet, and a FIN to send after them. */

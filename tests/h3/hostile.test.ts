@@ -91,6 +91,7 @@ const serverConnectionErrors: [string, bigint, (t: Client) => void][] = [
   ['GOAWAY with a growing push ID (§5.2)', H3.ID_ERROR, (t) => t.raw.openUni(t.conn, ctl(frame(0x07, varint(0)), frame(0x07, varint(4))))],
   ['GOAWAY whose length does not match its varint (§7.1)', H3.FRAME_ERROR, (t) => t.raw.openUni(t.conn, ctl(frame(0x07, cat(varint(0), varint(0)))))],
   ['PRIORITY_UPDATE naming a stream that is not a client request (RFC 9218 §7.1)', H3.ID_ERROR, (t) => t.raw.openUni(t.conn, ctl(frame(0xf0700, cat(varint(2), u8('u=1')))))],
+  ['PRIORITY_UPDATE for a stream beyond our stream limit (RFC 9218 §7.1)', H3.ID_ERROR, (t) => t.raw.openUni(t.conn, ctl(frame(0xf0700, cat(varint(4 * 1_000_000), u8('u=1')))))],
   ['PRIORITY_UPDATE for a push (RFC 9218 §7.2)', H3.ID_ERROR, (t) => t.raw.openUni(t.conn, ctl(frame(0xf0701, cat(varint(0), u8('u=1')))))],
   ['DATA before HEADERS on a request stream (§4.1)', H3.FRAME_UNEXPECTED, (t) => t.raw.openBidi(t.conn, data('x'), true)],
   ['PUSH_PROMISE from a client (§7.2.5)', H3.FRAME_UNEXPECTED, (t) => t.raw.openBidi(t.conn, cat(headers(GET), frame(0x05, cat(varint(0), headerBlock(GET)))), true)],
@@ -231,6 +232,29 @@ describe.skipIf(!hasOpenssl)('HTTP/3 hostile input: a raw client against our ser
     t.settle(() => t.raw.finished.has(key) && t.raw.stopSendingCode(id) !== undefined);
     expect(new Map(decodeBlock(parseFrames(t.raw.bytes(t.conn, id))[0].payload)).get(':status')).toBe('413');
     expect(t.raw.stopSendingCode(id)).toBe(H3.NO_ERROR);
+    t.close();
+  });
+
+  it('a PRIORITY_UPDATE that overtakes its request is kept for it, and overrides its priority field (RFC 9218 §7)', () => {
+    const t = rawClient();
+    const reqs: bigint[] = [];
+    t.h3.onRequest = (_c, s) => reqs.push(s);
+    // the update for stream 8 (urgency 0) arrives before stream 8 exists; its request then says u=7
+    t.raw.openUni(t.conn, ctl(frame(0xf0700, cat(varint(8), u8('u=0')))));
+    t.settle(() => false);
+    const ids = [
+      t.raw.openBidi(t.conn, headers(GET), true),
+      t.raw.openBidi(t.conn, headers([...GET, ['priority', 'u=2']]), true),
+      t.raw.openBidi(t.conn, headers([...GET, ['priority', 'u=7']]), true),
+    ];
+    expect(ids).toEqual([0n, 4n, 8n]);
+    t.settle(() => reqs.length === 3);
+    const body = new Uint8Array(300_000);
+    for (const s of reqs) t.h3.respond(t.hconn, s, 200, body);
+    const keys = ids.map((id) => `${t.conn}:${id}`);
+    t.pair.run(() => keys.every((k) => t.raw.finished.has(k)), t.pair.now + 60_000_000);
+    // urgency 0 (the update) first, then 2, then the default 3
+    expect([...t.raw.finished].filter((k) => keys.includes(k))).toEqual([keys[2], keys[1], keys[0]]);
     t.close();
   });
 
