@@ -110,7 +110,7 @@ export function setPriority(connection: u32, stream: u64, urgency: u8, increment
 export function peerSettings(connection: u32): H3Settings {
   const h = h3(connection);
   if (h == null) return new H3Settings(false, u64.MAX_VALUE, 0, 0, false, false);
-  const p = h.peer;
+  const p = h.uni.peer;
   return new H3Settings(p.received, p.maxFieldSectionSize, p.qpackMaxTableCapacity, p.qpackBlockedStreams, p.enableConnectProtocol, p.h3Datagram);
 }
 

@@ -1,10 +1,10 @@
 // The HTTP/3 connection (RFC 9114) on one QUIC connection, inside the core.
 //
 // It is the connection's app (quic/app.ts): `process` runs after every call
-// into the QUIC connection and consumes its stream events — the control
-// streams (§6.2.1), the QPACK encoder and decoder streams (RFC 9204 §4.2),
-// unknown stream types (§6.2: STOP_SENDING H3_STREAM_CREATION_ERROR), and the
-// request streams (request_stream.ts) — and moves connection events on
+// into the QUIC connection and consumes its stream events — unidirectional
+// streams go to uni_streams.ts (control and QPACK streams both ways, §6.2),
+// request streams are read here (one's frames: request_stream.ts) — and moves
+// connection events on
 // unchanged. What the host learns arrives as H3* events (quic/events.ts) in
 // `out`; what it asks goes through the methods under "the application's
 // calls" (api/http3.ts).
@@ -20,64 +20,39 @@
 // Memory a peer controls: request streams (QUIC's stream limit), each with a
 // header block of at most our field-section size (+ QPACK's slack); control
 // frames up to the frame parser's limit; QPACK's bounded buffers
-// (qpack/decoder.ts); the outboxes of our streams, each bounded (OUTBOX_LIMIT).
+// (qpack/decoder.ts); the outboxes of our streams, each bounded (OUTBOX_LIMIT);
+// PRIORITY_UPDATEs ahead of their request (PENDING_PRIORITY_LIMIT).
 
 import { Writer } from "../wire/writer";
-import { Reader } from "../wire/reader";
 import { varintLen } from "../wire/varint";
 import { Connection, ConnState } from "../quic/connection";
 import { ConnApp, ConnAppFactory } from "../quic/app";
 import { QuicEvent, QuicEventKind, H3HeadersKind } from "../quic/events";
 import { QuicConfig } from "../quic/config";
-import { isBidi, isClientInitiated } from "../quic/stream_id";
-import { randomU64 } from "../crypto/random";
-import { H3Frame, STREAM_CONTROL, H3_GOAWAY, H3_SETTINGS, H3_CANCEL_PUSH, H3_MAX_PUSH_ID, H3_HEADERS, isPriorityUpdate } from "./frame";
-import { H3FrameParser, H3_NEED_MORE, H3_EV_ERROR, H3_EV_FRAME } from "./frame_parser";
+import { isBidi } from "../quic/stream_id";
+import { H3_HEADERS } from "./frame";
 import {
-  H3_NO_ERROR, H3_INTERNAL_ERROR, H3_STREAM_CREATION_ERROR, H3_CLOSED_CRITICAL_STREAM, H3_FRAME_UNEXPECTED,
-  H3_EXCESSIVE_LOAD, H3_ID_ERROR, H3_REQUEST_REJECTED, H3_REQUEST_CANCELLED,
-  H3_REQUEST_INCOMPLETE, H3_MESSAGE_ERROR,
+  H3_NO_ERROR, H3_INTERNAL_ERROR, H3_STREAM_CREATION_ERROR, H3_EXCESSIVE_LOAD, H3_ID_ERROR, H3_REQUEST_REJECTED,
+  H3_REQUEST_CANCELLED, H3_REQUEST_INCOMPLETE, H3_MESSAGE_ERROR, H3_CLOSED_CRITICAL_STREAM,
 } from "./errors";
-import { Encoder } from "./qpack/encoder";
 import { Decoder, DECODE_BLOCKED } from "./qpack/decoder";
 import { checkSection, MessageInfo, MSG_REQUEST, MSG_RESPONSE, MSG_TRAILERS, responseHasNoBody } from "./message";
-import { Priority, readPriorityUpdate, lastElementId, writePriorityUpdate } from "./priority";
-import { PeerSettings, writeSettings, greaseId } from "./settings";
 import {
-  RequestStream, RS_MORE, RS_BODY, RS_HEADERS, RS_FIN, RS_ERROR, RS_TOO_LARGE, RS_GONE,
+  RequestStream, RS_MORE, RS_BODY, RS_HEADERS, RS_FIN, RS_ERROR, RS_TOO_LARGE,
   RECV_HEADERS, RECV_BODY, RECV_TRAILERS, SEND_HEADERS, SEND_BODY, SEND_DONE,
 } from "./request_stream";
+import { UniStreams } from "./uni_streams";
 
-const NONE: u64 = u64.MAX_VALUE;
-
-// RFC 9114 §6.2: unidirectional stream types; RFC 9204 §4.2.
-const TYPE_CONTROL: u64 = 0x00;
-const TYPE_PUSH: u64 = 0x01;
-const TYPE_ENCODER: u64 = 0x02;
-const TYPE_DECODER: u64 = 0x03;
-
+export const NONE: u64 = u64.MAX_VALUE;
 
 /** The most bytes waiting for QUIC on one of our streams; more is H3_EXCESSIVE_LOAD (a peer that never reads). */
 export const OUTBOX_LIMIT: usize = 1 << 20;
 /** A header block may be this much larger than the field section it decodes to (prefix, integer overheads). */
 const BLOCK_SLACK: u64 = 64;
-/** The encoder's dynamic table: at most this much of the peer's SETTINGS_QPACK_MAX_TABLE_CAPACITY. */
-const ENCODER_CAPACITY: u32 = 16384;
 /** PRIORITY_UPDATEs kept for request streams not opened yet (RFC 9218 §7.1); more are ignored. */
 const PENDING_PRIORITY_LIMIT: i32 = 16;
 /** Body bytes `read-body` hands out per call at most. */
 export const MAX_READ: u64 = 1 << 20;
-
-/** A unidirectional stream the peer opened. */
-@final
-class UniStream {
-  type: u64 = NONE;
-  /** The stream-type varint being read (§6.2: it may arrive split). */
-  vlen: u32 = 0;
-  vgot: u32 = 0;
-  vacc: u64 = 0;
-  constructor(readonly id: u64) {}
-}
 
 /** A response the core sends itself (431, 413): `:status` only, from the static table. */
 const statusFields = new Writer();
@@ -90,73 +65,37 @@ export class H3Connection extends ConnApp {
   passthrough: bool = false;
   /** A connection error was raised or the QUIC connection closed. */
   closed: bool = false;
-  // our unidirectional streams (§6.2.1, RFC 9204 §4.2) and what waits for QUIC on them
-  controlId: u64 = NONE;
-  encoderId: u64 = NONE;
-  decoderId: u64 = NONE;
-  private greaseSent: bool = false;
-  private readonly controlOut: Writer = new Writer();
-  private readonly encoderOut: Writer = new Writer();
-  private readonly decoderOut: Writer = new Writer();
-  // the peer's
-  peerControl: u64 = NONE;
-  peerEncoder: u64 = NONE;
-  peerDecoder: u64 = NONE;
-  private readonly uni: Map<u64, UniStream> = new Map();
-  private readonly controlParser: H3FrameParser = new H3FrameParser(STREAM_CONTROL);
+  /** The control and QPACK streams, both ways; the encoder; the peer's SETTINGS and GOAWAY (uni_streams.ts). */
+  readonly uni: UniStreams;
   private readonly requests: Map<u64, RequestStream> = new Map();
-  // QPACK (RFC 9204): our decoder with our settings; the encoder with the peer's (capacity 0 until its SETTINGS, §3.2.3)
-  encoder: Encoder;
+  /** QPACK (RFC 9204): our decoder, with our settings. */
   readonly decoder: Decoder;
-  /** The peer's SETTINGS (settings.ts). */
-  readonly peer: PeerSettings = new PeerSettings();
-  // GOAWAY (§5.2)
-  sentGoaway: u64 = NONE;
-  peerGoaway: u64 = NONE;
   /** Server: the highest client request stream opened (NONE before the first). */
   private maxRequestSeen: u64 = NONE;
-  /** The peer's MAX_PUSH_ID (a server checks it never falls, §7.2.7). */
-  private peerMaxPushId: u64 = NONE;
   /** Server: PRIORITY_UPDATEs that came before their request stream (id → urgency | incremental << 8). */
   private readonly pendingPriority: Map<u64, i32> = new Map();
   // scratch
-  private readonly ev: H3Frame = new H3Frame();
-  private readonly rd: Reader = new Reader();
   private readonly info: MessageInfo = new MessageInfo();
   private readonly fields: Writer = new Writer();
   private readonly tmp: Writer = new Writer();
-  private readonly prio: Priority = new Priority();
 
   constructor(readonly c: Connection) {
     super();
     this.isServer = c.isServer;
     const cfg = c.cfg;
     this.cfg = cfg;
-    this.encoder = zeroEncoder();
     this.decoder = new Decoder(<u32>cfg.h3QpackMaxTableCapacity, <u32>cfg.h3QpackBlockedStreams, cfg.h3MaxFieldSectionSize);
-    // each stream starts with its type (§6.2); what we write before QUIC lets us open it waits behind that
-    const w = this.controlOut;
-    w.varint(TYPE_CONTROL);
-    writeSettings(w, cfg, this.tmp);
-    // §7.2.8: a reserved frame type, to exercise the peer's "ignore unknown frames"
-    w.varint(greaseId());
-    w.varint(1);
-    w.u8(<u32>(randomU64() & 0xff));
-    this.encoderOut.varint(TYPE_ENCODER);
-    this.decoderOut.varint(TYPE_DECODER);
+    const uni = new UniStreams(cfg);
+    this.uni = uni;
+    uni.h3 = this;
   }
 
   dispose(): void {
     const rs = this.requests.values();
     for (let i = 0; i < rs.length; i++) unchecked(rs[i]).dispose();
     this.requests.clear();
-    this.uni.clear();
     this.pendingPriority.clear();
-    this.controlParser.dispose();
-    this.controlOut.release();
-    this.encoderOut.release();
-    this.decoderOut.release();
-    if (this.encoder !== ZERO_ENCODER) this.encoder.dispose();
+    this.uni.dispose();
     this.decoder.dispose();
     this.fields.release();
     this.tmp.release();
@@ -166,7 +105,7 @@ export class H3Connection extends ConnApp {
 
   process(): void {
     const q = this.c.events;
-    if (!this.passthrough && !this.closed) this.openStreams();
+    if (!this.passthrough && !this.closed) this.uni.openStreams();
     for (;;) {
       const e = q.peek();
       if (e == null) break;
@@ -174,7 +113,7 @@ export class H3Connection extends ConnApp {
       else this.onEvent(e);
       q.pop();
     }
-    if (!this.passthrough && !this.closed) this.flushAll();
+    if (!this.passthrough && !this.closed) this.uni.flush();
   }
 
   private onEvent(e: QuicEvent): void {
@@ -200,7 +139,7 @@ export class H3Connection extends ConnApp {
       case QuicEventKind.StreamSendDone: if (!this.closed) this.onSendDone(id); return;
       case QuicEventKind.StreamsAvailable: {
         if (this.closed) return;
-        if (e.value == 0) this.openStreams();
+        if (e.value == 0) this.uni.openStreams();
         else if (!this.isServer) this.out.push(QuicEventKind.H3RequestsAvailable);
         return;
       }
@@ -217,7 +156,7 @@ export class H3Connection extends ConnApp {
 
   private onStreamOpened(id: u64): void {
     if (!isBidi(id)) {
-      this.uni.set(id, new UniStream(id));
+      this.uni.onOpened(id);
       return;
     }
     if (!this.isServer) {
@@ -226,7 +165,7 @@ export class H3Connection extends ConnApp {
       return;
     }
     if (this.maxRequestSeen == NONE || id > this.maxRequestSeen) this.maxRequestSeen = id;
-    if (id >= this.sentGoaway) {
+    if (id >= this.uni.sentGoaway) {
       // §5.2: requests at or above the GOAWAY id are not processed
       this.c.streamReset(id, H3_REQUEST_REJECTED);
       this.c.stopSending(id, H3_REQUEST_REJECTED);
@@ -249,12 +188,13 @@ export class H3Connection extends ConnApp {
       else this.pumpRequest(rs, false);
       return;
     }
-    if (this.uni.has(id)) { this.readUni(this.uni.get(id)); return; }
+    if (this.uni.onReadable(id)) return;
     // a stream we abandoned: drain what arrives
     this.discard(id);
   }
 
-  private discard(id: u64): void {
+  /** Reads and drops what arrives on `id` (a stream we abandoned). */
+  discard(id: u64): void {
     const buf = this.tmp;
     buf.clear();
     buf.ensure(4096);
@@ -265,7 +205,7 @@ export class H3Connection extends ConnApp {
   }
 
   private onWritable(id: u64): void {
-    if (id == this.controlId || id == this.encoderId || id == this.decoderId) return; // flushAll follows
+    if (this.uni.isOurs(id)) return; // process() flushes them
     if (!this.requests.has(id)) return;
     const rs = this.requests.get(id);
     this.flushRequest(rs);
@@ -276,12 +216,7 @@ export class H3Connection extends ConnApp {
   }
 
   private onReset(id: u64, code: u64): void {
-    if (this.isCritical(id)) {
-      // §6.2.1: "If either control stream is closed at any point, this MUST be treated as a connection error of type H3_CLOSED_CRITICAL_STREAM"
-      this.connError(H3_CLOSED_CRITICAL_STREAM, "critical stream reset");
-      return;
-    }
-    if (this.uni.has(id)) { this.uni.delete(id); return; }
+    if (this.uni.onReset(id)) return;
     if (!this.requests.has(id)) return;
     const rs = this.requests.get(id);
     // the receive side was done with (answered by the core, or the host stopped reading it): only it ends
@@ -299,7 +234,7 @@ export class H3Connection extends ConnApp {
   }
 
   private onStopSending(id: u64, code: u64): void {
-    if (id == this.controlId || id == this.encoderId || id == this.decoderId) {
+    if (this.uni.isOurs(id)) {
       // §6.2.1: "the receiver MUST NOT request that the sender close the control stream" (and RFC 9204 §4.2 for QPACK's)
       this.connError(H3_CLOSED_CRITICAL_STREAM, "STOP_SENDING on a critical stream");
       return;
@@ -325,189 +260,33 @@ export class H3Connection extends ConnApp {
     this.maybeForget(rs);
   }
 
-  @inline private isCritical(id: u64): bool {
-    return id != NONE && (id == this.peerControl || id == this.peerEncoder || id == this.peerDecoder);
-  }
-
-  // ---- unidirectional streams (§6.2) -------------------------------------------------
-
-  private readUni(u: UniStream): void {
-    const c = this.c;
-    const buf = this.tmp;
-    buf.clear();
-    buf.ensure(4096);
-    for (;;) {
-      // the type varint a byte at a time, then chunks
-      const want: u64 = u.type == NONE ? 1 : 4096;
-      const n = c.streamRead(u.id, buf.buf, want);
-      if (n < 0) return;
-      const fin = c.lastReadFin;
-      if (n > 0) {
-        if (u.type == NONE) {
-          const b = load<u8>(buf.buf);
-          if (u.vgot == 0) { u.vlen = <u32>1 << (b >> 6); u.vacc = <u64>(b & 0x3f); }
-          else u.vacc = (u.vacc << 8) | <u64>b;
-          u.vgot++;
-          if (u.vgot == u.vlen) {
-            if (!this.onUniType(u, u.vacc)) return;
-          }
-        } else if (!this.onUniData(u, buf.buf, <usize>n)) {
-          return;
-        }
-      }
-      if (this.closed) return;
-      if (fin) {
-        if (this.isCritical(u.id)) this.connError(H3_CLOSED_CRITICAL_STREAM, "critical stream closed");
-        else this.uni.delete(u.id);
-        return;
-      }
-      if (n == 0) return;
-    }
-  }
-
-  /** The stream type is known (§6.2); false when the stream is no longer read. */
-  private onUniType(u: UniStream, t: u64): bool {
-    u.type = t;
-    if (t == TYPE_CONTROL || t == TYPE_ENCODER || t == TYPE_DECODER) {
-      const have = t == TYPE_CONTROL ? this.peerControl : t == TYPE_ENCODER ? this.peerEncoder : this.peerDecoder;
-      // §6.2.1 / RFC 9204 §4.2: "Receipt of a second stream claiming to be a control stream MUST be treated as a connection error of type H3_STREAM_CREATION_ERROR"
-      if (have != NONE) { this.connError(H3_STREAM_CREATION_ERROR, "a second control or QPACK stream"); return false; }
-      if (t == TYPE_CONTROL) this.peerControl = u.id;
-      else if (t == TYPE_ENCODER) this.peerEncoder = u.id;
-      else this.peerDecoder = u.id;
-      return true;
-    }
-    if (t == TYPE_PUSH) {
-      // §6.2.2: "Only servers can push; if a server receives a client-initiated push stream, this MUST be treated as a connection error of type H3_STREAM_CREATION_ERROR";
-      // a client never sent MAX_PUSH_ID, so any push ID is above the limit: H3_ID_ERROR (§4.6)
-      if (this.isServer) this.connError(H3_STREAM_CREATION_ERROR, "push stream from a client");
-      else this.connError(H3_ID_ERROR, "push stream without MAX_PUSH_ID");
-      return false;
-    }
-    // §6.2: "Recipients of unknown stream types MUST either abort reading of the stream or discard incoming data";
-    // "If reading is aborted, the recipient SHOULD use the H3_STREAM_CREATION_ERROR error code"
-    this.c.stopSending(u.id, H3_STREAM_CREATION_ERROR);
-    this.uni.delete(u.id);
-    this.discard(u.id);
-    return false;
-  }
-
-  private onUniData(u: UniStream, p: usize, n: usize): bool {
-    if (u.id == this.peerControl) return this.onControlData(p, n);
-    if (u.id == this.peerEncoder) {
-      const d = this.decoder;
-      const rc = d.feedEncoderStream(p, n);
-      if (rc != 0) { this.connError(rc, d.reason); return false; }
-      const ids = d.takeUnblocked();
-      for (let i = 0; i < ids.length; i++) {
-        const id = unchecked(ids[i]);
-        if (!this.requests.has(id)) continue;
-        const rs = this.requests.get(id);
-        rs.qpackBlocked = false;
-        if (this.onHeaderBlock(rs, d.resume(id))) this.pumpRequest(rs, false);
-        if (this.closed) return false;
-      }
-      return true;
-    }
-    if (u.id == this.peerDecoder) {
-      // the shared zero-capacity encoder keeps no state; parsing the peer's instructions needs some (a cut
-      // instruction, a sticky error): this connection gets its own
-      this.ensureEncoder();
-      if (this.encoder === ZERO_ENCODER) this.encoder = new Encoder(0, 0, 0);
-      const rc = this.encoder.feedDecoderStream(p, n);
-      if (rc != 0) { this.connError(rc, this.encoder.reason); return false; }
-      return true;
+  /** QPACK: sections that waited for encoder-stream inserts can be decoded now (RFC 9204 §2.1.2); false once closed. */
+  onUnblocked(ids: u64[]): bool {
+    for (let i = 0; i < ids.length; i++) {
+      const id = unchecked(ids[i]);
+      if (!this.requests.has(id)) continue;
+      const rs = this.requests.get(id);
+      rs.qpackBlocked = false;
+      if (this.onHeaderBlock(rs, this.decoder.resume(id))) this.pumpRequest(rs, false);
+      if (this.closed) return false;
     }
     return true;
   }
 
-  /** Frames on the peer's control stream (§6.2.1, §7.2). */
-  private onControlData(p: usize, n: usize): bool {
-    const r = this.rd;
-    r.reset(p, n);
-    const ev = this.ev;
-    const parser = this.controlParser;
-    for (;;) {
-      const k = parser.next(r, ev);
-      if (k == H3_NEED_MORE) return true;
-      if (k == H3_EV_ERROR) { this.connError(parser.error, ev.reason); return false; }
-      if (k != H3_EV_FRAME) continue;
-      const t = ev.frameType;
-      let err: u64 = 0;
-      if (t == H3_SETTINGS) err = this.onSettings(ev);
-      else if (t == H3_GOAWAY) err = this.onGoaway(ev.id);
-      else if (t == H3_CANCEL_PUSH) {
-        // §7.2.3: a CANCEL_PUSH for a push ID above the allowed maximum is H3_ID_ERROR; we allow none (no MAX_PUSH_ID)
-        // and a server never promised any
-        err = H3_ID_ERROR; ev.reason = "CANCEL_PUSH without a push";
-      } else if (t == H3_MAX_PUSH_ID) {
-        // §7.2.7: "Receipt of a MAX_PUSH_ID frame on a client MUST be treated as a connection error of type H3_FRAME_UNEXPECTED";
-        // "A MAX_PUSH_ID frame cannot reduce the maximum push ID; receipt ... that contains a smaller value ... MUST be treated as ... H3_ID_ERROR"
-        if (!this.isServer) { err = H3_FRAME_UNEXPECTED; ev.reason = "MAX_PUSH_ID from a server"; }
-        else if (this.peerMaxPushId != NONE && ev.pushId < this.peerMaxPushId) { err = H3_ID_ERROR; ev.reason = "MAX_PUSH_ID reduced"; }
-        else this.peerMaxPushId = ev.pushId;
-      } else if (isPriorityUpdate(t)) {
-        // RFC 9218 §7.1: "... a client MUST treat receipt of a PRIORITY_UPDATE frame as a connection error of type H3_FRAME_UNEXPECTED"
-        if (!this.isServer) { err = H3_FRAME_UNEXPECTED; ev.reason = "PRIORITY_UPDATE from a server"; }
-        else {
-          err = readPriorityUpdate(t, ev.data, <usize>ev.length, this.rd2, this.prio);
-          if (err == 0) err = this.applyPriority(lastElementId, this.prio.urgency, this.prio.incremental);
-          else ev.reason = "invalid PRIORITY_UPDATE";
-        }
-      }
-      if (err != 0) { this.connError(err, ev.reason); return false; }
+  /** Client, §5.2: the server's GOAWAY — requests at or above `id` will not be processed; the host may retry them. */
+  rejectFrom(id: u64): void {
+    const rs = this.requests.values();
+    for (let i = 0; i < rs.length; i++) {
+      const s = unchecked(rs[i]);
+      if (s.id < id) continue;
+      this.decoder.cancelStream(s.id);
+      this.c.streamReset(s.id, H3_REQUEST_CANCELLED);
+      this.c.stopSending(s.id, H3_REQUEST_CANCELLED);
+      this.drop(s);
+      const e = this.out.push(QuicEventKind.H3RequestRejected);
+      e.streamId = s.id;
+      e.value = H3_REQUEST_REJECTED;
     }
-    return true;
-  }
-  private readonly rd2: Reader = new Reader();
-
-  /** §7.2.4: the peer's SETTINGS (validated by the parser: duplicates, HTTP/2 identifiers). */
-  private onSettings(f: H3Frame): u64 {
-    const ev = this.out.push(QuicEventKind.H3Settings);
-    // RFC 9204 §3.2.3: the encoder may use the dynamic table from now on (made when first needed: ensureEncoder)
-    const err = this.peer.apply(f.settings, <usize>f.settingsLength, this.rd2, ev.bytes);
-    if (err != 0) f.reason = this.peer.reason;
-    return err;
-  }
-
-  /**
-   * This connection's own encoder, with the peer's table capacity and
-   * blocked-streams limit, once its SETTINGS allow a table — made on first use,
-   * so an idle connection holds none (~16 KiB). Until then, or when the peer
-   * allows no table, the shared zero-capacity one serves.
-   */
-  private ensureEncoder(): void {
-    const ps = this.peer;
-    if (this.encoder !== ZERO_ENCODER || !ps.received || ps.qpackMaxTableCapacity == 0) return;
-    const peerCap = ps.qpackMaxTableCapacity > 0xffffffff ? <u32>0xffffffff : <u32>ps.qpackMaxTableCapacity;
-    const blocked = ps.qpackBlockedStreams > 0xffff ? <u32>0xffff : <u32>ps.qpackBlockedStreams;
-    this.encoder = new Encoder(peerCap, blocked, peerCap < ENCODER_CAPACITY ? peerCap : ENCODER_CAPACITY);
-  }
-
-  /** §5.2: the peer's GOAWAY. */
-  private onGoaway(id: u64): u64 {
-    // §5.2: from a server, a client-initiated bidirectional stream ID ("A client MUST treat receipt of a GOAWAY frame containing a stream ID of any other type as a connection error of type H3_ID_ERROR")
-    if (!this.isServer && !(isBidi(id) && isClientInitiated(id))) { this.ev.reason = "GOAWAY with a stream ID that is not a client request"; return H3_ID_ERROR; }
-    // §5.2: "An endpoint MAY send multiple GOAWAY frames ... the identifier MUST NOT be greater than ... previous"; "MUST treat receipt of a GOAWAY frame containing an identifier greater than ... as a connection error of type H3_ID_ERROR"
-    if (this.peerGoaway != NONE && id > this.peerGoaway) { this.ev.reason = "GOAWAY id increased"; return H3_ID_ERROR; }
-    this.peerGoaway = id;
-    this.out.push(QuicEventKind.H3Goaway).value = id;
-    if (!this.isServer) {
-      // requests at or above the id will not be processed: the client may retry them elsewhere (§5.2)
-      const rs = this.requests.values();
-      for (let i = 0; i < rs.length; i++) {
-        const s = unchecked(rs[i]);
-        if (s.id < id) continue;
-        this.decoder.cancelStream(s.id);
-        this.c.streamReset(s.id, H3_REQUEST_CANCELLED);
-        this.c.stopSending(s.id, H3_REQUEST_CANCELLED);
-        this.drop(s);
-        const e = this.out.push(QuicEventKind.H3RequestRejected);
-        e.streamId = s.id;
-        e.value = H3_REQUEST_REJECTED;
-      }
-    }
-    return 0;
   }
 
   // ---- request streams (§4.1) ---------------------------------------------------------
@@ -742,11 +521,11 @@ export class H3Connection extends ConnApp {
   }
 
   /** A client's PRIORITY_UPDATE for request stream `id` (validated by readPriorityUpdate); an H3 code or 0. */
-  private applyPriority(id: u64, urgency: i32, incremental: bool): u64 {
+  applyPriority(id: u64, urgency: i32, incremental: bool): u64 {
     const st = this.c.streams;
     const index = id >> 2;
     // RFC 9218 §7.1: an ID beyond the stream limit we allow is a connection error of type H3_ID_ERROR
-    if (index >= st.localMaxBidi) { this.ev.reason = "PRIORITY_UPDATE for a stream beyond the limit"; return H3_ID_ERROR; }
+    if (index >= st.localMaxBidi) return H3_ID_ERROR;
     if (this.requests.has(id)) {
       this.c.setPriority(id, <u8>urgency, incremental);
       this.requests.get(id).priorityUpdated = true;
@@ -763,55 +542,6 @@ export class H3Connection extends ConnApp {
 
   // ---- our streams ------------------------------------------------------------------------
 
-  /** Opens the control and QPACK streams (and a grease stream) as soon as QUIC allows (§6.2.1, RFC 9204 §4.2, §6.2.3). */
-  private openStreams(): void {
-    const c = this.c;
-    if (c.state >= ConnState.Closing) return;
-    if (this.controlId == NONE) {
-      const id = c.openStream(false);
-      if (id == NONE) return;
-      this.controlId = id;
-    }
-    if (this.encoderId == NONE) {
-      const id = c.openStream(false);
-      if (id == NONE) return;
-      this.encoderId = id;
-    }
-    if (this.decoderId == NONE) {
-      const id = c.openStream(false);
-      if (id == NONE) return;
-      this.decoderId = id;
-    }
-    if (!this.greaseSent && c.streams.canOpen(false)) {
-      // §6.2.3: a stream of a reserved type, which the peer must ignore
-      this.greaseSent = true;
-      const id = c.openStream(false);
-      if (id != NONE) {
-        const w = this.tmp;
-        w.clear();
-        w.varint(greaseId());
-        w.u32(<u32>randomU64());
-        c.streamWrite(id, w.buf, <u64>w.len, true);
-      }
-    }
-  }
-
-  /** Hands waiting bytes to QUIC; the decoder's instructions are collected first (RFC 9204 §4.4). */
-  private flushAll(): void {
-    if (this.decoderId != NONE) this.decoder.takeDecoderStream(this.decoderOut);
-    this.flushUni(this.controlId, this.controlOut);
-    this.flushUni(this.encoderId, this.encoderOut);
-    this.flushUni(this.decoderId, this.decoderOut);
-  }
-
-  private flushUni(id: u64, w: Writer): void {
-    if (id == NONE || w.len == 0 || this.closed) return;
-    const n = this.c.streamWrite(id, w.buf, <u64>w.len, false);
-    if (n > 0) shift(w, <usize>n);
-    // a peer that gives our critical streams no credit must not make us hold without bound
-    if (w.len > OUTBOX_LIMIT) this.connError(H3_EXCESSIVE_LOAD, "the peer does not read a critical stream");
-  }
-
   private flushRequest(rs: RequestStream): void {
     const w = rs.outbox;
     if (w.len > 0) {
@@ -826,11 +556,12 @@ export class H3Connection extends ConnApp {
 
   /** QPACK-encodes a section (QPACK form) for `rs` and queues its HEADERS frame; false on an encoder failure. */
   private frameHeaders(rs: RequestStream, p: usize, len: usize): bool {
-    this.ensureEncoder();
-    const enc = this.encoder;
+    const u = this.uni;
+    u.ensureEncoder();
+    const enc = u.encoder;
     if (enc.encodeSection(rs.id, p, len) != 0) return false;
     const es = enc.encoderStream;
-    if (es.len > 0) { this.encoderOut.bytes(es.buf, es.len); es.clear(); }
+    if (es.len > 0) { u.encoderOut.bytes(es.buf, es.len); es.clear(); }
     const sec = enc.section;
     const w = rs.outbox;
     w.varint(H3_HEADERS);
@@ -853,13 +584,13 @@ export class H3Connection extends ConnApp {
 
   /** Checks an outgoing section (wire form) as `kind`; its QPACK form is left in `fields`. */
   private checkOutgoing(p: usize, len: usize, kind: i32): u64 {
-    if (checkSection(p, len, true, kind, this.peer.enableConnectProtocol, this.info, this.fields) != 0) {
+    if (checkSection(p, len, true, kind, this.uni.peer.enableConnectProtocol, this.info, this.fields) != 0) {
       this.lastError = H3_MESSAGE_ERROR;
       this.lastReason = this.info.reason;
       return H3_MESSAGE_ERROR;
     }
     // §4.2.2: "An implementation that has received this parameter SHOULD NOT send an HTTP message header that exceeds the indicated size"
-    if (this.info.size > this.peer.maxFieldSectionSize) {
+    if (this.info.size > this.uni.peer.maxFieldSectionSize) {
       this.lastError = H3_EXCESSIVE_LOAD;
       this.lastReason = "field section over the peer's SETTINGS_MAX_FIELD_SECTION_SIZE";
       return H3_EXCESSIVE_LOAD;
@@ -872,7 +603,7 @@ export class H3Connection extends ConnApp {
     if (this.isServer || this.passthrough) return this.refuse(H3_INTERNAL_ERROR, "not an HTTP/3 client connection");
     if (this.closed || this.c.state >= ConnState.Closing) return this.refuse(H3_INTERNAL_ERROR, "the connection is closed");
     // §5.2: "Upon receipt of a GOAWAY frame, ... the client MUST NOT send new requests on the connection"
-    if (this.peerGoaway != NONE) return this.refuse(H3_REQUEST_REJECTED, "the server sent GOAWAY");
+    if (this.uni.peerGoaway != NONE) return this.refuse(H3_REQUEST_REJECTED, "the server sent GOAWAY");
     if (this.checkOutgoing(p, len, MSG_REQUEST) != 0) return -1;
     const id = this.c.openStream(true);
     if (id == NONE) return this.refuse(0, "the peer allows no more requests now");
@@ -884,11 +615,11 @@ export class H3Connection extends ConnApp {
     if (!this.frameHeaders(rs, this.fields.buf, this.fields.len)) {
       this.drop(rs);
       this.c.streamReset(id, H3_REQUEST_CANCELLED);
-      return this.refuse(H3_INTERNAL_ERROR, this.encoder.reason);
+      return this.refuse(H3_INTERNAL_ERROR, this.uni.encoder.reason);
     }
     rs.sendPhase = endStream ? SEND_DONE : SEND_BODY;
     rs.finPending = endStream;
-    this.flushAll();
+    this.uni.flush();
     this.flushRequest(rs);
     return <i64>id;
   }
@@ -905,10 +636,10 @@ export class H3Connection extends ConnApp {
     const informational = kind == MSG_RESPONSE && this.info.status < 200;
     if (informational && endStream) return this.refuse(H3_MESSAGE_ERROR, "an informational response cannot end the stream");
     if (rs.outbox.len > OUTBOX_LIMIT) { this.wantWritable(rs); return this.refuse(0, "the stream's send buffer is full"); }
-    if (!this.frameHeaders(rs, this.fields.buf, this.fields.len)) return this.refuse(H3_INTERNAL_ERROR, this.encoder.reason);
+    if (!this.frameHeaders(rs, this.fields.buf, this.fields.len)) return this.refuse(H3_INTERNAL_ERROR, this.uni.encoder.reason);
     if (!informational) rs.sendPhase = endStream ? SEND_DONE : SEND_BODY;
     rs.finPending = endStream;
-    this.flushAll();
+    this.uni.flush();
     this.flushRequest(rs);
     if (rs.outbox.len > 0) this.wantWritable(rs);
     return 0;
@@ -989,7 +720,7 @@ export class H3Connection extends ConnApp {
     rs.bodySignalled = false;
     this.discard(id);
     this.maybeForget(rs);
-    this.flushAll();
+    this.uni.flush();
     return true;
   }
 
@@ -1001,28 +732,18 @@ export class H3Connection extends ConnApp {
     this.c.stopSending(id, code);
     this.decoder.cancelStream(id);
     this.drop(rs);
-    this.flushAll();
+    this.uni.flush();
     return true;
   }
 
   /** §5.2: graceful shutdown. */
   goaway(): bool {
-    if (this.closed || this.passthrough || this.controlId == NONE) return false;
-    let id: u64;
-    if (this.isServer) {
-      // the first request we will not process: one past the newest we took
-      id = this.maxRequestSeen == NONE ? 0 : this.maxRequestSeen + 4;
-    } else {
-      id = 0; // a client that allows no pushes (no MAX_PUSH_ID) sends push ID 0
-    }
-    if (this.sentGoaway != NONE && id > this.sentGoaway) id = this.sentGoaway; // §5.2: never increases
-    if (id == this.sentGoaway) return true;
-    this.sentGoaway = id;
-    const w = this.controlOut;
-    w.varint(H3_GOAWAY);
-    w.varint(<u64>varintLen(id));
-    w.varint(id);
-    this.flushAll();
+    if (this.closed || this.passthrough) return false;
+    // a server: the first request we will not process, one past the newest we took; a client that allows no
+    // pushes (no MAX_PUSH_ID) sends push ID 0
+    const id: u64 = !this.isServer || this.maxRequestSeen == NONE ? 0 : this.maxRequestSeen + 4;
+    if (!this.uni.sendGoaway(id)) return false;
+    this.uni.flush();
     return true;
   }
 
@@ -1032,29 +753,14 @@ export class H3Connection extends ConnApp {
     const u = urgency > 7 ? <u8>7 : urgency;
     this.c.setPriority(id, u, incremental);
     if (!this.isServer) {
-      writePriorityUpdate(this.controlOut, this.tmp, id, <i32>u, incremental);
-      this.flushAll();
+      this.uni.sendPriorityUpdate(id, <i32>u, incremental);
+      this.uni.flush();
     }
     return true;
   }
 
   /** Requests open on this connection (tests, stats). */
   get requestCount(): i32 { return this.requests.size; }
-}
-
-/**
- * The encoder every connection uses until the peer's SETTINGS allow a dynamic
- * table (RFC 9204 §3.2.3: capacity 0 until then), and for good when the peer
- * allows none: encoding with no table keeps no per-connection state (no
- * inserts, no outstanding sections), so one is shared instead of ~16 KiB per
- * connection. Parsing the peer's decoder stream does keep state: a connection
- * whose peer writes instructions gets its own (onUniData).
- */
-let ZERO_ENCODER: Encoder | null = null;
-function zeroEncoder(): Encoder {
-  let e = ZERO_ENCODER;
-  if (e == null) { e = new Encoder(0, 0, 0); ZERO_ENCODER = e; }
-  return e;
 }
 
 const STATUS_NAME = memory.data<u8>([0x3a, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73]); // ":status"
@@ -1073,7 +779,7 @@ export class BodyRead {
 }
 
 /** Drops the first `n` bytes of a growable writer. */
-function shift(w: Writer, n: usize): void {
+export function shift(w: Writer, n: usize): void {
   if (n >= w.len) { w.len = 0; return; }
   memory.copy(w.buf, w.buf + n, w.len - n);
   w.len -= n;
