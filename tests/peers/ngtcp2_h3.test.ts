@@ -15,7 +15,8 @@
 //     our Retry, 0-RTT on a second run (--session-file / --tp-file),
 //     --change-local-addr migration and --nat-rebinding.
 // QUIC v2: 0.12.1 knows only the v2 draft (0x709a50c4), not RFC 9369's
-// version, so there is no v2 to test against it (tests/helpers/ngtcp2.ts).
+// version, so there is no v2 to test against it (tests/helpers/ngtcp2.ts);
+// what is tested is its fall back to v1 after our Version Negotiation.
 // Peer-missing rule (tests/helpers/peers.ts): under CI=true a missing
 // program fails; locally the tests skip with a loud warning.
 import fs from 'node:fs';
@@ -196,12 +197,14 @@ describeWithPeer(gtlsServerPeer(), 'gtlsserver (ngtcp2-server)', 'our HTTP/3 cli
   it('--chacha20 offers only ChaCha20-Poly1305: a ChaCha20-only gtlsserver serves it, an AES-128-only one cannot', async () => {
     const cha = await gtlsServer([`--ciphers=${CHACHA20_ONLY}`]);
     const out = mkdir('get-chacha');
-    const ok = await h3wasi(['get', '--chacha20', '--cacert', cert.certFile, '--parallel', '--output-dir', out, urlOf(cha, 'f1.bin'), urlOf(cha, 'big.bin')]);
+    const ok = await h3wasi(['get', '-v', '--chacha20', '--cacert', cert.certFile, '--parallel', '--output-dir', out, urlOf(cha, 'f1.bin'), urlOf(cha, 'big.bin')]);
     expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/over QUIC v1, ALPN h3, TLS_CHACHA20_POLY1305_SHA256,/);
     for (const n of ['f1.bin', 'big.bin']) expect(sha256(fs.readFileSync(path.join(out, n))), n).toBe(sha256(files.get(n)!));
     const aes = await gtlsServer([`--ciphers=${AES128_ONLY}`]);
     const without = await h3wasi(['get', '--cacert', cert.certFile, urlOf(aes, 'f0.bin')]);
     expect(without.code, `the AES-only server works without --chacha20: ${without.stderr}`).toBe(0);
+    expect(sha256(without.stdout)).toBe(sha256(files.get('f0.bin')!));
     const refused = await h3wasi(['get', '--chacha20', '--cacert', cert.certFile, '-m', '5', urlOf(aes, 'f0.bin')]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
@@ -213,6 +216,7 @@ describeWithPeer(gtlsServerPeer(), 'gtlsserver (ngtcp2-server)', 'our HTTP/3 cli
     const base = `https://127.0.0.1:${srv.port}/`;
     await getAll(c, base, ['big.bin', 'f2.bin']);
     const st = await c.connection(base)!.getStats();
+    expect(st.version).toBe(1);
     // at least one: RFC 9001 §6.5 spaces them 3×PTO after the last was acknowledged
     expect(st.keyUpdates).toBeGreaterThanOrEqual(1);
     expect(st.packetsLost * 20, JSON.stringify(st)).toBeLessThan(st.packetsSent);
@@ -443,6 +447,18 @@ describeWithPeer(gtlsClientPeer(), 'gtlsclient (ngtcp2-client)', 'ngtcp2 gtlscli
     const r = await runGtlsClient({ port: s.port, uris: ['/f2.bin', '/sub/b.json'], args: [`--qlog-dir=${qlogDir}`] });
     expectFiles(r, ['f2.bin', 'sub/b.json']);
     expect(readQlogs(qlogDir)).toMatch(/packet_received".*"packet_type":"retry"/);
+  }, T);
+
+  it('QUIC v2: gtlsclient offering the v2 draft gets our Version Negotiation (v1, RFC 9369 v2) and comes back in v1', async () => {
+    // 0.12.1 knows only the v2 draft (0x709a50c4), not RFC 9369's 0x6b3343cf: v2 itself cannot be tried
+    const s = await ours('serve()');
+    const r = await runGtlsClient({ port: s.port, uris: ['/f1.bin'], args: ['-v', 'v2draft', '--preferred-versions', 'v2draft,v1'], quiet: false });
+    expectFiles(r, ['f1.bin']);
+    const log = r.stdout + r.stderr;
+    expect(log).toMatch(/version=0x709a50c4 type=Initial/);
+    expect(log).toMatch(/VN v=0x00000001/);
+    expect(log).toMatch(/VN v=0x6b3343cf/);
+    expect(log).toMatch(/the negotiated version is 0x00000001/);
   }, T);
 
   it('serve() with quic.retry: gtlsclient follows the Retry, then downloads', async () => {
