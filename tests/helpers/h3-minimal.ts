@@ -1,7 +1,8 @@
 // SCAFFOLDING: just enough HTTP/3 (RFC 9114) by hand over h3-wasi/quic to run
 // QUIC-level interop against ngtcp2's HTTP/3 programs before our HTTP/3 layer
-// exists. The real layer (assembly/h3/, host/http3/) replaces this: once it
-// lands, tests/peers/ngtcp2_quic.test.ts should move to it and this file go.
+// exists. The real layer (assembly/h3/, host/http3/) replaces this: the ngtcp2
+// interop moved to it (tests/peers/ngtcp2_h3.test.ts); once tshark.test.ts
+// does too, this file goes.
 //
 // Both sides: a control stream with an empty SETTINGS frame (§6.2.1, §7.2.4;
 // so QPACK's dynamic table stays off: RFC 9204 §3.2.3 capacity 0) and the two

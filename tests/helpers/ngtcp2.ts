@@ -15,17 +15,27 @@
 // | migration           | follows it; preferred address:              | `--change-local-addr=<DURATION>` (a new local port,  |
 // |                     | `--preferred-ipv4-addr`                     | path validated)                                      |
 // | NAT rebinding       | follows it                                  | `--change-local-addr=<D> --nat-rebinding` (new port, |
-// |                     |                                             | no validation started by the client)                 |
+// |                     |                                             | no validation started by the client; see below)      |
 // | QUIC v2             | draft only (`--preferred-versions v2draft`, | draft only (`-v v2draft`, 0x709a50c4): not RFC 9369's|
-// |                     | 0x709a50c4)                                 | 0x6b3343cf, so no v2 interop with us                 |
+// |                     | 0x709a50c4)                                 | 0x6b3343cf, so no v2 interop with us; with           |
+// |                     |                                             | `--preferred-versions v2draft,v1` it follows our     |
+// |                     |                                             | Version Negotiation to v1 (without: exits 0, no data)|
+// | request body        | read and dropped: every method gets the     | `-m POST -d FILE` (`-d` alone sends the body with    |
+// |                     | file at :path; `-q` off logs "http: stream  | GET); the body goes on every URI's stream            |
+// |                     | 0xN body K bytes" per chunk                 |                                                      |
 // | ChaCha20 only       | `--ciphers=<GnuTLS priority>`               | `--ciphers=<GnuTLS priority>` (CHACHA20_ONLY below)  |
 // | key log             | SSLKEYLOGFILE (GnuTLS reads it)             | SSLKEYLOGFILE; `-s` prints secrets unless `-q`       |
 // | qlog                | `--qlog-dir`                                | `--qlog-dir` / `--qlog-file`                         |
 //
 // gtlsclient does not fail on an untrusted certificate (it verifies nothing
-// in 0.12.1), so our self-signed test certificates serve. gtlsserver serves
-// the files under `-d DIR` at their paths (404 for the others) and prints
-// only errors with `-q`. Peer-missing rule: tests/helpers/peers.ts.
+// in 0.12.1), so our self-signed test certificates serve.
+// `--nat-rebinding` switches sockets without sending anything and then drops
+// what still arrives at the old port ("ignore packet from unknown path"): a
+// client that only downloads (nothing pending at the switch) waits for its
+// idle timeout, against gtlsserver as against us. Rebind it during an upload.
+// gtlsserver serves the files under `-d DIR` at their paths (404 for the
+// others), takes createDevCert's PKCS#8 EC key, and prints only errors with
+// `-q` (ERR_DRAINING after our close is noise: a packet in its draining period). Peer-missing rule: tests/helpers/peers.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

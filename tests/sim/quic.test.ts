@@ -158,7 +158,7 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
   });
 
   it('waits 3×PTO after a key update was acknowledged before the next one (RFC 9001 §6.5)', () => {
-    // Found by interop with ngtcp2 (tests/peers/ngtcp2_quic.test.ts): updating every 20 packets as soon as the
+    // Found by interop with ngtcp2 (then tests/peers/ngtcp2_quic.test.ts, now ngtcp2_h3.test.ts): updating every 20 packets as soon as the
     // previous phase was acknowledged, a fifth of our packets were discarded by ngtcp2, which cannot open a new
     // phase that soon after the last. Link: 10 ms each way, so a PTO is at least 20 ms + the peer's 25 ms
     // max_ack_delay, and successive updates we start must be at least 3 × 45 ms apart.
@@ -380,7 +380,7 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
   });
 
   it('follows a NAT rebinding of a client that only downloads, with what went to its old port lost', () => {
-    // Found by interop with ngtcp2 (gtlsclient --change-local-addr --nat-rebinding, tests/peers/ngtcp2_quic.test.ts):
+    // Found by interop with ngtcp2 (gtlsclient --change-local-addr --nat-rebinding, then tests/peers/ngtcp2_quic.test.ts, now ngtcp2_h3.test.ts):
     // the client's first packet from the new port is an ACK; the server moved there but (1) did not count that
     // datagram toward the new address's §8.1 allowance and (2) held its PATH_CHALLENGE behind a congestion window
     // full of packets sent to the old port, which are lost — the client, with nothing in flight, said nothing
