@@ -54,8 +54,12 @@ export function spkiHash(certPem: string): string {
 }
 
 export interface ChromiumOptions {
-  /** Force QUIC to this origin ('localhost:4433'), trusting `certPem`'s key. */
-  quic?: { origin: string; certPem: string };
+  /** Force QUIC to these origins ('127.0.0.1:4433'), trusting the keys of `certPem` (one or several). */
+  quic?: { origin: string | string[]; certPem: string | string[] };
+  /** Trust these certificates by SPKI hash, with QUIC on but forced nowhere (Alt-Svc discovery). */
+  trust?: string[];
+  /** Further SPKI hashes to trust, as base64 (what `h3-wasi serve` prints). */
+  spkiHashes?: string[];
   /** Further flags (e.g. --enable-logging=stderr --v=1 when debugging). */
   args?: string[];
 }
@@ -74,9 +78,13 @@ export async function launchChromium(o: ChromiumOptions = {}): Promise<ChromiumS
   const { chromium } = await import('playwright-core');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h3w-chromium-'));
   const args = [...BASE_ARGS, `--user-data-dir=${dir}`];
-  if (o.quic) {
-    args.push('--enable-quic', `--origin-to-force-quic-on=${o.quic.origin}`, `--ignore-certificate-errors-spki-list=${spkiHash(o.quic.certPem)}`);
-  }
+  // each switch is read once (the last one wins): several origins and hashes go comma-separated in one
+  const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+  const pems = [...(o.quic ? list(o.quic.certPem) : []), ...(o.trust ?? [])];
+  if (o.quic) args.push('--enable-quic', `--origin-to-force-quic-on=${list(o.quic.origin).join(',')}`);
+  const hashes = [...pems.map(spkiHash), ...(o.spkiHashes ?? [])];
+  if (!o.quic && hashes.length) args.push('--enable-quic');
+  if (hashes.length) args.push(`--ignore-certificate-errors-spki-list=${hashes.join(',')}`);
   args.push(...(o.args ?? []));
   let browser: Browser;
   try {
