@@ -36,9 +36,17 @@ export interface QuicRow {
   streamIds: number[];
   /** HTTP/3 unidirectional stream types declared (0 control, 2 QPACK encoder, 3 QPACK decoder). */
   streamTypes: number[];
+  /** QUIC frame types in the decrypted packets (RFC 9000 §19: 0x02 ACK, 0x06 CRYPTO, 0x08-0x0f STREAM, ...). */
+  quicFrames: number[];
   /** HTTP/3 frame types (0 DATA, 1 HEADERS, 4 SETTINGS, ...). */
   frameTypes: number[];
   frameLengths: number[];
+  /**
+   * The HTTP/3 frames' payloads (hex), index for index with `frameTypes`
+   * (tshark leaves out the payload of an empty frame: then the lists differ
+   * in length and this one is empty).
+   */
+  framePayloads: string[];
   /** SETTINGS identifiers. */
   settings: number[];
 }
@@ -54,15 +62,20 @@ const LONG_TYPES = ['Initial', '0-RTT', 'Handshake', 'Retry'];
  */
 export function dissect(pcap: string, keylog: string, port: number): QuicRow[] {
   const fields = ['frame.number', 'quic.header_form', 'quic.long.packet_type', 'quic.stream.stream_id', 'http3.stream_type', 'http3.frame_type',
-    'http3.frame_length', 'http3.settings.id'];
+    'http3.frame_length', 'http3.settings.id', 'quic.frame_type', 'http3.frame_payload'];
   const r = spawnSync(TSHARK, ['-n', '-r', pcap, '-o', `tls.keylog_file:${keylog}`, '-d', `udp.port==${port},quic`, '-Y', 'quic',
     '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', timeout: 60_000 });
   if (r.error || r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.error?.message ?? r.stderr}`);
   return r.stdout.split('\n').filter(Boolean).map((line) => {
-    const [frame, forms, long, ids, st, ft, fl, set] = line.split('\t');
+    const [frame, forms, long, ids, st, ft, fl, set, qf, fp] = line.split('\t');
     // RFC 9000 §17: header form 1 = long (its type from quic.long.packet_type, in order), 0 = short (1-RTT)
     const types = list(long);
     const packets = list(forms).map((f) => (f === 0 ? '1-RTT' : LONG_TYPES[types.shift() ?? -1] ?? 'long ?'));
-    return { frame: Number(frame), packets, streamIds: list(ids), streamTypes: list(st), frameTypes: list(ft), frameLengths: list(fl), settings: list(set) };
+    const frameTypes = list(ft);
+    const payloads = fp ? fp.split(',') : [];
+    return {
+      frame: Number(frame), packets, streamIds: list(ids), streamTypes: list(st), quicFrames: list(qf), frameTypes, frameLengths: list(fl), settings: list(set),
+      framePayloads: payloads.length === frameTypes.length ? payloads : [],
+    };
   });
 }
