@@ -10,6 +10,7 @@ import { http3 } from '../core/engine.js';
 import { Http3Error } from '../errors.js';
 import type { AppLayer, ConnectionCore } from '../quic/connection.js';
 import { decodeFields, decodeSettings, encodeFields, H3_HEADERS_KIND, QUIC_EVENT, type H3Field, type QuicWireEvent } from '../quic/wire.js';
+import { headersFrame, settingsData } from './qlog.js';
 
 /** RFC 9114 §8.1. */
 export const H3_NO_ERROR = 0x100n;
@@ -78,6 +79,7 @@ export class H3Connection implements AppLayer {
       case QUIC_EVENT.h3Headers: {
         const fields = decodeFields(e.bytes);
         const kind = Number(e.value);
+        if (this.core.qlogging) this.core.qlogEvent('http:frame_parsed', { stream_id: e.stream, frame: headersFrame(fields) });
         const s = this.#streams.get(e.stream);
         if (s) s.onHeaders(kind, fields, e.fin);
         else if (kind === H3_HEADERS_KIND.request && this.onRequest) this.onRequest(e.stream, fields, e.fin, e.early);
@@ -94,7 +96,10 @@ export class H3Connection implements AppLayer {
       case QUIC_EVENT.h3StopSending: this.#streams.get(e.stream)?.onStopSending(e.value); break;
       case QUIC_EVENT.h3SendDone: this.#streams.get(e.stream)?.onSendDone(); break;
       case QUIC_EVENT.h3Goaway: this.goawayId = e.value; this.onGoaway?.(e.value); break;
-      case QUIC_EVENT.h3Settings: this.settings = decodeSettings(e.bytes); break;
+      case QUIC_EVENT.h3Settings:
+        this.settings = decodeSettings(e.bytes);
+        this.core.qlogEvent('http:parameters_set', settingsData(this.settings));
+        break;
       case QUIC_EVENT.h3RequestRejected: {
         const s = this.#streams.get(e.stream);
         this.#forget(e.stream);
@@ -169,12 +174,14 @@ export class H3Connection implements AppLayer {
    * connection's error.
    */
   async request(fields: Iterable<readonly [string, string]>, endStream: boolean, sinkFor: (id: bigint) => H3StreamSink): Promise<bigint> {
-    const packed = encodeFields(fields);
+    const lines = [...fields];
+    const packed = encodeFields(lines);
     for (;;) {
       let refusal: Http3Error | undefined;
       try {
         const id = this.#call((h) => http3.request(h, packed, endStream));
         this.#streams.set(id, sinkFor(id));
+        if (this.core.qlogging) this.core.qlogEvent('http:frame_created', { stream_id: id, frame: headersFrame(lines) });
         return id;
       } catch (e) {
         refusal = h3Refusal((e as { payload?: unknown })?.payload) ?? h3Refusal(e);
@@ -190,9 +197,11 @@ export class H3Connection implements AppLayer {
 
   /** A HEADERS frame on `stream`: a response (1xx, final) or trailers. Throws Http3Error when refused. */
   sendHeaders(stream: bigint, fields: Iterable<readonly [string, string]>, endStream: boolean): void {
-    const packed = encodeFields(fields);
+    const lines = [...fields];
+    const packed = encodeFields(lines);
     try {
       this.#call((h) => http3.sendHeaders(h, stream, packed, endStream));
+      if (this.core.qlogging) this.core.qlogEvent('http:frame_created', { stream_id: stream, frame: headersFrame(lines) });
     } catch (e) {
       const r = h3Refusal((e as { payload?: unknown })?.payload) ?? h3Refusal(e);
       throw r ?? e;

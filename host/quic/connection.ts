@@ -225,6 +225,14 @@ export class ConnectionCore implements ConnectionSink, StreamHost {
     };
   }
 
+  /** True when this connection writes a qlog trace (an application layer's events are worth making). */
+  get qlogging(): boolean { return this.#qlog !== null; }
+
+  /** An application layer's qlog event ("http:frame_parsed"), into this connection's trace. */
+  qlogEvent(name: string, data: Record<string, unknown>): void {
+    this.#qlog?.event(name, data);
+  }
+
   /** The engine connection exists (client: after DNS and bind; server: at once). */
   attach(driver: QuicDriver, handle: number, local: SocketAddress | undefined, remote: SocketAddress | undefined): void {
     this.driver = driver;
