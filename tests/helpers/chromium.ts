@@ -16,7 +16,17 @@
 // subjectAltName (tests/tls/pki.ts leaves carry DNS:localhost and
 // IP:127.0.0.1); with the SPKI list its CA does not matter. ECDSA P-256 and
 // ≤ 14 days of validity matter only for WebTransport's
-// serverCertificateHashes, not here. playwright needs its CDP transport:
+// serverCertificateHashes, not here.
+// Several origins and hashes go comma-separated in one switch each
+// (Chromium reads a switch once; the last one wins). Alt-Svc without
+// forcing (tests/peers/chromium_serve.test.ts has the details): Chromium
+// follows `alt-svc: h3` from an HTTP/2 response, but refuses a QUIC
+// certificate that does not chain to a known root (CERTIFICATE_VERIFY_FAILED)
+// unless its host is named in --origin-to-force-quic-on — any port will do,
+// so `127.0.0.1:1` allows the switch for the origin under test. Load with a
+// fresh URL: a page from the HTTP cache reports its first nextHopProtocol.
+// A Resource Timing entry of a fetch() is there only a moment after its body
+// has been read. playwright needs its CDP transport:
 // `--remote-debugging-pipe` is the one flag added to the list below
 // (ignoreDefaultArgs drops playwright's own defaults). A launch takes 3-8 s
 // on this 2-core machine.

@@ -2,7 +2,7 @@
 // HTTP/3 server: headless Chromium 156 loads a page from ngtcp2's gtlsserver
 // over QUIC (forced with --origin-to-force-quic-on, the test certificate
 // trusted by its SPKI hash), and the page's navigation entry says 'h3'.
-// Our own HTTP/3 server takes gtlsserver's place once the H3 layer lands.
+// Our own HTTP/3 server with Chromium: tests/peers/chromium_serve.test.ts.
 // Peer-missing rule (tests/helpers/peers.ts): under CI=true a missing
 // Chromium or gtlsserver fails; locally the test skips with a loud warning.
 import fs from 'node:fs';

@@ -12,15 +12,15 @@
 //    goes over TCP (HTTP/2 on the same port) and sees `alt-svc: h3=":PORT"`,
 //    later loads go over h3. What Chromium allows, found here:
 //      Chromium does act on the Alt-Svc of an origin whose certificate it
-//      accepts through --ignore-certificate-errors-spki-list (IP literal
-//      127.0.0.1 or a name mapped with --host-resolver-rules alike), and it
+//      accepts through --ignore-certificate-errors-spki-list (the IP literal
+//      127.0.0.1 here; a name mapped with --host-resolver-rules="MAP
+//      test.example 127.0.0.1" behaved the same when tried by hand), and it
 //      opens the QUIC connection, but then fails the handshake with
 //      CERTIFICATE_VERIFY_FAILED (TLS alert 46, "certificate unknown"; our
 //      server's qlog records it) and stays on HTTP/2: its QUIC certificate
-//      check (ProofVerifierChromium) accepts a certificate that does not
-//      chain to a known root only for the hosts named in
-//      --origin-to-force-quic-on. The SPKI list does not lift that, and a
-//      user-installed root is not a "known root" either. Naming the host
+//      check accepts a certificate that does not chain to a known root only
+//      for the hosts named in --origin-to-force-quic-on, and the SPKI list
+//      does not lift that. Naming the host
 //      with another port (`--origin-to-force-quic-on=127.0.0.1:1`, where
 //      nothing listens) allows unknown roots for 127.0.0.1 while leaving
 //      the origin under test to Alt-Svc: then the switch happens (load 1 on
