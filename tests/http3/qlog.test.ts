@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { serve, staticHandler, type Http3Server } from '../../host/http3/index.js';
+import { headersFrame, settingsData } from '../../host/http3/qlog.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -89,7 +90,7 @@ const keyType = z.enum(['client_initial_secret', 'server_initial_secret', 'clien
 const ccState = z.enum(['slow_start', 'congestion_avoidance', 'recovery', 'application_limited']);
 const connState = z.enum(['attempted', 'handshake_complete', 'closed']);
 /** h3-events HTTP3HTTPField / HTTP3HeadersFrame (the host logs HEADERS only). */
-const headersFrame = z.strictObject({
+const headersFrameSchema = z.strictObject({
   frame_type: z.literal('headers'),
   headers: z.array(z.strictObject({ name: z.string().regex(/^[:a-z0-9!#$%&'*+.^_`|~-]+$/), value: z.string() })).nonempty(),
 });
@@ -126,8 +127,8 @@ const event = z.discriminatedUnion('name', [
   ev('http:parameters_set', z.object({
     owner: z.literal('remote'), max_field_section_size: uint.optional(), max_table_capacity: uint.optional(), blocked_streams_count: uint.optional(),
   }).catchall(uint)),
-  ev('http:frame_created', z.strictObject({ stream_id: uint, frame: headersFrame })),
-  ev('http:frame_parsed', z.strictObject({ stream_id: uint, frame: headersFrame })),
+  ev('http:frame_created', z.strictObject({ stream_id: uint, frame: headersFrameSchema })),
+  ev('http:frame_parsed', z.strictObject({ stream_id: uint, frame: headersFrameSchema })),
 ]);
 
 type Event = z.infer<typeof event>;
@@ -222,4 +223,22 @@ describe('qlog of an HTTP/3 transfer (h3-wasi get --qlog-dir ↔ serve({ qlogDir
       expect(streamBytes).toBeGreaterThanOrEqual(300000 + page.length);
     }
   }, 60_000);
+});
+
+describe('host/http3/qlog.ts', () => {
+  it('HEADERS frames list the field lines in order, credentials redacted', () => {
+    expect(headersFrame([[':status', '200'], ['set-cookie', 'sid=secret'], ['authorization', 'Bearer x'], ['cookie', 'a=b'], ['proxy-authorization', 'p'], ['x-a', 'v']])).toEqual({
+      frame_type: 'headers',
+      headers: [{ name: ':status', value: '200' }, { name: 'set-cookie', value: '[redacted]' }, { name: 'authorization', value: '[redacted]' },
+        { name: 'cookie', value: '[redacted]' }, { name: 'proxy-authorization', value: '[redacted]' }, { name: 'x-a', value: 'v' }],
+    });
+  });
+
+  it('the peer\'s SETTINGS by their h3-events names; GREASE and extensions by id', () => {
+    const s = new Map<bigint, bigint>([[0x06n, 65536n], [0x01n, 4096n], [0x07n, 16n], [0x08n, 1n], [0x33n, 1n], [0xfen, 5n]]);
+    expect(settingsData(s)).toEqual({
+      owner: 'remote', max_field_section_size: 65536n, max_table_capacity: 4096n, blocked_streams_count: 16n, extended_connect: 1n, h3_datagram: 1n,
+      unknown_0xfe: 5n,
+    });
+  });
 });
