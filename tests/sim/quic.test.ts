@@ -144,10 +144,11 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
   });
 
   it('updates keys every 20 packets on both sides without losing data', () => {
+    // long enough for several updates: RFC 9001 §6.5 spaces them 3×PTO apart (300 kB was one update with some seeds)
     const seed = simSeed('key update');
     const t = run('ku', { client: { keyUpdateInterval: 20 }, server: { keyUpdateInterval: 25 }, link: { loss: 0.02, reorder: 0.05 } }, seed);
     expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
-    const data = payload(seed, 300_000);
+    const data = payload(seed, 1_500_000);
     const id = quic.streamOpen(t.conn, true);
     deliver(t, id, data, 0, 3000);
     expect(sha(t.server.bytes(serverConn(t.server), id)), `seed ${seed}`).toBe(sha(data));
