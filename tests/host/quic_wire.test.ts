@@ -57,7 +57,7 @@ describe('poll-events: { connection u32, kind u8, flags u8, close-kind u8, strea
 
   it('round-trips random events written the way assembly/api/quic_events.ts writes them', () => {
     const ev = fc.record({
-      connection: fc.integer({ min: 0, max: 0xffffffff }), kind: fc.integer({ min: 1, max: 41 }), app: fc.boolean(), remote: fc.boolean(), fin: fc.boolean(),
+      connection: fc.integer({ min: 0, max: 0xffffffff }), kind: fc.integer({ min: 1, max: 49 }), app: fc.boolean(), remote: fc.boolean(), fin: fc.boolean(), early: fc.boolean(),
       closeKind: fc.integer({ min: 0, max: 5 }), stream: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
       bytes: fc.uint8Array({ maxLength: 300 }),
     });
@@ -65,7 +65,7 @@ describe('poll-events: { connection u32, kind u8, flags u8, close-kind u8, strea
       const parts = list.map((e) => {
         const b = new Uint8Array(EVENT_HEADER + e.bytes.length);
         const v = new DataView(b.buffer);
-        v.setUint32(0, e.connection); b[4] = e.kind; b[5] = (e.app ? 1 : 0) | (e.remote ? 2 : 0) | (e.fin ? 4 : 0); b[6] = e.closeKind;
+        v.setUint32(0, e.connection); b[4] = e.kind; b[5] = (e.app ? 1 : 0) | (e.remote ? 2 : 0) | (e.fin ? 4 : 0) | (e.early ? 8 : 0); b[6] = e.closeKind;
         v.setBigUint64(7, e.stream); v.setBigUint64(15, e.value); v.setUint32(23, e.bytes.length); b.set(e.bytes, EVENT_HEADER);
         return b;
       });
