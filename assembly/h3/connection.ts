@@ -302,6 +302,7 @@ export class H3Connection extends ConnApp {
       this.c.streamReset(s.id, H3_REQUEST_CANCELLED);
       this.c.stopSending(s.id, H3_REQUEST_CANCELLED);
       this.drop(s);
+      if (s.wt) { this.wt!.onSessionAborted(s.id, H3_REQUEST_REJECTED, true); continue; }
       const e = this.out.push(QuicEventKind.H3RequestRejected);
       e.streamId = s.id;
       e.value = H3_REQUEST_REJECTED;

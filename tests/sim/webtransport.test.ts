@@ -86,6 +86,21 @@ describe.skipIf(!hasOpenssl)('WebTransport simulator: sessions', () => {
     t.close();
   });
 
+  it('a session at or above the server\'s GOAWAY id is refused (status 0), not reported as a rejected request', () => {
+    const t = setup('wt goaway');
+    const first = t.open('/first');
+    expect(http3.goaway(t.sconn)).toBe(true);
+    const late = t.client.connectSession(t.conn, wtConnectFields('/late'));
+    t.run(() => !!t.client.session(t.conn, late).refused);
+    expect(t.client.session(t.conn, late).refused!.status).toBe(0n);
+    expect(t.client.eventsOf('h3RequestRejected')).toHaveLength(0);
+    // the session below the GOAWAY id goes on
+    expect(t.client.sendDatagram(t.conn, first, u8('still here'))).toBe(0);
+    t.run(() => t.server.session(t.sconn, first).datagrams.length > 0);
+    expect(t.server.session(t.sconn, first).datagrams.map(String)).toEqual(['still here']);
+    t.close();
+  });
+
   it('wt-connect before the server\'s SETTINGS or against a server without WebTransport is refused', () => {
     const t = setup('wt no server support', { serverH3: { webtransport: 0 } });
     let err: unknown;
