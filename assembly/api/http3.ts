@@ -116,3 +116,73 @@ export function peerSettings(connection: u32): H3Settings {
 
 
 
+
+// ---- WebTransport (h3/webtransport/webtransport.ts) ------------------------------------
+
+function noWebTransport(): H3Error {
+  return new H3Error(H3_INTERNAL_ERROR, "WebTransport is not enabled on this connection");
+}
+
+export function wtConnect(connection: u32, fields: Bytes): U64OrH3Error {
+  const h = h3(connection);
+  if (h == null) return U64OrH3Error.err(noConnection());
+  const wt = h.wt;
+  if (wt == null) return U64OrH3Error.err(noWebTransport());
+  const id = wt.connect(fields.ptr, fields.len);
+  done(h);
+  if (id < 0) return U64OrH3Error.err(new H3Error(wt.lastError, wt.lastReason));
+  return U64OrH3Error.ok(<u64>id);
+}
+
+export function wtRespond(connection: u32, session: u64, fields: Bytes): VoidOrH3Error {
+  const h = h3(connection);
+  if (h == null) return VoidOrH3Error.err(noConnection());
+  const wt = h.wt;
+  if (wt == null) return VoidOrH3Error.err(noWebTransport());
+  const rc = wt.respond(session, fields.ptr, fields.len);
+  done(h);
+  if (rc < 0) return VoidOrH3Error.err(new H3Error(wt.lastError, wt.lastReason));
+  return VoidOrH3Error.ok();
+}
+
+export function wtOpenStream(connection: u32, session: u64, bidi: bool): U64OrH3Error {
+  const h = h3(connection);
+  if (h == null) return U64OrH3Error.err(noConnection());
+  const wt = h.wt;
+  if (wt == null) return U64OrH3Error.err(noWebTransport());
+  const id = wt.openStream(session, bidi);
+  done(h);
+  if (id < 0) return U64OrH3Error.err(new H3Error(wt.lastError, wt.lastReason));
+  return U64OrH3Error.ok(<u64>id);
+}
+
+export function wtSendDatagram(connection: u32, session: u64, data: Bytes): i32 {
+  const h = h3(connection);
+  if (h == null || h.wt == null) return -1;
+  const rc = h.wt!.sendDatagram(session, data.ptr, data.len);
+  done(h);
+  return rc;
+}
+
+export function wtMaxDatagramSize(connection: u32, session: u64): u32 {
+  const h = h3(connection);
+  if (h == null || h.wt == null) return 0;
+  return h.wt!.maxDatagramSize(session);
+}
+
+export function wtClose(connection: u32, session: u64, code: u32, reason: string): bool {
+  const h = h3(connection);
+  if (h == null || h.wt == null) return false;
+  const r = String.UTF8.encode(reason);
+  const ok = h.wt!.close(session, code, changetype<usize>(r), <usize>r.byteLength);
+  done(h);
+  return ok;
+}
+
+export function wtDrain(connection: u32, session: u64): bool {
+  const h = h3(connection);
+  if (h == null || h.wt == null) return false;
+  const ok = h.wt!.drain(session);
+  done(h);
+  return ok;
+}

@@ -33,7 +33,7 @@ import { isBidi } from "../quic/stream_id";
 import { H3_HEADERS } from "./frame";
 import {
   H3_NO_ERROR, H3_INTERNAL_ERROR, H3_STREAM_CREATION_ERROR, H3_EXCESSIVE_LOAD, H3_ID_ERROR, H3_REQUEST_REJECTED,
-  H3_REQUEST_CANCELLED, H3_REQUEST_INCOMPLETE, H3_MESSAGE_ERROR, H3_CLOSED_CRITICAL_STREAM,
+  H3_REQUEST_CANCELLED, H3_REQUEST_INCOMPLETE, H3_MESSAGE_ERROR, H3_CLOSED_CRITICAL_STREAM, H3_DATAGRAM_ERROR,
 } from "./errors";
 import { Decoder, DECODE_BLOCKED } from "./qpack/decoder";
 import { checkSection, MessageInfo, MSG_REQUEST, MSG_RESPONSE, MSG_TRAILERS, responseHasNoBody } from "./message";
@@ -42,6 +42,7 @@ import {
   RECV_HEADERS, RECV_BODY, RECV_TRAILERS, SEND_HEADERS, SEND_BODY, SEND_DONE,
 } from "./request_stream";
 import { UniStreams } from "./uni_streams";
+import { WebTransport } from "./webtransport/webtransport";
 
 export const NONE: u64 = u64.MAX_VALUE;
 
@@ -68,6 +69,8 @@ export class H3Connection extends ConnApp {
   /** The control and QPACK streams, both ways; the encoder; the peer's SETTINGS and GOAWAY (uni_streams.ts). */
   readonly uni: UniStreams;
   private readonly requests: Map<u64, RequestStream> = new Map();
+  /** WebTransport (webtransport/), when the config enables it. */
+  readonly wt: WebTransport | null;
   /** QPACK (RFC 9204): our decoder, with our settings. */
   readonly decoder: Decoder;
   /** Server: the highest client request stream opened (NONE before the first). */
@@ -88,6 +91,7 @@ export class H3Connection extends ConnApp {
     const uni = new UniStreams(cfg);
     this.uni = uni;
     uni.h3 = this;
+    this.wt = cfg.wtDrafts != 0 ? new WebTransport(this) : null;
   }
 
   dispose(): void {
@@ -96,6 +100,7 @@ export class H3Connection extends ConnApp {
     this.requests.clear();
     this.pendingPriority.clear();
     this.uni.dispose();
+    if (this.wt != null) this.wt!.dispose();
     this.decoder.dispose();
     this.fields.release();
     this.tmp.release();
@@ -118,6 +123,8 @@ export class H3Connection extends ConnApp {
 
   private onEvent(e: QuicEvent): void {
     const id = e.streamId;
+    const wt = this.wt;
+    if (wt != null && !this.closed && e.kind >= QuicEventKind.StreamReadable && e.kind <= QuicEventKind.StreamSendDone && wt.owns(id)) { wt.onStreamEvent(e); return; }
     switch (e.kind) {
       case QuicEventKind.Connected: {
         // a client learns the ALPN here: anything but "h3" is not ours
@@ -141,6 +148,15 @@ export class H3Connection extends ConnApp {
         if (this.closed) return;
         if (e.value == 0) this.uni.openStreams();
         else if (!this.isServer) this.out.push(QuicEventKind.H3RequestsAvailable);
+        if (wt != null) this.out.push(QuicEventKind.WtStreamsAvailable).value = e.value;
+        return;
+      }
+      case QuicEventKind.Datagram: {
+        if (this.closed) return;
+        // RFC 9297 §2.1.1: "QUIC DATAGRAM frames MUST NOT be sent until the SETTINGS_H3_DATAGRAM setting has been both sent and received"
+        if (!this.cfg.h3Datagram && this.c.cfg.maxDatagramFrameSize > 0) { this.connError(H3_DATAGRAM_ERROR, "datagram without SETTINGS_H3_DATAGRAM"); return; }
+        if (wt != null) wt.onDatagram(e);
+        else this.out.copy(e);
         return;
       }
       default: this.out.copy(e);
@@ -160,6 +176,7 @@ export class H3Connection extends ConnApp {
       return;
     }
     if (!this.isServer) {
+      if (this.wt != null && this.wt!.onPeerBidi(id)) return;
       // §6.1: "Clients MUST treat receipt of a server-initiated bidirectional stream as a connection error of type H3_STREAM_CREATION_ERROR"
       this.connError(H3_STREAM_CREATION_ERROR, "server-initiated bidirectional stream");
       return;
@@ -185,7 +202,7 @@ export class H3Connection extends ConnApp {
     if (this.requests.has(id)) {
       const rs = this.requests.get(id);
       if (rs.answered || rs.recvAbandoned) this.discard(id);
-      else this.pumpRequest(rs, false);
+      else if (this.wt == null || !this.wt!.claimBidi(rs)) this.pumpRequest(rs, false);
       return;
     }
     if (this.uni.onReadable(id)) return;
@@ -222,6 +239,7 @@ export class H3Connection extends ConnApp {
     // the receive side was done with (answered by the core, or the host stopped reading it): only it ends
     if (rs.answered || rs.recvAbandoned) { rs.recvDone = true; this.maybeForget(rs); return; }
     this.decoder.cancelStream(id);
+    if (rs.wt) { this.drop(rs); this.wt!.onSessionAborted(id, code, true); return; }
     // the other direction goes too unless it is complete (a cancelled request needs no response; a rejected one no more body)
     if (rs.sendPhase != SEND_DONE || rs.outbox.len > 0) this.c.streamReset(id, H3_REQUEST_CANCELLED);
     this.drop(rs);
@@ -245,6 +263,7 @@ export class H3Connection extends ConnApp {
     rs.sendDone = true;
     rs.outbox.clear();
     rs.finPending = false;
+    if (rs.wt) { this.maybeForget(rs); return; }
     const ev = this.out.push(QuicEventKind.H3StopSending);
     ev.streamId = id;
     ev.value = code;
@@ -256,7 +275,7 @@ export class H3Connection extends ConnApp {
     if (!this.requests.has(id)) return;
     const rs = this.requests.get(id);
     rs.sendDone = true;
-    this.out.push(QuicEventKind.H3SendDone).streamId = id;
+    if (!rs.wt) this.out.push(QuicEventKind.H3SendDone).streamId = id;
     this.maybeForget(rs);
   }
 
@@ -283,6 +302,7 @@ export class H3Connection extends ConnApp {
       this.c.streamReset(s.id, H3_REQUEST_CANCELLED);
       this.c.stopSending(s.id, H3_REQUEST_CANCELLED);
       this.drop(s);
+      if (s.wt) { this.wt!.onSessionAborted(s.id, H3_REQUEST_REJECTED, true); continue; }
       const e = this.out.push(QuicEventKind.H3RequestRejected);
       e.streamId = s.id;
       e.value = H3_REQUEST_REJECTED;
@@ -344,6 +364,7 @@ export class H3Connection extends ConnApp {
   }
 
   private signalBody(rs: RequestStream): void {
+    if (rs.wt) { this.wt!.onSessionData(rs); return; }
     if (rs.bodySignalled || rs.recvPhase == RECV_HEADERS) return;
     rs.bodySignalled = true;
     this.out.push(QuicEventKind.H3BodyReadable).streamId = rs.id;
@@ -414,6 +435,7 @@ export class H3Connection extends ConnApp {
       }
       rs.recvPhase = RECV_BODY;
     }
+    if (this.wt != null && this.wt!.onHeaders(rs, hk, info, out)) return this.requests.has(rs.id);
     rs.delivered = true;
     const ev = this.out.push(QuicEventKind.H3Headers);
     ev.streamId = rs.id;
@@ -501,6 +523,7 @@ export class H3Connection extends ConnApp {
     this.c.stopSending(id, code);
     this.decoder.cancelStream(id);
     this.drop(rs);
+    if (rs.wt) { this.wt!.onSessionAborted(id, code, false); return; }
     if (this.isServer && !rs.delivered) return;
     const ev = this.out.push(QuicEventKind.H3StreamReset);
     ev.streamId = id;
@@ -510,7 +533,12 @@ export class H3Connection extends ConnApp {
   /** The code of the last stream error (readBody reports it). */
   private lastStreamError: u64 = 0;
 
-  private drop(rs: RequestStream): void {
+  /** The request stream `id` (null when unknown or done). */
+  requestStream(id: u64): RequestStream | null {
+    return this.requests.has(id) ? this.requests.get(id) : null;
+  }
+
+  drop(rs: RequestStream): void {
     if (!this.requests.has(rs.id)) return;
     this.requests.delete(rs.id);
     rs.dispose();
@@ -542,7 +570,7 @@ export class H3Connection extends ConnApp {
 
   // ---- our streams ------------------------------------------------------------------------
 
-  private flushRequest(rs: RequestStream): void {
+  flushRequest(rs: RequestStream): void {
     const w = rs.outbox;
     if (w.len > 0) {
       const n = this.c.streamWrite(rs.id, w.buf, <u64>w.len, false);

@@ -27,6 +27,8 @@ export const H3_REQUEST_INCOMPLETE: u64 = 0x10d;
 export const H3_MESSAGE_ERROR: u64 = 0x10e;
 export const H3_CONNECT_ERROR: u64 = 0x10f;
 export const H3_VERSION_FALLBACK: u64 = 0x110;
+/** RFC 9297 §2.1, §5.2: an HTTP/3 Datagram error. */
+export const H3_DATAGRAM_ERROR: u64 = 0x33;
 
 // ---- RFC 9204 §6 ------------------------------------------------------------------
 /** The decoder failed to interpret an encoded field section. */

@@ -33,6 +33,8 @@ export class MessageInfo {
   method: i32 = METHOD_OTHER;
   /** Extended CONNECT (RFC 9220): a `:protocol` pseudo-header was present. */
   extendedConnect: bool = false;
+  /** `:protocol` is "webtransport" (draft-02..) or "webtransport-h3" (the current draft): a WebTransport session. */
+  webtransport: bool = false;
   /** The content-length value, -1 when absent. */
   contentLength: i64 = -1;
   /** RFC 9114 §4.2.2: sum of name + value + 32 over the lines. */
@@ -45,6 +47,7 @@ export class MessageInfo {
     this.status = 0;
     this.method = METHOD_OTHER;
     this.extendedConnect = false;
+    this.webtransport = false;
     this.contentLength = -1;
     this.size = 0;
     this.priority.urgency = -1;
@@ -184,7 +187,10 @@ export function checkSection(p: usize, len: usize, fromWire: bool, kind: i32, co
           schemeHttp = eq(vp, vl, "http") || eq(vp, vl, "https");
         } else if (eq(np, nl, ":authority")) bit = P_AUTHORITY;
         else if (eq(np, nl, ":path")) { bit = P_PATH; pathLen = vl; pathFirst = vl > 0 ? <u32>load<u8>(vp) : 0; }
-        else if (eq(np, nl, ":protocol") && connectProtocol) bit = P_PROTOCOL;
+        else if (eq(np, nl, ":protocol") && connectProtocol) {
+          bit = P_PROTOCOL;
+          info.webtransport = eq(vp, vl, "webtransport") || eq(vp, vl, "webtransport-h3");
+        }
       } else if (eq(np, nl, ":status")) {
         bit = P_STATUS;
         // §4.3.2: three digits (RFC 9110 §15: 100..599)

@@ -87,6 +87,8 @@ export class RequestStream {
   /** Frames QUIC has not taken yet, and a FIN to send after them. */
   readonly outbox: Writer = new Writer();
   finPending: bool = false;
+  /** The CONNECT stream of a WebTransport session (webtransport/): its events are the session's. */
+  wt: bool = false;
   /** Everything sent was acknowledged (QUIC StreamSendDone), or the send side was reset. */
   sendDone: bool = false;
   /** RS_ERROR: the connection error code and why. */

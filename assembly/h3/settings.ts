@@ -11,6 +11,7 @@ import {
   H3_SETTINGS, SETTINGS_MAX_FIELD_SECTION_SIZE, SETTINGS_QPACK_MAX_TABLE_CAPACITY, SETTINGS_QPACK_BLOCKED_STREAMS,
 } from "./frame";
 import { H3_SETTINGS_ERROR } from "./errors";
+import { writeWtSettings, WtPeerSettings } from "./webtransport/settings";
 
 /** RFC 9220 §3 / RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL. */
 export const SETTINGS_ENABLE_CONNECT_PROTOCOL: u64 = 0x08;
@@ -31,6 +32,7 @@ export function writeSettings(w: Writer, cfg: QuicConfig, scratch: Writer): void
   if (cfg.h3QpackBlockedStreams > 0) { s.varint(SETTINGS_QPACK_BLOCKED_STREAMS); s.varint(cfg.h3QpackBlockedStreams); }
   if (cfg.h3EnableConnectProtocol) { s.varint(SETTINGS_ENABLE_CONNECT_PROTOCOL); s.varint(1); }
   if (cfg.h3Datagram) { s.varint(SETTINGS_H3_DATAGRAM); s.varint(1); }
+  writeWtSettings(s, cfg);
   s.varint(greaseId()); s.varint(randomU64() & 0x3fffffff);
   w.varint(H3_SETTINGS);
   w.varint(<u64>s.len);
@@ -47,6 +49,8 @@ export class PeerSettings {
   qpackBlockedStreams: u64 = 0;
   enableConnectProtocol: bool = false;
   h3Datagram: bool = false;
+  /** WebTransport's settings (webtransport/settings.ts). */
+  readonly wt: WtPeerSettings = new WtPeerSettings();
   reason: string = "";
 
   /**
@@ -70,7 +74,7 @@ export class PeerSettings {
         if (v > 1) { this.reason = "boolean setting other than 0 or 1"; return H3_SETTINGS_ERROR; }
         if (id == SETTINGS_ENABLE_CONNECT_PROTOCOL) this.enableConnectProtocol = v == 1;
         else this.h3Datagram = v == 1;
-      }
+      } else this.wt.apply(id, v);
       // §7.2.4: unknown settings (grease included) are ignored
     }
     this.received = true;

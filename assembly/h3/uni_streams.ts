@@ -23,6 +23,7 @@ import { Encoder } from "./qpack/encoder";
 import { Priority, readPriorityUpdate, lastElementId, writePriorityUpdate } from "./priority";
 import { PeerSettings, writeSettings, greaseId } from "./settings";
 import { H3Connection, NONE, OUTBOX_LIMIT, shift } from "./connection";
+import { WT_UNI_STREAM_TYPE } from "./webtransport/streams";
 
 // RFC 9114 §6.2: unidirectional stream types; RFC 9204 §4.2.
 const TYPE_CONTROL: u64 = 0x00;
@@ -192,6 +193,12 @@ export class UniStreams {
       else h3.connError(H3_ID_ERROR, "push stream without MAX_PUSH_ID");
       return false;
     }
+    // draft-ietf-webtrans-http3 §4.2: a WebTransport stream; the session ID follows
+    if (t == WT_UNI_STREAM_TYPE && h3.wt != null) {
+      this.uni.delete(u.id);
+      h3.wt!.onPeerUni(u.id);
+      return false;
+    }
     // §6.2: "Recipients of unknown stream types MUST either abort reading of the stream or discard incoming data";
     // "If reading is aborted, the recipient SHOULD use the H3_STREAM_CREATION_ERROR error code"
     h3.c.stopSending(u.id, H3_STREAM_CREATION_ERROR);
@@ -270,6 +277,7 @@ export class UniStreams {
     // RFC 9204 §3.2.3: the encoder may use the dynamic table from now on (made when first needed: ensureEncoder)
     const err = this.peer.apply(f.settings, <usize>f.settingsLength, this.rd2, ev.bytes);
     if (err != 0) f.reason = this.peer.reason;
+    else if (this.h3.wt != null) this.h3.wt!.onPeerSettings();
     return err;
   }
 

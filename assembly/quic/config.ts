@@ -50,6 +50,13 @@ export const QC_H3_QPACK_BLOCKED_STREAMS: u8 = 31;
 export const QC_H3_ENABLE_CONNECT_PROTOCOL: u8 = 32;
 export const QC_H3_DATAGRAM: u8 = 33;
 export const QC_H3_MAX_BODY_SIZE: u8 = 34;
+// WebTransport over HTTP/3 (assembly/h3/webtransport/): QC_WT is a mask of
+// the draft codepoints we advertise (WT_DRAFT_* in h3/webtransport/settings.ts,
+// 0 = off); on, it also turns on ENABLE_CONNECT_PROTOCOL and H3_DATAGRAM.
+export const QC_WT: u8 = 35;
+export const QC_WT_MAX_SESSIONS: u8 = 36;
+export const QC_WT_MAX_BUFFERED_STREAMS: u8 = 37;
+export const QC_WT_MAX_STREAMS_PER_SESSION: u8 = 38;
 
 /** The largest SETTINGS_MAX_FIELD_SECTION_SIZE we advertise: a header block is held whole while it is decoded. */
 export const H3_MAX_FIELD_SECTION_LIMIT: u64 = 1 << 20;
@@ -121,6 +128,14 @@ export class QuicConfig {
   h3Datagram: bool = false;
   /** The largest message body we accept (a server answers 413 above it, a client resets the response); u64 max = none. */
   h3MaxBodySize: u64 = u64.MAX_VALUE;
+  /** WebTransport: mask of the draft codepoints advertised (0 = off). */
+  wtDrafts: u32 = 0;
+  /** WebTransport sessions at once on a connection (SETTINGS_WT_MAX_SESSIONS; more are refused). */
+  wtMaxSessions: u64 = 16;
+  /** Peer streams (and datagrams) held for a session not known yet; beyond: WT_BUFFERED_STREAM_REJECTED. */
+  wtMaxBufferedStreams: i32 = 16;
+  /** Streams the peer may have open on one session; beyond: refused with WT_BUFFERED_STREAM_REJECTED. */
+  wtMaxStreamsPerSession: u64 = 1024;
   /** Why parsing failed ("" on success). */
   error: string = "";
 }
@@ -172,8 +187,18 @@ export function parseQuicConfig(ptr: usize, len: usize): QuicConfig {
       case QC_H3_ENABLE_CONNECT_PROTOCOL: c.h3EnableConnectProtocol = v != 0; break;
       case QC_H3_DATAGRAM: c.h3Datagram = v != 0; break;
       case QC_H3_MAX_BODY_SIZE: c.h3MaxBodySize = v == 0 ? u64.MAX_VALUE : v; break;
+      case QC_WT: c.wtDrafts = <u32>(v & 0xff); break;
+      case QC_WT_MAX_SESSIONS: c.wtMaxSessions = clamp(v, 1, 1024); break;
+      case QC_WT_MAX_BUFFERED_STREAMS: c.wtMaxBufferedStreams = <i32>clamp(v, 0, 1024); break;
+      case QC_WT_MAX_STREAMS_PER_SESSION: c.wtMaxStreamsPerSession = clamp(v, 1, MAX_STREAMS_LIMIT); break;
       default: c.error = "unknown QUIC config key " + key.toString(); return c;
     }
+  }
+  // WebTransport needs extended CONNECT (RFC 9220) and HTTP datagrams (RFC 9297) on the H3 layer, and QUIC DATAGRAM frames
+  if (c.wtDrafts != 0) {
+    c.h3EnableConnectProtocol = true;
+    c.h3Datagram = true;
+    if (c.maxDatagramFrameSize == 0) c.maxDatagramFrameSize = 65535;
   }
   if (c.maxStreamWindow < c.streamWindow) c.maxStreamWindow = c.streamWindow;
   if (c.maxConnWindow < c.initialMaxData) c.maxConnWindow = c.initialMaxData;

@@ -69,6 +69,23 @@ export enum QuicEventKind {
   H3RequestRejected = 40,
   /** Client: the peer allows more request streams. */
   H3RequestsAvailable = 41,
+  // WebTransport (h3/webtransport/, wit/http3.wit): `streamId` = the session ID unless said otherwise
+  /** Server: a session's CONNECT arrived; `bytes` = its packed fields. */
+  WtSessionRequest = 42,
+  /** Client: the server answered the CONNECT with 2xx; `bytes` = the response's fields. */
+  WtSessionReady = 43,
+  /** Client: no session: `value` = the final status (0 when the CONNECT stream was reset: H3 code in `bytes`' absence), `bytes` = fields. */
+  WtSessionRefused = 44,
+  /** The session ended: `value` = application code (closeKind 0) or H3 code (1 reset, 2 error), `bytes` = reason. */
+  WtSessionClosed = 45,
+  /** The peer sent WT_DRAIN_SESSION. */
+  WtSessionDraining = 46,
+  /** A peer's WebTransport stream: `streamId` = the stream, `value` = its session. */
+  WtStream = 47,
+  /** A datagram of the session: `bytes` = the payload. */
+  WtDatagram = 48,
+  /** More WebTransport streams can be opened: `value` = 1 bidirectional, 0 unidirectional. */
+  WtStreamsAvailable = 49,
 }
 
 /** `value` of an H3Headers event. */

@@ -188,6 +188,20 @@ export class StreamRecv {
     return n;
   }
 
+  /** Copies up to `max` in-order bytes to `out` without consuming them (a protocol peeking at a stream's first bytes). */
+  peek(out: usize, max: u64): u64 {
+    if (this.state >= RecvState.ResetRecvd) return 0;
+    const n = min(this.readable, max);
+    if (n > 0) {
+      const size = this.ringSize;
+      const pos = this.readOffset % size;
+      const first = min(n, size - pos);
+      memory.copy(out, this.ring + <usize>pos, <usize>first);
+      if (first < n) memory.copy(out + <usize>first, this.ring, <usize>(n - first));
+    }
+    return n;
+  }
+
   /** Whether the application has read every byte up to FIN. */
   get finished(): bool { return this.state == RecvState.DataRead; }
 

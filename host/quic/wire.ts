@@ -54,6 +54,22 @@ export const QUIC_EVENT = {
   /** `value` = code; the request was not processed: safe to retry. */
   h3RequestRejected: 40,
   h3RequestsAvailable: 41,
+  // WebTransport (wit/http3.wit lists what each carries; `stream` = the session ID unless said otherwise)
+  /** Server: a session's CONNECT; `bytes` = packed fields (decodeFields). */
+  wtSessionRequest: 42,
+  /** Client: 2xx; `bytes` = the response's fields. */
+  wtSessionReady: 43,
+  /** Client: `value` = final status (0: the CONNECT stream was reset), `bytes` = fields. */
+  wtSessionRefused: 44,
+  /** `closeKind` = WT_CLOSE_KIND; `value` = application code (clean) or H3 code; `bytes` = reason (UTF-8). */
+  wtSessionClosed: 45,
+  wtSessionDraining: 46,
+  /** `stream` = the new stream, `value` = its session; then plain QUIC stream events follow for it. */
+  wtStream: 47,
+  /** `bytes` = the payload. */
+  wtDatagram: 48,
+  /** `value` = 1 bidirectional, 0 unidirectional. */
+  wtStreamsAvailable: 49,
 } as const;
 export type QuicEventKind = (typeof QUIC_EVENT)[keyof typeof QUIC_EVENT];
 
@@ -66,6 +82,26 @@ export const CLOSE_KIND = {
   handshakeTimeout: 4,
   versionNegotiation: 5,
 } as const;
+
+/** `closeKind` of a wt-session-closed event (assembly/h3/webtransport/webtransport.ts WT_CLOSED_*). */
+export const WT_CLOSE_KIND = { clean: 0, reset: 1, error: 2 } as const;
+
+/** draft-ietf-webtrans-http3 §4.4: WT_APPLICATION_ERROR, 0x52e4a40fa8db..0x52e5ac983162 without the reserved 0x1f * N + 0x21 points. */
+const WT_APP_FIRST = 0x52e4a40fa8dbn, WT_APP_LAST = 0x52e5ac983162n;
+
+/** A WebTransport application error code (u32) as the HTTP/3 code a stream reset carries (§4.4). */
+export function webtransportCodeToHttp3(code: number): bigint {
+  if (!Number.isInteger(code) || code < 0 || code > 0xffffffff) throw new InvalidArgumentError('code', `must be a 32-bit unsigned integer, got ${describe(code)}`);
+  const n = BigInt(code);
+  return WT_APP_FIRST + n + n / 0x1en;
+}
+
+/** The WebTransport application code of an HTTP/3 stream-reset code; null outside the range or at a reserved point (§4.4). */
+export function http3CodeToWebtransport(h: bigint): number | null {
+  if (h < WT_APP_FIRST || h > WT_APP_LAST || (h - 0x21n) % 0x1fn === 0n) return null;
+  const shifted = h - WT_APP_FIRST;
+  return Number(shifted - shifted / 0x1fn);
+}
 
 /** One decoded `poll-events` record. `bytes` is a view into the batch (no copy). */
 export interface QuicWireEvent {
@@ -191,17 +227,34 @@ export interface H3Options {
   h3Datagram?: boolean;
   /** Largest message body accepted (a server answers 413 above it); 0 = no limit. Default 0. */
   maxBodySize?: number;
+  /**
+   * WebTransport over HTTP/3 (wit/http3.wit `webtransport`): a mask of the
+   * draft generations whose SETTINGS we send (WT_DRAFTS; 0 = off). On, it
+   * implies enableConnectProtocol and h3Datagram. Default 0.
+   */
+  webtransport?: number;
+  /** WebTransport sessions at once per connection (1..1024). Default 16. */
+  wtMaxSessions?: number;
+  /** Peer streams held for a session not known yet (0..1024); more are refused. Default 16. */
+  wtMaxBufferedStreams?: number;
+  /** Streams the peer may open on one session. Default 1024. */
+  wtMaxStreamsPerSession?: number;
 }
+
+/** WebTransport draft generations (assembly/h3/webtransport/settings.ts WT_DRAFT*), for H3Options.webtransport. */
+export const WT_DRAFTS = { draft02: 1, draft07: 2, draft08: 4, latest: 8 } as const;
 
 /** Config keys of HTTP/3 (assembly/quic/config.ts QC_H3*); `h3` turns it on. */
 export const H3_CONFIG_KEY = {
   h3: 28, maxFieldSectionSize: 29, qpackMaxTableCapacity: 30, qpackBlockedStreams: 31, enableConnectProtocol: 32, h3Datagram: 33, maxBodySize: 34,
+  webtransport: 35, wtMaxSessions: 36, wtMaxBufferedStreams: 37, wtMaxStreamsPerSession: 38,
 } as const;
 
 /** Ranges of the numeric options; the others are booleans. */
 const H3_KEYS = {
   maxFieldSectionSize: [1, 1 << 20], qpackMaxTableCapacity: [0, 1 << 20], qpackBlockedStreams: [0, 1024],
   enableConnectProtocol: null, h3Datagram: null, maxBodySize: [0, Number.MAX_SAFE_INTEGER],
+  webtransport: [0, 255], wtMaxSessions: [1, 1024], wtMaxBufferedStreams: [0, 1024], wtMaxStreamsPerSession: [1, Number.MAX_SAFE_INTEGER],
 } as const satisfies Record<keyof H3Options, readonly [number, number] | null>;
 
 /**

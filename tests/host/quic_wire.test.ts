@@ -57,7 +57,7 @@ describe('poll-events: { connection u32, kind u8, flags u8, close-kind u8, strea
 
   it('round-trips random events written the way assembly/api/quic_events.ts writes them', () => {
     const ev = fc.record({
-      connection: fc.integer({ min: 0, max: 0xffffffff }), kind: fc.integer({ min: 1, max: 41 }), app: fc.boolean(), remote: fc.boolean(), fin: fc.boolean(), early: fc.boolean(),
+      connection: fc.integer({ min: 0, max: 0xffffffff }), kind: fc.integer({ min: 1, max: 49 }), app: fc.boolean(), remote: fc.boolean(), fin: fc.boolean(), early: fc.boolean(),
       closeKind: fc.integer({ min: 0, max: 5 }), stream: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
       bytes: fc.uint8Array({ maxLength: 300 }),
     });
@@ -141,6 +141,7 @@ describe('config: { key u8, value u64 BE }* from QuicOptions', () => {
     const H3_NAMES: Record<keyof typeof H3_CONFIG_KEY, string> = {
       h3: 'H3', maxFieldSectionSize: 'H3_MAX_FIELD_SECTION_SIZE', qpackMaxTableCapacity: 'H3_QPACK_MAX_TABLE_CAPACITY', qpackBlockedStreams: 'H3_QPACK_BLOCKED_STREAMS',
       enableConnectProtocol: 'H3_ENABLE_CONNECT_PROTOCOL', h3Datagram: 'H3_DATAGRAM', maxBodySize: 'H3_MAX_BODY_SIZE',
+      webtransport: 'WT', wtMaxSessions: 'WT_MAX_SESSIONS', wtMaxBufferedStreams: 'WT_MAX_BUFFERED_STREAMS', wtMaxStreamsPerSession: 'WT_MAX_STREAMS_PER_SESSION',
     };
     const h3 = Object.fromEntries(Object.entries(H3_NAMES).map(([k, v]) => [v, H3_CONFIG_KEY[k as keyof typeof H3_NAMES]]));
     expect({ ...Object.fromEntries(Object.entries(NAMES).map(([k, v]) => [v, QUIC_CONFIG_KEY[k as keyof typeof NAMES]])), QLOG: QC_QLOG, ...h3 }).toEqual(qc);
