@@ -18,7 +18,9 @@
 //     gtlsclient's defaults (24 MB connection, 16 MB stream).
 //     Timing: our client, in this process, from `new Http3Client` (handshake
 //     included) to the last byte checked; gtlsclient is a process, timed from
-//     spawn to exit (its start-up, a few ms, included). gtlsclient saves the
+//     spawn to exit (its process start-up included: it weighs on its small
+//     requests/s — table 2's one-GET time is start-up + handshake + one
+//     request). gtlsclient saves the
 //     bodies (`--download`) under /dev/shm (tmpfs: no disk I/O), hashed after
 //     it exits; our client hashes (download) or compares (small) in memory.
 //     Every transfer is checked: SHA-256 of the 100 MB, each 1 KB body byte for
@@ -26,10 +28,15 @@
 //  2. `h3-wasi get` (bin/h3-wasi.mjs, node start-up included) of one 1 KB URL
 //     next to gtlsclient, both against gtlsserver, wall time from spawn to exit,
 //     both saving the body to /dev/shm (checked); each with its default ciphers.
+//     Also the CPU time our side(s) used (client: this process; server: /proc).
+//     Beside it, what of `h3-wasi get` is Node's: `node -e ''`, and node
+//     importing h3-wasi/http3 (module graph + component compile).
 //  3. small requests/s on one connection: h3-wasi ↔ h3-wasi (pair 1's figure)
 //     next to node:http2 over TLS (TLS_AES_128_GCM_SHA256), client here and
 //     server in its own process answering with `respondWithFile` from the same
-//     directory, the same window (its SETTINGS_MAX_CONCURRENT_STREAMS too).
+//     directory, the same window (its SETTINGS_MAX_CONCURRENT_STREAMS too);
+//     and both again answering `/m/N` from memory (the same 1 KB, read once at
+//     start): the protocol stacks without the file system.
 // A warm-up of each of our clients runs first, untimed. Medians of BENCH_RUNS
 // (default 5) runs, the pairs interleaved within each run.
 // Knobs: BENCH_H3_BYTES, BENCH_H3_REQUESTS, BENCH_H3_WINDOW, BENCH_RUNS;
@@ -63,25 +70,39 @@ const GTLSSERVER = '/usr/sbin/gtlsserver', GTLSCLIENT = '/usr/bin/gtlsclient';
 const AES128_ONLY = 'NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM';
 const TLS_AES_128_GCM_SHA256 = 0x1301;
 const BIG = 'big.bin';
-const smallPath = (i) => `/s/${i}`;
+const smallPath = (i, from = 's') => `/${from}/${i}`;
+
+/** `/m/N`: the 1 KB files s/N read once at start, answered from memory (the protocol stacks alone, no file system). */
+function inMemory(dir) {
+  const m = new Map();
+  for (const f of fs.readdirSync(path.join(dir, 's'))) m.set(`/m/${f}`, fs.readFileSync(path.join(dir, 's', f)));
+  return m;
+}
 
 // ---------------------------------------------------------------------------
 // Servers (child processes): one JSON line with the port on stdout.
 
 async function serveOurs(dir, cert, key) {
   const { serve, staticHandler } = await import(path.join(root, 'dist/host/http3/index.js'));
+  const files = staticHandler(dir), mem = inMemory(dir);
   const server = await serve({
     port: 0, hostname: '127.0.0.1', tcp: false, cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8'),
     quic: { maxUdpPayloadSize: MTU, maxStreamsBidi: WINDOW },
-  }, staticHandler(dir));
+  }, (req, info) => {
+    const m = mem.get(new URL(req.url).pathname);
+    return m ? new Response(m, { headers: { 'content-type': 'application/octet-stream' } }) : files(req, info);
+  });
   process.stdout.write(JSON.stringify({ port: server.port }) + '\n');
   process.once('SIGTERM', () => process.exit(0)); // an orderly exit, so --cpu-prof writes its profile
 }
 
 async function serveH2(dir, cert, key) {
   const server = http2.createSecureServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key), settings: { maxConcurrentStreams: WINDOW } });
+  const mem = inMemory(dir);
   server.on('stream', (stream, headers) => {
     const p = headers[':path'];
+    const m = mem.get(p);
+    if (m) { stream.respond({ ':status': 200, 'content-type': 'application/octet-stream', 'content-length': m.length }); stream.end(m); return; }
     if (!/^\/s\/\d+$/.test(p)) { stream.respond({ ':status': 404 }); stream.end(); return; }
     stream.respondWithFile(path.join(dir, p), { 'content-type': 'application/octet-stream' }, {
       onError: () => { stream.respond({ ':status': 404 }); stream.end(); },
@@ -112,8 +133,21 @@ async function startNodeServer(mode, dir, pki) {
     proc.once('exit', (code) => reject(new Error(`${mode} server exited (${code})`)));
   });
   const exited = new Promise((resolve) => proc.once('exit', resolve));
-  return { port, stop: () => { proc.kill('SIGTERM'); return exited; } };
+  return { port, cpuMs: () => cpuMsOf(proc.pid), stop: () => { proc.kill('SIGTERM'); return exited; } };
 }
+
+/** CPU time (user + system) a process used so far, ms (Linux /proc; NaN elsewhere): steadier than wall time on a shared machine. */
+function cpuMsOf(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in USER_HZ (100/s)
+  } catch {
+    return NaN;
+  }
+}
+
+const ownCpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 /** A UDP port free a moment ago (gtlsserver wants one on its command line). */
 async function freeUdpPort() {
@@ -218,7 +252,7 @@ async function ourClient(pki) {
       checked++;
       return ms;
     },
-    async small(port, content) {
+    async small(port, content, from = 's') {
       const base = `https://127.0.0.1:${port}`;
       const t0 = performance.now();
       const c = client();
@@ -226,9 +260,9 @@ async function ourClient(pki) {
       const worker = async () => {
         while (next < REQUESTS) {
           const i = next++;
-          const res = await c.fetch(base + smallPath(i));
+          const res = await c.fetch(base + smallPath(i, from));
           const b = Buffer.from(await res.arrayBuffer());
-          if (res.status !== 200 || !b.equals(content.small[i])) throw new Error(`our client: ${smallPath(i)}: status ${res.status}, ${b.length} bytes, not the file`);
+          if (res.status !== 200 || !b.equals(content.small[i])) throw new Error(`our client: ${smallPath(i, from)}: status ${res.status}, ${b.length} bytes, not the file`);
         }
       };
       await Promise.all(Array.from({ length: Math.min(WINDOW, REQUESTS) }, worker));
@@ -270,20 +304,20 @@ function gtlsClient(shm) {
 }
 
 /** node:http2 over TLS: REQUESTS GETs on one session, WINDOW in flight. */
-async function h2Small(port, pki, content) {
+async function h2Small(port, pki, content, from = 's') {
   const t0 = performance.now();
   const session = http2.connect(`https://127.0.0.1:${port}`, { ca: fs.readFileSync(pki.cert), ciphers: 'TLS_AES_128_GCM_SHA256' });
   session.on('error', () => {});
   let next = 0;
   const one = (i) => new Promise((resolve, reject) => {
-    const req = session.request({ ':path': smallPath(i) });
+    const req = session.request({ ':path': smallPath(i, from) });
     const parts = [];
     let status = 0;
     req.on('response', (h) => { status = h[':status']; });
     req.on('data', (d) => parts.push(d));
     req.on('end', () => {
       const b = Buffer.concat(parts);
-      if (status !== 200 || !b.equals(content.small[i])) reject(new Error(`node:http2: ${smallPath(i)}: status ${status}, ${b.length} bytes, not the file`)); else resolve();
+      if (status !== 200 || !b.equals(content.small[i])) reject(new Error(`node:http2: ${smallPath(i, from)}: status ${status}, ${b.length} bytes, not the file`)); else resolve();
     });
     req.on('error', reject);
   });
@@ -318,7 +352,14 @@ async function main() {
       { key: 'ngtcp2-ours', name: 'ngtcp2 client ↔ h3-wasi server', client: ng, port: ourSrv.port },
       { key: 'ours-ngtcp2', name: 'h3-wasi client ↔ ngtcp2 server', client: ours, port: ngSrv.port },
     ].filter((p) => PAIRS.has(p.key));
-    for (const p of pairs) { p.dl = []; p.small = []; }
+    for (const p of pairs) { p.dl = []; p.small = []; p.cpu = { dl: [], small: [] }; }
+    /** Runs one transfer of pair `p`; records the CPU our side(s) used, per MB or per request. */
+    const measured = async (p, kind, per) => {
+      const srv0 = p.port === ourSrv.port ? ourSrv.cpuMs() : NaN, cli0 = p.client === ours ? ownCpuMs() : NaN;
+      const ms = await (kind === 'dl' ? p.client.download(p.port, content) : p.client.small(p.port, content));
+      p.cpu[kind].push([(ownCpuMs() - cli0) / per, (ourSrv.cpuMs() - srv0) / per]);
+      return ms;
+    };
 
     // warm-up, untimed: V8 first runs the core's WebAssembly unoptimized (Liftoff) and tiers hot code up later
     const warm = async (port) => {
@@ -327,19 +368,26 @@ async function main() {
     };
     if (PAIRS.has('ours') || PAIRS.has('ngtcp2-ours')) await warm(ourSrv.port);
     if (PAIRS.has('ours-ngtcp2')) await warm(ngSrv.port);
-    const h2 = [];
+    const h2 = [], h2Mem = [], oursMem = [];
+    const memToo = h2Srv && PAIRS.has('ours');
     if (h2Srv) await h2Small(h2Srv.port, pki, content);
+    if (memToo) { await h2Small(h2Srv.port, pki, content, 'm'); await ours.small(ourSrv.port, content, 'm'); }
 
+    const rate = (ms) => REQUESTS / (ms / 1000);
     for (let r = 0; r < RUNS; r++) {
       for (const p of pairs) {
-        if (ONLY.has('download')) p.dl.push(BYTES / 1e6 / ((await p.client.download(p.port, content)) / 1000));
-        if (ONLY.has('small')) p.small.push(REQUESTS / ((await p.client.small(p.port, content)) / 1000));
+        if (ONLY.has('download')) p.dl.push(BYTES / 1e6 / ((await measured(p, 'dl', BYTES / 1e6)) / 1000));
+        if (ONLY.has('small')) p.small.push(rate(await measured(p, 'small', REQUESTS / 1000)));
       }
-      if (h2Srv) h2.push(REQUESTS / ((await h2Small(h2Srv.port, pki, content)) / 1000));
+      if (h2Srv) h2.push(rate(await h2Small(h2Srv.port, pki, content)));
+      if (memToo) {
+        oursMem.push(rate(await ours.small(ourSrv.port, content, 'm')));
+        h2Mem.push(rate(await h2Small(h2Srv.port, pki, content, 'm')));
+      }
     }
 
     // `h3-wasi get` vs gtlsclient, one 1 KB URL, process start-up included, both against gtlsserver
-    const getOurs = [], getNg = [];
+    const getOurs = [], getNg = [], nodeStart = [], nodeImport = [];
     if (ONLY.has('get')) {
       const url = `https://127.0.0.1:${ngSrv.port}${smallPath(0)}`;
       for (let r = 0; r < RUNS * 2; r++) {
@@ -353,6 +401,9 @@ async function main() {
         if (!fs.readFileSync(path.join(dl, '0')).equals(content.small[0])) throw new Error('gtlsclient: the body is not the file');
         fs.rmSync(dl, { recursive: true, force: true });
         checked++;
+        // what of it is Node's: start-up alone, and start-up + loading h3-wasi/http3 (the component compiled)
+        nodeStart.push(await timed(process.execPath, ['-e', ''], 'node'));
+        nodeImport.push(await timed(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(path.join(root, 'dist/host/http3/index.js'))})`], 'node import'));
       }
     }
     await Promise.all([ourSrv.stop(), ngSrv.stop(), h2Srv?.stop()]);
@@ -366,16 +417,27 @@ async function main() {
     }
     table(`HTTP/3 over 127.0.0.1, separate client/server processes, TLS_AES_128_GCM_SHA256, ${MTU}-byte UDP payload (medians of ${RUNS} runs; ratio = pair / ngtcp2↔ngtcp2)`,
       ['client ↔ server', `download ${BYTES / 1e6} MB (MB/s)`, 'ratio', `${REQUESTS} × 1 KB, ${WINDOW} in flight (req/s)`, 'ratio'], rows);
+    const cpuCell = (xs, i, digits) => { const v = median(xs.map((x) => x[i])); return Number.isFinite(v) ? v.toFixed(digits) : ''; };
+    const cpuRows = pairs.filter((p) => p.client === ours || p.port === ourSrv.port).map((p) => [p.name,
+      cpuCell(p.cpu.dl, 0, 1), cpuCell(p.cpu.dl, 1, 1), cpuCell(p.cpu.small, 0, 1), cpuCell(p.cpu.small, 1, 1)]);
+    if (cpuRows.length) {
+      table('CPU of the h3-wasi side(s) (medians; user + system, the server from /proc)',
+        ['client ↔ server', 'download: client ms/MB', 'server ms/MB', 'small: client ms/1000 req', 'server ms/1000 req'], cpuRows);
+    }
 
     const other = [];
     if (ONLY.has('get')) {
       const [o, n] = [median(getOurs), median(getNg)];
       other.push([`one 1 KB GET from gtlsserver, process start included (ms, wall; median of ${getOurs.length})`, o.toFixed(1), `gtlsclient ${n.toFixed(1)}`, ratio(o, n) + ' (aim ≤ 2x)']);
+      other.push(['  of which node start-up alone (node -e \'\')', median(nodeStart).toFixed(1), '', '']);
+      other.push(['  of which node start-up + import h3-wasi/http3', median(nodeImport).toFixed(1), '', '']);
     }
     const oursPair = pairs.find((p) => p.key === 'ours');
     if (h2Srv && oursPair && ONLY.has('small')) {
       const [o, n] = [median(oursPair.small), median(h2)];
-      other.push([`${REQUESTS} × 1 KB on one connection, ${WINDOW} in flight (req/s)`, o.toFixed(0), `node:http2 ${n.toFixed(0)}`, ratio(o, n) + ' (aim ≥ 1x)']);
+      other.push([`${REQUESTS} × 1 KB files on one connection, ${WINDOW} in flight (req/s)`, o.toFixed(0), `node:http2 ${n.toFixed(0)}`, ratio(o, n) + ' (aim ≥ 1x)']);
+      const [om, nm] = [median(oursMem), median(h2Mem)];
+      other.push([`${REQUESTS} × 1 KB from memory, the same (req/s)`, om.toFixed(0), `node:http2 ${nm.toFixed(0)}`, ratio(om, nm)]);
     }
     if (other.length) table('h3-wasi next to other clients', ['', 'h3-wasi', 'other', 'ratio'], other);
     console.log(`\nchecked: ${checked} transfers (SHA-256 of each download, every 1 KB body byte for byte, status, cipher suite)`);

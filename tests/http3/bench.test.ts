@@ -25,8 +25,10 @@ describeWithPeer(both, 'gtlsserver and gtlsclient (ngtcp2)', 'bench/http3.bench.
       expect(r.stdout).toMatch(new RegExp(`${row}\\s+[\\d.]+\\s+[\\d.]+x\\s+\\d+\\s+[\\d.]+x`));
     }
     expect(r.stdout).toMatch(/one 1 KB GET from gtlsserver.*\s[\d.]+\s+gtlsclient [\d.]+\s+[\d.]+x/);
-    expect(r.stdout).toMatch(/40 × 1 KB on one connection, 8 in flight \(req\/s\)\s+\d+\s+node:http2 \d+\s+[\d.]+x/);
-    // warm-ups 2 + 2 + 1, one run of 4 pairs × 2 + node:http2 1, get 2 × 2
-    expect(r.stdout).toMatch(/checked: 18 transfers/);
+    expect(r.stdout).toMatch(/40 × 1 KB files on one connection, 8 in flight \(req\/s\)\s+\d+\s+node:http2 \d+\s+[\d.]+x/);
+    expect(r.stdout).toMatch(/40 × 1 KB from memory, the same \(req\/s\)\s+\d+\s+node:http2 \d+\s+[\d.]+x/);
+    expect(r.stdout).toMatch(/h3-wasi client ↔ h3-wasi server\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\n/); // CPU of both our sides
+    // warm-ups 2 + 2 + 1 + 2 (from memory), one run of 4 pairs × 2 + node:http2 1 + 2 (from memory), get 2 × 2
+    expect(r.stdout).toMatch(/checked: 22 transfers/);
   }, 90_000);
 });
