@@ -372,6 +372,14 @@ async function main() {
     if (PAIRS.has('ours') || PAIRS.has('ngtcp2-ours')) await warm(ourSrv.port);
     if (PAIRS.has('ours-ngtcp2')) await warm(ngSrv.port);
     const h2 = [], h2Mem = [], oursMem = [];
+    /** CPU µs per request of client (this process) + server, for the node:http2 comparison: [ours files, h2 files, ours memory, h2 memory]. */
+    const reqCpu = [[], [], [], []];
+    const cpuOf = async (srv, slot, f) => {
+      const s0 = srv.cpuMs(), c0 = ownCpuMs();
+      const ms = await f();
+      reqCpu[slot].push([(ownCpuMs() - c0) * 1000 / REQUESTS, (srv.cpuMs() - s0) * 1000 / REQUESTS]);
+      return ms;
+    };
     const memToo = h2Srv && PAIRS.has('ours');
     if (h2Srv) await h2Small(h2Srv.port, pki, content);
     if (memToo) { await h2Small(h2Srv.port, pki, content, 'm'); await ours.small(ourSrv.port, content, 'm'); }
@@ -382,10 +390,10 @@ async function main() {
         if (ONLY.has('download')) p.dl.push(BYTES / 1e6 / ((await measured(p, 'dl', BYTES / 1e6)) / 1000));
         if (ONLY.has('small')) p.small.push(rate(await measured(p, 'small', REQUESTS / 1000)));
       }
-      if (h2Srv) h2.push(rate(await h2Small(h2Srv.port, pki, content)));
+      if (h2Srv) h2.push(rate(await cpuOf(h2Srv, 1, () => h2Small(h2Srv.port, pki, content))));
       if (memToo) {
-        oursMem.push(rate(await ours.small(ourSrv.port, content, 'm')));
-        h2Mem.push(rate(await h2Small(h2Srv.port, pki, content, 'm')));
+        oursMem.push(rate(await cpuOf(ourSrv, 2, () => ours.small(ourSrv.port, content, 'm'))));
+        h2Mem.push(rate(await cpuOf(h2Srv, 3, () => h2Small(h2Srv.port, pki, content, 'm'))));
       }
     }
 
@@ -438,9 +446,15 @@ async function main() {
     const oursPair = pairs.find((p) => p.key === 'ours');
     if (h2Srv && oursPair && ONLY.has('small')) {
       const [o, n] = [median(oursPair.small), median(h2)];
+      // pair 1's CPU figures are ms per 1000 requests: µs per request
+      const oursCpu = oursPair.cpu.small;
+      const cpuCellUs = (xs) => `${median(xs.map((x) => x[0])).toFixed(0)} + ${median(xs.map((x) => x[1])).toFixed(0)}`;
+      const cpuSum = (xs) => median(xs.map((x) => x[0] + x[1]));
       other.push([`${REQUESTS} × 1 KB files on one connection, ${WINDOW} in flight (req/s)`, o.toFixed(0), `node:http2 ${n.toFixed(0)}`, ratio(o, n) + ' (aim ≥ 1x)']);
+      other.push(['  CPU µs per request, client + server (lower is better)', cpuCellUs(oursCpu), `node:http2 ${cpuCellUs(reqCpu[1])}`, ratio(cpuSum(reqCpu[1]), cpuSum(oursCpu))]);
       const [om, nm] = [median(oursMem), median(h2Mem)];
       other.push([`${REQUESTS} × 1 KB from memory, the same (req/s)`, om.toFixed(0), `node:http2 ${nm.toFixed(0)}`, ratio(om, nm)]);
+      other.push(['  CPU µs per request, client + server (lower is better)', cpuCellUs(reqCpu[2]), `node:http2 ${cpuCellUs(reqCpu[3])}`, ratio(cpuSum(reqCpu[3]), cpuSum(reqCpu[2]))]);
     }
     if (other.length) table('h3-wasi next to other clients', ['', 'h3-wasi', 'other', 'ratio'], other);
     console.log(`\nchecked: ${checked} transfers (SHA-256 of each download, every 1 KB body byte for byte, status, cipher suite)`);
