@@ -40,11 +40,14 @@ export interface H3StreamSink {
 
 export interface BodyChunk { data: Uint8Array; fin: boolean; reset: boolean; resetCode: bigint; unknown: boolean }
 
-/** The engine's h3-error record, as the generated glue throws it. */
+/** The engine refused a call (its h3-error record): not a trap, the connection goes on. */
+class H3Refusal extends Http3Error {}
+
+/** The engine's h3-error record (the WIT result's error), for driver.call's mapError. */
 function h3Refusal(p: unknown): Http3Error | undefined {
-  if (p === null || typeof p !== 'object' || !('code' in p)) return undefined;
+  if (p === null || typeof p !== 'object' || typeof (p as { code?: unknown }).code !== 'bigint') return undefined;
   const { code, reason } = p as { code: bigint; reason: string };
-  return new Http3Error(reason || 'the engine refused the call', BigInt(code));
+  return new H3Refusal(reason || 'the engine refused the call', code);
 }
 
 export class H3Connection implements AppLayer {
@@ -106,12 +109,7 @@ export class H3Connection implements AppLayer {
         s?.onRejected(e.value);
         break;
       }
-      case QUIC_EVENT.h3RequestsAvailable: {
-        const w = this.#streamWaiters;
-        this.#streamWaiters = [];
-        for (const f of w) f();
-        break;
-      }
+      case QUIC_EVENT.h3RequestsAvailable: this.#wakeNextRequest(); break;
       default: break;
     }
   }
@@ -135,7 +133,7 @@ export class H3Connection implements AppLayer {
   #call<T>(f: (h: number) => T): T {
     const driver = this.core.driver;
     if (!driver || this.#closedErr) throw this.#closedErr ?? new Http3Error('the connection is not open', H3_INTERNAL_ERROR);
-    const r = driver.call(() => f(this.core.handle));
+    const r = driver.call(() => f(this.core.handle), h3Refusal);
     driver.kick();
     return r;
   }
@@ -176,36 +174,51 @@ export class H3Connection implements AppLayer {
   async request(fields: Iterable<readonly [string, string]>, endStream: boolean, sinkFor: (id: bigint) => H3StreamSink): Promise<bigint> {
     const lines = [...fields];
     const packed = encodeFields(lines);
+    // Requests blocked by the peer's stream limit (RFC 9000 §4.6) wait in order: more
+    // credit wakes the first, and each that gets its stream wakes the next. (Waking all
+    // made every one but the few the credit allowed be refused again: an engine call and
+    // two error objects each, 1.8 per request at 32 in flight against a limit of 32.)
+    let woken = false;
+    if (this.#streamWaiters.length > 0) {
+      await this.#waitForStream(false);
+      woken = true;
+    }
     for (;;) {
       let refusal: Http3Error | undefined;
       try {
+        if (this.#closedErr) throw this.#closedErr;
         const id = this.#call((h) => http3.request(h, packed, endStream));
         this.#streams.set(id, sinkFor(id));
         if (this.core.qlogging) this.core.qlogEvent('http:frame_created', { stream_id: id, frame: headersFrame(lines) });
+        this.#wakeNextRequest();
         return id;
       } catch (e) {
-        refusal = h3Refusal((e as { payload?: unknown })?.payload) ?? h3Refusal(e);
-        if (!refusal) throw e;
+        if (!(e instanceof H3Refusal) || e.wireCode !== 0n) this.#wakeNextRequest();
+        if (!(e instanceof H3Refusal)) throw e;
+        refusal = e;
       }
       if (refusal.wireCode !== 0n) {
         throw new Http3Error(refusal.message.replace(/ \(.*\)$/, ''), refusal.wireCode, { retryable: refusal.wireCode === H3_REQUEST_REJECTED });
       }
-      await new Promise<void>((resolve) => this.#streamWaiters.push(resolve));
-      if (this.#closedErr) throw this.#closedErr;
+      await this.#waitForStream(woken); // one woken and refused again keeps its place
+      woken = true;
     }
+  }
+
+  #waitForStream(first: boolean): Promise<void> {
+    return new Promise<void>((resolve) => { if (first) this.#streamWaiters.unshift(resolve); else this.#streamWaiters.push(resolve); });
+  }
+
+  #wakeNextRequest(): void {
+    this.#streamWaiters.shift()?.();
   }
 
   /** A HEADERS frame on `stream`: a response (1xx, final) or trailers. Throws Http3Error when refused. */
   sendHeaders(stream: bigint, fields: Iterable<readonly [string, string]>, endStream: boolean): void {
     const lines = [...fields];
     const packed = encodeFields(lines);
-    try {
-      this.#call((h) => http3.sendHeaders(h, stream, packed, endStream));
-      if (this.core.qlogging) this.core.qlogEvent('http:frame_created', { stream_id: stream, frame: headersFrame(lines) });
-    } catch (e) {
-      const r = h3Refusal((e as { payload?: unknown })?.payload) ?? h3Refusal(e);
-      throw r ?? e;
-    }
+    this.#call((h) => http3.sendHeaders(h, stream, packed, endStream));
+    if (this.core.qlogging) this.core.qlogEvent('http:frame_created', { stream_id: stream, frame: headersFrame(lines) });
   }
 
   /** Body bytes: returns how many the engine took (fewer: wait for onWritable), -1 when the stream takes no body. */

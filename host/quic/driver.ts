@@ -188,12 +188,16 @@ export class QuicDriver {
     this.pump();
   };
 
-  /** One engine call on behalf of a connection; a trap fails the whole endpoint. */
-  call<T>(f: () => T): T {
+  /**
+   * One engine call on behalf of a connection; a trap fails the whole endpoint.
+   * A WIT `result` error is the caller's to map (`mapError`, callEngine): a
+   * refusal, not a trap.
+   */
+  call<T>(f: () => T, mapError?: (payload: unknown) => Error | undefined): T {
     if (this.#fatal) throw this.#fatal;
     this.#calls++;
     try {
-      return callEngine(f);
+      return callEngine(f, mapError);
     } catch (e) {
       if (e instanceof EngineError) this.#fail(e);
       throw e;

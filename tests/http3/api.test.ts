@@ -111,6 +111,17 @@ describe('h3-wasi/http3: serve() and fetch() on loopback', () => {
     expect(st.state).toBe('established');
   });
 
+  it('more concurrent requests than the server\'s stream limit wait for MAX_STREAMS, on the same connection', async () => {
+    // the engine's "no more requests now" refusal was taken for a trap: fetch failed and the connection with it
+    const s = await serve({ port: 0, tcp: false, quic: { maxStreamsBidi: 4 }, onError: () => {} }, (req) => new Response(new URL(req.url).pathname));
+    servers.push(s);
+    const c = clientFor(s);
+    const url = `https://127.0.0.1:${s.port}`;
+    const texts = await Promise.all(Array.from({ length: 40 }, (_, i) => c.fetch(`${url}/n${i}`).then((r) => r.text())));
+    texts.forEach((t, i) => expect(t).toBe(`/n${i}`));
+    expect((await c.connection(url)!.getStats()).state).toBe('established');
+  });
+
   it('abort in the middle of a body rejects with the signal reason; the server sees the request aborted', async () => {
     const c = clientFor(server);
     const ac = new AbortController();
