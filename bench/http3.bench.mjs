@@ -55,7 +55,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { spawn, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { median, table, ratio } from './lib.mjs';
+import { median, table, ratio, cpuMsOf } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -137,16 +137,6 @@ async function startNodeServer(mode, dir, pki) {
   return { port, cpuMs: () => cpuMsOf(proc.pid), stop: () => { proc.kill('SIGTERM'); return exited; } };
 }
 
-/** CPU time (user + system) a process used so far, ms (Linux /proc; NaN elsewhere): steadier than wall time on a shared machine. */
-function cpuMsOf(pid) {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in USER_HZ (100/s)
-  } catch {
-    return NaN;
-  }
-}
 
 const ownCpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 

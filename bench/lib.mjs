@@ -3,6 +3,8 @@
 // The machines are small (2 cores) and noisy: every figure is the median of
 // several runs, each long enough to swamp timer resolution.
 
+import fs from 'node:fs';
+
 /**
  * Runs `fn` (which performs `opsPerCall` operations) repeatedly for about
  * `runMs` per run, `runs` times; returns the median rate in operations/s.
@@ -48,3 +50,14 @@ export function table(title, header, rows) {
 
 /** "1.52x" — ours / peer. */
 export const ratio = (ours, peer) => (peer > 0 ? `${(ours / peer).toFixed(2)}x` : 'n/a');
+
+/** CPU time (user + system) a process used so far, ms (Linux /proc; NaN elsewhere): on a shared machine steadier than wall time. */
+export function cpuMsOf(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in USER_HZ (100/s)
+  } catch {
+    return NaN;
+  }
+}

@@ -26,7 +26,7 @@ import readline from 'node:readline';
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { median, table, ratio } from './lib.mjs';
+import { median, table, ratio, cpuMsOf } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PEER = path.join(root, 'tests', 'peers', 'quiche', 'peer.mjs');
@@ -83,16 +83,6 @@ function makeCert(dir) {
   return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'leaf.pem'), key: path.join(dir, 'leaf.key') };
 }
 
-/** CPU time (user + system) a process used so far, ms (Linux /proc; NaN elsewhere). On a shared machine CPU per MB is steadier than MB/s. */
-function cpuMsOf(pid) {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in USER_HZ (100/s)
-  } catch {
-    return NaN;
-  }
-}
 
 const children = new Set();
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });

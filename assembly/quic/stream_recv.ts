@@ -173,13 +173,8 @@ export class StreamRecv {
       this.state = RecvState.ResetRead;
       return 0;
     }
-    const n = min(this.readable, max);
+    const n = this.copyOut(out, max);
     if (n > 0) {
-      const size = this.ringSize;
-      const pos = this.readOffset % size;
-      const first = min(n, size - pos);
-      memory.copy(out, this.ring + <usize>pos, <usize>first);
-      if (first < n) memory.copy(out + <usize>first, this.ring, <usize>(n - first));
       this.readOffset += n;
       this.received.removeBelow(this.readOffset);
     }
@@ -191,6 +186,11 @@ export class StreamRecv {
   /** Copies up to `max` in-order bytes to `out` without consuming them (a protocol peeking at a stream's first bytes). */
   peek(out: usize, max: u64): u64 {
     if (this.state >= RecvState.ResetRecvd) return 0;
+    return this.copyOut(out, max);
+  }
+
+  /** Copies up to `max` in-order bytes from the read offset to `out` (the ring may wrap); the count. */
+  private copyOut(out: usize, max: u64): u64 {
     const n = min(this.readable, max);
     if (n > 0) {
       const size = this.ringSize;

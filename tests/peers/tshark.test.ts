@@ -95,6 +95,26 @@ function expectOurExchange(rows: QuicRow[]): void {
   expect(data).toContain(page.length);
 }
 
+/** Our Http3Client fetches /page.html from the server on `port` through a recording tap; the capture decrypted with the client's key log. */
+async function ourClientThroughTap(port: number, label: string): Promise<QuicRow[]> {
+  const tap = await UdpTap.start({ address: '127.0.0.1', port }, path.join(tmp, `${label}.pcap`));
+  const keylog = path.join(tmp, `${label}.keys`);
+  const client = new Http3Client({ ca: pki.ecCa.certPem, keylog });
+  try {
+    const res = await client.fetch(`https://localhost:${tap.port}/page.html`);
+    expect(res.status).toBe(200);
+    expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(page));
+  } finally {
+    await client.close();
+  }
+  // close() resolves once the CONNECTION_CLOSE is sent; the tap's socket has yet to read it
+  await new Promise((w) => setTimeout(w, 300));
+  await tap.close();
+  const rows = dissect(tap.pcapFile, keylog, port);
+  expect(rows.length).toBe(tap.datagrams);
+  return rows;
+}
+
 describeWithPeer(all, 'tshark, gtlsserver, gtlsclient and nghttp3 (libnghttp3-dev)', 'tshark: decrypted HTTP/3 captures through the tap', () => {
   it('gtlsclient ↔ gtlsserver, GnuTLS key log (SSLKEYLOGFILE)', async () => {
     const tap = await UdpTap.start({ address: srv.host, port: srv.port }, path.join(tmp, 'ngtcp2.pcap'));
@@ -110,41 +130,11 @@ describeWithPeer(all, 'tshark, gtlsserver, gtlsclient and nghttp3 (libnghttp3-de
   }, 60_000);
 
   it('our HTTP/3 client ↔ gtlsserver, our key log', async () => {
-    const tap = await UdpTap.start({ address: srv.host, port: srv.port }, path.join(tmp, 'ours.pcap'));
-    const keylog = path.join(tmp, 'ours.keys');
-    const client = new Http3Client({ ca: pki.ecCa.certPem, keylog });
-    try {
-      const res = await client.fetch(`https://localhost:${tap.port}/page.html`);
-      expect(res.status).toBe(200);
-      expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(page));
-    } finally {
-      await client.close();
-    }
-    // close() resolves once the CONNECTION_CLOSE is sent; the tap's socket has yet to read it
-    await new Promise((w) => setTimeout(w, 300));
-    await tap.close();
-    const rows = dissect(tap.pcapFile, keylog, srv.port);
-    expect(rows.length).toBe(tap.datagrams);
-    expectHttp3(rows);
+    expectHttp3(await ourClientThroughTap(srv.port, 'ours'));
   }, 60_000);
 
   it('our HTTP/3 client ↔ our serve(), the client\'s key log: :path and :status in the decrypted HEADERS', async () => {
-    const tap = await UdpTap.start({ address: '127.0.0.1', port: ours.port }, path.join(tmp, 'h3-ours.pcap'));
-    const keylog = path.join(tmp, 'h3-client.keys');
-    const client = new Http3Client({ ca: pki.ecCa.certPem, keylog });
-    try {
-      const res = await client.fetch(`https://localhost:${tap.port}/page.html`);
-      expect(res.status).toBe(200);
-      expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(page));
-    } finally {
-      await client.close();
-    }
-    // close() resolves once the CONNECTION_CLOSE is sent; the tap's socket has yet to read it
-    await new Promise((w) => setTimeout(w, 300));
-    await tap.close();
-    const rows = dissect(tap.pcapFile, keylog, ours.port);
-    expect(rows.length).toBe(tap.datagrams);
-    expectOurExchange(rows);
+    expectOurExchange(await ourClientThroughTap(ours.port, 'h3-ours'));
   }, 60_000);
 
   it('gtlsclient ↔ our serve(), the server\'s key log', async () => {
