@@ -11,7 +11,9 @@
 import { http3, quic, qpack } from '../../host/core/engine.js';
 import { callEngine } from '../../host/core/call.js';
 import { decodeFields, encodeFields, encodeH3Config, type H3Field, type H3Options } from '../../host/quic/wire.js';
-import { QuicSimEndpoint, pollEvents, type QuicEventRecord, type SimOptions } from './quic-sim.js';
+import { QuicSimEndpoint, pollEvents, addr, type QuicEventRecord, type QuicOptions, type SimOptions } from './quic-sim.js';
+import { Pair, simSeed, type LinkOptions } from './pair.js';
+import type { Pki } from '../tls/pki.js';
 
 export interface H3Section { kind: number; fields: H3Field[]; fin: boolean }
 
@@ -155,6 +157,30 @@ export class H3SimEndpoint extends QuicSimEndpoint {
 
   get sending(): number { return this.pending.size; }
   eventsH3(kind: QuicEventRecord['kind']): QuicEventRecord[] { return this.eventsOf(kind); }
+}
+
+export interface H3PairOptions { client?: QuicOptions; server?: QuicOptions; clientH3?: H3Options; serverH3?: H3Options; link?: LinkOptions }
+
+/**
+ * An HTTP/3 client (1:50000) and server (2:4433) of `Endpoint`'s kind with
+ * `pki`'s EC certificates on a simulated link (seed from `label`), run until
+ * both are connected and have the other's SETTINGS.
+ */
+export function connectH3Pair<E extends H3SimEndpoint>(Endpoint: new (host: number, port: number, opts: H3SimOptions) => E, pki: Pki, label: string, s: H3PairOptions = {}) {
+  const seed = simSeed(label);
+  const client = new Endpoint(1, 50000, {
+    quic: s.client, h3: s.clientH3,
+    tls: { serverName: 'localhost', alpn: ['h3'], trustAnchorsPem: pki.ecCa.certPem, transportParams: new Uint8Array(0) },
+  } as never);
+  const server = new Endpoint(2, 4433, {
+    quic: s.server, h3: s.serverH3,
+    tls: { server: true, alpn: ['h3'], certChainPem: pki.ecLeaf.certPem + pki.ecCa.certPem, privateKeyPem: pki.ecLeaf.keyPem, transportParams: new Uint8Array(0) },
+  } as never);
+  const pair = new Pair(client, server, { seed, link: s.link });
+  const conn = client.connect(0, addr(2, 4433));
+  pair.run(() => client.connected() && server.connected() && client.eventsOf('h3Settings').length > 0 && server.eventsOf('h3Settings').length > 0, 30_000_000);
+  const sconn = server.eventsOf('connected')[0]?.connection ?? 0;
+  return { client, server, pair, conn, sconn, close: () => { client.close(); server.close(); } };
 }
 
 /**

@@ -3,38 +3,19 @@
 // Every case prints its seed (SIM_SEED=... replays it).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { Pair, simSeed, payload, type LinkOptions } from '../helpers/pair.js';
-import { addr, type QuicOptions } from '../helpers/quic-sim.js';
-import { H3SimEndpoint, H3CallError, GET } from '../helpers/h3-sim.js';
+import { payload } from '../helpers/pair.js';
+import { H3SimEndpoint, H3CallError, GET, connectH3Pair, type H3PairOptions } from '../helpers/h3-sim.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
 import { http3, quic } from '../../host/core/engine.js';
 import type { H3Options } from '../../host/quic/wire.js';
 
 const hasOpenssl = requireOpenssl('HTTP/3 simulator (certificates are made with openssl)');
-const SERVER = addr(2, 4433);
-const EMPTY_TP = new Uint8Array(0);
 
 let pki: Pki;
 beforeAll(() => { if (hasOpenssl) pki = makePki(); });
 
-interface Setup { client?: QuicOptions; server?: QuicOptions; clientH3?: H3Options; serverH3?: H3Options; link?: LinkOptions }
-
-function setup(label: string, s: Setup = {}) {
-  const seed = simSeed(label);
-  const client = new H3SimEndpoint(1, 50000, {
-    quic: s.client, h3: s.clientH3,
-    tls: { serverName: 'localhost', alpn: ['h3'], trustAnchorsPem: pki.ecCa.certPem, transportParams: EMPTY_TP },
-  } as never);
-  const server = new H3SimEndpoint(2, 4433, {
-    quic: s.server, h3: s.serverH3,
-    tls: { server: true, alpn: ['h3'], certChainPem: pki.ecLeaf.certPem + pki.ecCa.certPem, privateKeyPem: pki.ecLeaf.keyPem, transportParams: EMPTY_TP },
-  } as never);
-  const pair = new Pair(client, server, { seed, link: s.link });
-  const conn = client.connect(0, SERVER);
-  pair.run(() => client.connected() && server.connected() && client.eventsOf('h3Settings').length > 0 && server.eventsOf('h3Settings').length > 0, 30_000_000);
-  const sconn = server.eventsOf('connected')[0]?.connection ?? 0;
-  const close = () => { client.close(); server.close(); };
-  return { client, server, pair, conn, sconn, close };
+function setup(label: string, s: H3PairOptions = {}) {
+  return connectH3Pair(H3SimEndpoint, pki, label, s);
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

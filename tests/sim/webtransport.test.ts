@@ -4,17 +4,14 @@
 // its seed (SIM_SEED=... replays it).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { Pair, simSeed, payload, type LinkOptions } from '../helpers/pair.js';
-import { addr } from '../helpers/quic-sim.js';
+import { payload, type LinkOptions } from '../helpers/pair.js';
 import { WtSimEndpoint, wtConnectFields } from '../helpers/wt-sim.js';
-import { H3CallError } from '../helpers/h3-sim.js';
+import { H3CallError, connectH3Pair } from '../helpers/h3-sim.js';
 import { makePki, requireOpenssl, type Pki } from '../tls/pki.js';
 import { http3 } from '../../host/core/engine.js';
 import { WT_CLOSE_KIND, decodeSettings, type H3Options } from '../../host/quic/wire.js';
 
 const hasOpenssl = requireOpenssl('WebTransport simulator (certificates are made with openssl)');
-const SERVER = addr(2, 4433);
-const EMPTY_TP = new Uint8Array(0);
 const WT_SESSION_GONE = 0x170d7b68n;
 const WT_BUFFERED_STREAM_REJECTED = 0x3994bd84n;
 
@@ -22,18 +19,7 @@ let pki: Pki;
 beforeAll(() => { if (hasOpenssl) pki = makePki(); });
 
 function setup(label: string, s: { clientH3?: H3Options; serverH3?: H3Options; link?: LinkOptions } = {}) {
-  const seed = simSeed(label);
-  const client = new WtSimEndpoint(1, 50000, {
-    h3: s.clientH3, tls: { serverName: 'localhost', alpn: ['h3'], trustAnchorsPem: pki.ecCa.certPem, transportParams: EMPTY_TP },
-  } as never);
-  const server = new WtSimEndpoint(2, 4433, {
-    h3: s.serverH3,
-    tls: { server: true, alpn: ['h3'], certChainPem: pki.ecLeaf.certPem + pki.ecCa.certPem, privateKeyPem: pki.ecLeaf.keyPem, transportParams: EMPTY_TP },
-  } as never);
-  const pair = new Pair(client, server, { seed, link: s.link });
-  const conn = client.connect(0, SERVER);
-  pair.run(() => client.connected() && server.connected() && client.eventsOf('h3Settings').length > 0 && server.eventsOf('h3Settings').length > 0, 30_000_000);
-  const sconn = server.eventsOf('connected')[0]?.connection ?? 0;
+  const { client, server, pair, conn, sconn } = connectH3Pair(WtSimEndpoint, pki, label, s);
   const run = (until: () => boolean, us = 10_000_000) => pair.run(until, pair.now + us);
   /** Opens a session the server accepts; its ID. */
   const open = (path = '/wt'): bigint => {
