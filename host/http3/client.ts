@@ -306,7 +306,7 @@ export class Http3Client {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const sentEarly = entry.core.status === 'connecting';
-      const stream = await entry.h3.request(fields, body === null, (sid) => (ex = new ClientExchange(entry.h3, sid)));
+      const stream = await entry.h3.request(fields, body === null, (sid) => (ex = new ClientExchange(entry.h3, sid)), signal);
       id = stream;
       // set by the sink factory, before the request's first event
       const exchange = ex as unknown as ClientExchange;

@@ -171,7 +171,7 @@ export class H3Connection implements AppLayer {
    * engine refuses (a GOAWAY forbids new requests: retryable), or the
    * connection's error.
    */
-  async request(fields: Iterable<readonly [string, string]>, endStream: boolean, sinkFor: (id: bigint) => H3StreamSink): Promise<bigint> {
+  async request(fields: Iterable<readonly [string, string]>, endStream: boolean, sinkFor: (id: bigint) => H3StreamSink, signal?: AbortSignal): Promise<bigint> {
     const lines = [...fields];
     const packed = encodeFields(lines);
     // Requests blocked by the peer's stream limit (RFC 9000 §4.6) wait in order: more
@@ -180,7 +180,7 @@ export class H3Connection implements AppLayer {
     // two error objects each, 1.8 per request at 32 in flight against a limit of 32.)
     let woken = false;
     if (this.#streamWaiters.length > 0) {
-      await this.#waitForStream(false);
+      await this.#waitForStream(false, signal);
       woken = true;
     }
     for (;;) {
@@ -200,13 +200,24 @@ export class H3Connection implements AppLayer {
       if (refusal.wireCode !== 0n) {
         throw new Http3Error(refusal.message.replace(/ \(.*\)$/, ''), refusal.wireCode, { retryable: refusal.wireCode === H3_REQUEST_REJECTED });
       }
-      await this.#waitForStream(woken); // one woken and refused again keeps its place
+      await this.#waitForStream(woken, signal); // one woken and refused again keeps its place
       woken = true;
     }
   }
 
-  #waitForStream(first: boolean): Promise<void> {
-    return new Promise<void>((resolve) => { if (first) this.#streamWaiters.unshift(resolve); else this.#streamWaiters.push(resolve); });
+  /** Until the peer allows another request stream; an abort of `signal` takes the request out of the line. */
+  #waitForStream(first: boolean, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) { reject(signal.reason); return; }
+      const onAbort = () => {
+        const i = this.#streamWaiters.indexOf(wake);
+        if (i >= 0) this.#streamWaiters.splice(i, 1);
+        reject(signal!.reason);
+      };
+      const wake = () => { signal?.removeEventListener('abort', onAbort); resolve(); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (first) this.#streamWaiters.unshift(wake); else this.#streamWaiters.push(wake);
+    });
   }
 
   #wakeNextRequest(): void {

@@ -122,6 +122,32 @@ describe('h3-wasi/http3: serve() and fetch() on loopback', () => {
     expect((await c.connection(url)!.getStats()).state).toBe('established');
   });
 
+  it('a request waiting for the server\'s stream limit can be aborted; the ones in progress are not disturbed', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const s = await serve({ port: 0, tcp: false, quic: { maxStreamsBidi: 1 }, onError: () => {} }, async (req) => {
+      if (new URL(req.url).pathname === '/hold') await gate;
+      return new Response(new URL(req.url).pathname);
+    });
+    servers.push(s);
+    const c = clientFor(s);
+    const url = `https://127.0.0.1:${s.port}`;
+    const held = c.fetch(`${url}/hold`);
+    await new Promise((r) => setTimeout(r, 100));
+    const ac = new AbortController();
+    const waiting = c.fetch(`${url}/waits`, { signal: ac.signal });
+    const after = c.fetch(`${url}/after`);
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    ac.abort();
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - t0).toBeLessThan(50);
+    release();
+    expect(await (await held).text()).toBe('/hold');
+    // the aborted request left the line: the one behind it gets the next stream
+    expect(await (await after).text()).toBe('/after');
+  });
+
   it('abort in the middle of a body rejects with the signal reason; the server sees the request aborted', async () => {
     const c = clientFor(server);
     const ac = new AbortController();
