@@ -139,6 +139,86 @@ describe('WebTransport (W3C API) against our server', () => {
     wt.close();
   });
 
+  it('allowPooling: sessions to one origin share a connection; without it each has its own', async () => {
+    const a = open('/pool-a', { allowPooling: true });
+    const b = open('/pool-b', { allowPooling: true });
+    const c = open('/pool-c');
+    await Promise.all([a.ready, b.ready, c.ready]);
+    const [sa, sb, sc] = [await server.nextSession(), await server.nextSession(), await server.nextSession()];
+    const byPath = new Map([sa, sb, sc].map((x) => [x.path, x.connection]));
+    expect(byPath.get('/pool-a')).toBe(byPath.get('/pool-b'));
+    expect(byPath.get('/pool-c')).not.toBe(byPath.get('/pool-a'));
+    // each pooled session still echoes on its own streams
+    for (const wt of [a, b]) {
+      const s = await wt.createBidirectionalStream();
+      const w = s.writable.getWriter();
+      await w.write(enc('pooled'));
+      await w.close();
+      expect(await readAll(s.readable)).toBe('pooled');
+    }
+    a.close({ closeCode: 1 });
+    // closing one pooled session leaves the other working
+    const s = await b.createBidirectionalStream();
+    const w = s.writable.getWriter();
+    await w.write(enc('still here'));
+    await w.close();
+    expect(await readAll(s.readable)).toBe('still here');
+    b.close();
+    c.close();
+  });
+
+  it('the server opens a bidirectional stream; the client reads it from incomingBidirectionalStreams', async () => {
+    const wt = open('/server-bidi');
+    await wt.ready;
+    const s = await server.nextSession();
+    const out = await s.wt.createBidirectionalStream();
+    const w = out.writable.getWriter();
+    await w.write(enc('from the server'));
+    await w.close();
+    const inc = await first(wt.incomingBidirectionalStreams);
+    expect(await readAll(inc.readable)).toBe('from the server');
+    const iw = inc.writable.getWriter();
+    await iw.write(enc('reply'));
+    await iw.close();
+    expect(await readAll(out.readable)).toBe('reply');
+    wt.close();
+  });
+
+  it('draining: the server asks the client to wind down', async () => {
+    const wt = open('/drain');
+    await wt.ready;
+    const s = await server.nextSession();
+    expect(s.wt.drain()).toBe(true);
+    await wt.draining;
+    wt.close();
+  });
+
+  it('200 concurrent bidirectional streams on one session, each echoed', async () => {
+    const wt = open('/many');
+    await wt.ready;
+    await server.nextSession();
+    const results = await Promise.all(Array.from({ length: 200 }, async (_, i) => {
+      const s = await wt.createBidirectionalStream();
+      const w = s.writable.getWriter();
+      await w.write(enc(`stream ${i}`));
+      await w.close();
+      return readAll(s.readable);
+    }));
+    expect(results).toEqual(Array.from({ length: 200 }, (_, i) => `stream ${i}`));
+    expect((await wt.getStats()).numOutgoingStreamsCreated).toBe(200);
+    wt.close();
+  });
+
+  it('serverCertificateHashes: a hash that is not the certificate\'s fails the session', async () => {
+    const wrong = new Uint8Array(server.cert.sha256);
+    wrong[0] ^= 1;
+    const wt = new WebTransport(url('/pinned'), { serverCertificateHashes: [{ algorithm: 'sha-256', value: wrong }] });
+    const err = await wt.ready.then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(WebTransportError);
+    expect((err as WebTransportError).source).toBe('session');
+    await expect(wt.closed).rejects.toBeInstanceOf(WebTransportError);
+  });
+
   it('the constructor refuses what W3C refuses', () => {
     expect(() => new WebTransport('http://127.0.0.1:1/x')).toThrow(SyntaxError);
     expect(() => new WebTransport('https://127.0.0.1:1/x#frag')).toThrow(SyntaxError);
