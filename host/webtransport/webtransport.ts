@@ -140,8 +140,10 @@ export class WebTransport {
     const s = new WtSession(c.layer, null);
     this.#s = s;
     c.layer.users++;
-    c.core.attached.promise.then(() => c.core.driver?.hold(1), () => {});
-    s.onEnd = () => { if (c.core.driver) c.core.driver.hold(-1); release(c); };
+    // the session keeps the process alive (the connection's driver is weak) from the engine's attach to its end
+    let held = false;
+    c.core.attached.promise.then(() => { if (s.state === 'closed' || s.state === 'failed') return; held = true; c.core.driver?.hold(1); }, () => {});
+    s.onEnd = () => { if (held) { held = false; c.core.driver?.hold(-1); } release(c); };
     const fields: H3Field[] = [
       [':method', 'CONNECT'], [':protocol', 'webtransport'], [':scheme', 'https'], [':authority', u.host], [':path', `${u.pathname}${u.search}`],
       // draft-02, as Chromium 156 sends it (assembly/h3/webtransport/README.md)
