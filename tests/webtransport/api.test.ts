@@ -2,6 +2,9 @@
 // server (tests/helpers/wt-server.ts: our core with WebTransport on, sessions
 // answered through the wt-* calls, streams and datagrams echoed), on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WebTransport, WebTransportError } from '../../host/webtransport/index.js';
 import { startWtServer, type WtTestServer } from '../helpers/wt-server.js';
 
@@ -218,6 +221,31 @@ describe('WebTransport (W3C API) against our server', () => {
     expect((err as WebTransportError).source).toBe('session');
     await expect(wt.closed).rejects.toBeInstanceOf(WebTransportError);
   });
+
+  it('an open session keeps a process alive; once closed the process exits on its own', async () => {
+    const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/host/webtransport/index.js');
+    const script = (closeIt: boolean) => `
+      const { WebTransport } = await import(${JSON.stringify(entry)});
+      const wt = new WebTransport('${url('/child')}', { serverCertificateHashes: [{ algorithm: 'sha-256', value: Buffer.from('${Buffer.from(server.cert.sha256).toString('hex')}', 'hex') }] });
+      await wt.ready;
+      console.log('ready');
+      if (${closeIt}) { wt.close({ closeCode: 3, reason: 'child' }); console.log(JSON.stringify(await wt.closed)); }`;
+    const run = (closeIt: boolean) => new Promise<{ out: string; exited: boolean }>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script(closeIt)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      const timer = setTimeout(() => { child.kill(); resolve({ out, exited: false }); }, 4000);
+      child.on('exit', () => { clearTimeout(timer); resolve({ out, exited: true }); });
+    });
+    const [closed, open] = await Promise.all([run(true), run(false)]);
+    expect(closed.out).toBe('ready\n{"closeCode":3,"reason":"child"}\n');
+    expect(closed.exited).toBe(true);
+    expect(open.out).toBe('ready\n');
+    expect(open.exited).toBe(false);
+    // both children's sessions reached the server (taken, so later cases see their own)
+    const paths = [(await server.nextSession()).path, (await server.nextSession()).path];
+    expect(paths).toEqual(['/child', '/child']);
+  }, 15_000);
 
   it('the constructor refuses what W3C refuses', () => {
     expect(() => new WebTransport('http://127.0.0.1:1/x')).toThrow(SyntaxError);
