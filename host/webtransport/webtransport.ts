@@ -153,11 +153,13 @@ export class WebTransport {
       try {
         await c.conn.ready;
         if (s.state !== 'connecting') return; // closed meanwhile
-        if (o.requireUnreliable === true && c.layer.h3.settings !== null && c.layer.h3.settings.get(SETTINGS_H3_DATAGRAM) !== 1n) {
-          throw new WebTransportError('requireUnreliable: the server does not take HTTP/3 datagrams', { source: 'session' });
-        }
+        // the CONNECT waits for the server's SETTINGS, so they are known once it is sent
         const id = await c.layer.connect(fields, s);
         s.id = id;
+        if (o.requireUnreliable === true && c.layer.h3.settings?.get(SETTINGS_H3_DATAGRAM) !== 1n) {
+          c.layer.close(id, 0, '');
+          throw new WebTransportError('requireUnreliable: the server does not take HTTP/3 datagrams (RFC 9297 §2.1.1)', { source: 'session' });
+        }
         if (s.state !== 'connecting') c.layer.close(id, 0, ''); // closed while the CONNECT waited
       } catch (e) {
         s.onConnectionClosed(e instanceof Error ? e : new Error(String(e)));
