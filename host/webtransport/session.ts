@@ -122,8 +122,10 @@ export class WtSession {
     this.ready.resolve();
   }
 
+  /** The server refused: `status` is its final status; 0: the CONNECT stream was reset (or GOAWAY); -1: its SETTINGS offer no WebTransport. */
   onRefused(status: number): void {
-    const why = status === 0 ? 'the server reset the CONNECT stream or was going away' : `the server answered ${status}`;
+    const why = status === 0 ? 'the server reset the CONNECT stream or was going away'
+      : status < 0 ? 'the server\'s SETTINGS do not offer WebTransport (WT_REQUIREMENTS_NOT_MET)' : `the server answered ${status}`;
     this.#fail(new WebTransportError(`the WebTransport session was refused: ${why}`, { source: 'session' }));
   }
 

@@ -5,7 +5,7 @@
 // sends them) and exposes the session (session.ts) with the browser's shape.
 
 import { bytesArg, describe, optionsArg } from '../args.js';
-import { InvalidArgumentError, WebTransportError } from '../errors.js';
+import { Http3Error, InvalidArgumentError, WebTransportError } from '../errors.js';
 import type { AppBinding, ConnectionCore, QuicConnection } from '../quic/connection.js';
 import { QuicEndpoint } from '../quic/endpoint.js';
 import { encodeH3Config, WT_DRAFTS, type H3Field, type H3Options, type QuicOptions } from '../quic/wire.js';
@@ -45,6 +45,8 @@ const SETTINGS_H3_DATAGRAM = 0x33n;
 /** Chromium 156 speaks draft-02 (assembly/h3/webtransport/README.md); the current draft's setting goes along. */
 const WT_MASK = WT_DRAFTS.draft02 | WT_DRAFTS.latest;
 const MAX_REASON = 1024;
+/** draft-ietf-webtrans-http3 §9.5: the server's SETTINGS do not offer WebTransport (wt-connect's refusal). */
+const WT_REQUIREMENTS_NOT_MET = 0x212c0d48n;
 
 /** A connection sessions are on; pooled ones are shared per origin and pool key. */
 interface Conn { conn: QuicConnection; layer: WtLayer; core: ConnectionCore; key: string | null }
@@ -162,7 +164,11 @@ export class WebTransport {
         }
         if (s.state !== 'connecting') c.layer.close(id, 0, ''); // closed while the CONNECT waited
       } catch (e) {
-        s.onConnectionClosed(e instanceof Error ? e : new Error(String(e)));
+        if (e instanceof Http3Error && e.wireCode === WT_REQUIREMENTS_NOT_MET) {
+          s.onRefused(-1);
+        } else {
+          s.onConnectionClosed(e instanceof Error ? e : new Error(String(e)));
+        }
       }
     })();
   }

@@ -50,12 +50,13 @@ async function drain<T>(rs: ReadableStream<T>, each: (x: T) => Promise<void>): P
   }
 }
 
-export async function startWtServer(): Promise<WtTestServer> {
+/** `webtransport: false`: an HTTP/3 server whose SETTINGS offer no WebTransport. */
+export async function startWtServer(options: { webtransport?: boolean } = {}): Promise<WtTestServer> {
   const cert = createDevCert({ hostnames: ['127.0.0.1'] });
   const sessions: ServerSession[] = [];
   let waiters: ((s: ServerSession) => void)[] = [];
   const binding: AppBinding = {
-    config: encodeH3Config({ webtransport: WT_DRAFTS.draft02 | WT_DRAFTS.latest }, 'http3'),
+    config: encodeH3Config({ webtransport: options.webtransport === false ? 0 : WT_DRAFTS.draft02 | WT_DRAFTS.latest }, 'http3'),
     bind: (core) => {
       const layer = new WtLayer(core);
       layer.onSessionRequest = (id, fields) => {

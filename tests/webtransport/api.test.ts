@@ -247,6 +247,26 @@ describe('WebTransport (W3C API) against our server', () => {
     expect(paths).toEqual(['/child', '/child']);
   }, 15_000);
 
+  it('requireUnreliable: our server sends SETTINGS_H3_DATAGRAM, so the session opens', async () => {
+    const wt = open('/unreliable', { requireUnreliable: true });
+    await wt.ready;
+    await server.nextSession();
+    wt.close();
+  });
+
+  it('a server whose SETTINGS offer no WebTransport: ready rejects (WT_REQUIREMENTS_NOT_MET), no CONNECT is sent', async () => {
+    const plain = await startWtServer({ webtransport: false });
+    try {
+      const wt = new WebTransport(`https://127.0.0.1:${plain.port}/x`, { serverCertificateHashes: [{ algorithm: 'sha-256', value: plain.cert.sha256 }] });
+      const err = await wt.ready.then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(WebTransportError);
+      expect((err as Error).message).toMatch(/do not offer WebTransport/);
+      expect(plain.sessions).toHaveLength(0);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('the constructor refuses what W3C refuses', () => {
     expect(() => new WebTransport('http://127.0.0.1:1/x')).toThrow(SyntaxError);
     expect(() => new WebTransport('https://127.0.0.1:1/x#frag')).toThrow(SyntaxError);
