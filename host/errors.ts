@@ -15,7 +15,8 @@
 //   ├── TlsConfigError         a TLS configuration was refused (`option` names it when known)
 //   ├── QuicError              a QUIC connection failed or was closed with an error (`wireCode`, `kind`)
 //   ├── QuicStreamError        the peer reset a stream or asked us to stop sending on it (`wireCode` = application code)
-//   └── Http3Error             an HTTP/3 request or connection failed (`wireCode` = RFC 9114 §8.1 / RFC 9204 §6 code, `retryable`)
+//   ├── Http3Error             an HTTP/3 request or connection failed (`wireCode` = RFC 9114 §8.1 / RFC 9204 §6 code, `retryable`)
+//   └── WebTransportError      W3C WebTransport: a session failed or was refused, or a stream was reset (`source`, `streamErrorCode`)
 
 export class H3WasiError extends Error {
   readonly code: string;
@@ -274,5 +275,22 @@ export class Http3Error extends H3WasiError {
     this.wireCode = wireCode;
     this.retryable = options.retryable ?? false;
     this.streamId = options.streamId;
+  }
+}
+
+/**
+ * W3C WebTransport's error: a session that failed or was refused (`source`
+ * 'session'), or a stream the peer reset or stopped (`source` 'stream',
+ * `streamErrorCode` the peer's 32-bit WebTransport code, or null when the
+ * HTTP/3 code was outside the WebTransport range, e.g. WT_SESSION_GONE).
+ * Constructible as in the browser: `new WebTransportError(message, { source, streamErrorCode })`.
+ */
+export class WebTransportError extends H3WasiError {
+  readonly source: 'session' | 'stream';
+  readonly streamErrorCode: number | null;
+  constructor(message = '', init: { source?: 'session' | 'stream'; streamErrorCode?: number | null; cause?: unknown } = {}) {
+    super('H3W_ERR_WEBTRANSPORT', message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.source = init.source ?? 'stream';
+    this.streamErrorCode = init.streamErrorCode ?? null;
   }
 }

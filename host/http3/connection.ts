@@ -44,7 +44,7 @@ export interface BodyChunk { data: Uint8Array; fin: boolean; reset: boolean; res
 class H3Refusal extends Http3Error {}
 
 /** The engine's h3-error record (the WIT result's error), for driver.call's mapError. */
-function h3Refusal(p: unknown): Http3Error | undefined {
+export function h3Refusal(p: unknown): Http3Error | undefined {
   if (p === null || typeof p !== 'object' || typeof (p as { code?: unknown }).code !== 'bigint') return undefined;
   const { code, reason } = p as { code: bigint; reason: string };
   return new H3Refusal(reason || 'the engine refused the call', code);

@@ -56,6 +56,22 @@ export function codeFromReason(reason: unknown): bigint {
   return 0n;
 }
 
+/**
+ * How a protocol over QUIC streams names its stream codes (WebTransport maps
+ * its 32-bit codes into the HTTP/3 space): the code an abort / cancel reason
+ * sends, and the error a peer's RESET_STREAM / STOP_SENDING code becomes.
+ * Default: plain QUIC (codeFromReason, QuicStreamError).
+ */
+export interface StreamCodes {
+  toWire(reason: unknown): bigint;
+  error(what: 'reset' | 'stop-sending', id: bigint, wireCode: bigint): Error;
+}
+
+const QUIC_CODES: StreamCodes = {
+  toWire: codeFromReason,
+  error: (what, id, code) => new QuicStreamError(what, id, code),
+};
+
 interface Waiter { resolve: () => void; reject: (e: unknown) => void }
 
 export class QuicStream {
@@ -72,9 +88,11 @@ export class QuicStream {
   #readDone: boolean;
   #writeDone: boolean;
   #writeError: Error | null = null;
+  readonly #codes: StreamCodes;
 
-  constructor(host: StreamHost, id: bigint, canRead: boolean, canWrite: boolean, highWaterMark = READ_HIGH_WATER_MARK) {
+  constructor(host: StreamHost, id: bigint, canRead: boolean, canWrite: boolean, highWaterMark = READ_HIGH_WATER_MARK, codes: StreamCodes = QUIC_CODES) {
     this.#host = host;
+    this.#codes = codes;
     this.id = id;
     this.#readDone = !canRead;
     this.#writeDone = !canWrite;
@@ -109,7 +127,7 @@ export class QuicStream {
       const want = Math.min(Math.max(c.desiredSize ?? 1, 1), MAX_READ);
       const chunk = this.#host.read(this.id, want);
       if (chunk.data.length > 0) c.enqueue(chunk.data);
-      if (chunk.reset) { this.#failRead(new QuicStreamError('reset', this.id, chunk.resetCode)); return; }
+      if (chunk.reset) { this.#failRead(this.#codes.error('reset', this.id, chunk.resetCode)); return; }
       if (chunk.fin) { this.#endRead(); c.close(); return; }
       if (chunk.unknown) {
         // forgotten by the engine: a closed connection, or the stream ended while we were not looking
@@ -133,7 +151,7 @@ export class QuicStream {
     if (this.#readDone) return;
     this.#endRead();
     // RFC 9000 §3.5: the application no longer wants the data — STOP_SENDING
-    if (!this.#host.closeError) this.#host.stopSending(this.id, codeFromReason(reason));
+    if (!this.#host.closeError) this.#host.stopSending(this.id, this.#codes.toWire(reason));
   }
 
   /** `stream-readable`: data, a FIN or a reset became visible. */
@@ -144,7 +162,7 @@ export class QuicStream {
 
   /** The peer reset the stream (RESET_STREAM): what was not read is gone. */
   onReset(code: bigint): void {
-    this.#failRead(new QuicStreamError('reset', this.id, code));
+    this.#failRead(this.#codes.error('reset', this.id, code));
   }
 
   #failRead(e: Error): void {
@@ -190,7 +208,7 @@ export class QuicStream {
     if (this.#writeDone) return;
     this.#endWrite(reason);
     // RFC 9000 §3.1: the application abandons sending — RESET_STREAM
-    if (!this.#host.closeError) this.#host.reset(this.id, codeFromReason(reason));
+    if (!this.#host.closeError) this.#host.reset(this.id, this.#codes.toWire(reason));
   }
 
   #checkWritable(): void {
@@ -199,7 +217,7 @@ export class QuicStream {
   }
 
   #writeFailure(): Error {
-    return this.#writeError ?? this.#host.closeError ?? new QuicStreamError('stop-sending', this.id, 0n);
+    return this.#writeError ?? this.#host.closeError ?? this.#codes.error('stop-sending', this.id, 0n);
   }
 
   /** `stream-writable`: the send buffer has room again. */
@@ -211,7 +229,7 @@ export class QuicStream {
 
   /** The peer asked us to stop (STOP_SENDING); the engine answered with RESET_STREAM (RFC 9000 §3.5). */
   onStopSending(code: bigint): void {
-    this.#failWrite(new QuicStreamError('stop-sending', this.id, code));
+    this.#failWrite(this.#codes.error('stop-sending', this.id, code));
   }
 
   #failWrite(e: Error): void {

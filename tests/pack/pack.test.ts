@@ -69,7 +69,7 @@ describe('npm pack: the tarball', () => {
 
   it('every exports, imports and bin target is in it, and the exports are the public entry points only', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual(
-      ['.', './codec', './component', './component.wasm', './crypto', './http3', './package.json', './qpack', './quic', './tls', './wit/*'].sort());
+      ['.', './codec', './component', './component.wasm', './crypto', './http3', './package.json', './qpack', './quic', './tls', './webtransport', './wit/*'].sort());
     const targets: string[] = [];
     const collect = (v: unknown) => {
       if (typeof v === 'string') targets.push(v);
@@ -119,6 +119,7 @@ import { aeadSeal, aeadOpen, sha256 } from 'h3-wasi/crypto';
 import { QpackEncoder, QpackDecoder } from 'h3-wasi/qpack';
 import { encodeH3Frames, decodeH3Frames } from 'h3-wasi/codec';
 import { TlsConfig } from 'h3-wasi/tls';
+import { WebTransport, WebTransportError } from 'h3-wasi/webtransport';
 import { H3WasiError, CryptoError } from 'h3-wasi';
 
 // README: crypto
@@ -147,6 +148,11 @@ enc.close(); dec.close();
 const frames = [{ type: 'data', data: new Uint8Array([1, 2, 3]) }];
 const decoded = decodeH3Frames(encodeH3Frames(frames));
 assert.equal(decoded[0].type, 'data');
+
+// webtransport: the W3C class and its error, also from the root's errors
+assert.equal(typeof WebTransport, 'function');
+assert.ok(new WebTransportError('x', { source: 'session' }) instanceof H3WasiError);
+assert.throws(() => new WebTransport('http://127.0.0.1:1/'), SyntaxError);
 
 // tls (docs/tls.md's examples are run by tests/docs)
 assert.equal(typeof TlsConfig, 'function');
@@ -179,6 +185,9 @@ import { decodeQuicFrames } from 'h3-wasi/codec';
 import { TlsConfig } from 'h3-wasi/tls';
 import { QuicEndpoint, QuicError, type QuicConnection } from 'h3-wasi/quic';
 import { H3WasiError } from 'h3-wasi';
+import { WebTransport, type WebTransportOptions } from 'h3-wasi/webtransport';
+const wtOptions: WebTransportOptions = { allowPooling: true };
+export const wt = (port: number): WebTransport => new WebTransport('https://127.0.0.1:' + port + '/', wtOptions);
 const sealed: Uint8Array = aeadSeal('aes-128-gcm', new Uint8Array(16), new Uint8Array(12), new Uint8Array(0), new Uint8Array(1));
 export const connect = (port: number): QuicConnection => QuicEndpoint.connect({ host: '127.0.0.1', port, alpn: 'h3' });
 export const all = [sealed, QpackEncoder, decodeQuicFrames, TlsConfig, QuicError, H3WasiError];
