@@ -153,13 +153,13 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
     const authority = pseudo.get('authority') ?? headers.get('host') ?? `${hostname}:${server.port}`;
     const remote = core.remoteAddress;
     const info: ServeInfo = { remoteAddress: remote?.address ?? '', remotePort: remote?.port ?? 0, protocol: 'h3', earlyData: early };
+    const log = (status: number, bytes: number, aborted: boolean) => accessLog?.({
+      time: new Date(started), method, path, status, bytes, durationMs: Date.now() - started, protocol: 'h3', remoteAddress: info.remoteAddress, remotePort: info.remotePort, aborted,
+    });
     if (early && !SAFE_METHODS.has(method)) {
       // RFC 9114 §10.9 / RFC 8470 §5.1: a request in 0-RTT can be replayed by an attacker; one that is not safe is not
       // processed but answered 425 (Too Early), which a client retries once the handshake is complete (§5.2)
-      const done = () => {
-        accessLog?.({ time: new Date(started), method, path, status: 425, bytes: 0, durationMs: Date.now() - started, protocol: 'h3', remoteAddress: info.remoteAddress, remotePort: info.remotePort, aborted: false });
-      };
-      respondPlain(h3, ex, 425, 'Too Early\n').then(done, () => {});
+      respondPlain(h3, ex, 425, 'Too Early\n').then((bytes) => log(425, bytes, false), () => {});
       if (!fin) h3.stopReading(stream, H3_NO_ERROR);
       return;
     }
@@ -187,7 +187,7 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
       ex.done = true;
       // a response that failed gets no send-done: the stream is over now (a complete one is released on send-done)
       if (aborted) h3.release(stream);
-      accessLog?.({ time: new Date(started), method, path, status, bytes, durationMs: Date.now() - started, protocol: 'h3', remoteAddress: info.remoteAddress, remotePort: info.remotePort, aborted });
+      log(status, bytes, aborted);
     };
     (async () => {
       const response = await callHandler(handler, request, info, onError);
@@ -280,9 +280,9 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
   return server;
 }
 
-/** A small plain-text response (errors the handler never sees). */
-async function respondPlain(h3: H3Connection, ex: ServerExchange, status: number, text: string): Promise<void> {
+/** A small plain-text response (errors the handler never sees); the body bytes sent. */
+async function respondPlain(h3: H3Connection, ex: ServerExchange, status: number, text: string): Promise<number> {
   const body = new TextEncoder().encode(text);
   h3.sendHeaders(ex.io.id, [[':status', String(status)], ['content-type', 'text/plain; charset=utf-8'], ['content-length', String(body.length)]], false);
-  await ex.io.writeBody(body);
+  return ex.io.writeBody(body);
 }
