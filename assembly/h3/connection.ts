@@ -30,6 +30,7 @@ import { ConnApp, ConnAppFactory } from "../quic/app";
 import { QuicEvent, QuicEventKind, H3HeadersKind } from "../quic/events";
 import { QuicConfig } from "../quic/config";
 import { isBidi } from "../quic/stream_id";
+import { StreamRecv } from "../quic/stream_recv";
 import { H3_HEADERS } from "./frame";
 import {
   H3_NO_ERROR, H3_INTERNAL_ERROR, H3_STREAM_CREATION_ERROR, H3_EXCESSIVE_LOAD, H3_ID_ERROR, H3_REQUEST_REJECTED,
@@ -448,26 +449,26 @@ export class H3Connection extends ConnApp {
 
   /** Bytes QUIC holds for the stream (frame headers included). */
   private quicReadable(id: u64): u64 {
-    const s = this.c.streams.get(id);
-    if (s == null) return 0;
-    const r = s.recv;
+    const r = this.recvOf(id);
     return r == null ? 0 : r.readable;
   }
 
   /** Some of the stream's data came in 0-RTT packets (RFC 8470 §5.1: the request may be a replay). */
   private arrivedEarly(id: u64): bool {
-    const s = this.c.streams.get(id);
-    if (s == null) return false;
-    const r = s.recv;
+    const r = this.recvOf(id);
     return r != null && r.early;
   }
 
   /** Every byte of the QUIC stream up to its FIN has been read. */
   private quicDrained(id: u64): bool {
-    const s = this.c.streams.get(id);
-    if (s == null) return true;
-    const r = s.recv;
+    const r = this.recvOf(id);
     return r == null || (r.finalSizeKnown && r.readOffset == r.finalSize);
+  }
+
+  /** The receive side of QUIC stream `id`, if it has one still. */
+  private recvOf(id: u64): StreamRecv | null {
+    const s = this.c.streams.get(id);
+    return s == null ? null : s.recv;
   }
 
   /** A field section over our SETTINGS_MAX_FIELD_SECTION_SIZE (§4.2.2). */
