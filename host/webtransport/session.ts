@@ -164,7 +164,8 @@ export class WtSession {
   }
 
   onConnectionClosed(err: Error): void {
-    this.#fail(new WebTransportError(`the connection closed: ${err.message}`, { source: 'session', cause: err }));
+    // the connection's error already says how it closed (QuicError, Http3Error): its message serves as it is
+    this.#fail(new WebTransportError(err.message, { source: 'session', cause: err }));
   }
 
   // ---- the application's calls -------------------------------------------------------------------
