@@ -11,7 +11,7 @@ import { boolArg, describe, intArg, optionsArg, stringArg } from '../args.js';
 import { InvalidArgumentError } from '../errors.js';
 import { QuicEndpoint } from '../quic/endpoint.js';
 import type { AppBinding, ConnectionCore } from '../quic/connection.js';
-import { encodeH3Config, type H3Field, type H3Options, type QuicOptions } from '../quic/wire.js';
+import { encodeH3Config, WT_DRAFTS, type H3Field, type H3Options, type QuicOptions } from '../quic/wire.js';
 import type { AccessLog } from './access-log.js';
 import { StreamIo } from './body.js';
 import { H3Connection, H3_NO_ERROR, H3_INTERNAL_ERROR, type H3StreamSink } from './connection.js';
@@ -19,6 +19,8 @@ import { certificateHashes, createDevCert, type CertificateHashes } from './devc
 import { headerFields, SAFE_METHODS, splitFields } from './fields.js';
 import { callHandler, defaultErrorLog, type FetchHandler, type ServeErrorLog, type ServeInfo } from './handler.js';
 import { serveTcp, type TcpServer } from './tcp.js';
+import { WtLayer } from '../webtransport/layer.js';
+import { serveSessions, type WebTransportHandler } from '../webtransport/server.js';
 
 export interface ServeOptions {
   /** The UDP (and TCP) port; 0 picks a free one (see `Http3Server.port`). Default 4433. */
@@ -48,9 +50,16 @@ export interface ServeOptions {
   qlogDir?: string;
   /** TLS secrets, SSLKEYLOGFILE format (default: env SSLKEYLOGFILE). */
   keylog?: string;
+  /**
+   * WebTransport sessions (h3-wasi/webtransport): with this hook the server
+   * offers WebTransport in its SETTINGS and each session request goes here;
+   * returning nothing (or a 2xx Response) accepts it, a Response with another
+   * status refuses it.
+   */
+  webtransport?: WebTransportHandler;
 }
 
-const SERVE_KEYS = ['port', 'hostname', 'cert', 'key', 'tcp', 'quic', 'http3', 'accessLog', 'onError', 'onListen', 'signal', 'shutdownTimeout', 'qlogDir', 'keylog'] as const;
+const SERVE_KEYS = ['port', 'hostname', 'cert', 'key', 'tcp', 'quic', 'http3', 'accessLog', 'onError', 'onListen', 'signal', 'shutdownTimeout', 'qlogDir', 'keylog', 'webtransport'] as const;
 
 export interface Http3Server {
   /** The port bound (UDP, and TCP unless `tcp: false`). */
@@ -111,7 +120,7 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
   const hostname = o.hostname === undefined ? '127.0.0.1' : stringArg('hostname', o.hostname);
   const tcp = o.tcp === undefined ? true : boolArg('tcp', o.tcp);
   const shutdownTimeout = o.shutdownTimeout === undefined ? 5000 : intArg('shutdownTimeout', o.shutdownTimeout, 0, 3_600_000);
-  for (const f of ['accessLog', 'onError', 'onListen'] as const) {
+  for (const f of ['accessLog', 'onError', 'onListen', 'webtransport'] as const) {
     if (o[f] !== undefined && typeof o[f] !== 'function') throw new InvalidArgumentError(f, `must be a function, got ${describe(o[f])}`);
   }
   if ((o.cert === undefined) !== (o.key === undefined)) throw new InvalidArgumentError(o.cert === undefined ? 'cert' : 'key', 'cert and key go together (or neither: a development certificate)');
@@ -129,17 +138,28 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
   }
   const onError = o.onError ?? defaultErrorLog;
   const accessLog = o.accessLog;
-  const h3Config = encodeH3Config(o.http3 ?? {}, 'http3');
+  const wtHook = o.webtransport;
+  // with the hook: WebTransport as Chromium 156 speaks it (draft-02) and the current draft (assembly/h3/webtransport/README.md)
+  const h3Config = encodeH3Config(wtHook ? { webtransport: WT_DRAFTS.draft02 | WT_DRAFTS.latest, ...o.http3 } : o.http3 ?? {}, 'http3');
 
   const connections = new Set<H3Connection>();
+  const wtLayers = new Set<WtLayer>();
   const binding: AppBinding = {
     config: h3Config,
     bind: (core: ConnectionCore) => {
-      const h3 = new H3Connection(core);
+      let layer: WtLayer | null = null;
+      if (wtHook) {
+        layer = new WtLayer(core);
+        const l = layer;
+        wtLayers.add(l);
+        core.closed.promise.finally(() => wtLayers.delete(l)).catch(() => {});
+        serveSessions(l, core, wtHook, { defaultAuthority: () => `${hostname}:${server.port}`, onError, ...(accessLog ? { accessLog } : {}) });
+      }
+      const h3 = layer ? layer.h3 : new H3Connection(core);
       connections.add(h3);
       core.closed.promise.finally(() => connections.delete(h3)).catch(() => {});
       h3.onRequest = (stream, fields, fin, early) => onRequest(h3, core, stream, fields, fin, early);
-      return h3;
+      return layer ?? h3;
     },
   };
 
@@ -248,12 +268,14 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
     if (shutdownP) return shutdownP;
     const timeoutMs = opts?.timeoutMs === undefined ? shutdownTimeout : intArg('timeoutMs', opts.timeoutMs, 0, 3_600_000);
     shutdownP = (async () => {
-      // RFC 9114 §5.2: GOAWAY, then the requests in flight finish, then close
+      // RFC 9114 §5.2: GOAWAY, then the requests in flight finish, then close; WebTransport
+      // sessions are asked to wind down (DRAIN_WEBTRANSPORT_SESSION, draft §4.7) and waited for too
       for (const c of connections) { try { c.goaway(); } catch { /* closing already */ } }
+      for (const l of wtLayers) for (const [id, s] of l.sessions) { if (s.state === 'connected') { try { l.drain(id); } catch { /* closing already */ } } }
       const tcpDone = tcpServer ? tcpServer.close({ timeoutMs }) : Promise.resolve();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); });
-      await Promise.race([Promise.all([...connections].map((c) => c.idle())), deadline]);
+      await Promise.race([Promise.all([...[...connections].map((c) => c.idle()), ...[...wtLayers].map((l) => l.idle())]), deadline]);
       clearTimeout(timer);
       for (const c of connections) c.core.conn.close({ closeCode: Number(H3_NO_ERROR), reason: 'server shutting down' });
       await Promise.all([endpoint.close(), tcpDone]);

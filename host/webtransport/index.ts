@@ -4,3 +4,4 @@
 export { WebTransport, type WebTransportOptions, type WebTransportHash } from './webtransport.js';
 export type { WebTransportCloseInfo, WebTransportBidirectionalStream, WebTransportDatagramDuplexStream, WebTransportStats } from './session.js';
 export { WebTransportError } from '../errors.js';
+export type { WebTransportHandler, WebTransportRequest } from './server.js';

@@ -27,14 +27,16 @@ export class WtLayer implements AppLayer {
   users = 0;
   #settingsWaiters: (() => void)[] = [];
   #streamWaiters: [(() => void)[], (() => void)[]] = [[], []];
+  #idleWaiters: (() => void)[] = [];
 
   constructor(core: ConnectionCore) {
     this.core = core;
     this.h3 = new H3Connection(core);
     const end = (e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));
-      for (const s of [...this.sessions.values()]) s.onConnectionClosed(err);
+      const all = [...this.sessions.values()];
       this.sessions.clear();
+      for (const s of all) s.onConnectionClosed(err);
       this.#wakeAll();
     };
     core.closed.promise.then(() => end(this.h3.closedError), end);
@@ -56,13 +58,13 @@ export class WtLayer implements AppLayer {
       case QUIC_EVENT.wtSessionReady: this.sessions.get(e.stream)?.onReady(decodeFields(e.bytes)); break;
       case QUIC_EVENT.wtSessionRefused: {
         const s = this.sessions.get(e.stream);
-        this.sessions.delete(e.stream);
+        this.#forget(e.stream);
         s?.onRefused(Number(e.value));
         break;
       }
       case QUIC_EVENT.wtSessionClosed: {
         const s = this.sessions.get(e.stream);
-        this.sessions.delete(e.stream);
+        this.#forget(e.stream);
         const reason = new TextDecoder().decode(e.bytes);
         if (e.closeKind === WT_CLOSE_KIND.clean) s?.onClosed(Number(e.value), reason);
         else s?.onAborted(e.closeKind, e.value);
@@ -89,6 +91,7 @@ export class WtLayer implements AppLayer {
     this.#wake(this.#settingsWaiters);
     this.#wake(this.#streamWaiters[0]);
     this.#wake(this.#streamWaiters[1]);
+    this.#wake(this.#idleWaiters);
   }
 
   // ---- calls -------------------------------------------------------------------------------
@@ -123,27 +126,60 @@ export class WtLayer implements AppLayer {
   }
 
   /**
-   * Server: accepts a session request with `status` (2xx) — the session is
-   * registered before the response so its buffered streams and datagrams
-   * reach it — or refuses it (any other status: null).
+   * Server: takes a session request in (a connecting session under its ID, so
+   * that a reset of the CONNECT stream or the connection's end reaches it)
+   * before it is answered with `decide`.
    */
-  answer(id: bigint, request: H3Field[], status: number, headers: H3Field[] = []): WtSession | null {
-    const ok = status >= 200 && status < 300;
-    const fields: H3Field[] = [[':status', String(status)], ...headers];
-    // draft-02 clients (Chromium 156) expect this in the 2xx (wit/http3.wit wt-respond)
-    if (ok && request.some(([n]) => n === 'sec-webtransport-http3-draft02')) fields.push(['sec-webtransport-http3-draft', 'draft02']);
-    if (!ok) { this.respond(id, fields); return null; }
+  admit(id: bigint, request: H3Field[]): WtSession {
     const s = new WtSession(this, id);
     s.fields = request;
     this.sessions.set(id, s);
+    return s;
+  }
+
+  /**
+   * Server: answers an admitted session with `status`: a 2xx accepts it (its
+   * streams and datagrams the engine buffered come after the response);
+   * any other status refuses it (its `ready` rejects). False when the
+   * session ended meanwhile (nothing sent).
+   */
+  decide(s: WtSession, status: number, headers: H3Field[] = []): boolean {
+    const id = s.id!;
+    if (this.sessions.get(id) !== s || s.state !== 'connecting') return false;
+    const ok = status >= 200 && status < 300;
+    const fields: H3Field[] = [[':status', String(status)], ...headers];
+    // draft-02 clients (Chromium 156) expect this in the 2xx (wit/http3.wit wt-respond)
+    if (ok && s.fields.some(([n]) => n === 'sec-webtransport-http3-draft02')) fields.push(['sec-webtransport-http3-draft', 'draft02']);
     try {
       this.respond(id, fields);
     } catch (e) {
-      this.sessions.delete(id);
-      throw e;
+      this.#forget(id);
+      s.onConnectionClosed(e instanceof Error ? e : new Error(String(e)));
+      return false;
     }
-    s.onReady(request);
-    return s;
+    if (ok) {
+      s.onReady(s.fields);
+    } else {
+      this.#forget(id);
+      s.onRefused(status);
+    }
+    return true;
+  }
+
+  /** Accepts (2xx) or refuses a session request at once: the accepted session, or null. */
+  answer(id: bigint, request: H3Field[], status: number, headers: H3Field[] = []): WtSession | null {
+    const s = this.admit(id, request);
+    return this.decide(s, status, headers) && s.state === 'connected' ? s : null;
+  }
+
+  /** Resolves once no session is open or being answered on this connection (a draining server may then close it). */
+  idle(): Promise<void> {
+    if (this.sessions.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #forget(id: bigint): void {
+    if (this.sessions.delete(id) && this.sessions.size === 0) this.#wake(this.#idleWaiters);
   }
 
   /** Opens a stream on the session; waits while the peer allows no more (wt-streams-available). */
@@ -170,7 +206,7 @@ export class WtLayer implements AppLayer {
 
   /** Closes the session here (no event follows); false when the engine has no such session. */
   close(id: bigint, code: number, reason: string): boolean {
-    this.sessions.delete(id);
+    this.#forget(id);
     if (!this.core.driver || this.core.closeError) return false;
     return this.#call((h) => http3.wtClose(h, id, code, reason));
   }
