@@ -736,12 +736,13 @@ export class H3Connection extends ConnApp {
    * sending an entire request ... the server MAY send a STOP_SENDING frame";
    * the request body is no longer read (what arrives is discarded, a RESET_STREAM
    * that answers ends only the receive side) and the response goes on.
+   * `sendStop` false drops what arrives without telling the peer.
    */
-  stopReading(id: u64, code: u64): bool {
+  stopReading(id: u64, code: u64, sendStop: bool = true): bool {
     if (this.closed || this.passthrough || !this.requests.has(id)) return false;
     const rs = this.requests.get(id);
     if (rs.recvDone) return true;
-    this.c.stopSending(id, code);
+    if (sendStop) this.c.stopSending(id, code);
     // RFC 9204 §4.4.2: a stream whose field sections will not be read is cancelled for the encoder
     this.decoder.cancelStream(id);
     rs.recvAbandoned = true;

@@ -241,6 +241,20 @@ describe.skipIf(!hasOpenssl)('WebTransport hostile input: capsules on the CONNEC
     t.close();
   });
 
+  it('the server closes: WT_CLOSE_SESSION and FIN, no STOP_SENDING on the CONNECT stream (Chromium 156 would reject `closed`); the peer\'s FIN after is taken quietly', () => {
+    const t = withSession();
+    expect(t.srv.closeSession(t.sconn, 0n, 42, 'bye')).toBe(true);
+    t.settle(() => t.raw.finished.has(`${t.conn}:0`));
+    const body = parseFrames(t.raw.bytes(t.conn, 0n)).filter((f) => f.type === 0n).map((f) => f.payload);
+    expect(Buffer.from(cat(...body)).toString('hex')).toContain(Buffer.from(closeCapsule(42, u8('bye'))).toString('hex'));
+    t.raw.write(t.conn, 0n, new Uint8Array(0), true);
+    t.settle(() => false);
+    expect(t.raw.stopSendingCode(0n)).toBeUndefined();
+    expect(t.raw.resetCode(0n)).toBeUndefined();
+    expect(t.raw.closed()).toBeFalsy();
+    t.close();
+  });
+
   it('a peer reset of the CONNECT stream closes the session (close-kind reset)', () => {
     const t = withSession();
     quic.streamReset(t.conn, 0n, 0x10cn);

@@ -132,3 +132,12 @@ export async function loadPage(s: ChromiumSession, url: string): Promise<Navigat
     await page.close();
   }
 }
+
+/** A plain-HTTP server on 127.0.0.1 answering every GET with `html`: a secure context (a loopback origin) for pages that open WebTransport. */
+export async function startPageServer(html: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const http = await import('node:http');
+  const server = http.createServer((_q, r) => { r.setHeader('content-type', 'text/html; charset=utf-8'); r.end(html); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}

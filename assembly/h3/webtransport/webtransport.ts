@@ -641,7 +641,7 @@ export class WebTransport {
   /**
    * Closes a session (§6): WT_CLOSE_SESSION with `code` and `reason` (cut to
    * 1024 bytes), FIN on the CONNECT stream, its streams reset with
-   * WT_SESSION_GONE, and STOP_SENDING WT_SESSION_GONE on the CONNECT stream.
+   * WT_SESSION_GONE; what arrives on the CONNECT stream after is dropped.
    * A client's session still connecting is cancelled. False for no session.
    */
   close(sid: u64, code: u32, reason: usize, reasonLen: usize): bool {
@@ -661,7 +661,11 @@ export class WebTransport {
     this.queueCapsule(rs, w.buf, w.len);
     this.finish(s, rs);
     this.removeSession(s);
-    if (!rs.recvDone) h3.stopReading(sid, WT_SESSION_GONE);
+    // §6: "The endpoint MAY also send a STOP_SENDING with error code WT_SESSION_GONE": we do not —
+    // Chromium 156 takes a STOP_SENDING on the CONNECT stream for an aborted session and rejects
+    // `closed` instead of reporting our code and reason (tests/peers/chromium_wt.test.ts); what
+    // the peer still sends on it (its FIN) is read and dropped
+    if (!rs.recvDone) h3.stopReading(sid, WT_SESSION_GONE, false);
     return true;
   }
 
