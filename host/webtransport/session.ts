@@ -163,9 +163,9 @@ export class WtSession {
     else this.#droppedIncoming++;
   }
 
-  onConnectionClosed(err: Error): void {
+  onConnectionClosed(err: Error, message = err.message): void {
     // the connection's error already says how it closed (QuicError, Http3Error): its message serves as it is
-    this.#fail(new WebTransportError(err.message, { source: 'session', cause: err }));
+    this.#fail(new WebTransportError(message, { source: 'session', cause: err }));
   }
 
   // ---- the application's calls -------------------------------------------------------------------

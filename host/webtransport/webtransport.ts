@@ -5,7 +5,7 @@
 // sends them) and exposes the session (session.ts) with the browser's shape.
 
 import { bytesArg, describe, optionsArg } from '../args.js';
-import { Http3Error, InvalidArgumentError, WebTransportError } from '../errors.js';
+import { Http3Error, InvalidArgumentError, QuicError, WebTransportError } from '../errors.js';
 import type { AppBinding, ConnectionCore, QuicConnection } from '../quic/connection.js';
 import { QuicEndpoint } from '../quic/endpoint.js';
 import { encodeH3Config, WT_DRAFTS, type H3Field, type H3Options, type QuicOptions } from '../quic/wire.js';
@@ -166,6 +166,10 @@ export class WebTransport {
       } catch (e) {
         if (e instanceof Http3Error && e.wireCode === WT_REQUIREMENTS_NOT_MET) {
           s.onRefused(-1);
+        } else if (tls.verify === 'pinned' && e instanceof QuicError && !e.remote && e.tlsAlert !== undefined) {
+          // W3C "verify a certificate hash": the TLS core (assembly/tls/verify.ts verifyPinned) checks the hash,
+          // the ECDSA P-256 key and the validity of at most 14 days; its refusal names which failed
+          s.onConnectionClosed(e, `serverCertificateHashes: the server certificate was refused: ${e.reason || e.message}`);
         } else {
           s.onConnectionClosed(e instanceof Error ? e : new Error(String(e)));
         }
