@@ -6,16 +6,22 @@
 // as WebTransportError. The same object serves a client session and a
 // server's accepted one.
 
-import { WebTransportError } from '../errors.js';
+import { describe } from '../args.js';
+import { InvalidArgumentError, WebTransportError } from '../errors.js';
 import { QuicStream, READ_HIGH_WATER_MARK, type StreamCodes } from '../quic/stream.js';
 import { http3CodeToWebtransport, webtransportCodeToHttp3, WT_CLOSE_KIND, type H3Field } from '../quic/wire.js';
 import type { WtLayer } from './layer.js';
 
 export interface WebTransportCloseInfo { closeCode: number; reason: string }
 
+/** W3C WebTransportSendStream: a WritableStream with the stream's sendOrder (settable). */
+export interface WebTransportSendStream extends WritableStream<Uint8Array> {
+  sendOrder: number | null;
+}
+
 export interface WebTransportBidirectionalStream {
   readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
+  readonly writable: WebTransportSendStream;
 }
 
 export interface WebTransportDatagramDuplexStream {
@@ -57,6 +63,31 @@ export const WT_STREAM_CODES: StreamCodes = {
     return new WebTransportError(`${text} ${id} (${code === null ? `HTTP/3 code 0x${wireCode.toString(16)}` : `code ${code}`})`, { source: 'stream', streamErrorCode: code });
   },
 };
+
+/**
+ * W3C sendOrder (a 64-bit signed number; higher sends first among the
+ * session's streams) → the QUIC scheduler's urgency (assembly/quic/streams.ts:
+ * eight levels, 0 first, 3 the default; non-incremental within a level, so
+ * streams of one level go in the order they queued data). null and 0 keep the
+ * default; the magnitude takes a level per factor of 16:
+ *   ≥ 256 → 0, 16..255 → 1, 1..15 → 2, 0/null → 3, -1..-16 → 4, -17..-256 → 5, -257..-4096 → 6, below → 7.
+ * Orders in one band share a level: a higher order never goes after a lower
+ * one, but near orders may not be told apart. Streams of the session's
+ * connection that are not WebTransport streams (HTTP/3 control, the CONNECT
+ * stream's capsules) stay at 3.
+ */
+export function sendOrderUrgency(order: number | null): number {
+  if (order === null || order === 0) return 3;
+  if (order > 0) return order >= 256 ? 0 : order >= 16 ? 1 : 2;
+  return order >= -16 ? 4 : order >= -256 ? 5 : order >= -4096 ? 6 : 7;
+}
+
+/** W3C: sendOrder is a `long long` or null. */
+export function sendOrderArg(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new InvalidArgumentError('sendOrder', `must be an integer or null, got ${describe(v)}`);
+  return v;
+}
 
 const DATAGRAM_HIGH_WATER_MARK = 128;
 /** Streams remembered per session before the finished ones are pruned. */
@@ -151,7 +182,7 @@ export class WtSession {
     const bidi = (id & 2n) === 0n;
     const s = this.#adopt(id, true, bidi);
     this.#incoming++;
-    if (bidi) this.#bidiC.enqueue({ readable: s.readable!, writable: s.writable! });
+    if (bidi) this.#bidiC.enqueue({ readable: s.readable!, writable: s.writable! as WebTransportSendStream });
     else this.#uniC.enqueue(s.readable!);
   }
 
@@ -170,12 +201,12 @@ export class WtSession {
 
   // ---- the application's calls -------------------------------------------------------------------
 
-  async createStream(bidi: boolean): Promise<QuicStream> {
+  async createStream(bidi: boolean, sendOrder: number | null = null): Promise<QuicStream> {
     await this.ready.promise;
     if (this.state === 'closed' || this.state === 'failed') throw new WebTransportError('the session is closed', { source: 'session' });
     const id = await this.layer.openStream(this.id!, bidi);
     this.#outgoing++;
-    return this.#adopt(id, bidi, true);
+    return this.#adopt(id, bidi, true, sendOrder);
   }
 
   /** W3C close(): CLOSE_WEBTRANSPORT_SESSION with the code and reason; `closed` resolves with them. */
@@ -205,13 +236,29 @@ export class WtSession {
   // ---- internals -------------------------------------------------------------------------------
 
   /** A QuicStream over the session's stream, registered so the connection's stream events reach it. */
-  #adopt(id: bigint, canRead: boolean, canWrite: boolean): QuicStream {
+  #adopt(id: bigint, canRead: boolean, canWrite: boolean, sendOrder: number | null = null): QuicStream {
     const core = this.layer.core;
     const s = new QuicStream(core, id, canRead, canWrite, READ_HIGH_WATER_MARK, WT_STREAM_CODES);
     core.streams.set(id, s);
+    if (s.writable) this.#sendOrder(s.writable, id, sendOrder);
     if (this.#streams.size >= PRUNE_AT) for (const x of this.#streams) if (core.streams.get(x.id) !== x) this.#streams.delete(x);
     this.#streams.add(s);
     return s;
+  }
+
+  /** W3C WebTransportSendStream.sendOrder on the writable: read and set; setting reschedules the stream. */
+  #sendOrder(w: WritableStream<Uint8Array>, id: bigint, initial: number | null): void {
+    let order = initial;
+    if (order !== null) this.layer.setUrgency(id, sendOrderUrgency(order));
+    const layer = this.layer;
+    Object.defineProperty(w, 'sendOrder', {
+      enumerable: true,
+      get: () => order,
+      set: (v: unknown) => {
+        order = sendOrderArg(v);
+        try { layer.setUrgency(id, sendOrderUrgency(order)); } catch { /* the connection is gone: nothing left to schedule */ }
+      },
+    });
   }
 
   async #sendDatagram(chunk: Uint8Array): Promise<void> {

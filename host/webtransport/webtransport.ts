@@ -12,7 +12,7 @@ import { encodeH3Config, WT_DRAFTS, type H3Field, type H3Options, type QuicOptio
 import type { TlsOptions } from '../tls/index.js';
 import { WtLayer } from './layer.js';
 import {
-  WtSession, type WebTransportBidirectionalStream, type WebTransportCloseInfo, type WebTransportDatagramDuplexStream, type WebTransportStats,
+  sendOrderArg, WtSession, type WebTransportBidirectionalStream, type WebTransportSendStream, type WebTransportCloseInfo, type WebTransportDatagramDuplexStream, type WebTransportStats,
 } from './session.js';
 
 export interface WebTransportHash {
@@ -106,6 +106,16 @@ function release(c: Conn): void {
   setTimeout(() => { if (c.layer.users === 0) c.conn.close({ closeCode: 0x100, reason: '' }); }, 100).unref();
 }
 
+/** W3C WebTransportSendStreamOptions: sendGroup and waitUntilAvailable are accepted and not acted on. */
+export interface WebTransportSendStreamOptions { sendOrder?: number | null; sendGroup?: unknown; waitUntilAvailable?: boolean }
+
+/** The sendOrder of a new stream's options (validated; null when absent). */
+function streamOptions(options: unknown): number | null {
+  if (options === undefined || options === null) return null;
+  const o = optionsArg<WebTransportSendStreamOptions>('options', options, ['sendOrder', 'sendGroup', 'waitUntilAvailable']);
+  return sendOrderArg(o.sendOrder);
+}
+
 const INTERNAL = Symbol('WebTransport');
 
 export class WebTransport {
@@ -192,14 +202,15 @@ export class WebTransport {
   /** W3C: no subprotocol negotiation yet (wt-available-protocols is not sent). */
   get protocol(): string { return ''; }
 
-  async createBidirectionalStream(_options?: { sendOrder?: number | null; sendGroup?: unknown; waitUntilAvailable?: boolean }): Promise<WebTransportBidirectionalStream> {
-    const s = await this.#s.createStream(true);
-    return { readable: s.readable!, writable: s.writable! };
+  /** W3C: `sendOrder` (higher sends first among this session's streams; session.ts sendOrderUrgency has the mapping). */
+  async createBidirectionalStream(options?: WebTransportSendStreamOptions): Promise<WebTransportBidirectionalStream> {
+    const s = await this.#s.createStream(true, streamOptions(options));
+    return { readable: s.readable!, writable: s.writable! as WebTransportSendStream };
   }
 
-  async createUnidirectionalStream(_options?: { sendOrder?: number | null; sendGroup?: unknown; waitUntilAvailable?: boolean }): Promise<WritableStream<Uint8Array>> {
-    const s = await this.#s.createStream(false);
-    return s.writable!;
+  async createUnidirectionalStream(options?: WebTransportSendStreamOptions): Promise<WebTransportSendStream> {
+    const s = await this.#s.createStream(false, streamOptions(options));
+    return s.writable! as WebTransportSendStream;
   }
 
   /** W3C close(): CLOSE_WEBTRANSPORT_SESSION with `closeCode` (u32) and `reason` (at most 1024 bytes of UTF-8). */

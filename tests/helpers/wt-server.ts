@@ -7,6 +7,7 @@
 //   datagram echoed. `sessions` records each accepted session (the server's
 //   W3C object, its request, and how it closed).
 import { serve, type Http3Server } from '../../host/http3/index.js';
+import type { QuicOptions } from '../../host/quic/wire.js';
 import type { WebTransportRequest } from '../../host/webtransport/server.js';
 import type { WebTransportCloseInfo } from '../../host/webtransport/session.js';
 import type { WebTransport } from '../../host/webtransport/webtransport.js';
@@ -41,6 +42,8 @@ export interface WtTestServerOptions {
   /** A certificate to serve (PEM) instead of the generated development one. */
   cert?: string;
   key?: string;
+  /** QUIC transport settings of the server (serve()'s `quic`). */
+  quic?: QuicOptions;
   /** Called for each accepted session instead of the echo (the test drives it). */
   onSession?: (s: ServerSession) => void;
 }
@@ -75,6 +78,7 @@ export async function startWtServer(options: WtTestServerOptions = {}): Promise<
   const server = await serve({
     port: 0, hostname: '127.0.0.1', tcp: false, shutdownTimeout: 500,
     ...(options.cert ? { cert: options.cert, key: options.key } : {}),
+    ...(options.quic ? { quic: options.quic } : {}),
     ...(options.webtransport === false ? {} : {
       webtransport(wt: WebTransport, request: WebTransportRequest, info: { remotePort: number }) {
         const u = new URL(request.url);
