@@ -7,7 +7,7 @@
 // server's accepted one.
 
 import { describe } from '../args.js';
-import { InvalidArgumentError, WebTransportError } from '../errors.js';
+import { h3ErrorName, InvalidArgumentError, WebTransportError } from '../errors.js';
 import { QuicStream, READ_HIGH_WATER_MARK, type StreamCodes } from '../quic/stream.js';
 import { http3CodeToWebtransport, webtransportCodeToHttp3, WT_CLOSE_KIND, type H3Field } from '../quic/wire.js';
 import type { WtLayer } from './layer.js';
@@ -167,8 +167,10 @@ export class WtSession {
 
   /** The CONNECT stream was reset (kind 1) or the engine aborted the session on an error (kind 2); `code` is the H3 code. */
   onAborted(kind: number, code: bigint): void {
-    const how = kind === WT_CLOSE_KIND.reset ? 'the peer reset the session\'s CONNECT stream' : 'the session broke a protocol rule';
-    this.#fail(new WebTransportError(`${how} (HTTP/3 code 0x${code.toString(16)})`, { source: 'session' }));
+    // kind error: what the peer sent on the CONNECT stream broke a rule (draft §6, RFC 9297 §3: a malformed
+    // capsule, a close reason over 1024 bytes or not UTF-8), so the core reset the stream with `code`
+    const how = kind === WT_CLOSE_KIND.reset ? 'the peer reset the session\'s CONNECT stream' : 'the session ended on a protocol error on its CONNECT stream';
+    this.#fail(new WebTransportError(`${how} (${h3ErrorName(code)})`, { source: 'session' }));
   }
 
   onDraining(): void {
