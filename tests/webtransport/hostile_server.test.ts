@@ -33,6 +33,8 @@ function closeCapsule(code: number, reason: Uint8Array): Uint8Array {
 /** What the raw server does once it answered the CONNECT (session ID = the CONNECT stream's). */
 interface Behaviour {
   settings?: [bigint, bigint][];
+  /** Never answer the CONNECT. */
+  silent?: boolean;
   afterAccept?: (conn: QuicConnection, connect: WritableStreamDefaultWriter<Uint8Array>, session: bigint) => Promise<void>;
 }
 
@@ -63,6 +65,7 @@ async function onConnection(conn: QuicConnection): Promise<void> {
       }
     })();
     connects.push({ id: s.id, ended });
+    if (b.silent) continue;
     const w = s.writable.getWriter();
     await w.write(encodeH3Frames([{ type: 'headers', fieldSection: STATUS_200 }]));
     await b.afterAccept?.(conn, w, s.id).catch(() => {});
@@ -104,6 +107,16 @@ describe('hostile servers against the WebTransport client', () => {
     await rejectsWith(wt.ready, /do not offer WebTransport \(WT_REQUIREMENTS_NOT_MET\)/);
     await rejectsWith(wt.closed, /WT_REQUIREMENTS_NOT_MET/);
     expect(connects.length).toBe(before);
+  });
+
+  it('a server that never answers the CONNECT: close() ends the wait — ready rejects, the CONNECT stream is ended', async () => {
+    const wt = open({ silent: true });
+    const before = connects.length;
+    for (let i = 0; i < 200 && connects.length === before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(connects.length).toBe(before + 1);
+    wt.close({ closeCode: 1, reason: 'gave up' });
+    await rejectsWith(wt.ready, /closed before it was established/);
+    expect(await connects.at(-1)!.ended).toMatch(/^(fin|error)/);
   });
 
   it('a CLOSE capsule whose reason is over 1024 bytes: the session ends with H3_MESSAGE_ERROR (draft §6), the CONNECT stream is reset', async () => {
