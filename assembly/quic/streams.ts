@@ -423,7 +423,16 @@ export class Streams {
   // ---- scheduling ----------------------------------------------------------
 
   setPriority(s: Stream, urgency: u8, incremental: bool): void {
-    s.urgency = urgency < <u8>URGENCY_LEVELS ? urgency : <u8>(URGENCY_LEVELS - 1);
+    const u = urgency < <u8>URGENCY_LEVELS ? urgency : <u8>(URGENCY_LEVELS - 1);
+    if (s.queued && s.urgency != u) {
+      // a queued stream moves to its new level (else it would be sent at the old one, and park/rotate
+      // would look for it in the wrong queue)
+      const q = unchecked(this.queues[s.urgency]);
+      const i = q.indexOf(s);
+      if (i >= 0) q.splice(i, 1);
+      unchecked(this.queues[u]).push(s);
+    }
+    s.urgency = u;
     s.incremental = incremental;
   }
 

@@ -68,7 +68,11 @@ export class H3Connection implements AppLayer {
 
   constructor(core: ConnectionCore) {
     this.core = core;
-    core.closed.promise.then(() => this.#closeAll(null), (e) => this.#closeAll(e instanceof Error ? e : new Error(String(e))));
+    // an application close with an HTTP/3 error code (ours or the peer's, e.g. H3_ID_ERROR) resolves `closed`: its code
+    // and reason are what the streams and calls see, not a clean H3_NO_ERROR
+    core.closed.promise.then((info) => this.#closeAll(!info || info.wireCode === H3_NO_ERROR ? null
+      : new Http3Error(`${info.remote ? 'the peer closed the connection' : 'the connection closed'}${info.reason ? `: ${info.reason}` : ''}`, info.wireCode)),
+    (e) => this.#closeAll(e instanceof Error ? e : new Error(String(e))));
   }
 
   get closedError(): Error | null { return this.#closedErr; }

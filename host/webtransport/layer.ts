@@ -7,7 +7,7 @@
 // opened (wt-open-stream); the ConnectionCore ignores events of streams it
 // does not know, so each such stream is registered in `core.streams` here.
 
-import { http3 } from '../core/engine.js';
+import { http3, quic } from '../core/engine.js';
 import { H3Connection, h3Refusal } from '../http3/connection.js';
 import type { AppLayer, ConnectionCore } from '../quic/connection.js';
 import { decodeFields, encodeFields, QUIC_EVENT, WT_CLOSE_KIND, type H3Field, type QuicWireEvent } from '../quic/wire.js';
@@ -192,6 +192,12 @@ export class WtLayer implements AppLayer {
       }
       await new Promise<void>((resolve) => this.#streamWaiters[bidi ? 1 : 0].push(resolve));
     }
+  }
+
+  /** The QUIC scheduler's urgency of one of our streams (0 first … 7; session.ts maps W3C sendOrder onto it). */
+  setUrgency(stream: bigint, urgency: number): boolean {
+    if (!this.core.driver || this.core.closeError) return false;
+    return this.#call((h) => quic.streamPriority(h, stream, urgency, false));
   }
 
   /** 0 sent, 1 the peer takes no datagrams, 2 too large (dropped), -1 no open session. */

@@ -6,16 +6,22 @@
 // as WebTransportError. The same object serves a client session and a
 // server's accepted one.
 
-import { WebTransportError } from '../errors.js';
+import { describe } from '../args.js';
+import { h3ErrorName, InvalidArgumentError, WebTransportError } from '../errors.js';
 import { QuicStream, READ_HIGH_WATER_MARK, type StreamCodes } from '../quic/stream.js';
 import { http3CodeToWebtransport, webtransportCodeToHttp3, WT_CLOSE_KIND, type H3Field } from '../quic/wire.js';
 import type { WtLayer } from './layer.js';
 
 export interface WebTransportCloseInfo { closeCode: number; reason: string }
 
+/** W3C WebTransportSendStream: a WritableStream with the stream's sendOrder (settable). */
+export interface WebTransportSendStream extends WritableStream<Uint8Array> {
+  sendOrder: number | null;
+}
+
 export interface WebTransportBidirectionalStream {
   readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
+  readonly writable: WebTransportSendStream;
 }
 
 export interface WebTransportDatagramDuplexStream {
@@ -57,6 +63,31 @@ export const WT_STREAM_CODES: StreamCodes = {
     return new WebTransportError(`${text} ${id} (${code === null ? `HTTP/3 code 0x${wireCode.toString(16)}` : `code ${code}`})`, { source: 'stream', streamErrorCode: code });
   },
 };
+
+/**
+ * W3C sendOrder (a 64-bit signed number; higher sends first among the
+ * session's streams) → the QUIC scheduler's urgency (assembly/quic/streams.ts:
+ * eight levels, 0 first, 3 the default; non-incremental within a level, so
+ * streams of one level go in the order they queued data). null and 0 keep the
+ * default; the magnitude takes a level per factor of 16:
+ *   ≥ 256 → 0, 16..255 → 1, 1..15 → 2, 0/null → 3, -1..-16 → 4, -17..-256 → 5, -257..-4096 → 6, below → 7.
+ * Orders in one band share a level: a higher order never goes after a lower
+ * one, but near orders may not be told apart. Streams of the session's
+ * connection that are not WebTransport streams (HTTP/3 control, the CONNECT
+ * stream's capsules) stay at 3.
+ */
+export function sendOrderUrgency(order: number | null): number {
+  if (order === null || order === 0) return 3;
+  if (order > 0) return order >= 256 ? 0 : order >= 16 ? 1 : 2;
+  return order >= -16 ? 4 : order >= -256 ? 5 : order >= -4096 ? 6 : 7;
+}
+
+/** W3C: sendOrder is a `long long` or null. */
+export function sendOrderArg(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new InvalidArgumentError('sendOrder', `must be an integer or null, got ${describe(v)}`);
+  return v;
+}
 
 const DATAGRAM_HIGH_WATER_MARK = 128;
 /** Streams remembered per session before the finished ones are pruned. */
@@ -136,8 +167,10 @@ export class WtSession {
 
   /** The CONNECT stream was reset (kind 1) or the engine aborted the session on an error (kind 2); `code` is the H3 code. */
   onAborted(kind: number, code: bigint): void {
-    const how = kind === WT_CLOSE_KIND.reset ? 'the peer reset the session\'s CONNECT stream' : 'the session broke a protocol rule';
-    this.#fail(new WebTransportError(`${how} (HTTP/3 code 0x${code.toString(16)})`, { source: 'session' }));
+    // kind error: what the peer sent on the CONNECT stream broke a rule (draft §6, RFC 9297 §3: a malformed
+    // capsule, a close reason over 1024 bytes or not UTF-8), so the core reset the stream with `code`
+    const how = kind === WT_CLOSE_KIND.reset ? 'the peer reset the session\'s CONNECT stream' : 'the session ended on a protocol error on its CONNECT stream';
+    this.#fail(new WebTransportError(`${how} (${h3ErrorName(code)})`, { source: 'session' }));
   }
 
   onDraining(): void {
@@ -151,7 +184,7 @@ export class WtSession {
     const bidi = (id & 2n) === 0n;
     const s = this.#adopt(id, true, bidi);
     this.#incoming++;
-    if (bidi) this.#bidiC.enqueue({ readable: s.readable!, writable: s.writable! });
+    if (bidi) this.#bidiC.enqueue({ readable: s.readable!, writable: s.writable! as WebTransportSendStream });
     else this.#uniC.enqueue(s.readable!);
   }
 
@@ -163,19 +196,19 @@ export class WtSession {
     else this.#droppedIncoming++;
   }
 
-  onConnectionClosed(err: Error): void {
+  onConnectionClosed(err: Error, message = err.message): void {
     // the connection's error already says how it closed (QuicError, Http3Error): its message serves as it is
-    this.#fail(new WebTransportError(err.message, { source: 'session', cause: err }));
+    this.#fail(new WebTransportError(message, { source: 'session', cause: err }));
   }
 
   // ---- the application's calls -------------------------------------------------------------------
 
-  async createStream(bidi: boolean): Promise<QuicStream> {
+  async createStream(bidi: boolean, sendOrder: number | null = null): Promise<QuicStream> {
     await this.ready.promise;
     if (this.state === 'closed' || this.state === 'failed') throw new WebTransportError('the session is closed', { source: 'session' });
     const id = await this.layer.openStream(this.id!, bidi);
     this.#outgoing++;
-    return this.#adopt(id, bidi, true);
+    return this.#adopt(id, bidi, true, sendOrder);
   }
 
   /** W3C close(): CLOSE_WEBTRANSPORT_SESSION with the code and reason; `closed` resolves with them. */
@@ -205,13 +238,29 @@ export class WtSession {
   // ---- internals -------------------------------------------------------------------------------
 
   /** A QuicStream over the session's stream, registered so the connection's stream events reach it. */
-  #adopt(id: bigint, canRead: boolean, canWrite: boolean): QuicStream {
+  #adopt(id: bigint, canRead: boolean, canWrite: boolean, sendOrder: number | null = null): QuicStream {
     const core = this.layer.core;
     const s = new QuicStream(core, id, canRead, canWrite, READ_HIGH_WATER_MARK, WT_STREAM_CODES);
     core.streams.set(id, s);
+    if (s.writable) this.#sendOrder(s.writable, id, sendOrder);
     if (this.#streams.size >= PRUNE_AT) for (const x of this.#streams) if (core.streams.get(x.id) !== x) this.#streams.delete(x);
     this.#streams.add(s);
     return s;
+  }
+
+  /** W3C WebTransportSendStream.sendOrder on the writable: read and set; setting reschedules the stream. */
+  #sendOrder(w: WritableStream<Uint8Array>, id: bigint, initial: number | null): void {
+    let order = initial;
+    if (order !== null) this.layer.setUrgency(id, sendOrderUrgency(order));
+    const layer = this.layer;
+    Object.defineProperty(w, 'sendOrder', {
+      enumerable: true,
+      get: () => order,
+      set: (v: unknown) => {
+        order = sendOrderArg(v);
+        try { layer.setUrgency(id, sendOrderUrgency(order)); } catch { /* the connection is gone: nothing left to schedule */ }
+      },
+    });
   }
 
   async #sendDatagram(chunk: Uint8Array): Promise<void> {

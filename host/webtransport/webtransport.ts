@@ -5,14 +5,14 @@
 // sends them) and exposes the session (session.ts) with the browser's shape.
 
 import { bytesArg, describe, optionsArg } from '../args.js';
-import { Http3Error, InvalidArgumentError, WebTransportError } from '../errors.js';
+import { Http3Error, InvalidArgumentError, QuicError, WebTransportError } from '../errors.js';
 import type { AppBinding, ConnectionCore, QuicConnection } from '../quic/connection.js';
 import { QuicEndpoint } from '../quic/endpoint.js';
 import { encodeH3Config, WT_DRAFTS, type H3Field, type H3Options, type QuicOptions } from '../quic/wire.js';
 import type { TlsOptions } from '../tls/index.js';
 import { WtLayer } from './layer.js';
 import {
-  WtSession, type WebTransportBidirectionalStream, type WebTransportCloseInfo, type WebTransportDatagramDuplexStream, type WebTransportStats,
+  sendOrderArg, WtSession, type WebTransportBidirectionalStream, type WebTransportSendStream, type WebTransportCloseInfo, type WebTransportDatagramDuplexStream, type WebTransportStats,
 } from './session.js';
 
 export interface WebTransportHash {
@@ -106,6 +106,16 @@ function release(c: Conn): void {
   setTimeout(() => { if (c.layer.users === 0) c.conn.close({ closeCode: 0x100, reason: '' }); }, 100).unref();
 }
 
+/** W3C WebTransportSendStreamOptions: sendGroup and waitUntilAvailable are accepted and not acted on. */
+export interface WebTransportSendStreamOptions { sendOrder?: number | null; sendGroup?: unknown; waitUntilAvailable?: boolean }
+
+/** The sendOrder of a new stream's options (validated; null when absent). */
+function streamOptions(options: unknown): number | null {
+  if (options === undefined || options === null) return null;
+  const o = optionsArg<WebTransportSendStreamOptions>('options', options, ['sendOrder', 'sendGroup', 'waitUntilAvailable']);
+  return sendOrderArg(o.sendOrder);
+}
+
 const INTERNAL = Symbol('WebTransport');
 
 export class WebTransport {
@@ -166,6 +176,10 @@ export class WebTransport {
       } catch (e) {
         if (e instanceof Http3Error && e.wireCode === WT_REQUIREMENTS_NOT_MET) {
           s.onRefused(-1);
+        } else if (tls.verify === 'pinned' && e instanceof QuicError && !e.remote && e.tlsAlert !== undefined) {
+          // W3C "verify a certificate hash": the TLS core (assembly/tls/verify.ts verifyPinned) checks the hash,
+          // the ECDSA P-256 key and the validity of at most 14 days; its refusal names which failed
+          s.onConnectionClosed(e, `serverCertificateHashes: the server certificate was refused: ${e.reason || e.message}`);
         } else {
           s.onConnectionClosed(e instanceof Error ? e : new Error(String(e)));
         }
@@ -188,14 +202,15 @@ export class WebTransport {
   /** W3C: no subprotocol negotiation yet (wt-available-protocols is not sent). */
   get protocol(): string { return ''; }
 
-  async createBidirectionalStream(_options?: { sendOrder?: number | null; sendGroup?: unknown; waitUntilAvailable?: boolean }): Promise<WebTransportBidirectionalStream> {
-    const s = await this.#s.createStream(true);
-    return { readable: s.readable!, writable: s.writable! };
+  /** W3C: `sendOrder` (higher sends first among this session's streams; session.ts sendOrderUrgency has the mapping). */
+  async createBidirectionalStream(options?: WebTransportSendStreamOptions): Promise<WebTransportBidirectionalStream> {
+    const s = await this.#s.createStream(true, streamOptions(options));
+    return { readable: s.readable!, writable: s.writable! as WebTransportSendStream };
   }
 
-  async createUnidirectionalStream(_options?: { sendOrder?: number | null; sendGroup?: unknown; waitUntilAvailable?: boolean }): Promise<WritableStream<Uint8Array>> {
-    const s = await this.#s.createStream(false);
-    return s.writable!;
+  async createUnidirectionalStream(options?: WebTransportSendStreamOptions): Promise<WebTransportSendStream> {
+    const s = await this.#s.createStream(false, streamOptions(options));
+    return s.writable! as WebTransportSendStream;
   }
 
   /** W3C close(): CLOSE_WEBTRANSPORT_SESSION with `closeCode` (u32) and `reason` (at most 1024 bytes of UTF-8). */

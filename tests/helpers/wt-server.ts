@@ -1,106 +1,110 @@
-// An in-process WebTransport test server: a QuicEndpoint with the HTTP/3 core
-// and WebTransport on, whose sessions are answered through the wt-* calls by
-// host/webtransport's WtLayer (the serve() hook is not built yet). Paths:
-//   /refuse/NNN  refused with status NNN
+// A WebTransport echo server for tests, built on the public server API:
+// serve({ webtransport(session, request, info) }) (host/webtransport/server.ts).
+// Paths:
+//   /refuse/NNN  refused with status NNN (the hook returns a Response)
 //   anything else accepted; then every bidirectional stream is echoed, every
 //   unidirectional stream echoed back on a new unidirectional stream, every
-//   datagram echoed. `sessions` records what each session saw (its close).
-import { createDevCert, type DevCert } from '../../host/http3/devcert.js';
-import { QuicEndpoint } from '../../host/quic/endpoint.js';
-import type { AppBinding } from '../../host/quic/connection.js';
-import { encodeH3Config, WT_DRAFTS, type H3Field } from '../../host/quic/wire.js';
-import { WtLayer } from '../../host/webtransport/layer.js';
-import { wrapSession, type WebTransport } from '../../host/webtransport/webtransport.js';
+//   datagram echoed. `sessions` records each accepted session (the server's
+//   W3C object, its request, and how it closed).
+import { serve, type Http3Server } from '../../host/http3/index.js';
+import type { QuicOptions } from '../../host/quic/wire.js';
+import type { WebTransportRequest } from '../../host/webtransport/server.js';
 import type { WebTransportCloseInfo } from '../../host/webtransport/session.js';
+import type { WebTransport } from '../../host/webtransport/webtransport.js';
 
 export interface ServerSession {
+  /** The CONNECT's :path (with the query). */
   path: string;
-  request: H3Field[];
+  request: WebTransportRequest;
   wt: WebTransport;
   /** How `closed` settled: the close info, or the error's message. */
   closed: Promise<WebTransportCloseInfo | string>;
-  /** The QUIC connection's engine handle (sessions on one connection share it). */
-  connection: number;
+  /** The client's UDP port: sessions on one QUIC connection share it. */
+  remotePort: number;
 }
 
 export interface WtTestServer {
   port: number;
-  cert: DevCert;
+  /** SHA-256 of the certificate DER (serverCertificateHashes). */
+  sha256: Uint8Array;
+  server: Http3Server;
   sessions: ServerSession[];
-  /** The next accepted session. */
+  /** The next accepted session, in the order they were accepted. */
   nextSession(): Promise<ServerSession>;
+  /** `https://127.0.0.1:PORT` + path. */
+  url(path: string): string;
   close(): Promise<void>;
 }
 
-async function echoBidi(s: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }): Promise<void> {
-  await s.readable.pipeTo(s.writable);
+export interface WtTestServerOptions {
+  /** false: no hook, so the server's SETTINGS offer no WebTransport. */
+  webtransport?: boolean;
+  /** A certificate to serve (PEM) instead of the generated development one. */
+  cert?: string;
+  key?: string;
+  /** QUIC transport settings of the server (serve()'s `quic`). */
+  quic?: QuicOptions;
+  /** Called for each accepted session instead of the echo (the test drives it). */
+  onSession?: (s: ServerSession) => void;
 }
 
-async function echoUni(wt: WebTransport, r: ReadableStream<Uint8Array>): Promise<void> {
-  const w = await wt.createUnidirectionalStream();
-  await r.pipeTo(w);
-}
-
-async function drain<T>(rs: ReadableStream<T>, each: (x: T) => Promise<void>): Promise<void> {
+async function each<T>(rs: ReadableStream<T>, f: (x: T) => Promise<void>): Promise<void> {
   const reader = rs.getReader();
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    each(value).catch(() => {});
+    f(value).catch(() => {});
   }
 }
 
-/** `webtransport: false`: an HTTP/3 server whose SETTINGS offer no WebTransport. */
-export async function startWtServer(options: { webtransport?: boolean } = {}): Promise<WtTestServer> {
-  const cert = createDevCert({ hostnames: ['127.0.0.1'] });
+/** The echo: bidi streams back on themselves, uni streams back on a new uni stream, datagrams back. */
+export function echo(wt: WebTransport): void {
+  each(wt.incomingBidirectionalStreams, (s) => s.readable.pipeTo(s.writable)).catch(() => {});
+  each(wt.incomingUnidirectionalStreams, async (r) => r.pipeTo(await wt.createUnidirectionalStream())).catch(() => {});
+  (async () => {
+    const reader = wt.datagrams.readable.getReader();
+    const writer = wt.datagrams.writable.getWriter();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      await writer.write(value);
+    }
+  })().catch(() => {});
+}
+
+export async function startWtServer(options: WtTestServerOptions = {}): Promise<WtTestServer> {
   const sessions: ServerSession[] = [];
-  let waiters: ((s: ServerSession) => void)[] = [];
-  const binding: AppBinding = {
-    config: encodeH3Config({ webtransport: options.webtransport === false ? 0 : WT_DRAFTS.draft02 | WT_DRAFTS.latest }, 'http3'),
-    bind: (core) => {
-      const layer = new WtLayer(core);
-      layer.onSessionRequest = (id, fields) => {
-        const path = new Map(fields).get(':path') ?? '/';
-        const m = /^\/refuse\/(\d+)/.exec(path);
-        if (m) { layer.answer(id, fields, Number(m[1])); return; }
-        const session = layer.answer(id, fields, 200)!;
-        const wt = wrapSession(session);
+  let waiters: (() => void)[] = [];
+  const server = await serve({
+    port: 0, hostname: '127.0.0.1', tcp: false, shutdownTimeout: 500,
+    ...(options.cert ? { cert: options.cert, key: options.key } : {}),
+    ...(options.quic ? { quic: options.quic } : {}),
+    ...(options.webtransport === false ? {} : {
+      webtransport(wt: WebTransport, request: WebTransportRequest, info: { remotePort: number }) {
+        const u = new URL(request.url);
+        const m = /^\/refuse\/(\d+)/.exec(u.pathname);
+        if (m) return new Response(null, { status: Number(m[1]) });
         const rec: ServerSession = {
-          path, request: fields, wt, connection: core.handle,
+          path: u.pathname + u.search, request, wt, remotePort: info.remotePort,
           closed: wt.closed.then((i) => i, (e: Error) => e.message),
         };
         sessions.push(rec);
-        drain(wt.incomingBidirectionalStreams, echoBidi).catch(() => {});
-        drain(wt.incomingUnidirectionalStreams, (r) => echoUni(wt, r)).catch(() => {});
-        (async () => {
-          const reader = wt.datagrams.readable.getReader();
-          const writer = wt.datagrams.writable.getWriter();
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) return;
-            await writer.write(value);
-          }
-        })().catch(() => {});
-        const w = waiters;
-        waiters = [];
-        for (const f of w) f(rec);
-      };
-      return layer;
-    },
-  };
-  const ep = await QuicEndpoint.listen({ host: '127.0.0.1', port: 0, alpn: 'h3', tls: { certChainPem: cert.cert, privateKeyPem: cert.key }, closeTimeout: 500 }, binding);
-  ep.incoming.cancel().catch(() => {});
+        if (options.onSession) options.onSession(rec);
+        else echo(wt);
+        for (const f of waiters.splice(0)) f();
+        return undefined;
+      },
+    }),
+  }, () => new Response('not a WebTransport request', { status: 404 }));
   let seen = 0;
   return {
-    port: ep.address.port, cert, sessions,
-    nextSession: () => {
+    port: server.port, sha256: server.certificate.sha256, server, sessions,
+    url: (path) => `https://127.0.0.1:${server.port}${path}`,
+    nextSession: async () => {
       const i = seen++;
-      if (i < sessions.length) return Promise.resolve(sessions[i]);
-      return new Promise((resolve) => {
-        const want = (s: ServerSession) => { if (sessions.indexOf(s) === i) resolve(s); else waiters.push(want); };
-        waiters.push(want);
-      });
+      while (i >= sessions.length) await new Promise<void>((resolve) => waiters.push(resolve));
+      return sessions[i];
     },
-    close: () => ep.close(),
+    close: () => server.shutdown({ timeoutMs: 500 }),
   };
 }

@@ -126,6 +126,29 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
     t.client.close(); t.server.close();
   });
 
+  it('a queued stream whose priority is raised moves to its new urgency level and is sent first (RFC 9218 §4)', () => {
+    const seed = simSeed('reprioritize');
+    const t = run('reprioritize', { link: { bandwidth: 20e6 } }, seed);
+    expect(t.pair.run(() => t.client.connected() && t.server.connected(), 30_000_000), `seed ${seed}`).toBe(true);
+    const data = [payload(seed, 1_500_000), payload(seed + 1, 1_500_000)];
+    const ids = data.map(() => quic.streamOpen(t.conn, true));
+    const offs = data.map((d, i) => writeSome(t.conn, ids[i], d, 0));
+    // both streams are queued at the default urgency, the first ahead; the second is raised while queued
+    expect(quic.streamPriority(t.conn, ids[1], 0, false)).toBe(true);
+    const sc = () => serverConn(t.server);
+    const done = () => ids.every((id) => t.server.finished.has(`${sc()}:${id}`));
+    for (let step = 0; step < 20000 && !done(); step++) {
+      ids.forEach((id, i) => { offs[i] = writeSome(t.conn, id, data[i], offs[i]); });
+      t.pair.run(() => done() || t.client.events.some((e) => e.kind === 'streamWritable'), t.pair.now + 2_000_000);
+      t.client.events.length = 0;
+    }
+    expect(done(), `seed ${seed}`).toBe(true);
+    const order = [...t.server.finished].filter((k) => ids.some((id) => k === `${sc()}:${id}`));
+    expect(order, `seed ${seed}`).toEqual([`${sc()}:${ids[1]}`, `${sc()}:${ids[0]}`]);
+    ids.forEach((id, i) => expect(sha(t.server.bytes(sc(), id))).toBe(sha(data[i])));
+    t.client.close(); t.server.close();
+  });
+
   it('never exceeds flow-control limits: small windows, the data still arrives', () => {
     for (let i = 0; i < SEEDS; i++) {
       const seed = simSeed('flow control');
