@@ -110,7 +110,7 @@ export class InteropPeer {
     await this.#wt.ready;
     const one = (name: string): Promise<number> => {
       if (kind === 'bidi') return this.#requestBidi(name);
-      if (this.#waiting.has(name)) return Promise.reject(new InteropError(`${name}: already requested`));
+      if (this.#waiting.has(name)) return Promise.reject(new InteropError('already requested'));
       return kind === 'uni' ? this.#requestUni(name) : this.#requestDatagram(name);
     };
     const settled = await Promise.allSettled(names.map(one));
@@ -148,7 +148,7 @@ export class InteropPeer {
       if (got !== null) return got;
     }
     // datagrams are unreliable: a lost GET or PUSH was retried; this many losses (or a refused name) is a failure
-    const e = new InteropError(`${name}: no datagram reply after ${tries} requests ${timeout} ms apart`);
+    const e = new InteropError(`no datagram reply after ${tries} requests ${timeout} ms apart`);
     this.#waiting.get(name)?.reject(e);
     throw e;
   }
@@ -167,9 +167,9 @@ export class InteropPeer {
   #sink(name: string): Writable {
     const out = this.#o.output;
     if (typeof out === 'function') return out(name);
-    if (out === undefined) throw new InteropError(`${name}: nowhere to save it (no output)`);
+    if (out === undefined) throw new InteropError('nowhere to save it (no output)');
     const file = resolveBelow(out, name);
-    if (file === null) throw new InteropError(`${name}: would be saved outside ${out}`, INTEROP_CODES.forbidden);
+    if (file === null) throw new InteropError(`would be saved outside ${out}`, INTEROP_CODES.forbidden);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     return fs.createWriteStream(file);
   }
@@ -370,7 +370,7 @@ async function save(reader: ReadableStreamDefaultReader<Uint8Array> | null, firs
     sink.destroy();
     if (e instanceof WebTransportError && e.source === 'stream') {
       const code = e.streamErrorCode;
-      throw new InteropError(`${name}: the peer reset the reply (code ${code ?? 'outside the WebTransport range'}${code === INTEROP_CODES.notFound ? ': not found' : code === INTEROP_CODES.forbidden ? ': forbidden' : code === INTEROP_CODES.badRequest ? ': bad request' : ''})`, code, { cause: e });
+      throw new InteropError(`the peer reset the reply (code ${code ?? 'outside the WebTransport range'}${code === INTEROP_CODES.notFound ? ': not found' : code === INTEROP_CODES.forbidden ? ': forbidden' : code === INTEROP_CODES.badRequest ? ': bad request' : ''})`, code, { cause: e });
     }
     throw e;
   }
