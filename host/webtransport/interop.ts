@@ -249,11 +249,14 @@ export class InteropPeer {
     if (name === null || name === '' || d.length > MAX_REQUEST) { this.#log('a datagram that is neither GET nor PUSH'); return; }
     const r = this.#open(name);
     if (typeof r === 'number') { this.#log(`GET ${name} (datagram): refused ${r}`); return; } // a datagram cannot be reset: no reply
-    const body = await fs.promises.readFile(r.file).catch(() => null);
-    if (body === null) { this.#log(`GET ${name} (datagram): refused ${INTEROP_CODES.notFound}`); return; }
-    const reply = Buffer.concat([enc.encode(`${PUSH}${name}\n`), body]);
+    const head = enc.encode(`${PUSH}${name}\n`);
     const max = this.#wt.datagrams.maxDatagramSize;
-    if (reply.length > max) { this.#log(`GET ${name} (datagram): ${reply.length} bytes do not fit a datagram (${max}): not answered`); return; }
+    // the file must fit one datagram: its size is checked before it is read (bounded memory)
+    const size = (await fs.promises.stat(r.file).catch(() => null))?.size ?? -1;
+    if (size >= 0 && head.length + size > max) { this.#log(`GET ${name} (datagram): ${head.length + size} bytes do not fit a datagram (${max}): not answered`); return; }
+    const body = size < 0 ? null : await fs.promises.readFile(r.file).catch(() => null);
+    if (body === null || head.length + body.length > max) { this.#log(`GET ${name} (datagram): refused ${INTEROP_CODES.notFound}`); return; }
+    const reply = Buffer.concat([head, body]);
     await this.#sendDatagram(new Uint8Array(reply));
     this.#log(`GET ${name} (datagram): ${body.length} bytes`);
   }
