@@ -102,6 +102,9 @@ export class InteropPeer {
     void this.#each(this.#wt.incomingUnidirectionalStreams, (s) => this.#onUni(s)).catch(quiet);
     void this.#each(this.#wt.incomingBidirectionalStreams, (s) => this.#onBidi(s)).catch(quiet);
     void this.#each(this.#wt.datagrams.readable, (d) => this.#onDatagram(d)).catch(quiet);
+    // a request still waiting for its PUSH when the session ends fails, rather than waiting forever
+    const ended = (why: string) => { for (const w of [...this.#waiting.values()]) w.reject(new InteropError(`the session ended before the reply (${why})`)); };
+    this.#wt.closed.then((i) => ended(`closed with code ${i.closeCode}`), (e: Error) => ended(e.message));
   }
 
   /** Requests every file over `kind`, all at once; resolves when each is saved or failed. */
@@ -370,7 +373,14 @@ async function save(reader: ReadableStreamDefaultReader<Uint8Array> | null, firs
       }
     }
   } catch (e) {
-    sink.destroy();
+    // a file that did not arrive whole is not left behind
+    if (sink instanceof fs.WriteStream) {
+      // after its close: a file still being opened would otherwise appear after the removal
+      if (!sink.closed) await new Promise<void>((resolve) => { sink.once('close', () => resolve()); sink.destroy(); });
+      await fs.promises.rm(String(sink.path), { force: true });
+    } else if (sink !== process.stdout) {
+      sink.destroy();
+    }
     if (e instanceof WebTransportError && e.source === 'stream') {
       const code = e.streamErrorCode;
       throw new InteropError(`the peer reset the reply (code ${code ?? 'outside the WebTransport range'}${code === INTEROP_CODES.notFound ? ': not found' : code === INTEROP_CODES.forbidden ? ': forbidden' : code === INTEROP_CODES.badRequest ? ': bad request' : ''})`, code, { cause: e });

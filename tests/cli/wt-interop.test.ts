@@ -128,6 +128,7 @@ describe('h3-wasi wt-get ↔ h3-wasi serve DIR (the WebTransport interop protoco
     expect(r.status).toBe(1);
     expect(r.err).toBe(`h3-wasi wt-get: ${main.origin}/wt1/nope.txt: the peer reset the reply (code 404: not found)\n`);
     expect(fs.readFileSync(path.join(out, 'wt1/a.txt'))).toEqual(served['wt1/a.txt']);
+    expect(fs.existsSync(path.join(out, 'wt1/nope.txt'))).toBe(false); // no empty file for what did not arrive
     expect(await serverSays(main, /GET nope\.txt \(bidi\): refused 404/)).toMatch(/GET nope\.txt \(bidi\): refused 404/);
   }, 60_000);
 
