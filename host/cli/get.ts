@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { checkTrust, TRUST_HELP, trustOption, type TrustOptions } from './trust.js';
 import { ArgCursor, isHelp, UsageError } from './usage.js';
 
 const SYNOPSIS = 'h3-wasi get [options] URL...';
@@ -32,9 +33,7 @@ options:
   -s, --silent            no progress bar
       --parallel          all URLs at once on one connection per origin
   -m, --max-time SECS     give up a request after SECS seconds (exit 28)
-  -k, --insecure          do not verify the server's certificate (a warning is printed)
-      --cacert FILE       trust the certificates in FILE (PEM; a self-signed leaf is its own anchor)
-      --pin SHA256        accept only a certificate with this SHA-256 (hex; repeatable)
+${TRUST_HELP}
       --chacha20          offer only TLS_CHACHA20_POLY1305_SHA256
       --session FILE      resume from the session in FILE (0-RTT for GET/HEAD) and store the new one there
       --qlog-dir DIR      write a qlog trace per connection into DIR
@@ -44,7 +43,7 @@ options:
 exit status: 0 ok; 2 bad arguments; 1 any other failure (one line on stderr);
 22 HTTP error with --fail; 28 timeout.`;
 
-interface GetOptions {
+interface GetOptions extends TrustOptions {
   urls: URL[];
   output?: string;
   outputDir?: string;
@@ -57,9 +56,6 @@ interface GetOptions {
   silent: boolean;
   parallel: boolean;
   maxTime?: number;
-  insecure: boolean;
-  cacert?: string;
-  pins: string[];
   chacha20: boolean;
   session?: string;
   qlogDir?: string;
@@ -73,6 +69,7 @@ function parse(args: string[]): GetOptions | null {
   for (let a = cursor.next(); a !== undefined; a = cursor.next()) {
     const value = () => cursor.value();
     if (isHelp(a)) return null;
+    if (trustOption(a, cursor, o, usage)) continue;
     switch (a) {
       case '-o': case '--output': o.output = value(); break;
       case '--output-dir': o.outputDir = value(); break;
@@ -96,14 +93,6 @@ function parse(args: string[]): GetOptions | null {
         o.maxTime = v;
         break;
       }
-      case '-k': case '--insecure': o.insecure = true; break;
-      case '--cacert': o.cacert = value(); break;
-      case '--pin': {
-        const p = value().replace(/:/g, '');
-        if (!/^[0-9a-fA-F]{64}$/.test(p)) throw usage('--pin wants a SHA-256 as 64 hex digits');
-        o.pins.push(p);
-        break;
-      }
       case '--chacha20': o.chacha20 = true; break;
       case '--session': o.session = value(); break;
       case '--qlog-dir': o.qlogDir = value(); break;
@@ -120,7 +109,7 @@ function parse(args: string[]): GetOptions | null {
   if (o.urls.length === 0) throw usage('no URL given');
   if (o.output !== undefined && o.outputDir !== undefined) throw usage('-o and --output-dir exclude each other');
   if (o.output !== undefined && o.urls.length > 1) throw usage('-o takes one URL; use --output-dir for several');
-  if (o.insecure && (o.cacert !== undefined || o.pins.length > 0)) throw usage('--insecure verifies nothing: not with --cacert or --pin');
+  checkTrust(o, usage);
   return o;
 }
 

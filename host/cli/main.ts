@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import * as get from './get.js';
 import * as qpack from './qpack.js';
 import * as serve from './serve.js';
+import * as wtGet from './wt-get.js';
 import { isHelp, UsageError, type Command } from './usage.js';
 
-const commands: Record<string, Command> = { get, serve, qpack };
+const commands: Record<string, Command> = { get, serve, 'wt-get': wtGet, qpack };
 
 /** The version in the package.json this file belongs to (host/cli/ or dist/host/cli/). */
 export function version(): string {

@@ -32,13 +32,15 @@ export interface WebTransportOptions {
   congestionControl?: 'default' | 'throughput' | 'low-latency';
   /** h3-wasi: trust anchors (PEM) instead of Node's CA store. */
   ca?: string | string[];
+  /** h3-wasi: do not verify the server's certificate at all (h3-wasi/tls warns); not with `ca` or hashes. */
+  insecure?: boolean;
   /** h3-wasi: QUIC transport settings (h3-wasi/quic). */
   quic?: QuicOptions;
   /** h3-wasi: the HTTP/3 settings we send; WebTransport (draft-02 and the current draft) is always on. */
   http3?: H3Options;
 }
 
-const KEYS = ['allowPooling', 'requireUnreliable', 'serverCertificateHashes', 'congestionControl', 'ca', 'quic', 'http3'] as const;
+const KEYS = ['allowPooling', 'requireUnreliable', 'serverCertificateHashes', 'congestionControl', 'ca', 'insecure', 'quic', 'http3'] as const;
 const CONGESTION = ['default', 'throughput', 'low-latency'];
 /** RFC 9297 §5.1: SETTINGS_H3_DATAGRAM. */
 const SETTINGS_H3_DATAGRAM = 0x33n;
@@ -147,7 +149,12 @@ export class WebTransport {
       tls.pinnedSha256 = pins;
     }
     if (o.ca !== undefined) tls.trustAnchorsPem = (Array.isArray(o.ca) ? o.ca : [o.ca]).join('\n');
-    const pooled = o.allowPooling === true && o.serverCertificateHashes === undefined ? `${u.host}|${o.ca ?? ''}` : o.allowPooling === true ? `${u.host}|${JSON.stringify(tls.pinnedSha256?.map((p) => Buffer.from(p).toString('hex')))}` : null;
+    if (o.insecure !== undefined && typeof o.insecure !== 'boolean') throw new InvalidArgumentError('insecure', `must be a boolean, got ${describe(o.insecure)}`);
+    if (o.insecure) {
+      if (o.ca !== undefined || o.serverCertificateHashes !== undefined) throw new InvalidArgumentError('insecure', 'verifies nothing: give it without ca or serverCertificateHashes');
+      tls.verify = 'insecure';
+    }
+    const pooled = o.allowPooling === true && o.serverCertificateHashes === undefined ? `${u.host}|${o.insecure ? 'insecure' : o.ca ?? ''}` : o.allowPooling === true ? `${u.host}|${JSON.stringify(tls.pinnedSha256?.map((p) => Buffer.from(p).toString('hex')))}` : null;
     const c = connection(u, tls, o, pooled);
     const s = new WtSession(c.layer, null);
     this.#s = s;

@@ -43,6 +43,9 @@ describe('h3-wasi --help', () => {
       expect(r.status).toBe(0);
       expect(r.err).toBe('');
       expect(r.out).toMatch(/^ {2}qpack {2,}\S.*$/m); // the command with a description on its line
+      expect(r.out).toMatch(/^ {2}wt-get {2,}\S.*$/m);
+      expect(r.out).toContain('h3-wasi wt-get [--stream uni|bidi|datagram]');
+      expect(r.out).toContain('--wt-request ENDPOINT/FILE');
       for (const opt of ['--version', '-V', '--help', '--stats', '--no-huffman', '-t|--table-size N', '-s|--max-blocked N', '-a|--immediate-ack', "'-' is stdin or stdout"]) {
         expect(r.out).toContain(opt);
       }
@@ -56,6 +59,9 @@ describe('h3-wasi --help', () => {
     [['qpack', 'encode', '--help'], /^usage: h3-wasi qpack encode INPUT OUTPUT .*--immediate-ack.*--stats/],
     [['qpack', 'decode', '--help'], /^usage: h3-wasi qpack decode INPUT OUTPUT .*--table-size.*--stats/],
     [['qpack', 'decode', 'a', 'b', '-h'], /^usage: h3-wasi qpack decode/],
+    [['wt-get', '--help'], /^usage: h3-wasi wt-get [\s\S]*--stream KIND[\s\S]*--output-dir DIR[\s\S]*--www DIR[\s\S]*--pin SHA256[\s\S]*PROTOCOLS/],
+    [['help', 'wt-get'], /^usage: h3-wasi wt-get /],
+    [['serve', '--help'], /WebTransport: each top-level folder of DIR[\s\S]*--wt-request ENDPOINT\/FILE[\s\S]*--wt-stream KIND[\s\S]*--output-dir DIR/],
   ];
   for (const [args, re] of cases) {
     it(args.join(' '), () => {
@@ -70,7 +76,7 @@ describe('h3-wasi --help', () => {
 describe('wrong arguments: one line saying what is wrong, exit 2, then the usage', () => {
   const cases: Array<[string[], string]> = [
     [[], 'h3-wasi: missing command'],
-    [['frobnicate'], "h3-wasi: unknown command 'frobnicate' (commands: get, serve, qpack)"],
+    [['frobnicate'], "h3-wasi: unknown command 'frobnicate' (commands: get, serve, wt-get, qpack)"],
     [['--frob'], "h3-wasi: unknown option '--frob'"],
     [['qpack'], 'h3-wasi qpack: missing subcommand (encode or decode)'],
     [['qpack', 'transcode', 'a', 'b'], "h3-wasi qpack: unknown subcommand 'transcode' (expected encode or decode)"],
@@ -83,6 +89,10 @@ describe('wrong arguments: one line saying what is wrong, exit 2, then the usage
     [['qpack', 'decode', 'a', 'b', '--max-blocked=-1'], "h3-wasi qpack decode: --max-blocked needs a non-negative integer (at most 4294967295), got '-1'"],
     [['qpack', 'decode', 'a', 'b', '--stats=yes'], "h3-wasi qpack decode: --stats takes no value, got 'yes'"],
     [['qpack', 'decode', 'a', 'b', '--immediate-ack'], 'h3-wasi qpack decode: --immediate-ack applies to encode only'],
+    [['wt-get'], 'h3-wasi wt-get: no URL given'],
+    [['wt-get', '--stream', 'x', 'https://h/e/f'], "h3-wasi wt-get: --stream wants uni, bidi or datagram, got 'x'"],
+    [['serve', '--wt-request', 'nofile'], "h3-wasi serve: --wt-request wants ENDPOINT/FILE, got 'nofile'"],
+    [['serve', '--wt-request', 'e/f'], 'h3-wasi serve: --wt-request needs --output-dir (where the files go)'],
   ];
   for (const [args, line] of cases) {
     it(`h3-wasi ${args.join(' ')}`, () => {
