@@ -26,6 +26,7 @@ import { componentEmbed, componentNew, transpile } from '@bytecodealliance/jco';
 import { assembleWit } from './wit.mjs';
 import { hashFiles } from './hash.mjs';
 import { generate, checkExports } from './abi/index.mjs';
+import { bundleClient } from './bundle-client.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -172,6 +173,12 @@ async function main() {
     fs.rmSync(path.join(dist, 'host'), { recursive: true, force: true });
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--sourceMap', 'false'], { cwd: root, stdio: 'inherit' });
     state.host = hostHash;
+  }
+  // the browser client (h3-wasi/realtime/client): one ESM file, built from host/ too
+  const clientJs = path.join(dist, 'realtime-client.js');
+  if (state.client !== hostHash || !fs.existsSync(clientJs)) {
+    await bundleClient(root, clientJs);
+    state.client = hostHash;
   }
   fs.writeFileSync(stateFile, JSON.stringify(state));
 
