@@ -2,7 +2,8 @@
 // (assembly/api/gen/) -> asc -> canonical-ABI export names (binaryen,
 // checked against the WIT both ways) -> componentEmbed + componentNew ->
 // dist/h3-wasi.wasm -> jco transpile -> dist/engine/ (the JS that host/
-// imports) -> tsc -> dist/host/.
+// imports) -> tsc -> dist/host/ -> esbuild -> dist/realtime-client.js (the
+// browser client h3-wasi/realtime/client, build/bundle-client.mjs).
 //
 // The same steps build the development world `engine-dev` (the product's
 // interfaces plus `dev`: fuzz and benchmark loops) into build/.dev/, which
