@@ -48,8 +48,8 @@ export class WsTransport implements Transport {
   }
 
   close(reason = 'closed by the client', code = 1000): void {
+    this.#end(reason); // first: our reason, not the close event's
     try { this.#ws.close(code, reason.slice(0, 120)); } catch { /* already closing */ }
-    this.#end(reason);
   }
 
   #end(reason: string): void {

@@ -71,8 +71,8 @@ export class WtTransport implements Transport {
   }
 
   close(reason = 'closed by the client'): void {
+    this.#end(reason); // first: our reason, not the session's close info
     try { this.#wt.close({ closeCode: 0, reason: reason.slice(0, 120) }); } catch { /* already closed */ }
-    this.#end(reason);
   }
 
   #chatWriter(room: string): Promise<Writer> {
