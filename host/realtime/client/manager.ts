@@ -269,7 +269,9 @@ export class TransportManager {
       for (const kind of order) {
         try {
           const { conn, welcome } = await this.#attempt(kind);
-          this.#activate(conn, welcome);
+          // a switchTo() may have connected meanwhile: keep that one
+          if (this.#active) conn.t.close('already connected');
+          else this.#activate(conn, welcome);
           return;
         } catch (e) {
           if (this.#state === 'closed') throw new ClosedError('the TransportManager');
@@ -475,6 +477,7 @@ export class TransportManager {
       if (this.#active?.kind !== 'websocket' || this.#retrying) return;
       this.#retrying = true;
       this.#attempt('webtransport').then(({ conn, welcome }) => {
+        if (this.#active?.kind !== 'websocket') { conn.t.close('no longer on websocket'); return; }
         this.#log('info', 'webtransport is back: upgrading');
         this.#activate(conn, welcome);
       }, (e) => {
