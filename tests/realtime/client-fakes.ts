@@ -74,6 +74,13 @@ export class FakeTransport implements Transport {
     return s.length;
   }
 
+  /** WebTransport only: the datagram reaches the hub's lossy list at once (the fake loses none). */
+  sendDatagram(f: MsgFrame): number | null {
+    if (this.kind !== 'webtransport' || this.ended) return null;
+    this.hub.lossy.push(f);
+    return encodeText(f).length;
+  }
+
   close(reason = 'closed'): void { this.#end(reason); }
 
   /** The network took it down (frames in flight are lost). */
@@ -143,6 +150,8 @@ export class FakeHub {
   /** Every transport ever opened, in order. */
   readonly opened: FakeTransport[] = [];
   holdMax = 64;
+  /** typing / presence msgs that came as datagrams (outside the seq order). */
+  readonly lossy: MsgFrame[] = [];
 
   readonly open: OpenTransport = (kind, url, events) => {
     const t = new FakeTransport(kind, url, events, this);

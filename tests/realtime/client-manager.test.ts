@@ -59,9 +59,9 @@ describe('TransportManager: selection', () => {
     expect(s.tm.transport).toBe('websocket');
     expect(s.clock.t).toBe(1_000_000); // no waiting
     const fb = s.events.filter(([e]) => e === 'fallback');
-    expect(fb).toEqual([['fallback', { reason: expect.stringContaining('webtransport refused') }]]);
+    expect(fb).toEqual([['fallback', { reason: expect.stringContaining('webtransport refused'), code: 'handshake_failed' }]]);
     expect(s.log.some(([l, m]) => l === 'warn' && /falling back/.test(m))).toBe(true);
-    expect(s.hub.client('c1').processed.map((m) => [m.type, m.body])).toEqual([['fallback', { reason: expect.stringContaining('webtransport refused') }]]);
+    expect(s.hub.client('c1').processed.map((m) => [m.type, m.body])).toEqual([['fallback', { reason: 'handshake_failed' }]]);
     expect(JSON.parse(s.storage.getItem(PREFERENCE_KEY)!)).toEqual({ transport: 'websocket', until: 1_000_000 + 86_400_000 });
     expect(s.tm.metrics().fallbacks).toBe(1);
   });
@@ -78,7 +78,9 @@ describe('TransportManager: selection', () => {
     await settle(s.hub);
     await p;
     expect(s.tm.transport).toBe('websocket');
-    expect(s.events.find(([e]) => e === 'fallback')?.[1]).toEqual({ reason: 'webtransport not ready within 2500 ms' });
+    expect(s.events.find(([e]) => e === 'fallback')?.[1]).toEqual({ reason: 'webtransport not ready within 2500 ms', code: 'timeout' });
+    await settle(s.hub);
+    expect(s.hub.client('c1').processed.map((m) => m.body)).toEqual([{ reason: 'timeout' }]);
     expect(s.hub.opened[0].ended).toBe(true); // the slow attempt is abandoned
   });
 
@@ -206,6 +208,28 @@ describe('TransportManager: messages', () => {
     expect(s.hub.client('c1').processed.map((m) => [m.seq, m.type, m.room, m.body])).toEqual([[1, 'chat', 'r', { text: 'early' }]]);
     expect(s.tm.metrics()).toMatchObject({ sent: 1, pending: 0 });
     expect(s.tm.metrics().bytesSent).toBeGreaterThan(0);
+  });
+
+  it('typing / presence: a datagram outside the seq order on WebTransport, a seq\'d msg through the outbox on WebSocket', async () => {
+    const s = setup();
+    await s.connect();
+    await s.tm.send('typing', { room: 'r' }); // resolves at once: nothing acks a datagram
+    const chat = s.tm.send('chat', { room: 'r', body: 1 });
+    await settle(s.hub);
+    await chat;
+    expect(s.hub.lossy.map((m) => [m.type, m.room, m.seq])).toEqual([['typing', 'r', 1]]);
+    expect(s.hub.client('c1').processed.map((m) => [m.seq, m.type])).toEqual([[1, 'chat']]);
+    await s.tm.send('presence', { body: { status: 'away' } });
+    expect(s.hub.lossy.at(-1)).toMatchObject({ type: 'presence', seq: 1 }); // repeats the last seq: never a gap
+    const sw = s.tm.switchTo('websocket');
+    await settle(s.hub);
+    await sw;
+    const p = s.tm.send('typing', { room: 'r' });
+    await settle(s.hub);
+    await p;
+    expect(s.hub.lossy.length).toBe(2);
+    expect(s.hub.client('c1').processed.map((m) => [m.seq, m.type])).toEqual([[1, 'chat'], [2, 'typing']]);
+    expect(s.tm.metrics().sent).toBe(4);
   });
 
   it('deliveries reach the app once, in order, and are acked cumulatively', async () => {

@@ -64,7 +64,7 @@ function openWt(fail = false) {
 }
 
 describe('WtTransport', () => {
-  it('control first, one bidi stream per chat room, typing/presence as datagrams, the rest on control', async () => {
+  it('control first, one bidi stream per chat room, typing/presence as datagrams when they fit, the rest on control', async () => {
     const { t, wt } = openWt();
     await t.ready;
     expect(wt.bidis.length).toBe(1); // control
@@ -72,16 +72,18 @@ describe('WtTransport', () => {
     t.send({ t: 'msg', seq: 1, type: 'chat', room: 'a', body: { text: 'x' } });
     t.send({ t: 'msg', seq: 2, type: 'chat', room: 'b' });
     t.send({ t: 'msg', seq: 3, type: 'chat', room: 'a' });
+    expect(t.sendDatagram({ t: 'msg', seq: 3, type: 'typing', room: 'a' })).toBe(JSON.stringify({ t: 'msg', seq: 3, type: 'typing', room: 'a' }).length);
+    expect(t.sendDatagram({ t: 'msg', seq: 3, type: 'presence', body: { status: 'x'.repeat(200) } })).toBe(null); // larger than a datagram
+    expect(t.sendDatagram({ t: 'msg', seq: 3, type: 'chat', room: 'a' })).toBe(null); // not a lossy type
     t.send({ t: 'msg', seq: 4, type: 'typing', room: 'a' });
-    t.send({ t: 'msg', seq: 4, type: 'typing', room: 'a' }, true);
-    t.send({ t: 'msg', seq: 5, type: 'presence', body: { status: 'x'.repeat(200) } }); // larger than a datagram
+    t.send({ t: 'msg', seq: 5, type: 'presence', body: { status: 'x'.repeat(200) } });
     t.send({ t: 'msg', seq: 6, type: 'join', room: 'a' });
     await flush();
     expect(wt.bidis.length).toBe(3);
     expect(framesOf(wt.bidis[0].written).map((f) => [f.t, (f as { seq?: number }).seq])).toEqual([['hello', undefined], ['msg', 4], ['msg', 5], ['msg', 6]]);
     expect(framesOf(wt.bidis[1].written).map((f) => (f as { seq: number }).seq)).toEqual([1, 3]);
     expect(framesOf(wt.bidis[2].written).map((f) => (f as { seq: number }).seq)).toEqual([2]);
-    expect(wt.datagramsOut.map(textOf)).toEqual([{ t: 'msg', seq: 4, type: 'typing', room: 'a' }]);
+    expect(wt.datagramsOut.map(textOf)).toEqual([{ t: 'msg', seq: 3, type: 'typing', room: 'a' }]);
   });
 
   it('reads the control stream, the hub\'s unidirectional streams (any chunking) and datagrams', async () => {

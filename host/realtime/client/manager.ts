@@ -95,22 +95,38 @@ export interface TransportManagerEvents {
   state: (s: ConnectionState) => void;
   rtt: (ms: number) => void;
   error: (e: Error) => void;
-  fallback: (f: { reason: string }) => void;
+  /** `reason` for people (logged too), `code` as reported to the hub. */
+  fallback: (f: { reason: string; code: FallbackCode }) => void;
 }
 
 const KNOWN = ['wtUrl', 'wsUrl', 'token', 'certificateHash', 'fallbackTimeoutMs', 'connectTimeoutMs', 'cacheTtlMs', 'retryIntervalMs',
   'pingIntervalMs', 'maxMissedPongs', 'backoff', 'maxOutbox', 'storage', 'clientId', 'WebTransport', 'WebSocket', 'openTransport',
   'now', 'random', 'randomUUID', 'timers', 'log'];
 const DAY = 86_400_000;
+/** Message types sent as datagrams on WebTransport (docs/realtime-protocol.md "Stream allocation"). */
+const LOSSY = new Set(['typing', 'presence']);
+
+/** Why an attempt failed, as the `fallback` msg reports it to the hub (`body.reason`: [a-z_]{1,32}). */
+export type FallbackCode = 'timeout' | 'handshake_failed' | 'closed' | 'unavailable';
+
+class AttemptError extends Error {
+  readonly code: FallbackCode;
+  constructor(code: FallbackCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
 
 /** One connection attempt or live connection. */
 interface Conn {
   t: Transport;
   kind: TransportKind;
   health: HealthMonitor;
+  /** Its transport's `ready` resolved (a close before that is a failed handshake). */
+  open: boolean;
   /** Settles the attempt: the welcome, or why it failed. */
   welcomed: (w: WelcomeFrame) => void;
-  failed: (reason: string) => void;
+  failed: (reason: string, code?: FallbackCode) => void;
 }
 
 export class TransportManager {
@@ -136,7 +152,7 @@ export class TransportManager {
   #retryTimer: unknown = null;
   #retrying = false;
   #ackQueued = false;
-  #fallbackReason: string | null = null;
+  #fallbackCode: FallbackCode | null = null;
   #rtt: number | null = null;
   #m = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, switches: 0, fallbacks: 0 };
 
@@ -226,8 +242,21 @@ export class TransportManager {
     } catch (e) {
       return Promise.reject(new InvalidArgumentError(`send(${JSON.stringify(type)})`, (e as Error).message));
     }
-    const { frame, done } = this.#outbox.add(type, room, body);
     this.#m.sent++;
+    if (LOSSY.has(type) && this.#active?.t.sendDatagram) {
+      // protocol "Stream allocation": typing / presence as a datagram, outside the seq order — not
+      // acked, not resent; its seq repeats the last one given, so a hub that did order it would take
+      // it for a repeat, never a gap
+      const f: MsgFrame = { t: 'msg', seq: Math.max(1, this.#outbox.nextSeq - 1), type };
+      if (room !== undefined) f.room = room;
+      if (body !== undefined) f.body = body;
+      const n = this.#active.t.sendDatagram(f);
+      if (n !== null) {
+        this.#m.bytesSent += n;
+        return Promise.resolve();
+      }
+    }
+    const { frame, done } = this.#outbox.add(type, room, body);
     if (this.#active) this.#transmit(this.#active, frame);
     return done;
   }
@@ -276,7 +305,7 @@ export class TransportManager {
         } catch (e) {
           if (this.#state === 'closed') throw new ClosedError('the TransportManager');
           const reason = (e as Error).message;
-          if (kind === 'webtransport') this.#fallback(reason);
+          if (kind === 'webtransport') this.#fallback(reason, (e as AttemptError).code ?? 'closed');
           else {
             this.#log('warn', 'websocket failed', { reason });
             this.#events.emit('error', e as Error);
@@ -291,12 +320,12 @@ export class TransportManager {
   }
 
   /** WebTransport failed or was slow: log, count, cache 'websocket', tell the app and (once connected) the hub. */
-  #fallback(reason: string): void {
-    this.#log('warn', 'webtransport failed, falling back to websocket', { reason });
+  #fallback(reason: string, code: FallbackCode): void {
+    this.#log('warn', 'webtransport failed, falling back to websocket', { reason, code });
     this.#m.fallbacks++;
-    this.#fallbackReason = reason;
+    this.#fallbackCode = code;
     this.#cache.set('websocket', this.#o.cacheTtlMs);
-    this.#events.emit('fallback', { reason });
+    this.#events.emit('fallback', { reason, code });
   }
 
   /** Opens `kind`, sends hello and waits for welcome within the kind's timeout. */
@@ -304,11 +333,12 @@ export class TransportManager {
     return new Promise((resolve, reject) => {
       const timeoutMs = kind === 'webtransport' ? this.#o.fallbackTimeoutMs : this.#o.connectTimeoutMs;
       let settled = false;
-      const timer = this.#timers.setTimeout(() => conn.failed(`${kind} not ready within ${timeoutMs} ms`), timeoutMs);
+      const timer = this.#timers.setTimeout(() => conn.failed(`${kind} not ready within ${timeoutMs} ms`, 'timeout'), timeoutMs);
       const conn: Conn = {
         t: null as unknown as Transport,
         kind,
         health: new HealthMonitor(this.#o.maxMissedPongs),
+        open: false,
         welcomed: (w) => {
           if (settled) return;
           settled = true;
@@ -316,13 +346,13 @@ export class TransportManager {
           this.#attempts.delete(conn);
           resolve({ conn, welcome: w });
         },
-        failed: (reason) => {
+        failed: (reason, code = 'closed') => {
           if (settled) return;
           settled = true;
           this.#timers.clearTimeout(timer);
           this.#attempts.delete(conn);
           conn.t?.close(reason);
-          reject(new Error(reason));
+          reject(new AttemptError(code, reason));
         },
       };
       this.#attempts.add(conn);
@@ -333,13 +363,14 @@ export class TransportManager {
           closed: (reason) => this.#onClosed(conn, reason),
         });
       } catch (e) {
-        conn.failed(`${kind} could not start: ${(e as Error).message}`);
+        conn.failed(`${kind} could not start: ${(e as Error).message}`, 'unavailable');
         return;
       }
       conn.t.ready.then(() => {
+        conn.open = true;
         if (settled) return;
         this.#m.bytesSent += conn.t.send({ t: 'hello', clientId: this.clientId, lastSeq: this.#inbox.lastSeq });
-      }).catch((e) => conn.failed(`${kind} failed: ${(e as Error)?.message ?? e}`));
+      }).catch((e) => conn.failed(`${kind} failed: ${(e as Error)?.message ?? e}`, 'handshake_failed'));
     });
   }
 
@@ -357,10 +388,10 @@ export class TransportManager {
     this.#log('info', 'connected', { transport: conn.kind, connectionId: welcome.connectionId, resend: this.#outbox.size });
     // protocol "Exactly once": after welcome, every outbox entry above welcome.lastSeq, in order
     for (const f of this.#outbox.welcome(welcome.lastSeq)) this.#transmit(conn, f);
-    if (this.#fallbackReason !== null) {
-      // the hub counts client-reported fallbacks (docs/realtime-client.md "Fallback")
-      const reason = this.#fallbackReason;
-      this.#fallbackReason = null;
+    if (this.#fallbackCode !== null) {
+      // the hub counts client-reported fallbacks by reason (docs/realtime-client.md "Fallback and caching")
+      const reason = this.#fallbackCode;
+      this.#fallbackCode = null;
       this.#transmit(conn, this.#outbox.add('fallback', undefined, { reason }).frame);
     }
     this.#startPing();
@@ -370,7 +401,7 @@ export class TransportManager {
   }
 
   #onClosed(conn: Conn, reason: string): void {
-    if (this.#attempts.has(conn)) return conn.failed(reason);
+    if (this.#attempts.has(conn)) return conn.failed(reason, conn.open ? 'closed' : 'handshake_failed');
     if (conn !== this.#active) return;
     this.#active = null;
     this.#stopTimers();
@@ -431,14 +462,14 @@ export class TransportManager {
     }
   }
 
-  #transmit(conn: Conn, f: MsgFrame, reliable = false): void {
-    if (this.#sendOn(conn, f, reliable)) this.#outbox.sent(f.seq, this.#now());
+  #transmit(conn: Conn, f: MsgFrame): void {
+    if (this.#sendOn(conn, f)) this.#outbox.sent(f.seq, this.#now());
   }
 
   /** Sends on `conn`; a transport that refuses is left to report its close. */
-  #sendOn(conn: Conn, f: Frame, reliable = false): boolean {
+  #sendOn(conn: Conn, f: Frame): boolean {
     try {
-      this.#m.bytesSent += conn.t.send(f, reliable);
+      this.#m.bytesSent += conn.t.send(f);
       return true;
     } catch (e) {
       this.#log('debug', 'send refused', { transport: conn.kind, reason: (e as Error).message });
@@ -459,9 +490,9 @@ export class TransportManager {
         return;
       }
       this.#sendOn(conn, { t: 'ping', ts: this.#now() });
-      // messages unacked for long (a lost datagram, a stalled stream) go again on a stream
+      // messages unacked for long (a stalled or reset stream) go again
       const wait = Math.max(this.#o.pingIntervalMs, 4 * (this.#rtt ?? 0));
-      for (const f of this.#outbox.stale(this.#now() - wait)) this.#transmit(conn, f, true);
+      for (const f of this.#outbox.stale(this.#now() - wait)) this.#transmit(conn, f);
       this.#pingTimer = this.#timers.setTimeout(tick, this.#o.pingIntervalMs);
     };
     this.#pingTimer = this.#timers.setTimeout(tick, this.#o.pingIntervalMs);

@@ -3,7 +3,7 @@
 // both look like this, and tests plug in fakes. A transport knows how to put
 // a frame on its wire (docs/realtime-protocol.md "Frames" and "Stream
 // allocation on WebTransport"); it knows nothing of hello, acks or seqs.
-import type { Frame } from '../protocol.js';
+import type { Frame, MsgFrame } from '../protocol.js';
 
 export type TransportKind = 'webtransport' | 'websocket';
 
@@ -20,11 +20,14 @@ export interface Transport {
   readonly kind: TransportKind;
   /** Resolves when frames can be sent; rejects with an Error saying why it could not open. */
   readonly ready: Promise<void>;
+  /** Queues one frame on a stream (or the socket); returns its size on the wire. Throws once closed. */
+  send(f: Frame): number;
   /**
-   * Queues one frame; returns its size on the wire. `reliable` keeps a frame
-   * that would travel as a datagram on a stream instead. Throws once closed.
+   * Sends a lossy `typing` / `presence` msg as one datagram, outside the seq
+   * order (the hub neither acks nor orders them; lost ones are not resent).
+   * Returns its size, or null when it cannot (no datagrams, too large).
    */
-  send(f: Frame, reliable?: boolean): number;
+  sendDatagram?(f: MsgFrame): number | null;
   /** Closes it; `closed` follows (once). */
   close(reason?: string): void;
 }

@@ -6,13 +6,14 @@
 //     ack, pong, error on its readable side);
 //   - chat: one client-opened bidirectional stream per room, opened on the
 //     first chat to that room;
-//   - typing / presence `msg`: datagrams (one unprefixed frame each), unless
-//     `reliable` is asked or the frame is larger than a datagram;
+//   - typing / presence `msg`: datagrams (one unprefixed frame each) through
+//     sendDatagram, outside the seq order (the manager falls back to send()
+//     on the control stream when one does not fit);
 //   - the hub's `deliver` frames: on unidirectional streams it opens (one per
 //     room), read here with one FrameReader each; datagrams from the hub are
 //     read as well.
 // A bad frame from the hub closes the session.
-import { FrameReader, decodeText, encodeFramed, encodeText, type Frame } from '../protocol.js';
+import { FrameReader, decodeText, encodeFramed, encodeText, type Frame, type MsgFrame } from '../protocol.js';
 import type { Transport, TransportEvents } from './transport.js';
 
 /** The part of the browser's WebTransport constructor used here. */
@@ -52,21 +53,22 @@ export class WtTransport implements Transport {
       (e) => this.#end(`webtransport closed: ${(e as Error)?.message ?? e}`));
   }
 
-  send(f: Frame, reliable = false): number {
+  send(f: Frame): number {
     if (this.#ended || !this.#control) throw new Error('the webtransport session is not open');
-    if (f.t === 'msg' && !reliable && DATAGRAM_TYPES.has(f.type)) {
-      const bytes = utf8.encode(encodeText(f));
-      if (bytes.length <= (this.#wt.datagrams.maxDatagramSize ?? 1024)) {
-        this.#datagrams!.write(bytes).catch(() => { /* a lost datagram: the outbox sends it again */ });
-        return bytes.length;
-      }
-    }
     const bytes = encodeFramed(f);
     if (f.t === 'msg' && f.type === 'chat' && f.room !== undefined) {
       this.#chatWriter(f.room).then((w) => w.write(bytes)).catch((e) => this.close(`a chat stream failed: ${(e as Error)?.message ?? e}`));
     } else {
       this.#control.write(bytes).catch((e) => this.close(`the control stream failed: ${(e as Error)?.message ?? e}`));
     }
+    return bytes.length;
+  }
+
+  sendDatagram(f: MsgFrame): number | null {
+    if (this.#ended || !this.#datagrams || !DATAGRAM_TYPES.has(f.type)) return null;
+    const bytes = utf8.encode(encodeText(f));
+    if (bytes.length > (this.#wt.datagrams.maxDatagramSize ?? 1024)) return null;
+    this.#datagrams.write(bytes).catch(() => { /* lost: typing and presence are not resent */ });
     return bytes.length;
   }
 
