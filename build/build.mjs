@@ -2,7 +2,8 @@
 // (assembly/api/gen/) -> asc -> canonical-ABI export names (binaryen,
 // checked against the WIT both ways) -> componentEmbed + componentNew ->
 // dist/h3-wasi.wasm -> jco transpile -> dist/engine/ (the JS that host/
-// imports) -> tsc -> dist/host/.
+// imports) -> tsc -> dist/host/ -> esbuild -> dist/realtime-client.js (the
+// browser client h3-wasi/realtime/client, build/bundle-client.mjs).
 //
 // The same steps build the development world `engine-dev` (the product's
 // interfaces plus `dev`: fuzz and benchmark loops) into build/.dev/, which
@@ -26,6 +27,7 @@ import { componentEmbed, componentNew, transpile } from '@bytecodealliance/jco';
 import { assembleWit } from './wit.mjs';
 import { hashFiles } from './hash.mjs';
 import { generate, checkExports } from './abi/index.mjs';
+import { bundleClient } from './bundle-client.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -172,6 +174,12 @@ async function main() {
     fs.rmSync(path.join(dist, 'host'), { recursive: true, force: true });
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--sourceMap', 'false'], { cwd: root, stdio: 'inherit' });
     state.host = hostHash;
+  }
+  // the browser client (h3-wasi/realtime/client): one ESM file, built from host/ too
+  const clientJs = path.join(dist, 'realtime-client.js');
+  if (state.client !== hostHash || !fs.existsSync(clientJs)) {
+    await bundleClient(root, clientJs);
+    state.client = hostHash;
   }
   fs.writeFileSync(stateFile, JSON.stringify(state));
 

@@ -69,7 +69,7 @@ describe('npm pack: the tarball', () => {
 
   it('every exports, imports and bin target is in it, and the exports are the public entry points only', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual(
-      ['.', './codec', './component', './component.wasm', './crypto', './http3', './package.json', './qpack', './quic', './tls', './webtransport', './wit/*'].sort());
+      ['.', './codec', './component', './component.wasm', './crypto', './http3', './package.json', './qpack', './quic', './realtime/client', './tls', './webtransport', './wit/*'].sort());
     const targets: string[] = [];
     const collect = (v: unknown) => {
       if (typeof v === 'string') targets.push(v);
@@ -121,6 +121,7 @@ import { encodeH3Frames, decodeH3Frames } from 'h3-wasi/codec';
 import { TlsConfig } from 'h3-wasi/tls';
 import { WebTransport, WebTransportError } from 'h3-wasi/webtransport';
 import { H3WasiError, CryptoError } from 'h3-wasi';
+import { TransportManager } from 'h3-wasi/realtime/client';
 
 // README: crypto
 const key32 = new Uint8Array(32).fill(7), nonce12 = new Uint8Array(12), aad = new Uint8Array(3), plaintext = new TextEncoder().encode('hello');
@@ -154,6 +155,9 @@ assert.equal(typeof WebTransport, 'function');
 assert.ok(new WebTransportError('x', { source: 'session' }) instanceof H3WasiError);
 assert.throws(() => new WebTransport('http://127.0.0.1:1/'), SyntaxError);
 
+// realtime/client: the browser bundle loads (it only uses browser globals once constructed)
+assert.equal(typeof TransportManager, 'function');
+
 // tls (docs/tls.md's examples are run by tests/docs)
 assert.equal(typeof TlsConfig, 'function');
 
@@ -186,6 +190,9 @@ import { TlsConfig } from 'h3-wasi/tls';
 import { QuicEndpoint, QuicError, type QuicConnection } from 'h3-wasi/quic';
 import { H3WasiError } from 'h3-wasi';
 import { WebTransport, type WebTransportOptions } from 'h3-wasi/webtransport';
+import { TransportManager, type TransportManagerOptions } from 'h3-wasi/realtime/client';
+const tmOptions: TransportManagerOptions = { wtUrl: 'https://127.0.0.1/realtime', wsUrl: 'ws://127.0.0.1/realtime', fallbackTimeoutMs: 3000 };
+export const tm = (): TransportManager => new TransportManager(tmOptions);
 const wtOptions: WebTransportOptions = { allowPooling: true };
 export const wt = (port: number): WebTransport => new WebTransport('https://127.0.0.1:' + port + '/', wtOptions);
 const sealed: Uint8Array = aeadSeal('aes-128-gcm', new Uint8Array(16), new Uint8Array(12), new Uint8Array(0), new Uint8Array(1));
