@@ -267,9 +267,10 @@ export class ConnectionManager {
     for (const c of [...this.#clients.values()]) if (!c.connection && now - c.detachedAt >= this.#o.clientTtlMs) this.#dropClient(c);
   }
 
-  /** Closes every connection (hub shutdown). */
-  closeAll(code: number, reason: string): void {
+  /** Closes every connection, or those of one transport (hub shutdown). */
+  closeAll(code: number, reason: string, transport?: TransportName): void {
     for (const conn of [...this.#connections.values()]) {
+      if (transport && conn.transport !== transport) continue;
       conn.link.close(code, reason);
       this.unregister(conn, 'shutdown');
     }

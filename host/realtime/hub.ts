@@ -3,8 +3,8 @@
 // REST surface, /metrics and the WebSocket endpoint; serve() (h3-wasi/http3)
 // carries the WebTransport endpoint on QUIC_PORT. Both transports feed one
 // ConnectionManager and one MessageRouter. close(): WebSocket close frames
-// 1001, WebTransport sessions closed with 1001 and the HTTP/3 server drained
-// (GOAWAY), then the HTTP server closes.
+// 1001; the HTTP/3 server drained (GOAWAY, DRAIN_WEBTRANSPORT_SESSION: the
+// sessions get the timeout to end); then the HTTP server closes.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -149,10 +149,14 @@ export async function createRealtimeHub(options: HubOptions = {}): Promise<Realt
       closing ??= (async () => {
         log.info({ event: 'hub_closing', connections: manager.size }, 'realtime hub shutting down');
         clearInterval(sweep);
-        // WebSocket: close frame 1001 (going away); WebTransport: the session closed with 1001, then GOAWAY and drain
-        manager.closeAll(CLOSE_GOING_AWAY, 'the hub is shutting down');
+        // WebSocket: close frame 1001 (going away). WebTransport: GOAWAY and DRAIN_WEBTRANSPORT_SESSION
+        // (serve().shutdown), sessions get up to timeoutMs to end, then the connections close.
+        // (Closing a session ourselves first would race the connection's close: the
+        // CLOSE_WEBTRANSPORT_SESSION capsule could be cut off.)
+        manager.closeAll(CLOSE_GOING_AWAY, 'the hub is shutting down', 'websocket');
         const deadline = Date.now() + timeoutMs;
         await h3?.shutdown({ timeoutMs });
+        manager.closeAll(CLOSE_GOING_AWAY, 'the hub is shutting down');
         while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20)); // the close handshakes
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const c of wss.clients) c.terminate(); // those that did not answer the close frame
