@@ -2,9 +2,11 @@
 // demo"): rooms of clients, join / leave / chat / history / typing /
 // presence, and `fallback` (a client reports it fell back to WebSocket;
 // counted in realtime_client_fallbacks_total). Room membership is per client
-// (clientId), so it survives a transport switch. Bounded: room names, rooms
+// (clientId), so it survives a transport switch; room events reach other
+// hubs' members through the bus (bus.ts). Bounded: room names, rooms
 // per client, rooms, history per room, chat text.
 import type { Client, ConnectionManager } from './connections.js';
+import { LocalBus, type Bus } from './bus.js';
 import type { HubMetrics } from './metrics.js';
 import type { MsgFrame } from './protocol.js';
 import { RouteError, type MessageRouter, type RouteContext } from './router.js';
@@ -67,29 +69,40 @@ const member = (ctx: RouteContext, room: string): void => {
 };
 const fieldOf = (body: unknown, name: string): unknown => (body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)[name] : undefined);
 
-/** Deliveries to every member of a room (optionally but one). */
-function toRoom(manager: ConnectionManager, rooms: Rooms, room: string, d: { from: string; type: string; body?: unknown }, except?: Client): void {
-  const ts = Date.now();
-  for (const c of rooms.members(room)) if (c !== except) manager.deliver(c, { ...d, room, ts });
+/** Deliveries to every member of a room here (optionally but one). */
+function toRoom(manager: ConnectionManager, rooms: Rooms, room: string, d: { from: string; type: string; body?: unknown; ts: number }, except?: Client): void {
+  for (const c of rooms.members(room)) if (c !== except) manager.deliver(c, { ...d, room });
 }
 
 const FALLBACK_REASON = /^[a-z_]{1,32}$/;
 const MAX_FALLBACK_LABELS = 16;
 
-/** Registers the demo's handlers on `router`. */
-export function registerDemoHandlers(router: MessageRouter, rooms: Rooms, metrics: HubMetrics): void {
+/** Registers the demo's handlers on `router`; room events also go to other hubs through `bus` (bus.ts). */
+export function registerDemoHandlers(router: MessageRouter, rooms: Rooms, metrics: HubMetrics, bus: Bus = new LocalBus()): void {
   const manager = router.manager;
   const reasons = new Set<string>();
+  const fanout = (room: string, d: { from: string; type: string; body?: unknown }, except?: Client): void => {
+    const ts = Date.now();
+    toRoom(manager, rooms, room, { ...d, ts }, except);
+    bus.publish({ room, ...d, ts });
+  };
+  bus.onEvent = (e) => {
+    if (e.type === 'chat') {
+      const text = fieldOf(e.body, 'text');
+      if (typeof text === 'string') rooms.record(e.room, { from: e.from, text, ts: e.ts });
+    }
+    toRoom(manager, rooms, e.room, { from: e.from, type: e.type, body: e.body, ts: e.ts });
+  };
   router
     .on('join', (msg, ctx) => {
       const room = roomOf(msg);
       rooms.join(ctx.client, room);
-      toRoom(manager, rooms, room, { from: ctx.client.userId, type: 'join' });
+      fanout(room, { from: ctx.client.userId, type: 'join' });
     })
     .on('leave', (msg, ctx) => {
       const room = roomOf(msg);
       member(ctx, room);
-      toRoom(manager, rooms, room, { from: ctx.client.userId, type: 'leave' });
+      fanout(room, { from: ctx.client.userId, type: 'leave' });
       rooms.leave(ctx.client, room);
     })
     .on('chat', (msg, ctx) => {
@@ -97,9 +110,8 @@ export function registerDemoHandlers(router: MessageRouter, rooms: Rooms, metric
       member(ctx, room);
       const text = fieldOf(msg.body, 'text');
       if (typeof text !== 'string' || text.length > rooms.limits.textChars) throw new RouteError('bad_message', `chat needs body.text, a string of at most ${rooms.limits.textChars} characters`);
-      const ts = Date.now();
-      rooms.record(room, { from: ctx.client.userId, text, ts });
-      toRoom(manager, rooms, room, { from: ctx.client.userId, type: 'chat', body: { text } });
+      rooms.record(room, { from: ctx.client.userId, text, ts: Date.now() });
+      fanout(room, { from: ctx.client.userId, type: 'chat', body: { text } });
     })
     .on('history', (msg, ctx) => {
       const room = roomOf(msg);
@@ -109,12 +121,12 @@ export function registerDemoHandlers(router: MessageRouter, rooms: Rooms, metric
     .on('typing', (msg, ctx) => {
       const room = roomOf(msg);
       member(ctx, room);
-      toRoom(manager, rooms, room, { from: ctx.client.userId, type: 'typing' }, ctx.client);
+      fanout(room, { from: ctx.client.userId, type: 'typing' }, ctx.client);
     })
     .on('presence', (msg, ctx) => {
       const status = fieldOf(msg.body, 'status');
       if (typeof status !== 'string' || status.length > 64) throw new RouteError('bad_message', 'presence needs body.status, a string of at most 64 characters');
-      for (const room of ctx.client.rooms) toRoom(manager, rooms, room, { from: ctx.client.userId, type: 'presence', body: { status } }, ctx.client);
+      for (const room of ctx.client.rooms) fanout(room, { from: ctx.client.userId, type: 'presence', body: { status } }, ctx.client);
     })
     .on('fallback', (msg) => {
       // the label set is bounded: a client cannot grow the metric without limit

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { certificateHashes, createDevCert } from '../http3/devcert.js';
 import { serve, type Http3Server } from '../http3/server.js';
 import { apiHandler } from './api.js';
+import { createRedisBus, LocalBus, type Bus } from './bus.js';
 import { createVerifier, type TokenVerifier } from './auth.js';
 import { ConfigError, describeConfig, loadConfig, type RealtimeConfig } from './config.js';
 import { CLOSE_GOING_AWAY, ConnectionManager, type ConnectionSettings } from './connections.js';
@@ -68,7 +69,8 @@ export async function createRealtimeHub(options: HubOptions = {}): Promise<Realt
   const rooms = new Rooms({ ...DEFAULT_ROOM_LIMITS, history: config.historyLimit });
   const manager = new ConnectionManager({ metrics, log, clientTtlMs: config.clientTtlMs, limits: { unacked: config.unackedLimit }, onClientGone: (c) => rooms.forget(c) });
   const router = new MessageRouter(manager);
-  registerDemoHandlers(router, rooms, metrics);
+  const bus: Bus = config.redisUrl ? await createRedisBus(config.redisUrl, log) : new LocalBus();
+  registerDemoHandlers(router, rooms, metrics, bus);
   const ctx: EndpointContext = { manager, metrics, log, verify: () => verify, settings };
 
   const dev = config.tlsCert === null ? createDevCert({ hostnames: config.host === '0.0.0.0' || config.host === '::' ? [] : [config.host] }) : null;
@@ -99,7 +101,7 @@ export async function createRealtimeHub(options: HubOptions = {}): Promise<Realt
         quicEnabled: h3 !== null,
       };
     },
-    health: () => ({ ok: true, connections: manager.size, quicEnabled: h3 !== null, rooms: rooms.size }),
+    health: () => ({ ok: true, connections: manager.size, quicEnabled: h3 !== null, rooms: rooms.size, bus: bus.kind }),
     updateConfig: (update) => describeConfig(reload(update)),
   });
   const server = config.httpTls ? https.createServer({ cert, key }, handler) : http.createServer(handler);
@@ -164,6 +166,7 @@ export async function createRealtimeHub(options: HubOptions = {}): Promise<Realt
         server.closeIdleConnections?.();
         setTimeout(() => server.closeAllConnections?.(), timeoutMs).unref();
         await closed;
+        await bus.close();
         log.info({ event: 'hub_closed' }, 'realtime hub closed');
       })();
       return closing;
