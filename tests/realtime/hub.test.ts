@@ -207,6 +207,24 @@ describe('realtime hub shutdown and QUIC off', () => {
     expect(await p.closed).toEqual({ code: 1001, reason: 'the hub is shutting down' });
   });
 
+  it('logs lifecycle and refusals as JSON lines without tokens or secrets', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (l: string) => { lines.push(l); } });
+    const h = await createRealtimeHub({ config: { HTTP_PORT: '0', QUIC_PORT: '0', JWT_SECRET: SECRET, ADMIN_TOKEN: 'admin-token-0123456789' }, logger });
+    const good = await token('lou', (j) => j.setExpirationTime(Math.floor(Date.now() / 1000) - 60)); // expired
+    const t = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('lou').setExpirationTime('1h').sign(key);
+    const p = await wsPeer(h, t);
+    await hello(p, 'lou-1');
+    await p.close();
+    await expect(wsPeer(h, good)).rejects.toMatchObject({ status: 401 });
+    await expect(wtPeer(h, good)).rejects.toThrow(/401/);
+    await h.close({ timeoutMs: 500 });
+    const events = lines.map((l) => JSON.parse(l).event);
+    for (const e of ['hub_listening', 'connection_open', 'connection_close', 'auth_refused', 'hub_closing', 'hub_closed']) expect(events).toContain(e);
+    const all = lines.join('');
+    for (const secret of [t, good, SECRET, 'admin-token-0123456789', t.split('.')[2]!]) expect(all).not.toContain(secret);
+  });
+
   it('close() drains WebTransport sessions (the client sees draining and ends its session), then stops', async () => {
     const h = await createRealtimeHub({ config: { HTTP_PORT: '0', QUIC_PORT: '0' }, logger: createLogger('silent') });
     const t = await (await fetch(new URL('/api/token', h.url), { method: 'POST', body: JSON.stringify({ user: 'dev' }) })).json();
