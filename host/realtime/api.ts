@@ -92,7 +92,15 @@ export function apiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerR
       if (get && path === '/metrics') return send(res, 200, await ctx.metrics.text(), ctx.metrics.registry.contentType);
       if (get && path === '/metrics.json') return json(res, 200, await ctx.metrics.json());
       const m = get ? room.exec(path) : null;
-      if (m) return json(res, 200, { room: decodeURIComponent(m[1]!), messages: ctx.rooms.history(decodeURIComponent(m[1]!)) });
+      if (m) {
+        // a room's history is for users: the same token as the transports (Authorization: Bearer, or ?token=)
+        try { await ctx.verify()(bearer(req) ?? url.searchParams.get('token')); } catch (e) {
+          if (e instanceof AuthError) return json(res, 401, { error: e.message });
+          throw e;
+        }
+        const name = decodeURIComponent(m[1]!);
+        return json(res, 200, { room: name, messages: ctx.rooms.history(name) });
+      }
       if (method === 'POST' && path === '/api/token') {
         const c = ctx.config();
         if (!c.devTokens) return json(res, 404, { error: 'the dev token endpoint is off (DEV_TOKENS)' });

@@ -82,8 +82,9 @@ function attachWebSocket(ctx: EndpointContext, ws: WebSocket, userId: string): v
     try {
       ctx.manager.frame(conn, decodeText(isBinary ? bytes : bytes.toString('utf8')), bytes.length);
     } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      link.send({ t: 'error', code: e.code, message: e.message });
+      // a bad frame is answered; anything else is a hub bug, logged (never thrown out of an event listener)
+      if (e instanceof ProtocolError) link.send({ t: 'error', code: e.code, message: e.message });
+      else ctx.log.error({ event: 'frame_failed', connectionId: conn.id, err: (e as Error).message }, 'handling a frame failed');
     }
   });
   ws.on('close', () => ctx.manager.unregister(conn));

@@ -58,7 +58,8 @@ describe('realtime hub', () => {
     expect(((await ann.waitFor((f) => f.t === 'deliver' && f.type === 'chat' && f.from === 'bob')) as DeliverFrame).body).toEqual({ text: 'hi ann' });
     await ann.send({ t: 'msg', seq: 3, type: 'typing', room: 'lobby' });
     expect(await bob.waitFor((f) => f.t === 'deliver' && f.type === 'typing')).toMatchObject({ from: 'ann', room: 'lobby' });
-    const h = await (await api('/api/rooms/lobby/history')).json();
+    expect((await api('/api/rooms/lobby/history')).status).toBe(401);
+    const h = await (await api('/api/rooms/lobby/history', { headers: { authorization: `Bearer ${await token('ann')}` } })).json();
     expect(h.messages.map((m: { text: string }) => m.text).sort()).toEqual(['hi ann', 'hi bob']);
     await ann.send({ t: 'msg', seq: 4, type: 'history', room: 'lobby' });
     expect(((await ann.waitFor((f) => f.t === 'deliver' && f.type === 'history')) as DeliverFrame).body).toMatchObject({ messages: expect.any(Array) });

@@ -62,7 +62,7 @@ describeWithPeer(redisPeer(), 'redis-server', 'realtime hubs joined by Redis', (
     expect(atBob).toEqual(Array.from({ length: 10 }, (_, i) => `a${i}`));
     expect(await ann.waitFor((f) => f.t === 'deliver' && f.from === 'bob' && f.type === 'chat')).toMatchObject({ body: { text: 'from b' } });
     // each hub's history has both sides
-    const hist = await (await fetch(new URL('/api/rooms/r/history', b.url))).json();
+    const hist = await (await fetch(new URL(`/api/rooms/r/history?token=${await token('bob')}`, b.url))).json();
     expect(hist.messages.map((m: { text: string }) => m.text)).toContain('a9');
     // and nothing twice: a hub skips its own events coming back from Redis
     const atAnn = ann.delivers().filter((d) => d.type === 'chat').map((d) => (d.body as { text: string }).text);
