@@ -96,7 +96,8 @@ export async function wtPeer(hub: RealtimeHub, token: string, options: { readRoo
       void read(value);
     }
   })();
-  const chat = new Map<string, WritableStreamDefaultWriter<Uint8Array>>();
+  // one stream per room, opened once even when sends overlap
+  const chat = new Map<string, Promise<WritableStreamDefaultWriter<Uint8Array>>>();
   const closed = wt.closed.then((i) => ({ code: i.closeCode, reason: i.reason }), (e) => ({ code: -1, reason: String(e) }));
   return {
     ...sink, wt, closed,
@@ -104,8 +105,8 @@ export async function wtPeer(hub: RealtimeHub, token: string, options: { readRoo
       if (f.t === 'msg' && f.type === 'chat') {
         const room = f.room ?? '';
         let w = chat.get(room);
-        if (!w) { w = (await wt.createBidirectionalStream()).writable.getWriter(); chat.set(room, w); }
-        await w.write(encodeFramed(f));
+        if (!w) chat.set(room, (w = wt.createBidirectionalStream().then((s) => s.writable.getWriter())));
+        await (await w).write(encodeFramed(f));
         return;
       }
       await cw.write(encodeFramed(f));
