@@ -5,19 +5,12 @@
 // The WebSocket upgrade and the WebTransport CONNECT call the same function.
 import crypto from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { AuthError } from '../errors.js';
 import type { JwtConfig } from './config.js';
 
-export interface AuthResult { userId: string; admin: boolean }
+export { AuthError };
 
-/** Why a token was refused; `reason` labels the auth-failure metric. */
-export class AuthError extends Error {
-  readonly reason: 'missing' | 'expired' | 'not_yet_valid' | 'claim' | 'signature' | 'malformed' | 'no_subject';
-  constructor(reason: AuthError['reason'], message: string) {
-    super(message);
-    this.name = 'AuthError';
-    this.reason = reason;
-  }
-}
+export interface AuthResult { userId: string; admin: boolean }
 
 const ALGS = { secret: ['HS256'], publicKey: ['RS256', 'ES256'], jwks: ['RS256', 'ES256'] } as const;
 const MAX_TOKEN = 8192;

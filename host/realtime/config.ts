@@ -6,17 +6,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { z } from 'zod';
-import { H3WasiError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 
-/** A configuration variable that does not validate; `variable` names it. */
-export class ConfigError extends H3WasiError {
-  readonly variable: string;
-  constructor(variable: string, message: string) {
-    super('H3W_ERR_REALTIME_CONFIG', `${variable}: ${message}`);
-    this.name = 'ConfigError';
-    this.variable = variable;
-  }
-}
+export { ConfigError };
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));

@@ -19,6 +19,7 @@ describe('realtime auth', () => {
     expect(await v(await make())).toEqual({ userId: 'ann', admin: false });
     expect(await v(await issueToken(c.jwt, 'bob', { admin: true }))).toEqual({ userId: 'bob', admin: true });
     expect(await reason(v(null))).toBe('missing');
+    await expect(v(null)).rejects.toMatchObject({ code: 'H3W_ERR_REALTIME_AUTH', name: 'AuthError' });
     expect(await reason(v(await make((j) => j.setExpirationTime(now - 10))))).toBe('expired');
     expect(await reason(v(await make((j) => j.setNotBefore(now + 600))))).toBe('not_yet_valid');
     expect(await reason(v(await make((j) => j.setAudience('x'))))).toBe('claim');

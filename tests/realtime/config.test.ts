@@ -60,6 +60,7 @@ describe('realtime config', () => {
     try { loadConfig(env); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).variable).toBe(variable);
+    expect((err as ConfigError).code).toBe('H3W_ERR_REALTIME_CONFIG');
     expect((err as Error).message).toMatch(new RegExp(`^${variable}: `));
     expect((err as Error).message).toMatch(why);
     expect((err as Error).message).not.toMatch(/\n/);
