@@ -69,6 +69,32 @@ describe('realtime hub', () => {
     await bob.close();
   });
 
+  it('typing in a WebTransport datagram reaches the room, outside the seq order (not acked, no gap)', async () => {
+    const dee = await wtPeer(hub, await token('dee'));
+    const eve = await wsPeer(hub, await token('eve'));
+    await hello(dee, 'dee-tab');
+    await hello(eve, 'eve-tab');
+    await dee.send({ t: 'msg', seq: 1, type: 'join', room: 'dg' });
+    await eve.send({ t: 'msg', seq: 1, type: 'join', room: 'dg' });
+    await acked(dee, 1);
+    await acked(eve, 1);
+    const dw = dee.wt.datagrams.writable.getWriter();
+    const typing = new TextEncoder().encode(JSON.stringify({ t: 'msg', seq: 1, type: 'typing', room: 'dg' }));
+    let got: Frame | undefined;
+    for (let i = 0; i < 20 && !got; i++) { // datagrams may be lost: send until one arrives
+      await dw.write(typing);
+      got = await eve.waitFor((f) => f.t === 'deliver' && f.type === 'typing', 200).catch(() => undefined);
+    }
+    expect(got).toMatchObject({ from: 'dee', room: 'dg' });
+    await dw.write(new TextEncoder().encode(JSON.stringify({ t: 'msg', seq: 2, type: 'chat', room: 'dg', body: { text: 'not by datagram' } })));
+    await dee.send({ t: 'msg', seq: 2, type: 'chat', room: 'dg', body: { text: 'by stream' } }); // seq 2 is still free: the datagram took none
+    await acked(dee, 2);
+    expect(((await eve.waitFor((f) => f.t === 'deliver' && f.type === 'chat')) as DeliverFrame).body).toEqual({ text: 'by stream' });
+    expect(eve.delivers().filter((d) => d.type === 'chat')).toHaveLength(1);
+    await dee.close();
+    await eve.close();
+  });
+
   it('refuses bad tokens with 401 on both transports, before any message', async () => {
     const other = new TextEncoder().encode('another-secret-entirely');
     const now = Math.floor(Date.now() / 1000);
