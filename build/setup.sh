@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 #   tshark         — decrypts and dissects captured QUIC / HTTP/3 (tests/helpers/tshark.ts)
 #   chromium       — headless Chromium, the browser peer for HTTP/3 (tests/helpers/chromium.ts;
 #                    playwright-core drives it, never a downloaded browser)
-PEER_PACKAGES=(openssl libnghttp3-dev gcc pkg-config ngtcp2-client ngtcp2-server tshark chromium)
+#   redis-server   — Redis pub/sub between realtime hubs (tests/realtime/redis.test.ts starts its own)
+PEER_PACKAGES=(openssl libnghttp3-dev gcc pkg-config ngtcp2-client ngtcp2-server tshark chromium redis-server)
 
 # apt-get, but when another apt/dpkg (unattended-upgrades, a parallel setup)
 # holds its lock, wait for it (up to APT_LOCK_WAIT seconds, default 300, and

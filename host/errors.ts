@@ -16,7 +16,9 @@
 //   ├── QuicError              a QUIC connection failed or was closed with an error (`wireCode`, `kind`)
 //   ├── QuicStreamError        the peer reset a stream or asked us to stop sending on it (`wireCode` = application code)
 //   ├── Http3Error             an HTTP/3 request or connection failed (`wireCode` = RFC 9114 §8.1 / RFC 9204 §6 code, `retryable`)
-//   └── WebTransportError      W3C WebTransport: a session failed or was refused, or a stream was reset (`source`, `streamErrorCode`)
+//   ├── WebTransportError      W3C WebTransport: a session failed or was refused, or a stream was reset (`source`, `streamErrorCode`)
+//   ├── ConfigError            the realtime hub's configuration: a variable does not validate (`variable`)
+//   └── AuthError              the realtime hub refused a token (`reason`)
 
 export class H3WasiError extends Error {
   readonly code: string;
@@ -294,5 +296,23 @@ export class WebTransportError extends H3WasiError {
     super('H3W_ERR_WEBTRANSPORT', message, init.cause === undefined ? undefined : { cause: init.cause });
     this.source = init.source ?? 'stream';
     this.streamErrorCode = init.streamErrorCode ?? null;
+  }
+}
+
+/** The realtime hub's configuration (h3-wasi/realtime): one variable does not validate; the message names it. */
+export class ConfigError extends H3WasiError {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super('H3W_ERR_REALTIME_CONFIG', `${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+/** The realtime hub refused a token (h3-wasi/realtime); `reason` labels the auth-failure metric. */
+export class AuthError extends H3WasiError {
+  readonly reason: 'missing' | 'expired' | 'not_yet_valid' | 'claim' | 'signature' | 'malformed' | 'no_subject';
+  constructor(reason: AuthError['reason'], message: string) {
+    super('H3W_ERR_REALTIME_AUTH', message);
+    this.reason = reason;
   }
 }

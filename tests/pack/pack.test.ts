@@ -69,7 +69,7 @@ describe('npm pack: the tarball', () => {
 
   it('every exports, imports and bin target is in it, and the exports are the public entry points only', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual(
-      ['.', './codec', './component', './component.wasm', './crypto', './http3', './package.json', './qpack', './quic', './realtime/client', './tls', './webtransport', './wit/*'].sort());
+      ['.', './codec', './component', './component.wasm', './crypto', './http3', './package.json', './qpack', './quic', './realtime', './realtime/client', './tls', './webtransport', './wit/*'].sort());
     const targets: string[] = [];
     const collect = (v: unknown) => {
       if (typeof v === 'string') targets.push(v);
@@ -120,6 +120,7 @@ import { QpackEncoder, QpackDecoder } from 'h3-wasi/qpack';
 import { encodeH3Frames, decodeH3Frames } from 'h3-wasi/codec';
 import { TlsConfig } from 'h3-wasi/tls';
 import { WebTransport, WebTransportError } from 'h3-wasi/webtransport';
+import { createRealtimeHub, loadConfig, ConfigError } from 'h3-wasi/realtime';
 import { H3WasiError, CryptoError } from 'h3-wasi';
 import { TransportManager } from 'h3-wasi/realtime/client';
 
@@ -157,6 +158,10 @@ assert.throws(() => new WebTransport('http://127.0.0.1:1/'), SyntaxError);
 
 // realtime/client: the browser bundle loads (it only uses browser globals once constructed)
 assert.equal(typeof TransportManager, 'function');
+// realtime: the hub and its configuration (docs/realtime.md)
+assert.equal(typeof createRealtimeHub, 'function');
+assert.equal(loadConfig({}).quicPort, 4433);
+assert.throws(() => loadConfig({ QUIC_PORT: 'x' }), (e) => e instanceof ConfigError && e instanceof H3WasiError && e.variable === 'QUIC_PORT');
 
 // tls (docs/tls.md's examples are run by tests/docs)
 assert.equal(typeof TlsConfig, 'function');
