@@ -52,6 +52,15 @@ describe('TransportManager: selection', () => {
     expect(s.events.some(([e]) => e === 'fallback')).toBe(false);
   });
 
+  it('wtUrl null (the hub runs with QUIC_ENABLED=false): WebSocket only, no attempt, no fallback reported', async () => {
+    const s = setup({ wtUrl: null });
+    await s.connect();
+    expect(s.tm.transport).toBe('websocket');
+    expect(s.hub.opened.map((t) => t.kind)).toEqual(['websocket']);
+    expect(s.events.some(([e]) => e === 'fallback')).toBe(false);
+    await expect(s.tm.switchTo('webtransport')).rejects.toThrow(/WebTransport/);
+  });
+
   it('WebTransport refused: WebSocket at once, the reason logged, a fallback event, reported to the hub, websocket cached', async () => {
     const s = setup();
     s.hub.behaviour.webtransport = 'fail';

@@ -33,8 +33,8 @@ export interface Timers {
 }
 
 export interface TransportManagerOptions {
-  /** https://HOST:PORT/realtime (the token is added as ?token=). */
-  wtUrl: string;
+  /** https://HOST:PORT/realtime (the token is added as ?token=); null: the hub offers no WebTransport (QUIC_ENABLED=false), WebSocket only. */
+  wtUrl: string | null;
   /** wss://HOST:PORT/realtime (or ws://). */
   wsUrl: string;
   /** The JWT, sent as ?token= on both transports. */
@@ -159,6 +159,7 @@ export class TransportManager {
   constructor(options: TransportManagerOptions) {
     const o = optionsArg<TransportManagerOptions>('options', options, KNOWN);
     const url = (name: 'wtUrl' | 'wsUrl') => {
+      if (name === 'wtUrl' && o.wtUrl === null) return '';
       const u = new URL(stringArg(`options.${name}`, o[name]));
       if (o.token !== undefined) u.searchParams.set('token', stringArg('options.token', o.token));
       return u.toString();
@@ -191,8 +192,8 @@ export class TransportManager {
     if (this.clientId.length < 1 || this.clientId.length > 64) throw new InvalidArgumentError('options.clientId', 'must be 1-64 characters');
     const WT = 'WebTransport' in o ? o.WebTransport : (globalThis as { WebTransport?: WebTransportCtor }).WebTransport;
     const WS = 'WebSocket' in o ? o.WebSocket : (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
-    // feature detection: no WebTransport constructor → WebSocket only
-    this.#hasWt = typeof WT === 'function';
+    // no WebTransport in this browser, or none offered by the hub (wtUrl null)
+    this.#hasWt = typeof WT === 'function' && o.wtUrl !== null;
     const wtOptions: WebTransportOptions = {};
     if (o.certificateHash !== undefined) {
       const raw = atob(stringArg('options.certificateHash', o.certificateHash));
@@ -269,7 +270,7 @@ export class TransportManager {
   async switchTo(kind: TransportKind): Promise<void> {
     enumArg('switchTo(kind)', kind, ['webtransport', 'websocket'] as const);
     if (this.#state === 'closed') throw new ClosedError('the TransportManager');
-    if (kind === 'webtransport' && !this.#hasWt) throw new InvalidArgumentError('switchTo(kind)', 'this browser has no WebTransport');
+    if (kind === 'webtransport' && !this.#hasWt) throw new InvalidArgumentError('switchTo(kind)', 'no WebTransport here (none in this browser, or the hub offers none: wtUrl null)');
     const { conn, welcome } = await this.#attempt(kind);
     this.#activate(conn, welcome);
   }
