@@ -275,8 +275,13 @@ export async function serve(options: ServeOptions, handler: FetchHandler): Promi
       const tcpDone = tcpServer ? tcpServer.close({ timeoutMs }) : Promise.resolve();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); });
-      await Promise.race([Promise.all([...[...connections].map((c) => c.idle()), ...[...wtLayers].map((l) => l.idle())]), deadline]);
+      let timedOut = false;
+      await Promise.race([Promise.all([...[...connections].map((c) => c.idle()), ...[...wtLayers].map((l) => l.idle())]), deadline.then(() => { timedOut = true; })]);
       clearTimeout(timer);
+      // a WebTransport session closed here is forgotten at once, but its CLOSE_WEBTRANSPORT_SESSION capsule may not
+      // have left yet: CONNECTION_CLOSE now would drop it and the client would see the connection's end instead of
+      // the session's code (as the client side does in release(), the capsule gets a moment)
+      if (wtLayers.size > 0 && !timedOut) await new Promise((r) => setTimeout(r, 100));
       for (const c of connections) c.core.conn.close({ closeCode: Number(H3_NO_ERROR), reason: 'server shutting down' });
       await Promise.all([endpoint.close(), tcpDone]);
       finishedResolve();

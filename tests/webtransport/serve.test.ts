@@ -7,6 +7,7 @@ import { Http3Client, serve, type Http3Server } from '../../host/http3/index.js'
 import type { AccessLogRecord } from '../../host/http3/access-log.js';
 import { WebTransport, WebTransportError, type WebTransportRequest } from '../../host/webtransport/index.js';
 import type { WebTransport as WT } from '../../host/webtransport/webtransport.js';
+import { readAll } from '../helpers/web-streams.js';
 
 let server: Http3Server;
 const seen: { session: WT; request: WebTransportRequest; remotePort: number }[] = [];
@@ -40,7 +41,6 @@ async function echo(wt: WT): Promise<void> {
 }
 
 const open = (path: string) => new WebTransport(`https://127.0.0.1:${server.port}${path}`, { serverCertificateHashes: [{ algorithm: 'sha-256', value: server.certificate.sha256 }] });
-const text = async (r: ReadableStream<Uint8Array>) => { const c: Uint8Array[] = []; for await (const x of r as unknown as AsyncIterable<Uint8Array>) c.push(x); return Buffer.concat(c).toString(); };
 
 describe('serve({ webtransport })', () => {
   it('accepts a session: the hook sees the CONNECT; a bidirectional stream and a datagram are echoed; Fetch requests are still served', async () => {
@@ -57,7 +57,7 @@ describe('serve({ webtransport })', () => {
     const w = s.writable.getWriter();
     await w.write(new TextEncoder().encode('ping'));
     await w.close();
-    expect(await text(s.readable)).toBe('ping');
+    expect(await readAll(s.readable)).toBe('ping');
     const dw = wt.datagrams.writable.getWriter();
     const dr = wt.datagrams.readable.getReader();
     let back: Uint8Array | undefined;
@@ -101,7 +101,7 @@ describe('serve({ webtransport })', () => {
     const w = s.writable.getWriter();
     await w.write(new TextEncoder().encode('early'));
     await w.close();
-    expect(await text(s.readable)).toBe('early');
+    expect(await readAll(s.readable)).toBe('early');
     wt.close();
   });
 
@@ -125,6 +125,16 @@ describe('serve({ webtransport })', () => {
     expect(drained).toBe(true);
     expect(Date.now() - t0).toBeLessThan(2500); // the session closed on the drain: shutdown did not wait for its deadline
     await expect(wt.closed).resolves.toEqual({ closeCode: 1, reason: 'drained' });
+  });
+
+  it('a session the server closes right before shutdown(): the client still sees its code and reason', async () => {
+    let serverSession: WT | null = null;
+    const other = await serve({ port: 0, tcp: false, webtransport: (s) => { serverSession = s; } }, () => new Response('x'));
+    const wt = new WebTransport(`https://127.0.0.1:${other.port}/x`, { serverCertificateHashes: [{ algorithm: 'sha-256', value: other.certificate.sha256 }] });
+    await wt.ready;
+    serverSession!.close({ closeCode: 77, reason: 'maintenance' });
+    await other.shutdown({ timeoutMs: 2000 });
+    await expect(wt.closed).resolves.toEqual({ closeCode: 77, reason: 'maintenance' });
   });
 
   it('without the hook the server offers no WebTransport: the client is refused', async () => {
