@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebTransport, WebTransportError } from '../../host/webtransport/index.js';
 import { startWtServer, type WtTestServer } from '../helpers/wt-server.js';
+import { readAll, first } from '../helpers/web-streams.js';
 
 let server: WtTestServer;
 beforeAll(async () => { server = await startWtServer(); });
@@ -16,20 +17,6 @@ const url = (path: string) => server.url(path);
 const open = (path: string, extra: Record<string, unknown> = {}) =>
   new WebTransport(url(path), { serverCertificateHashes: [{ algorithm: 'sha-256', value: server.sha256 }], ...extra });
 const enc = (s: string) => new TextEncoder().encode(s);
-
-async function readAll(r: ReadableStream<Uint8Array>): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of r as unknown as AsyncIterable<Uint8Array>) chunks.push(c);
-  return Buffer.concat(chunks).toString();
-}
-
-async function first<T>(rs: ReadableStream<T>): Promise<T> {
-  const reader = rs.getReader();
-  const { value, done } = await reader.read();
-  reader.releaseLock();
-  if (done) throw new Error('the stream ended');
-  return value;
-}
 
 describe('WebTransport (W3C API) against our server', () => {
   it('ready resolves; the server sees the CONNECT with :protocol webtransport and the path', async () => {

@@ -11,6 +11,7 @@ import { createDevCert } from '../../host/http3/devcert.js';
 import type { QuicConnection } from '../../host/quic/connection.js';
 import { QuicEndpoint } from '../../host/quic/endpoint.js';
 import { WebTransport, WebTransportError } from '../../host/webtransport/index.js';
+import { first } from '../helpers/web-streams.js';
 
 /** RFC 9220 §3 / RFC 9297 §5.1 / draft-02 (what our client and Chromium 156 look for). */
 const ENABLE_CONNECT_PROTOCOL = 0x08n, H3_DATAGRAM = 0x33n, ENABLE_WEBTRANSPORT_DRAFT02 = 0x2b603742n;
@@ -90,14 +91,6 @@ async function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<WebTranspor
   expect((e as WebTransportError).source).toBe('session');
   expect((e as Error).message).toMatch(re);
   return e as WebTransportError;
-}
-
-async function first<T>(rs: ReadableStream<T>): Promise<T> {
-  const reader = rs.getReader();
-  const { value, done } = await reader.read();
-  reader.releaseLock();
-  if (done) throw new Error('the stream ended');
-  return value;
 }
 
 describe('hostile servers against the WebTransport client', () => {

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebTransport, WebTransportError } from '../../host/webtransport/index.js';
 import { echo, startWtServer, type WtTestServer } from '../helpers/wt-server.js';
+import { readBytes, first } from '../helpers/web-streams.js';
 
 let server: WtTestServer;
 beforeAll(async () => {
@@ -19,20 +20,6 @@ const open = (path: string, extra: Record<string, unknown> = {}) =>
   new WebTransport(server.url(path), { serverCertificateHashes: [{ algorithm: 'sha-256', value: server.sha256 }], ...extra });
 const enc = (s: string) => new TextEncoder().encode(s);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-async function readBytes(r: ReadableStream<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of r as unknown as AsyncIterable<Uint8Array>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-
-async function first<T>(rs: ReadableStream<T>): Promise<T> {
-  const reader = rs.getReader();
-  const { value, done } = await reader.read();
-  reader.releaseLock();
-  if (done) throw new Error('the stream ended');
-  return value;
-}
 
 /** What a promise rejected with (fails the test if it resolved). */
 async function rejection(p: Promise<unknown>): Promise<WebTransportError> {
