@@ -119,6 +119,9 @@ function writeQuicRecord(w: Writer, f: QuicFrame, base: usize): void {
     }
     case 0x04:
       store<u64>(f0, f.streamId); store<u64>(f1, f.errorCode); store<u64>(f2, f.finalSize); break;
+    case 0x24: // RESET_STREAM_AT (draft-ietf-quic-reliable-stream-reset §4)
+      store<u64>(f0, f.streamId); store<u64>(f1, f.errorCode); store<u64>(f2, f.finalSize);
+      store<u64>(p + QuicFrameRec.F3, f.reliableSize); break;
     case 0x05:
       store<u64>(f0, f.streamId); store<u64>(f1, f.errorCode); break;
     case 0x06:
@@ -232,6 +235,7 @@ function readQuicRecord(r: Reader, f: QuicFrame, data: usize, dataLen: usize): u
       break;
     }
     case 0x04: f.streamId = f0; f.errorCode = f1; f.finalSize = f2; break;
+    case 0x24: f.streamId = f0; f.errorCode = f1; f.finalSize = f2; f.reliableSize = load<u64>(p + QuicFrameRec.F3); break;
     case 0x05: f.streamId = f0; f.errorCode = f1; break;
     case 0x06: f.offset = f0; f.data = dp; f.length = <u64>dLen; break;
     case 0x07: f.token = dp; f.tokenLength = <u32>dLen; break;

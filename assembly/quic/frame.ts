@@ -57,6 +57,8 @@ export const FRAME_HANDSHAKE_DONE: u64 = 0x1e;
 /** RFC 9221 §4: DATAGRAM without (0x30) and with (0x31) a Length field. */
 export const FRAME_DATAGRAM: u64 = 0x30;
 export const FRAME_DATAGRAM_LEN: u64 = 0x31;
+/** draft-ietf-quic-reliable-stream-reset §4: RESET_STREAM_AT (a RESET_STREAM with a Reliable Size). */
+export const FRAME_RESET_STREAM_AT: u64 = 0x24;
 
 // ---- packet types, as the decoder's `packetType` argument -------------------
 export const PACKET_INITIAL: u32 = 0;
@@ -95,7 +97,8 @@ const ALLOWED: usize = memory.data<u8>([
 /** True when `frameType` is one this decoder knows (§19, RFC 9221). */
 @inline
 export function isKnownFrameType(frameType: u64): bool {
-  return frameType <= FRAME_HANDSHAKE_DONE || frameType == FRAME_DATAGRAM || frameType == FRAME_DATAGRAM_LEN;
+  return frameType <= FRAME_HANDSHAKE_DONE || frameType == FRAME_DATAGRAM || frameType == FRAME_DATAGRAM_LEN
+    || frameType == FRAME_RESET_STREAM_AT;
 }
 
 /**
@@ -107,6 +110,8 @@ export function frameAllowedIn(frameType: u64, packetType: u32): bool {
   let mask: u8;
   if (frameType <= FRAME_HANDSHAKE_DONE) mask = load<u8>(ALLOWED + <usize>frameType);
   else if (frameType == FRAME_DATAGRAM || frameType == FRAME_DATAGRAM_LEN) mask = Z | O;
+  // draft-ietf-quic-reliable-stream-reset §4: allowed where RESET_STREAM is (0-RTT, 1-RTT)
+  else if (frameType == FRAME_RESET_STREAM_AT) mask = Z | O;
   else return false;
   return (mask & (<u8>1 << <u8>packetType)) != 0;
 }
@@ -137,6 +142,7 @@ export function isProbing(frameType: u64): bool {
  *                        firstAckRange, ackRanges/ackRangesStored/ackRangesTruncated,
  *                        smallestAcknowledged; ecnEct0, ecnEct1, ecnCe (0x03 only)
  *   RESET_STREAM         streamId, errorCode (Application Protocol Error Code), finalSize
+ *   RESET_STREAM_AT      streamId, errorCode, finalSize, reliableSize (0x24, reliable stream reset draft)
  *   STOP_SENDING         streamId, errorCode
  *   CRYPTO               offset, data, length
  *   NEW_TOKEN            token, tokenLength
@@ -190,6 +196,8 @@ export class QuicFrame {
 
   errorCode: u64 = 0;
   finalSize: u64 = 0;
+  /** RESET_STREAM_AT: bytes below this offset are delivered before the reset. */
+  reliableSize: u64 = 0;
   /** CONNECTION_CLOSE 0x1c: the Frame Type field (type of the offending frame). */
   errorFrameType: u64 = 0;
   reasonPhrase: usize = 0;
@@ -280,6 +288,16 @@ export function decodeFrame(r: Reader, f: QuicFrame, packetType: u32): u64 {
       f.streamId = r.varint();
       f.errorCode = r.varint();
       f.finalSize = r.varint();
+      break;
+    case 0x24: // draft-ietf-quic-reliable-stream-reset §4 RESET_STREAM_AT
+      f.streamId = r.varint();
+      f.errorCode = r.varint();
+      f.finalSize = r.varint();
+      f.reliableSize = r.varint();
+      if (r.failed) break;
+      // §4: "Reliable Size ... MUST be smaller than or equal to the Final Size"; a
+      // larger value is a connection error of type FRAME_ENCODING_ERROR.
+      if (f.reliableSize > f.finalSize) return fail(f, FRAME_ENCODING_ERROR, "RESET_STREAM_AT reliable size above the final size");
       break;
     case 0x05: // §19.5 STOP_SENDING
       f.streamId = r.varint();

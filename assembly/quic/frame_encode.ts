@@ -7,7 +7,8 @@
 // varints, the OFF bit only for a non-zero offset. It refuses (returns an
 // error code, writes nothing useful) frames that a receiver would reject:
 // values above 2^62-1, stream counts above 2^60, CID lengths outside 1..20,
-// ACK ranges that underflow, empty NEW_TOKEN tokens.
+// ACK ranges that underflow, empty NEW_TOKEN tokens, a RESET_STREAM_AT
+// reliable size above its final size.
 
 import { Writer } from "../wire/writer";
 import { VARINT_MAX } from "../wire/varint";
@@ -76,6 +77,14 @@ export function encodeFrame(w: Writer, f: QuicFrame): u64 {
       w.varint(f.streamId);
       w.varint(f.errorCode);
       w.varint(f.finalSize);
+      break;
+    case 0x24: // draft-ietf-quic-reliable-stream-reset §4 RESET_STREAM_AT
+      if (f.reliableSize > f.finalSize) return FRAME_ENCODING_ERROR;
+      w.u8(<u32>t);
+      w.varint(f.streamId);
+      w.varint(f.errorCode);
+      w.varint(f.finalSize);
+      w.varint(f.reliableSize);
       break;
     case 0x05: // §19.5 STOP_SENDING
       w.u8(<u32>t);

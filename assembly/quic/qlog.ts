@@ -19,7 +19,7 @@ import { QuicEventQueue, QuicEventKind } from "./events";
 import {
   QuicFrame, decodeFrame,
   PACKET_INITIAL, PACKET_0RTT, PACKET_HANDSHAKE, PACKET_1RTT,
-  FRAME_PADDING, FRAME_PING, FRAME_ACK, FRAME_ACK_ECN, FRAME_RESET_STREAM, FRAME_STOP_SENDING, FRAME_CRYPTO,
+  FRAME_PADDING, FRAME_PING, FRAME_ACK, FRAME_ACK_ECN, FRAME_RESET_STREAM, FRAME_RESET_STREAM_AT, FRAME_STOP_SENDING, FRAME_CRYPTO,
   FRAME_NEW_TOKEN, FRAME_MAX_DATA, FRAME_MAX_STREAM_DATA, FRAME_MAX_STREAMS_BIDI, FRAME_MAX_STREAMS_UNI,
   FRAME_DATA_BLOCKED, FRAME_STREAM_DATA_BLOCKED, FRAME_STREAMS_BLOCKED_BIDI, FRAME_STREAMS_BLOCKED_UNI,
   FRAME_NEW_CONNECTION_ID, FRAME_RETIRE_CONNECTION_ID, FRAME_PATH_CHALLENGE, FRAME_PATH_RESPONSE,
@@ -486,6 +486,10 @@ function frame(j: Json, f: QuicFrame): void {
     }
     case <i32>FRAME_RESET_STREAM:
       j.key("frame_type").str("reset_stream").key("stream_id").num(f.streamId).key("error_code").num(f.errorCode).key("final_size").num(f.finalSize);
+      break;
+    case <i32>FRAME_RESET_STREAM_AT: // draft-ietf-quic-reliable-stream-reset §4
+      j.key("frame_type").str("reset_stream_at").key("stream_id").num(f.streamId).key("error_code").num(f.errorCode)
+        .key("final_size").num(f.finalSize).key("reliable_size").num(f.reliableSize);
       break;
     case <i32>FRAME_STOP_SENDING:
       j.key("frame_type").str("stop_sending").key("stream_id").num(f.streamId).key("error_code").num(f.errorCode);

@@ -31,6 +31,8 @@ export const TP_ACTIVE_CONNECTION_ID_LIMIT: u64 = 0x0e;
 export const TP_INITIAL_SOURCE_CONNECTION_ID: u64 = 0x0f;
 export const TP_RETRY_SOURCE_CONNECTION_ID: u64 = 0x10;
 export const TP_MAX_DATAGRAM_FRAME_SIZE: u64 = 0x20;
+/** draft-ietf-quic-reliable-stream-reset §3: reset_stream_at, empty value. */
+export const TP_RESET_STREAM_AT: u64 = 0x17f7586d2cb571;
 
 /** RFC 9000 §18.2: preferred_address contents. */
 @final
@@ -66,6 +68,8 @@ export class TransportParams {
   /** 0 = absent (RFC 9221 §3: the peer does not accept DATAGRAM frames). */
   maxDatagramFrameSize: u64 = 0;
   hasMaxDatagramFrameSize: bool = false;
+  /** draft-ietf-quic-reliable-stream-reset §3: the endpoint accepts RESET_STREAM_AT frames. */
+  resetStreamAt: bool = false;
 }
 
 /** Result of decoding: `error` is 0 or TRANSPORT_PARAMETER_ERROR with `reason`. */
@@ -147,6 +151,13 @@ export function decodeTransportParams(ptr: usize, len: usize, fromServer: bool):
       pa.connectionId = copyBytes(cp, cl);
       memory.copy(pa.statelessResetToken.dataStart, tk, 16);
       tp.preferredAddress = pa;
+    } else if (id == TP_RESET_STREAM_AT) {
+      // RFC 9000 §7.4: duplicates refused as for the ids in the bitmap
+      if (tp.resetStreamAt) return fail(res, "duplicate transport parameter");
+      // draft-ietf-quic-reliable-stream-reset §3: the value is empty; anything
+      // else is a TRANSPORT_PARAMETER_ERROR
+      if (n != 0) return fail(res, "reset_stream_at must be empty");
+      tp.resetStreamAt = true;
     } else if (id <= 0x20 && isIntegerParam(id)) {
       const x = v.varint();
       if (v.failed || !v.atEnd) return fail(res, "malformed integer transport parameter");
@@ -249,6 +260,7 @@ export function encodeTransportParams(tp: TransportParams, w: Writer): void {
   const rscid = tp.retrySourceConnectionId;
   if (rscid != null) putBytes(w, TP_RETRY_SOURCE_CONNECTION_ID, rscid);
   if (tp.hasMaxDatagramFrameSize) putInt(w, TP_MAX_DATAGRAM_FRAME_SIZE, tp.maxDatagramFrameSize);
+  if (tp.resetStreamAt) { w.varint(TP_RESET_STREAM_AT); w.varint(0); }
 }
 
 /**

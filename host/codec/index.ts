@@ -67,6 +67,8 @@ export type QuicFrame =
       truncated?: true;
     }
   | { type: 'resetStream'; streamId: bigint; errorCode: bigint; finalSize: bigint }
+  /** draft-ietf-quic-reliable-stream-reset §4 (type 0x24): bytes below reliableSize are delivered before the reset. */
+  | { type: 'resetStreamAt'; streamId: bigint; errorCode: bigint; finalSize: bigint; reliableSize: bigint }
   | { type: 'stopSending'; streamId: bigint; errorCode: bigint }
   | { type: 'crypto'; offset: bigint; data: Uint8Array }
   | { type: 'newToken'; token: Uint8Array }
@@ -173,6 +175,7 @@ function parseQuicRecords(rec: Uint8Array, input: Uint8Array, base = 0, out: Qui
         break;
       }
       case 0x04: frame = { type: 'resetStream', streamId: f(0), errorCode: f(1), finalSize: f(2) }; break;
+      case 0x24: frame = { type: 'resetStreamAt', streamId: f(0), errorCode: f(1), finalSize: f(2), reliableSize: f(3) }; break;
       case 0x05: frame = { type: 'stopSending', streamId: f(0), errorCode: f(1) }; break;
       case 0x06: frame = { type: 'crypto', offset: f(0), data: data() }; break;
       case 0x07: frame = { type: 'newToken', token: data() }; break;
@@ -280,6 +283,7 @@ function quicRecord(frame: QuicFrame, blob: Blob, where: string): Uint8Array {
       break;
     }
     case 'resetStream': t = 0x04; set(0, 'streamId'); set(1, 'errorCode'); set(2, 'finalSize'); break;
+    case 'resetStreamAt': t = 0x24; set(0, 'streamId'); set(1, 'errorCode'); set(2, 'finalSize'); set(3, 'reliableSize'); break;
     case 'stopSending': t = 0x05; set(0, 'streamId'); set(1, 'errorCode'); break;
     case 'crypto': t = 0x06; set(0, 'offset'); data('data'); break;
     case 'newToken': t = 0x07; data('token'); break;

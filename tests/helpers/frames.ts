@@ -50,6 +50,9 @@ export const quicFrame: fc.Arbitrary<QuicFrame> = fc.oneof(
   fc.constant<QuicFrame>({ type: 'ping' }),
   ack,
   fc.record({ streamId: varint(), errorCode: varint(), finalSize: varint() }).map((r): QuicFrame => ({ type: 'resetStream', ...r })),
+  // draft-ietf-quic-reliable-stream-reset §4: Reliable Size <= Final Size
+  fc.record({ streamId: varint(), errorCode: varint(), finalSize: varint(), cut: fc.bigInt({ min: 0n, max: MAX62 }) })
+    .map(({ cut, ...r }): QuicFrame => ({ type: 'resetStreamAt', ...r, reliableSize: cut % (r.finalSize + 1n) })),
   fc.record({ streamId: varint(), errorCode: varint() }).map((r): QuicFrame => ({ type: 'stopSending', ...r })),
   fc.record({ offset: varint(MAX62 - 4096n), data: bytes(0, 64) }).map((r): QuicFrame => ({ type: 'crypto', ...r })),
   bytes(1, 40).map((token): QuicFrame => ({ type: 'newToken', token })),

@@ -29,6 +29,7 @@ export function quicReference(frames: QuicFrame[]): Uint8Array {
         if (f.ecn) { v(f.ecn.ect0); v(f.ecn.ect1); v(f.ecn.ce); }
         break;
       case 'resetStream': out.push(0x04); v(f.streamId); v(f.errorCode); v(f.finalSize); break;
+      case 'resetStreamAt': out.push(0x24); v(f.streamId); v(f.errorCode); v(f.finalSize); v(f.reliableSize); break;
       case 'stopSending': out.push(0x05); v(f.streamId); v(f.errorCode); break;
       case 'crypto': out.push(0x06); v(f.offset); v(f.data.length); bytes(f.data); break;
       case 'newToken': out.push(0x07); v(f.token.length); bytes(f.token); break;

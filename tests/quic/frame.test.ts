@@ -29,6 +29,8 @@ const TABLE: [number, string][] = [
   [0x10, '__01'], [0x11, '__01'], [0x12, '__01'], [0x13, '__01'], [0x14, '__01'], [0x15, '__01'],
   [0x16, '__01'], [0x17, '__01'], [0x18, '__01'], [0x19, '__01'], [0x1a, '__01'], [0x1b, '___1'],
   [0x1c, 'IH01'], [0x1d, '__01'], [0x1e, '___1'], [0x30, '__01'], [0x31, '__01'],
+  // draft-ietf-quic-reliable-stream-reset §4: RESET_STREAM_AT where RESET_STREAM may be
+  [0x24, '__01'],
 ];
 const allowedBy = (pkts: string, packet: PacketType) =>
   ({ initial: pkts[0] === 'I', handshake: pkts[1] === 'H', '0rtt': pkts[2] === '0', '1rtt': pkts[3] === '1' })[packet];
@@ -40,7 +42,7 @@ const BODY: Record<number, string> = {
   0x07: '0161', 0x08: '00', 0x09: '00', 0x0a: '0000', 0x0b: '0000', 0x0c: '0001', 0x0d: '0001', 0x0e: '000100', 0x0f: '000100',
   0x10: '01', 0x11: '0001', 0x12: '01', 0x13: '01', 0x14: '01', 0x15: '0001', 0x16: '01', 0x17: '01',
   0x18: '010004aabbccdd' + '11'.repeat(16), 0x19: '01', 0x1a: '0102030405060708', 0x1b: '0102030405060708',
-  0x1c: '070000', 0x1d: '0700', 0x1e: '', 0x30: 'ab', 0x31: '01ab',
+  0x1c: '070000', 0x1d: '0700', 0x1e: '', 0x30: 'ab', 0x31: '01ab', 0x24: '00010202',
 };
 const frameBytes = (t: number) => hex(t.toString(16).padStart(2, '0') + BODY[t]);
 
@@ -149,6 +151,9 @@ describe('quic frames through the component', () => {
     ['§19.3 ACK Range Count larger than the frame', '1rtt', '0205000500', FRAME_ENCODING_ERROR, 0x02n],
     ['§19.3.2 ACK_ECN without its counts', '1rtt', '030500000001', FRAME_ENCODING_ERROR, 0x03n],
     ['§19.4 truncated RESET_STREAM', '1rtt', '040001', FRAME_ENCODING_ERROR, 0x04n],
+    ['reliable-stream-reset §4 RESET_STREAM_AT Reliable Size > Final Size', '1rtt', '2400010203', FRAME_ENCODING_ERROR, 0x24n],
+    ['reliable-stream-reset §4 truncated RESET_STREAM_AT', '1rtt', '24000102', FRAME_ENCODING_ERROR, 0x24n],
+    ['reliable-stream-reset §4 RESET_STREAM_AT in Initial', 'initial', '2400010202', PROTOCOL_VIOLATION, 0x24n],
     ['§19.6 CRYPTO data beyond the packet', '1rtt', '060005aabb', FRAME_ENCODING_ERROR, 0x06n],
     ['§19.6 CRYPTO offset + length > 2^62-1', '1rtt', '06ffffffffffffffff01aa', FRAME_ENCODING_ERROR, 0x06n],
     ['§19.7 empty NEW_TOKEN', '1rtt', '0700', FRAME_ENCODING_ERROR, 0x07n],

@@ -20,6 +20,7 @@ describe('QUIC frame encoder', () => {
     [{ type: 'ack', largestAcknowledged: 5n, ackDelay: 0n, firstAckRange: 0n, ackRanges: [], ecn: { ect0: 1n, ect1: 494878333n, ce: 151288809941952652n } }, '0305000000 01 9d7f3e7d c2197c5eff14e88c'],
     [{ type: 'resetStream', streamId: 4n, errorCode: 0x10cn, finalSize: 1000n }, '04 04 410c 43e8'],
     [{ type: 'stopSending', streamId: 8n, errorCode: 0n }, '050800'],
+    [{ type: 'resetStreamAt', streamId: 4n, errorCode: 0x10cn, finalSize: 1000n, reliableSize: 7n }, '24 04 410c 43e8 07'],
     [{ type: 'crypto', offset: 64n, data: b(1, 2) }, '06 4040 02 0102'],
     [{ type: 'newToken', token: b(0xaa) }, '0701aa'],
     [{ type: 'stream', streamId: 0n, offset: 0n, fin: false, data: b(0xaa) }, '0a0001aa'],
@@ -86,6 +87,7 @@ describe('QUIC frame encoder', () => {
     ['STREAM offset + length above 2^62-1 (§19.8)', { type: 'stream', streamId: 0n, offset: (1n << 62n) - 1n, fin: false, data: b(1) }, 0x07n],
     ['PATH_CHALLENGE data not 8 bytes (§19.17)', { type: 'pathChallenge', data: b(1, 2) }, 0x07n],
     ['PADDING of length 0', { type: 'padding', length: 0 }, 0x07n],
+    ['RESET_STREAM_AT Reliable Size above Final Size (reliable-stream-reset §4)', { type: 'resetStreamAt', streamId: 0n, errorCode: 0n, finalSize: 3n, reliableSize: 4n }, 0x07n],
   ];
   for (const [name, frame, code] of REFUSED) {
     it(`refuses ${name}`, () => {

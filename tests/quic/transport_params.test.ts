@@ -13,6 +13,8 @@ const int = (id: number, v: bigint | number) => param(id, varint(BigInt(v)));
 const bytes = (...parts: number[][]) => Uint8Array.from(parts.flat());
 const ISCID = param(0x0f, [1, 2, 3, 4]);
 const ODCID = param(0x00, [9, 9, 9, 9, 9, 9, 9, 9]);
+/** draft-ietf-quic-reliable-stream-reset §3: reset_stream_at. */
+const RESET_STREAM_AT = 0x17f7586d2cb571n;
 
 for (const variant of VARIANTS) {
   describe(`QUIC transport parameters (${variant} build)`, async () => {
@@ -24,14 +26,14 @@ for (const variant of VARIANTS) {
       const b = bytes(ODCID, int(0x01, 30000), param(0x02, Array(16).fill(0x77)), int(0x03, 1472), int(0x04, 1n << 40n),
         int(0x05, 1000), int(0x06, 2000), int(0x07, 3000), int(0x08, 100), int(0x09, 3), int(0x0a, 20), int(0x0b, 16383),
         param(0x0c, []), param(0x0d, pa), int(0x0e, 8), ISCID, param(0x10, [5, 5]), int(0x20, 65535),
-        param(27 + 31 * 5, [1, 2, 3]), param(0x1234, []));
+        param(RESET_STREAM_AT, []), param(27 + 31 * 5, [1, 2, 3]), param(0x1234, []));
       const p = dec(b, true);
       expect(p.error).toBe(0);
       expect(p).toMatchObject({
         odcid: '0909090909090909', maxIdleTimeout: '30000', srt: '77'.repeat(16), maxUdpPayloadSize: '1472',
         initialMaxData: String(1n << 40n), bidiLocal: '1000', bidiRemote: '2000', uni: '3000', streamsBidi: '100', streamsUni: '3',
         ackDelayExponent: '20', maxAckDelay: '16383', disableActiveMigration: true, activeConnectionIdLimit: '8',
-        iscid: '01020304', rscid: '0505', maxDatagramFrameSize: '65535',
+        iscid: '01020304', rscid: '0505', maxDatagramFrameSize: '65535', resetStreamAt: true,
       });
       expect(p.preferredAddress).toMatchObject({ ipv4: 'c0000201', ipv4Port: 0x115c, ipv6Port: 0x115d, cid: '0a0b0c0d', token: 'ee'.repeat(16) });
       // re-encoding is stable and decodes to the same values
@@ -42,7 +44,7 @@ for (const variant of VARIANTS) {
 
     it('applies defaults for absent parameters', () => {
       const p = dec(bytes(ISCID));
-      expect(p).toMatchObject({ error: 0, maxUdpPayloadSize: '65527', ackDelayExponent: '3', maxAckDelay: '25', activeConnectionIdLimit: '2', maxDatagramFrameSize: null });
+      expect(p).toMatchObject({ error: 0, maxUdpPayloadSize: '65527', ackDelayExponent: '3', maxAckDelay: '25', activeConnectionIdLimit: '2', maxDatagramFrameSize: null, resetStreamAt: false });
     });
 
     it('refuses invalid values, duplicates, server-only parameters from clients and missing CIDs', () => {
@@ -65,6 +67,9 @@ for (const variant of VARIANTS) {
         [[int(0x04, 5)], false],
         [[ISCID], true],
         [[ISCID, [0x04, 0x08, 0x01]], false],
+        // draft-ietf-quic-reliable-stream-reset §3: the value is empty; no duplicates
+        [[ISCID, param(RESET_STREAM_AT, [0])], false],
+        [[ISCID, param(RESET_STREAM_AT, []), param(RESET_STREAM_AT, [])], false],
       ];
       for (const [parts, server] of bad) {
         const p = dec(bytes(...parts), server);

@@ -36,7 +36,8 @@ export function tpDecode(data: Uint8Array, fromServer: bool): string {
     `"streamsBidi":"${p.initialMaxStreamsBidi}","streamsUni":"${p.initialMaxStreamsUni}","ackDelayExponent":"${p.ackDelayExponent}",` +
     `"maxAckDelay":"${p.maxAckDelay}","disableActiveMigration":${p.disableActiveMigration},"preferredAddress":${paJson},` +
     `"activeConnectionIdLimit":"${p.activeConnectionIdLimit}","iscid":${hexArr(p.initialSourceConnectionId)},"rscid":${hexArr(p.retrySourceConnectionId)},` +
-    `"maxDatagramFrameSize":${p.hasMaxDatagramFrameSize ? "\"" + p.maxDatagramFrameSize.toString() + "\"" : "null"}}`;
+    `"maxDatagramFrameSize":${p.hasMaxDatagramFrameSize ? "\"" + p.maxDatagramFrameSize.toString() + "\"" : "null"},` +
+    `"resetStreamAt":${p.resetStreamAt}}`;
 }
 
 /** Decode then re-encode (null on a decode error). */
