@@ -176,6 +176,11 @@ export function streamReset(connection: u32, streamId: u64, code: u64): bool {
   return c != null && c.streamReset(streamId, code);
 }
 
+export function streamReliablePrefix(connection: u32, streamId: u64, size: u64): bool {
+  const c = conn(connection);
+  return c != null && c.setReliablePrefix(streamId, size);
+}
+
 export function stopSending(connection: u32, streamId: u64, code: u64): bool {
   const c = conn(connection);
   return c != null && c.stopSending(streamId, code);

@@ -57,6 +57,8 @@ export const QC_WT: u8 = 35;
 export const QC_WT_MAX_SESSIONS: u8 = 36;
 export const QC_WT_MAX_BUFFERED_STREAMS: u8 = 37;
 export const QC_WT_MAX_STREAMS_PER_SESSION: u8 = 38;
+/** draft-ietf-quic-reliable-stream-reset §3: advertise reset_stream_at (default on). */
+export const QC_RESET_STREAM_AT: u8 = 39;
 
 /** The largest SETTINGS_MAX_FIELD_SECTION_SIZE we advertise: a header block is held whole while it is decoded. */
 export const H3_MAX_FIELD_SECTION_LIMIT: u64 = 1 << 20;
@@ -112,6 +114,8 @@ export class QuicConfig {
   /** The handshake must complete within this (0 = only the idle timeout). */
   handshakeTimeoutMs: u64 = 10_000;
   greaseQuicBit: bool = false;
+  /** draft-ietf-quic-reliable-stream-reset: advertise reset_stream_at (we accept RESET_STREAM_AT, and send it when the peer does). */
+  resetStreamAt: bool = true;
   /** Emit qlog events (events.ts Qlog, qlog.ts) for every connection. */
   qlog: bool = false;
   /** HTTP/3 on connections whose ALPN is "h3" (wit/http3.wit). */
@@ -179,6 +183,7 @@ export function parseQuicConfig(ptr: usize, len: usize): QuicConfig {
       case QC_MAX_RECV_RANGES: c.maxRecvRanges = <i32>clamp(v, 4, 1024); break;
       case QC_HANDSHAKE_TIMEOUT_MS: c.handshakeTimeoutMs = clamp(v, 0, 1 << 40); break;
       case QC_GREASE_QUIC_BIT: c.greaseQuicBit = v != 0; break;
+      case QC_RESET_STREAM_AT: c.resetStreamAt = v != 0; break;
       case QC_QLOG: c.qlog = v != 0; break;
       case QC_H3: c.h3 = v != 0; break;
       case QC_H3_MAX_FIELD_SECTION_SIZE: c.h3MaxFieldSectionSize = clamp(v, 1, H3_MAX_FIELD_SECTION_LIMIT); break;

@@ -13,7 +13,7 @@ import {
 import {
   QuicFrame, decodeFrame, isAckEliciting, isProbing,
   PACKET_INITIAL, PACKET_0RTT, PACKET_HANDSHAKE, PACKET_1RTT,
-  FRAME_PADDING, FRAME_PING, FRAME_ACK, FRAME_ACK_ECN, FRAME_RESET_STREAM, FRAME_STOP_SENDING, FRAME_CRYPTO,
+  FRAME_PADDING, FRAME_PING, FRAME_ACK, FRAME_ACK_ECN, FRAME_RESET_STREAM, FRAME_RESET_STREAM_AT, FRAME_STOP_SENDING, FRAME_CRYPTO,
   FRAME_NEW_TOKEN, FRAME_MAX_DATA, FRAME_MAX_STREAM_DATA, FRAME_MAX_STREAMS_BIDI, FRAME_MAX_STREAMS_UNI,
   FRAME_DATA_BLOCKED, FRAME_STREAM_DATA_BLOCKED, FRAME_STREAMS_BLOCKED_BIDI, FRAME_STREAMS_BLOCKED_UNI,
   FRAME_NEW_CONNECTION_ID, FRAME_RETIRE_CONNECTION_ID, FRAME_PATH_CHALLENGE, FRAME_PATH_RESPONSE,
@@ -319,6 +319,13 @@ function processFrames(c: Connection, sp: PacketSpace, type: u32, p: usize, n: u
         c.deliverDatagrams();
         break;
       }
+      // draft-ietf-quic-reliable-stream-reset §3, §4: RESET_STREAM_AT to an endpoint
+      // that did not advertise reset_stream_at is a connection error of type
+      // PROTOCOL_VIOLATION; otherwise RESET_STREAM's rules with a Reliable Size.
+      case <i32>FRAME_RESET_STREAM_AT:
+        e = c.cfg.resetStreamAt ? c.streams.onResetStream(f.streamId, f.errorCode, f.finalSize, err, ft, f.reliableSize)
+          : err.set(PROTOCOL_VIOLATION, ft, "RESET_STREAM_AT without reset_stream_at advertised");
+        break;
       default: e = err.set(PROTOCOL_VIOLATION, ft, "unexpected frame");
     }
     if (e != NO_ERROR) { c.closeWithError(err.code, err.frameType, err.reason); return; }

@@ -14,7 +14,7 @@ import {
   FRAME_PING, FRAME_CRYPTO, FRAME_HANDSHAKE_DONE, FRAME_MAX_DATA, FRAME_MAX_STREAM_DATA, FRAME_MAX_STREAMS_BIDI,
   FRAME_MAX_STREAMS_UNI, FRAME_DATA_BLOCKED, FRAME_STREAM_DATA_BLOCKED, FRAME_STREAMS_BLOCKED_BIDI,
   FRAME_STREAMS_BLOCKED_UNI, FRAME_NEW_CONNECTION_ID, FRAME_RETIRE_CONNECTION_ID, FRAME_PATH_CHALLENGE,
-  FRAME_PATH_RESPONSE, FRAME_CONNECTION_CLOSE, FRAME_CONNECTION_CLOSE_APP, FRAME_RESET_STREAM, FRAME_STOP_SENDING,
+  FRAME_PATH_RESPONSE, FRAME_CONNECTION_CLOSE, FRAME_CONNECTION_CLOSE_APP, FRAME_RESET_STREAM, FRAME_RESET_STREAM_AT, FRAME_STOP_SENDING,
   FRAME_NEW_TOKEN, FRAME_DATAGRAM_LEN, FRAME_STREAM, STREAM_BIT_OFF, STREAM_BIT_LEN, STREAM_BIT_FIN, PATH_DATA_LEN,
 } from "./frame";
 import { encodeFrame } from "./frame_encode";
@@ -125,7 +125,8 @@ function streamCanSend(c: Connection, s: Stream): bool {
   const snd = s.send;
   if (snd == null) return false;
   if (snd.resetPendingSend || snd.hasLost) return true;
-  if (snd.unsent == 0) return snd.hasPending; // a lone FIN
+  // a lone FIN, or reliable bytes of a RESET_STREAM_AT (their credit was taken at the reset)
+  if (snd.unsent == 0 || snd.isResetting) return snd.hasPending;
   return s.sendCredit.available > 0 && c.streams.connSend.available > 0;
 }
 
@@ -523,10 +524,12 @@ function writeStreams(c: Connection, w: Writer, p: SentPacket): bool {
     if (s == null) break;
     const snd = s.send!;
     if (snd.resetPendingSend) {
-      F.frameType = FRAME_RESET_STREAM;
+      // draft-ietf-quic-reliable-stream-reset §4: RESET_STREAM_AT when bytes stay reliable
+      F.frameType = snd.resetReliableSize > 0 ? FRAME_RESET_STREAM_AT : FRAME_RESET_STREAM;
       F.streamId = s.id;
       F.errorCode = snd.resetErrorCode;
       F.finalSize = snd.resetFinalSize;
+      F.reliableSize = snd.resetReliableSize;
       if (!put(w)) break;
       snd.onResetSent();
       const sf = p.addFrame(SentFrameKind.ResetStream);
@@ -557,7 +560,7 @@ function writeStreams(c: Connection, w: Writer, p: SentPacket): bool {
     let room = <u64>(w.available - <usize>hdr);
     if (room > 16383) room = 16383;
     const newCredit = min(s.sendCredit.available, st.connSend.available);
-    const maxLen = snd.hasLost ? room : min(room, newCredit);
+    const maxLen = snd.hasLost || snd.isResetting ? room : min(room, newCredit);
     if (!snd.emit(maxLen, STREAM_SCRATCH, CHUNK)) { st.rotate(s); continue; }
     let type = FRAME_STREAM | STREAM_BIT_LEN;
     if (CHUNK.offset > 0) type |= STREAM_BIT_OFF;

@@ -270,6 +270,7 @@ export class Connection {
     tp.maxAckDelay = cfg.maxAckDelayMs;
     tp.disableActiveMigration = cfg.disableActiveMigration;
     tp.activeConnectionIdLimit = cfg.activeCidLimit;
+    tp.resetStreamAt = cfg.resetStreamAt;
     if (cfg.maxDatagramFrameSize > 0) {
       tp.maxDatagramFrameSize = cfg.maxDatagramFrameSize;
       tp.hasMaxDatagramFrameSize = true;
@@ -457,6 +458,9 @@ export class Connection {
     }
     this.peerParams = tp;
     this.applyParams(tp);
+    // draft-ietf-quic-reliable-stream-reset §3: RESET_STREAM_AT may be sent only to a
+    // peer that advertised reset_stream_at (never in 0-RTT on remembered parameters)
+    this.streams.resetStreamAtNegotiated = this.cfg.resetStreamAt && tp.resetStreamAt;
   }
 
   /** Client, 0-RTT: the remembered parameters' limits (not their CIDs). */
@@ -956,6 +960,18 @@ export class Connection {
   streamReset(id: u64, code: u64): bool {
     const s = this.streams.get(id);
     return s != null && this.streams.reset(s, code);
+  }
+
+  /**
+   * The first `n` bytes of stream `id` must reach the peer even if the stream is
+   * reset (a WebTransport stream's header): resets use RESET_STREAM_AT with that
+   * Reliable Size when reset_stream_at was negotiated (draft-ietf-quic-reliable-stream-reset).
+   */
+  setReliablePrefix(id: u64, n: u64): bool {
+    const s = this.streams.get(id);
+    if (s == null || s.send == null) return false;
+    s.reliablePrefix = n;
+    return true;
   }
 
   stopSending(id: u64, code: u64): bool {

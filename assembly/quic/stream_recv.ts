@@ -48,6 +48,14 @@ export class StreamRecv {
   state: RecvState = RecvState.Recv;
   /** RFC 9000 §19.4: the application error code of RESET_STREAM. */
   resetErrorCode: u64 = 0;
+  /**
+   * draft-ietf-quic-reliable-stream-reset §5: a RESET_STREAM_AT arrived and
+   * waits for the application to read the bytes below `reliableSize`; the
+   * stream then enters Reset Recvd with `resetErrorCode`.
+   */
+  resetAtPending: bool = false;
+  /** The Reliable Size of the pending RESET_STREAM_AT (only lowered by later frames). */
+  reliableSize: u64 = 0;
   /** Why the last call failed (for TransportError.reason). */
   reason: string = "";
   /** Data arrived in 0-RTT packets (RFC 9001 §4.6): replayable (RFC 8470 §5.1); the application decides. */
@@ -123,21 +131,24 @@ export class StreamRecv {
     // PROTOCOL_VIOLATION." We choose the cheaper option: bytes already
     // received are kept and the new copy is ignored, never compared.
     let s = offset > this.readOffset ? offset : this.readOffset;
-    if (s < end) {
+    // reliable-stream-reset §5: bytes at or above the Reliable Size of a
+    // pending RESET_STREAM_AT are not delivered; they are not kept.
+    const keepEnd = this.resetAtPending && end > this.reliableSize ? this.reliableSize : end;
+    if (s < keepEnd) {
       // Copy only into the gaps: bytes already held stay as first received.
       // (Bytes written into a gap are not "held" until the insert below
       // succeeds, so a refused frame leaves no visible change.)
       let pos = s;
-      while (pos < end) {
+      while (pos < keepEnd) {
         const held = this.received.coveredUntil(pos);
         if (held > pos) { pos = held; continue; }
-        const next = min(this.received.nextStartAfter(pos), end);
+        const next = min(this.received.nextStartAfter(pos), keepEnd);
         this.store(pos, data + <usize>(pos - offset), next - pos);
         pos = next;
       }
       // Bound the ranges: a hostile fragmentation (many tiny out-of-order
       // pieces) is refused rather than tracked.
-      if (!this.received.insert(s, end - 1)) {
+      if (!this.received.insert(s, keepEnd - 1)) {
         return this.fail(PROTOCOL_VIOLATION, "too many out-of-order stream fragments");
       }
     }
@@ -147,7 +158,7 @@ export class StreamRecv {
       this.finalSize = end;
       this.state = RecvState.SizeKnown;
     }
-    if (this.state == RecvState.SizeKnown && this.readable == this.finalSize - this.readOffset) {
+    if (this.state == RecvState.SizeKnown && !this.resetAtPending && this.readable == this.finalSize - this.readOffset) {
       this.state = RecvState.DataRecvd;
     }
     return NO_ERROR;
@@ -179,7 +190,9 @@ export class StreamRecv {
       this.received.removeBelow(this.readOffset);
     }
     if (this.received.isEmpty) this.releaseBuffer();
-    if (this.finalSizeKnown && this.readOffset == this.finalSize) this.state = RecvState.DataRead;
+    // reliable-stream-reset §5: the reset is delivered once the reliable bytes were
+    if (this.resetAtPending && this.readOffset >= this.reliableSize) this.enterResetRecvd();
+    else if (this.finalSizeKnown && this.readOffset == this.finalSize) this.state = RecvState.DataRead;
     return n;
   }
 
@@ -213,6 +226,19 @@ export class StreamRecv {
    * NO_ERROR or FINAL_SIZE_ERROR / FLOW_CONTROL_ERROR.
    */
   onResetStream(errorCode: u64, finalSize: u64): u64 {
+    return this.onResetStreamAt(errorCode, finalSize, 0);
+  }
+
+  /**
+   * draft-ietf-quic-reliable-stream-reset §4, §5: RESET_STREAM_AT (RESET_STREAM
+   * is Reliable Size 0). The final-size rules of RFC 9000 §4.5 apply as for
+   * RESET_STREAM. The bytes below `reliableSize` are still delivered: the
+   * stream enters Reset Recvd when the application has read them (at once
+   * when it already has). A later frame may lower the Reliable Size, never
+   * raise it (the lower value is kept). Returns NO_ERROR or
+   * FINAL_SIZE_ERROR / FLOW_CONTROL_ERROR.
+   */
+  onResetStreamAt(errorCode: u64, finalSize: u64, reliableSize: u64): u64 {
     if (finalSize > MAX_STREAM_OFFSET) return this.fail(FRAME_ENCODING_ERROR, "final size beyond 2^62-1");
     // §4.5: a final size that changes, or lies below data received, is FINAL_SIZE_ERROR.
     if (this.finalSizeKnown && finalSize != this.finalSize) {
@@ -228,17 +254,34 @@ export class StreamRecv {
     if (this.state == RecvState.DataRecvd || this.state == RecvState.DataRead || this.state >= RecvState.ResetRecvd) {
       return NO_ERROR;
     }
+    if (reliableSize > finalSize) reliableSize = finalSize; // the decoder refuses this; a caller may not
+    if (this.resetAtPending && reliableSize > this.reliableSize) reliableSize = this.reliableSize;
     this.finalSize = finalSize;
     this.finalSizeKnown = true;
     // §4.5: the final size counts as received for flow control.
     this.maxReceivedOffset = finalSize;
     this.resetErrorCode = errorCode;
+    if (reliableSize > this.readOffset) {
+      // reliable-stream-reset §5: deliver [readOffset, reliableSize) first;
+      // what arrived at or above the Reliable Size is dropped.
+      this.resetAtPending = true;
+      this.reliableSize = reliableSize;
+      if (this.state == RecvState.Recv) this.state = RecvState.SizeKnown;
+      this.received.remove(reliableSize, u64.MAX_VALUE);
+      if (this.received.isEmpty) this.releaseBuffer();
+      return NO_ERROR;
+    }
+    this.enterResetRecvd();
+    return NO_ERROR;
+  }
+
+  private enterResetRecvd(): void {
+    this.resetAtPending = false;
     this.state = RecvState.ResetRecvd;
     // §3.2: "the implementation MAY interrupt delivery of stream data,
     // discard any data that was not consumed" — release it now.
     this.received.clear();
     this.releaseBuffer();
-    return NO_ERROR;
   }
 
   /**
@@ -259,7 +302,10 @@ export class StreamRecv {
    */
   private reserve(need: u64): void {
     const size = ringSizeFor(this.ring, this.ringSize, need, this.capacity);
-    this.ring = regrowRing(this.ring, this.ringSize, size, this.readOffset, this.maxReceivedOffset);
+    // held bytes end at maxReceivedOffset, or at the Reliable Size of a pending
+    // RESET_STREAM_AT (maxReceivedOffset is then the final size, §4.5)
+    const heldEnd = this.resetAtPending && this.maxReceivedOffset > this.reliableSize ? this.reliableSize : this.maxReceivedOffset;
+    this.ring = regrowRing(this.ring, this.ringSize, size, this.readOffset, heldEnd);
     this.ringSize = size;
   }
 

@@ -55,7 +55,14 @@ export class StreamSend {
   /** RFC 9000 §19.4: the error code and final size of our RESET_STREAM. */
   resetErrorCode: u64 = 0;
   resetFinalSize: u64 = 0;
+  /**
+   * draft-ietf-quic-reliable-stream-reset §5: the Reliable Size of our
+   * RESET_STREAM_AT (0 for RESET_STREAM). Bytes below it are still sent,
+   * resent when lost, and must be acknowledged before Reset Recvd.
+   */
+  resetReliableSize: u64 = 0;
   private resetPending: bool = false;
+  private resetAcked: bool = false;
 
   private ring: usize = 0;
   /** Bytes of the ring (kept as the size to come back at after a release): from RING_MIN, doubled as writes need it, at most `capacity`. */
@@ -81,13 +88,18 @@ export class StreamSend {
 
   /** Whether `emit` has something to hand out (data, a lost range or a FIN). */
   get hasPending(): bool {
-    if (this.state >= SendState.ResetSent) return false;
+    if (!this.sendsData) return false;
     return !this.lost.isEmpty || this.sentOffset < this.writeOffset ||
-      (this.finRequested && (!this.finSent || this.finLost) && !this.finAcked);
+      (this.state < SendState.ResetSent && this.finRequested && (!this.finSent || this.finLost) && !this.finAcked);
   }
 
   /** Whether lost data waits to be resent (resending needs no new flow-control credit). */
-  get hasLost(): bool { return !this.lost.isEmpty && this.state < SendState.ResetSent; }
+  get hasLost(): bool { return !this.lost.isEmpty && this.sendsData; }
+
+  /** Data may still go out: not reset, or reset with reliable bytes not yet acknowledged. */
+  private get sendsData(): bool {
+    return this.state < SendState.ResetSent || (this.state == SendState.ResetSent && this.ackedOffset < this.resetReliableSize);
+  }
 
   /** Whether the ring is allocated. */
   get hasBuffer(): bool { return this.ring != 0; }
@@ -121,7 +133,7 @@ export class StreamSend {
    * (room for `maxLength`). Returns false when there is nothing to send.
    */
   emit(maxLength: u64, dst: usize, chunk: StreamChunk): bool {
-    if (this.state >= SendState.ResetSent) return false;
+    if (!this.sendsData) return false;
     // 1. Lost data, in offset order, skipping what was acknowledged since.
     while (!this.lost.isEmpty) {
       // the lowest lost range, [s, e)
@@ -139,14 +151,15 @@ export class StreamSend {
       chunk.length = n;
       chunk.retransmit = true;
       // The FIN rides with the last byte when it too was lost.
-      chunk.fin = this.finSent && s + n == this.writeOffset && this.finLost;
+      chunk.fin = this.finSent && s + n == this.writeOffset && this.finLost && this.state < SendState.ResetSent;
       if (chunk.fin) this.finLost = false;
       return true;
     }
     // 2. New data (or a lone FIN).
     const avail = this.writeOffset - this.sentOffset;
     const n = min(avail, maxLength);
-    const finNow = this.finRequested && this.sentOffset + n == this.writeOffset && (!this.finSent || this.finLost) && !this.finAcked;
+    const finNow = this.state < SendState.ResetSent && this.finRequested && this.sentOffset + n == this.writeOffset
+      && (!this.finSent || this.finLost) && !this.finAcked;
     if (n == 0 && !finNow) return false;
     const s = this.sentOffset;
     this.copyOut(s, n, dst);
@@ -197,14 +210,17 @@ export class StreamSend {
       heap.free(this.ring);
       this.ring = 0;
     }
-    if (this.finAcked && this.ackedOffset == this.writeOffset) this.state = SendState.DataRecvd;
+    if (this.state == SendState.ResetSent) this.checkResetDone();
+    else if (this.finAcked && this.ackedOffset == this.writeOffset) this.state = SendState.DataRecvd;
   }
 
   /** A frame [offset, offset + length) (with `fin`) was declared lost: queue it for resending. */
   onLost(offset: u64, length: u64, fin: bool): void {
-    if (this.state >= SendState.DataRecvd) return;
+    if (this.state == SendState.DataRecvd || this.state == SendState.ResetRecvd) return;
     let end = offset + length;
     if (end < offset || end > this.sentOffset) end = this.sentOffset;
+    // after a RESET_STREAM_AT only the bytes below the Reliable Size are resent
+    if (this.state == SendState.ResetSent && end > this.resetReliableSize) end = this.resetReliableSize;
     const s = offset > this.ackedOffset ? offset : this.ackedOffset;
     if (s < end) this.lost.insertCoarse(s, end - 1);
     if (fin && this.finSent && !this.finAcked) this.finLost = true;
@@ -216,24 +232,63 @@ export class StreamSend {
    * false when the stream already ended (all data acknowledged) or was reset.
    */
   reset(errorCode: u64): bool {
+    return this.resetAt(errorCode, 0);
+  }
+
+  /**
+   * draft-ietf-quic-reliable-stream-reset §5: reset with a Reliable Size (0 is
+   * RESET_STREAM). `reliableSize` is capped at what was written; the bytes
+   * below it are still delivered (sent, resent when lost), nothing at or
+   * above it is sent any more. The final size is the larger of what was sent
+   * and the Reliable Size (the caller holds flow-control credit for it).
+   */
+  resetAt(errorCode: u64, reliableSize: u64): bool {
     if (this.state == SendState.DataRecvd || this.state >= SendState.ResetSent) return false;
+    if (reliableSize > this.writeOffset) reliableSize = this.writeOffset;
     this.state = SendState.ResetSent;
     this.resetErrorCode = errorCode;
-    this.resetFinalSize = this.sentOffset;
+    this.resetReliableSize = reliableSize;
+    this.resetFinalSize = this.sentOffset > reliableSize ? this.sentOffset : reliableSize;
     this.resetPending = true;
-    this.lost.clear();
-    this.acked.clear();
-    this.releaseBuffer();
+    if (reliableSize <= this.ackedOffset) {
+      this.resetReliableSize = 0; // everything reliable is already acknowledged
+      this.lost.clear();
+      this.acked.clear();
+      this.releaseBuffer();
+      return true;
+    }
+    // nothing at or above the Reliable Size is sent again, nor for the first time
+    this.lost.remove(reliableSize, u64.MAX_VALUE);
+    this.writeOffset = this.resetFinalSize;
     return true;
+  }
+
+  /** Reset Sent with reliable bytes still to deliver: they are within the final size, so need no new credit. */
+  get isResetting(): bool { return this.state == SendState.ResetSent && this.sendsData; }
+
+  /** Reset Recvd once the reset frame and every reliable byte are acknowledged. */
+  private checkResetDone(): void {
+    if (this.resetAcked && this.ackedOffset >= this.resetReliableSize) {
+      this.state = SendState.ResetRecvd;
+      this.resetPending = false;
+      this.lost.clear();
+      this.acked.clear();
+      this.releaseBuffer();
+    }
   }
 
   /** Whether a RESET_STREAM frame should be sent (again); the caller then calls `onResetSent`. */
   get resetPendingSend(): bool { return this.resetPending; }
   onResetSent(): void { this.resetPending = false; }
   /** The RESET_STREAM frame was lost: send it again. */
-  onResetLost(): void { if (this.state == SendState.ResetSent) this.resetPending = true; }
+  onResetLost(): void { if (this.state == SendState.ResetSent && !this.resetAcked) this.resetPending = true; }
   /** RFC 9000 §3.1: "Once a packet containing a RESET_STREAM has been acknowledged, the sending part of the stream enters the Reset Recvd state". */
-  onResetAcked(): void { if (this.state == SendState.ResetSent) { this.state = SendState.ResetRecvd; this.resetPending = false; } }
+  onResetAcked(): void {
+    if (this.state != SendState.ResetSent) return;
+    this.resetAcked = true;
+    this.resetPending = false;
+    this.checkResetDone();
+  }
 
   /**
    * Makes the ring hold `need` bytes from ackedOffset (need <= capacity): the

@@ -48,6 +48,8 @@ export class Stream {
   sendDoneSignalled: bool = false;
   /** A MAX_STREAM_DATA / STREAM_DATA_BLOCKED we owe. */
   blockedPending: bool = false;
+  /** Bytes a reset keeps reliable when RESET_STREAM_AT is negotiated (Connection.setReliablePrefix). */
+  reliablePrefix: u64 = 0;
 
   constructor(readonly id: u64, sendMax: u64) {
     this.sendCredit = new SendCredit(sendMax);
@@ -118,6 +120,8 @@ export class Streams {
   streamsBlockedUniPending: bool = false;
   /** Peer limits for streams opened later (their transport parameters). */
   peer: PeerStreamLimits = new PeerStreamLimits();
+  /** Both sides advertised reset_stream_at (draft-ietf-quic-reliable-stream-reset §3). */
+  resetStreamAtNegotiated: bool = false;
   /** Streams with something to send, per urgency. */
   private queues: Array<Array<Stream>> = [];
   /** Streams with a MAX_STREAM_DATA or STREAM_DATA_BLOCKED to send. */
@@ -266,8 +270,13 @@ export class Streams {
     return NO_ERROR;
   }
 
-  /** §19.4: RESET_STREAM. */
-  onResetStream(id: u64, code: u64, finalSize: u64, err: TransportError, frameType: u64): u64 {
+  /**
+   * §19.4: RESET_STREAM, and draft-ietf-quic-reliable-stream-reset §4
+   * RESET_STREAM_AT (`reliableSize` > 0; RESET_STREAM is 0): the same stream
+   * state and final-size rules; the StreamReset event comes when the
+   * application has read the bytes below the Reliable Size (`read`).
+   */
+  onResetStream(id: u64, code: u64, finalSize: u64, err: TransportError, frameType: u64, reliableSize: u64 = 0): u64 {
     const s = this.forFrame(id, true, err, frameType);
     if (s == null) return err.code;
     const r = s.recv!;
@@ -275,19 +284,23 @@ export class Streams {
     if (finalSize > credit.maxData) return err.set(FLOW_CONTROL_ERROR, frameType, "final size beyond MAX_STREAM_DATA");
     const before = r.maxReceivedOffset;
     const wasReset = r.isReset;
-    const c = r.onResetStream(code, finalSize);
+    const c = r.onResetStreamAt(code, finalSize, reliableSize);
     if (c != NO_ERROR) return err.set(c, frameType, r.reason);
     if (r.maxReceivedOffset > before && this.connRecv.onReceivedDelta(r.maxReceivedOffset - before) != NO_ERROR) {
       return err.set(FLOW_CONTROL_ERROR, frameType, "final size beyond MAX_DATA");
     }
-    // §4.5: the bytes the peer will never send still count as consumed
-    if (r.maxReceivedOffset > before) this.connRecv.consumed += r.maxReceivedOffset - before;
-    if (!wasReset && r.isReset) {
-      const e = this.events.push(QuicEventKind.StreamReset);
-      e.streamId = id;
-      e.value = code;
-    }
+    // §4.5: the bytes the peer will never send still count as consumed (those
+    // below a pending Reliable Size are consumed when the application reads them)
+    const delivered = r.resetAtPending && r.reliableSize > before ? r.reliableSize : before;
+    if (r.maxReceivedOffset > delivered) this.connRecv.consumed += r.maxReceivedOffset - delivered;
+    if (!wasReset && r.isReset) this.pushReset(id, r.resetErrorCode);
     return NO_ERROR;
+  }
+
+  private pushReset(id: u64, code: u64): void {
+    const e = this.events.push(QuicEventKind.StreamReset);
+    e.streamId = id;
+    e.value = code;
   }
 
   /** §19.5: STOP_SENDING — we answer with RESET_STREAM (§3.5). */
@@ -389,8 +402,11 @@ export class Streams {
   read(s: Stream, out: usize, max: u64, now: u64, rtt: u64): u64 {
     const r = s.recv;
     if (r == null) return 0;
+    const wasReset = r.isReset;
     const n = r.read(out, max);
     s.readableSignalled = false;
+    // reliable-stream-reset §5: a RESET_STREAM_AT is reported once its reliable bytes were read
+    if (!wasReset && r.isReset) this.pushReset(s.id, r.resetErrorCode);
     if (n > 0) {
       const credit = s.recvCredit!;
       credit.onConsumed(n, now, rtt);
@@ -413,9 +429,27 @@ export class Streams {
     return true;
   }
 
+  /**
+   * Resets the send side: RESET_STREAM, or RESET_STREAM_AT with the stream's
+   * reliable prefix as Reliable Size when negotiated (draft-ietf-quic-reliable-stream-reset §5).
+   */
   reset(s: Stream, code: u64): bool {
     const snd = s.send;
-    if (snd == null || !snd.reset(code)) return false;
+    if (snd == null) return false;
+    let reliable: u64 = this.resetStreamAtNegotiated ? s.reliablePrefix : 0;
+    // RFC 9000 §4.5: the final size (at least the Reliable Size) counts against
+    // the peer's limits, so the Reliable Size stays within the credit we have
+    if (reliable > snd.sentOffset) {
+      const room = min(s.sendCredit.available, this.connSend.available);
+      if (reliable - snd.sentOffset > room) reliable = snd.sentOffset + room;
+    }
+    if (!snd.resetAt(code, reliable)) return false;
+    const end = snd.resetFinalSize;
+    if (end > s.sendCredit.used) {
+      const fresh = end - s.sendCredit.used;
+      s.sendCredit.consume(fresh);
+      this.connSend.consume(fresh);
+    }
     this.schedule(s);
     return true;
   }

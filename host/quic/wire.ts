@@ -383,6 +383,7 @@ export const QUIC_CONFIG_KEY = {
   maxRecvRanges: 24,
   handshakeTimeout: 25,
   greaseQuicBit: 26,
+  resetStreamAt: 39,
 } as const;
 
 /** QC_QLOG: the core emits qlog events (set by the host when a qlog directory is configured, not a user option). */
@@ -437,6 +438,11 @@ export interface QuicOptions {
   pacing?: boolean;
   /** The handshake must complete within this (0 = only the idle timeout). Default 10000. */
   handshakeTimeout?: number;
+  /**
+   * Advertise reset_stream_at (draft-ietf-quic-reliable-stream-reset): accept RESET_STREAM_AT, and
+   * reset WebTransport streams with it when the peer advertises it too. Default true.
+   */
+  resetStreamAt?: boolean;
 }
 
 /** The largest send or receive buffer of one stream (assembly/quic/constants.ts MAX_STREAM_BUFFER). */
@@ -458,7 +464,7 @@ export const CORE_DEFAULTS = {
   maxConnectionWindow: 16 << 20, maxStreamsBidi: 100, maxStreamsUni: 100, maxAckDelay: 25, activeConnectionIdLimit: 4,
   connectionIdLength: 8, maxDatagramFrameSize: 0, maxUdpPayloadSize: 1452, congestionControl: 'cubic', keepAlive: 0,
   sendBufferSize: 256 << 10, keyUpdateInterval: 0, disableActiveMigration: false, datagramQueue: 64, maxConnections: 10_000,
-  retry: false, pacing: true, handshakeTimeout: 10_000,
+  retry: false, pacing: true, handshakeTimeout: 10_000, resetStreamAt: true,
 } as const satisfies Required<QuicOptions>;
 
 /** Every option's default as a connection of this host gets it (docs/quic.md lists them). */
@@ -523,6 +529,7 @@ const CHECKS: Record<keyof QuicOptions, Check> = {
   retry: bool,
   pacing: bool,
   handshakeTimeout: int(0, MAX_40),
+  resetStreamAt: bool,
 };
 
 /**

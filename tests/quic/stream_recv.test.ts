@@ -172,5 +172,65 @@ for (const variant of VARIANTS) {
       expect(t.recvReset(g, 0n, 5n)).toBe(0n);
       expect(info(t, g).state).toBe(RESET_RECVD);
     });
+
+    it('RESET_STREAM_AT (draft-ietf-quic-reliable-stream-reset §5): the bytes below the Reliable Size are read first, then the reset', () => {
+      const h = t.recvNew(100n, 4);
+      // bytes 0..1 and 6..9 arrived; the reset keeps 0..4 reliable, final size 20
+      expect(t.recvFrame(h, 0n, Uint8Array.of(1, 2), false)).toBe(0n);
+      expect(t.recvFrame(h, 6n, Uint8Array.of(7, 8, 9, 10), false)).toBe(0n);
+      expect(t.recvResetAt(h, 9n, 20n, 5n)).toBe(0n);
+      expect(t.recvResetPending(h)).toBe(true);
+      expect(info(t, h)).toMatchObject({ state: SIZE_KNOWN, finalSize: 20n, maxReceived: 20n, readable: 2n });
+      // a later frame may not raise the Reliable Size; a final size change is still an error
+      expect(t.recvResetAt(h, 9n, 20n, 15n)).toBe(0n);
+      expect(t.recvResetAt(h, 9n, 21n, 5n)).toBe(FINAL_SIZE_ERROR);
+      expect([...t.recvRead(h, 10)]).toEqual([1, 2]);
+      expect(info(t, h).state).toBe(SIZE_KNOWN); // bytes 2..4 still owed
+      // the rest of the reliable bytes arrive (with bytes past the Reliable Size, dropped)
+      expect(t.recvFrame(h, 2n, Uint8Array.of(3, 4, 5, 6, 7), false)).toBe(0n);
+      expect(t.recvFrame(h, 19n, Uint8Array.of(1, 2), false)).toBe(FINAL_SIZE_ERROR);
+      expect(info(t, h).readable).toBe(3n);
+      expect([...t.recvRead(h, 10)]).toEqual([3, 4, 5]);
+      expect(info(t, h)).toMatchObject({ state: RESET_RECVD, resetCode: 9n, hasBuffer: 0n, ranges: 0n });
+      expect(t.recvRead(h, 10).length).toBe(0);
+      expect(info(t, h).state).toBe(RESET_READ);
+      // a later RESET_STREAM (Reliable Size 0) ends a pending one at once
+      const g = t.recvNew(100n, 4);
+      expect(t.recvFrame(g, 0n, Uint8Array.of(1, 2), false)).toBe(0n);
+      expect(t.recvResetAt(g, 3n, 10n, 8n)).toBe(0n);
+      expect(t.recvReset(g, 3n, 10n)).toBe(0n);
+      expect(info(t, g)).toMatchObject({ state: RESET_RECVD, hasBuffer: 0n });
+      // a Reliable Size already read: reset at once
+      const k = t.recvNew(100n, 4);
+      expect(t.recvFrame(k, 0n, Uint8Array.of(1, 2, 3), false)).toBe(0n);
+      expect(t.recvRead(k, 3).length).toBe(3);
+      expect(t.recvResetAt(k, 4n, 5n, 3n)).toBe(0n);
+      expect(info(t, k)).toMatchObject({ state: RESET_RECVD, resetCode: 4n });
+      // the same rules as RESET_STREAM: window and final size
+      const m = t.recvNew(100n, 4);
+      expect(t.recvFrame(m, 10n, Uint8Array.of(1), false)).toBe(0n);
+      expect(t.recvResetAt(m, 0n, 5n, 2n)).toBe(FINAL_SIZE_ERROR);
+      expect(t.recvResetAt(m, 0n, 101n, 2n)).toBe(FLOW_CONTROL_ERROR);
+    });
+
+    it('RESET_STREAM_AT under random fragmentation: exactly the reliable prefix is read (fast-check)', () => {
+      fc.assert(fc.property(fragments, fc.nat(), fc.nat(), ([data, pieces], cut, at) => {
+        const R = data.length === 0 ? 0 : cut % (data.length + 1);
+        const h = t.recvNew(1024n, 1000);
+        const out: number[] = [];
+        const when = pieces.length === 0 ? 0 : at % (pieces.length + 1);
+        pieces.forEach(([s, e], i) => {
+          if (i === when) expect(t.recvResetAt(h, 1n, BigInt(data.length), BigInt(R))).toBe(0n);
+          expect(t.recvFrame(h, BigInt(s), data.slice(s, e), false)).toBe(0n);
+          out.push(...t.recvRead(h, 7));
+        });
+        if (when === pieces.length) expect(t.recvResetAt(h, 1n, BigInt(data.length), BigInt(R))).toBe(0n);
+        for (let i = 0; i < 1000 && info(t, h).state < RESET_RECVD; i++) out.push(...t.recvRead(h, 7));
+        expect(info(t, h).state).toBeGreaterThanOrEqual(RESET_RECVD);
+        // bytes read before the reset arrived may go past R; never fewer than R
+        expect(out.length).toBeGreaterThanOrEqual(R);
+        expect(out).toEqual([...data.slice(0, out.length)]);
+      }), { numRuns: 200 });
+    });
   });
 }

@@ -163,5 +163,47 @@ for (const variant of VARIANTS) {
       expect(t.sendEmitEmpty(h)).toBe(false);
       expect(SEND).toBe(0n);
     });
+
+    it('RESET_STREAM_AT (draft-ietf-quic-reliable-stream-reset §5): bytes below the Reliable Size are still sent and resent, nothing above', () => {
+      const h = t.sendNew(100n, 4);
+      t.sendWrite(h, Uint8Array.from({ length: 50 }, (_, i) => i));
+      t.sendFinish(h);
+      expect(emit(t, h, 4)).toEqual({ offset: 0, length: 4, fin: false, retransmit: false, bytes: Uint8Array.of(0, 1, 2, 3) });
+      expect(t.sendResetAt(h, 9n, 10n)).toBe(true);
+      expect(t.sendResetReliable(h)).toBe(10n);
+      expect(t.sendResetPending(h)).toBe(true);
+      // final size: the Reliable Size (more than was sent); the buffer is kept for the reliable bytes
+      expect(info(t, h)).toMatchObject({ state: RESET_SENT, resetFinalSize: 10n, hasPending: 1n, hasBuffer: 1n, writable: 0n });
+      t.sendLost(h, 0n, 4n, false);
+      expect(emit(t, h, 20)).toMatchObject({ offset: 0, length: 4, retransmit: true });
+      // new data stops at the Reliable Size, without FIN
+      expect(emit(t, h, 20)).toEqual({ offset: 4, length: 6, fin: false, retransmit: false, bytes: Uint8Array.of(4, 5, 6, 7, 8, 9) });
+      expect(emit(t, h, 20)).toBeNull();
+      t.sendResetAcked(h);
+      expect(info(t, h).state).toBe(RESET_SENT); // reliable bytes not yet acknowledged
+      t.sendLost(h, 4n, 6n, false);
+      expect(emit(t, h, 20)).toMatchObject({ offset: 4, length: 6, retransmit: true });
+      t.sendAck(h, 0n, 10n, false);
+      expect(info(t, h)).toMatchObject({ state: RESET_RECVD, hasPending: 0n, hasBuffer: 0n });
+      expect(t.sendResetPending(h)).toBe(false);
+
+      // a Reliable Size below what was sent: the final size is what was sent; lost bytes above it are not resent
+      const g = t.sendNew(100n, 4);
+      t.sendWrite(g, new Uint8Array(30));
+      emit(t, g, 30);
+      expect(t.sendResetAt(g, 1n, 5n)).toBe(true);
+      expect(info(t, g)).toMatchObject({ resetFinalSize: 30n, hasPending: 0n });
+      t.sendLost(g, 0n, 30n, false);
+      expect(emit(t, g, 100)).toMatchObject({ offset: 0, length: 5, retransmit: true });
+      expect(emit(t, g, 100)).toBeNull();
+      // capped at what was written; everything reliable already acknowledged: a plain reset
+      const k = t.sendNew(100n, 4);
+      t.sendWrite(k, new Uint8Array(3));
+      emit(t, k, 3);
+      t.sendAck(k, 0n, 3n, false);
+      expect(t.sendResetAt(k, 1n, 50n)).toBe(true);
+      expect(t.sendResetReliable(k)).toBe(0n);
+      expect(info(t, k)).toMatchObject({ resetFinalSize: 3n, hasPending: 0n, hasBuffer: 0n });
+    });
   });
 }

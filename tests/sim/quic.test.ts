@@ -461,6 +461,48 @@ describe.skipIf(!hasOpenssl)('QUIC simulator', () => {
     t.client.close(); t.server.close();
   });
 
+  /**
+   * Client: opens a stream, writes `n` bytes, marks the first `prefix` reliable and resets it at
+   * once (nothing sent yet); runs until the server saw the reset. Returns what the server read and the reset's code.
+   */
+  function resetAtOnce(t: ReturnType<typeof run>, n: number, prefix: number, seed: number) {
+    const data = payload(seed, n);
+    const id = quic.streamOpen(t.conn, true);
+    expect(writeSome(t.conn, id, data, 0)).toBe(n);
+    expect(quic.streamReliablePrefix(t.conn, id, BigInt(prefix))).toBe(true);
+    expect(quic.streamReset(t.conn, id, 77n)).toBe(true);
+    const reset = () => t.server.eventsOf('streamReset').find((e) => e.stream === id);
+    expect(t.pair.run(() => !!reset() || !!t.server.closed(), t.pair.now + 30_000_000), `seed ${seed}`).toBe(true);
+    return { data, got: t.server.bytes(serverConn(t.server), id), code: reset()?.value, id };
+  }
+
+  it('RESET_STREAM_AT (draft-ietf-quic-reliable-stream-reset): a stream reset before anything was sent still delivers its reliable prefix, then the reset, under 20% loss', () => {
+    for (let i = 0; i < SEEDS; i++) {
+      const { t, seed } = connected({ link: { loss: 0.2 } }, 'reset_stream_at');
+      const { data, got, code, id } = resetAtOnce(t, 20_000, 3000, seed);
+      expect(t.server.closed(), `seed ${seed}`).toBeUndefined();
+      expect(code).toBe(77n);
+      expect(sha(got), `seed ${seed}`).toBe(sha(data.subarray(0, 3000)));
+      // the reset came after the reliable bytes were read: the last read before it returned data
+      const ev = t.server.events.filter((e) => e.stream === id).map((e) => e.kind);
+      expect(ev.at(-1)).toBe('streamReset');
+      // the stream still works on the connection: another transfer passes
+      expect(transfer(t, 10_000, seed + 1), `seed ${seed}`).toBe(true);
+      t.client.close(); t.server.close();
+    }
+  });
+
+  it('without reset_stream_at on one side the reset is a plain RESET_STREAM: nothing of the prefix arrives, the code does', () => {
+    for (const side of ['client', 'server'] as const) {
+      const { t, seed } = connected({ [side]: { resetStreamAt: false } }, `reset_stream_at off (${side})`);
+      const { got, code } = resetAtOnce(t, 5000, 3000, seed);
+      expect(t.server.closed(), `seed ${seed}`).toBeUndefined();
+      expect(code).toBe(77n);
+      expect(got.length).toBe(0);
+      t.client.close(); t.server.close();
+    }
+  });
+
   it('keeps the server under 3x what it received before the client address is validated', () => {
     const seed = simSeed('amplification');
     const t = run('amplification', { server: { handshakeTimeout: 60_000 } }, seed);

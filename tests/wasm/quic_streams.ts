@@ -32,6 +32,8 @@ export function recvRead(h: i32, max: i32): Uint8Array {
   return out.subarray(0, <i32>got);
 }
 export function recvReset(h: i32, code: u64, finalSize: u64): u64 { return recvs[h].onResetStream(code, finalSize); }
+export function recvResetAt(h: i32, code: u64, finalSize: u64, reliableSize: u64): u64 { return recvs[h].onResetStreamAt(code, finalSize, reliableSize); }
+export function recvResetPending(h: i32): bool { return recvs[h].resetAtPending; }
 /** [state, readOffset, maxReceivedOffset, finalSize, finalSizeKnown, rangeCount, hasBuffer, readable, resetErrorCode] */
 export function recvInfo(h: i32): u64[] {
   const r = recvs[h];
@@ -55,6 +57,9 @@ export function sendLastChunk(): u64[] { return lastChunk.slice(0); }
 export function sendAck(h: i32, offset: u64, length: u64, fin: bool): void { sends[h].onAck(offset, length, fin); }
 export function sendLost(h: i32, offset: u64, length: u64, fin: bool): void { sends[h].onLost(offset, length, fin); }
 export function sendReset(h: i32, code: u64): bool { return sends[h].reset(code); }
+export function sendResetAt(h: i32, code: u64, reliableSize: u64): bool { return sends[h].resetAt(code, reliableSize); }
+export function sendResetReliable(h: i32): u64 { return sends[h].resetReliableSize; }
+export function sendResetPending(h: i32): bool { return sends[h].resetPendingSend; }
 export function sendResetAcked(h: i32): void { sends[h].onResetAcked(); }
 /** [state, ackedOffset, writeOffset, sentOffset, writable, hasPending, hasBuffer, resetFinalSize, finAcked] */
 export function sendInfo(h: i32): u64[] {

@@ -610,6 +610,9 @@ export class WebTransport {
       h3.c.streamReset(id, H3_INTERNAL_ERROR);
       return this.fail(H3_INTERNAL_ERROR, "the stream's send buffer cannot take the prefix");
     }
+    // draft-ietf-webtrans-http3 "Resetting Data Streams": a reset "MUST use the RESET_STREAM_AT frame with a Reliable
+    // Size set to at least the size of the WebTransport header" — when negotiated (quic/streams.ts reset)
+    h3.c.setReliablePrefix(id, <u64>w.len);
     const ws = new WtStream(id, WS_DELIVERED);
     ws.session = sid;
     this.streams.set(id, ws);
