@@ -515,7 +515,7 @@ export class PeerModel {
         const end = f.offset + BigInt(f.data.length);
         if (end > s.offset) { this.credit -= end - s.offset; s.offset = end; }
         if (f.fin) s.fin = true;
-      } else if (f.type === 'resetStream') {
+      } else if (f.type === 'resetStream' || f.type === 'resetStreamAt') {
         const s = this.stream(f.streamId);
         if (f.finalSize > s.offset) { this.credit -= f.finalSize - s.offset; s.offset = f.finalSize; }
         s.fin = true;
@@ -543,6 +543,8 @@ export const F = {
   DATA_BLOCKED: 0x14, STREAM_DATA_BLOCKED: 0x15, STREAMS_BLOCKED_BIDI: 0x16, STREAMS_BLOCKED_UNI: 0x17,
   NEW_CONNECTION_ID: 0x18, RETIRE_CONNECTION_ID: 0x19, PATH_CHALLENGE: 0x1a, PATH_RESPONSE: 0x1b,
   CONNECTION_CLOSE: 0x1c, CONNECTION_CLOSE_APP: 0x1d, HANDSHAKE_DONE: 0x1e, DATAGRAM: 0x30, DATAGRAM_LEN: 0x31,
+  /** draft-ietf-quic-reliable-stream-reset §4 (the target advertises reset_stream_at). */
+  RESET_STREAM_AT: 0x24,
 } as const;
 
 /** Varint values spread over the four lengths and the edges. */
@@ -595,7 +597,9 @@ export function goodFrame(r: Rng, w: W, m: PeerModel): boolean {
       const grow = s.fin || m.credit < 100n ? 0n : BigInt(r.int(100));
       m.credit -= grow;
       const size = s.offset + grow;
-      w.varint(F.RESET_STREAM).varint(id).varint(anyVarint(r)).varint(size);
+      // RESET_STREAM, or RESET_STREAM_AT with a Reliable Size up to the final size
+      if (r.chance(0.5)) w.varint(F.RESET_STREAM).varint(id).varint(anyVarint(r)).varint(size);
+      else w.varint(F.RESET_STREAM_AT).varint(id).varint(anyVarint(r)).varint(size).varint(BigInt(r.int(Number(size) + 1)));
       s.offset = size;
       s.fin = true;
       return true;
@@ -714,7 +718,10 @@ export function badFrame(r: Rng, w: W, m: PeerModel): boolean {
       const id = r.chance(0.7) ? m.peerStream(r.chance(0.5), r.int(6)) : m.targetStream(false, r.int(4));
       const s = m.stream(id);
       const size = s.offset > 0n ? s.offset - 1n - BigInt(r.int(Number(s.offset < 100n ? s.offset : 100n))) : anyVarint(r);
-      w.varint(F.RESET_STREAM).varint(id).varint(0).varint(size < 0n ? 0n : size);
+      if (r.chance(0.5)) w.varint(F.RESET_STREAM).varint(id).varint(0).varint(size < 0n ? 0n : size);
+      // the same with RESET_STREAM_AT, or its Reliable Size above its Final Size (FRAME_ENCODING_ERROR)
+      else if (r.chance(0.7)) w.varint(F.RESET_STREAM_AT).varint(id).varint(0).varint(size < 0n ? 0n : size).varint(0);
+      else w.varint(F.RESET_STREAM_AT).varint(m.peerStream(true, r.int(6))).varint(0).varint(BigInt(r.int(100))).varint(100 + r.int(100));
       return true;
     }
     case 8: w.varint(r.pick([F.MAX_STREAMS_BIDI, F.MAX_STREAMS_UNI, F.STREAMS_BLOCKED_BIDI, F.STREAMS_BLOCKED_UNI])).varint((1n << 60n) + 1n + BigInt(r.int(1000)) * (r.chance(0.5) ? 1n : 1n << 40n)); return true;
