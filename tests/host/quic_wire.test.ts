@@ -135,6 +135,7 @@ describe('config: { key u8, value u64 BE }* from QuicOptions', () => {
       keepAlive: 'KEEP_ALIVE_MS', sendBufferSize: 'SEND_BUFFER', keyUpdateInterval: 'KEY_UPDATE_INTERVAL', disableActiveMigration: 'DISABLE_MIGRATION',
       datagramQueue: 'DATAGRAM_QUEUE', maxConnections: 'MAX_CONNECTIONS', retry: 'RETRY', pacing: 'PACING', maxCryptoBuffer: 'MAX_CRYPTO_BUFFER',
       maxRecvRanges: 'MAX_RECV_RANGES', handshakeTimeout: 'HANDSHAKE_TIMEOUT_MS', greaseQuicBit: 'GREASE_QUIC_BIT',
+      resetStreamAt: 'RESET_STREAM_AT',
     };
     // QC_QLOG is the host's own switch (a qlog directory), not a QuicOptions key
     // QC_H3* are written by encodeH3Config (HTTP/3 endpoints, tests/h3/wire.test.ts)
@@ -162,6 +163,7 @@ describe('config: { key u8, value u64 BE }* from QuicOptions', () => {
       maxUdpPayloadSize: 'maxUdpPayload', congestionControl: 'congestion', keepAlive: 'keepAliveMs', sendBufferSize: 'sendBuffer',
       keyUpdateInterval: 'keyUpdateInterval', disableActiveMigration: 'disableActiveMigration', datagramQueue: 'datagramQueue',
       maxConnections: 'maxConnections', retry: 'retry', pacing: 'pacing', handshakeTimeout: 'handshakeTimeoutMs',
+      resetStreamAt: 'resetStreamAt',
     };
     for (const [k, f] of Object.entries(FIELDS)) expect(CORE_DEFAULTS[k as keyof typeof FIELDS], k).toBe(field(f));
     // the host turns datagrams on
