@@ -5,7 +5,7 @@
 // sends them) and exposes the session (session.ts) with the browser's shape.
 
 import { bytesArg, describe, optionsArg } from '../args.js';
-import { Http3Error, InvalidArgumentError, QuicError, WebTransportError } from '../errors.js';
+import { H3WasiError, Http3Error, InvalidArgumentError, QuicError, WebTransportError } from '../errors.js';
 import type { AppBinding, ConnectionCore, QuicConnection } from '../quic/connection.js';
 import { QuicEndpoint } from '../quic/endpoint.js';
 import { encodeH3Config, WT_DRAFTS, type H3Field, type H3Options, type QuicOptions } from '../quic/wire.js';
@@ -122,6 +122,8 @@ const INTERNAL = Symbol('WebTransport');
 
 export class WebTransport {
   readonly #s: WtSession;
+  /** The client's connection (null: a server's session, which does not migrate). */
+  readonly #conn: QuicConnection | null = null;
   readonly #congestion: 'default' | 'throughput' | 'low-latency';
 
   constructor(url: string | URL, options: WebTransportOptions = {}) {
@@ -156,6 +158,7 @@ export class WebTransport {
     }
     const pooled = o.allowPooling === true && o.serverCertificateHashes === undefined ? `${u.host}|${o.insecure ? 'insecure' : o.ca ?? ''}` : o.allowPooling === true ? `${u.host}|${JSON.stringify(tls.pinnedSha256?.map((p) => Buffer.from(p).toString('hex')))}` : null;
     const c = connection(u, tls, o, pooled);
+    this.#conn = c.conn;
     const s = new WtSession(c.layer, null);
     this.#s = s;
     c.layer.users++;
@@ -192,6 +195,19 @@ export class WebTransport {
         }
       }
     })();
+  }
+
+  /**
+   * h3-wasi addition (not in W3C WebTransport): moves the session's QUIC connection to a new local
+   * UDP socket (RFC 9000 §9, connection migration) — as a client does when its network changes.
+   * The session, its streams and their order carry on. Resolves once the new path validated;
+   * rejects with H3W_ERR_QUIC_MIGRATION_FAILED when it did not (RFC 9000 §8.2: the connection
+   * stays on its old path) and H3W_ERR_QUIC_MIGRATION_REFUSED when it cannot migrate now.
+   * A pooled connection (allowPooling) moves with every session on it.
+   */
+  migrate(): Promise<void> {
+    if (!this.#conn) return Promise.reject(new H3WasiError('H3W_ERR_QUIC_MIGRATION_REFUSED', 'only a client migrates (RFC 9000 §9)'));
+    return this.#conn.migrate();
   }
 
   /** Resolves when the server accepted the session (2xx); rejects with WebTransportError when it refused or the connection failed. */

@@ -52,9 +52,10 @@ export function wsPeer(hub: RealtimeHub, token: string): Promise<Peer> {
   });
 }
 
-export async function wtPeer(hub: RealtimeHub, token: string, options: { readRooms?: (room: string) => boolean } = {}): Promise<Peer & { wt: WebTransport }> {
+/** `url`: where to connect instead of hub.wtUrl (a relay in front of the hub). */
+export async function wtPeer(hub: RealtimeHub, token: string, options: { readRooms?: (room: string) => boolean; url?: string } = {}): Promise<Peer & { wt: WebTransport }> {
   const sink = framesSink();
-  const wt = new WebTransport(`${hub.wtUrl}?token=${encodeURIComponent(token)}`, { serverCertificateHashes: [{ algorithm: 'sha-256', value: hub.certificate.sha256 }] });
+  const wt = new WebTransport(`${options.url ?? hub.wtUrl}?token=${encodeURIComponent(token)}`, { serverCertificateHashes: [{ algorithm: 'sha-256', value: hub.certificate.sha256 }] });
   await wt.ready;
   const read = async (r: ReadableStream<Uint8Array>) => {
     const fr = new FrameReader();

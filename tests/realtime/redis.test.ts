@@ -2,46 +2,30 @@
 // real redis-server (Debian's redis-server, started here on a free port);
 // a user on one hub and a user on the other chat in one room. Under CI a
 // missing redis-server fails; locally it skips loudly (tests/helpers/peers.ts).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRealtimeHub, type RealtimeHub } from '../../host/realtime/hub.js';
 import { createLogger } from '../../host/realtime/log.js';
 import type { DeliverFrame } from '../../host/realtime/protocol.js';
-import { describeWithPeer, type Peer } from '../helpers/peers.js';
+import { describeWithPeer } from '../helpers/peers.js';
+import { redisPeer, startRedis } from './redis-server.js';
 import { wsPeer, wtPeer } from './peers.js';
 
-function redisPeer(): Peer {
-  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  return r.error || r.status !== 0 ? { bin: null, reason: 'redis-server is not installed (Debian package redis-server; build/setup.sh installs it)' } : { bin: 'redis-server', reason: '' };
-}
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-});
-
 describeWithPeer(redisPeer(), 'redis-server', 'realtime hubs joined by Redis', () => {
-  let redis: ChildProcess;
+  let redis: Awaited<ReturnType<typeof startRedis>>;
   let a: RealtimeHub, b: RealtimeHub;
   const SECRET = 'shared-secret-of-both-hubs';
   const token = (sub: string) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
 
   beforeAll(async () => {
-    const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      redis.stdout!.on('data', (d) => { out += d; if (/Ready to accept connections/.test(out)) resolve(); });
-      redis.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
-    });
-    const config = (quic: boolean) => ({ HTTP_PORT: '0', QUIC_PORT: '0', QUIC_ENABLED: String(quic), JWT_SECRET: SECRET, REDIS_URL: `redis://127.0.0.1:${port}` });
+    redis = await startRedis();
+    const config = (quic: boolean) => ({ HTTP_PORT: '0', QUIC_PORT: '0', QUIC_ENABLED: String(quic), JWT_SECRET: SECRET, REDIS_URL: redis.url });
     a = await createRealtimeHub({ config: config(false), logger: createLogger('silent') });
     b = await createRealtimeHub({ config: config(true), logger: createLogger('silent') });
   });
   afterAll(async () => {
     await Promise.allSettled([a?.close({ timeoutMs: 500 }), b?.close({ timeoutMs: 500 })]);
-    redis?.kill('SIGTERM');
+    redis?.stop();
   });
 
   it('a chat on one hub reaches a member of the room on the other, and its history', async () => {
