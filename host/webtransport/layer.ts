@@ -21,7 +21,7 @@ export class WtLayer implements AppLayer {
   readonly h3: H3Connection;
   /** Sessions by ID (the CONNECT stream's ID). */
   readonly sessions = new Map<bigint, WtSession>();
-  /** Server: a session's CONNECT; answer with `respond` (the session is registered by the callee). */
+  /** Server: a session's CONNECT; the callee takes it in with `admit` and answers with `decide`. */
   onSessionRequest: ((id: bigint, fields: H3Field[]) => void) | null = null;
   /** Sessions that are not over yet, here or still being connected: when none is left the owner may close the connection. */
   users = 0;
@@ -164,12 +164,6 @@ export class WtLayer implements AppLayer {
       s.onRefused(status);
     }
     return true;
-  }
-
-  /** Accepts (2xx) or refuses a session request at once: the accepted session, or null. */
-  answer(id: bigint, request: H3Field[], status: number, headers: H3Field[] = []): WtSession | null {
-    const s = this.admit(id, request);
-    return this.decide(s, status, headers) && s.state === 'connected' ? s : null;
   }
 
   /** Resolves once no session is open or being answered on this connection (a draining server may then close it). */
