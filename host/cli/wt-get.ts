@@ -139,7 +139,9 @@ export async function run(args: string[]): Promise<number> {
   }
   const origin = o.urls[0].origin;
   let failed = false;
-  const fail = (line: string) => { failed = true; process.stderr.write(`h3-wasi wt-get: ${line}\n`); };
+  /** Once timed out, the sessions closed for it fail too: the timeout's line is the only one. */
+  let over = false;
+  const fail = (line: string) => { failed = true; if (!over) process.stderr.write(`h3-wasi wt-get: ${line}\n`); };
 
   const open: { close(i: { closeCode: number; reason: string }): void }[] = [];
   const one = async (ep: string, files: string[]): Promise<void> => {
@@ -188,6 +190,7 @@ export async function run(args: string[]): Promise<number> {
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), o.maxTime! * 1000); })]);
     clearTimeout(timer);
     if (timedOut) {
+      over = true;
       process.stderr.write(`h3-wasi wt-get: timed out after ${o.maxTime} s\n`);
       for (const wt of open) wt.close({ closeCode: 0, reason: 'timed out' });
       return 28;

@@ -7,6 +7,7 @@
 // (`serve --wt-request`, answered by `wt-get --www`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -201,4 +202,16 @@ describe('h3-wasi wt-get ↔ h3-wasi serve DIR (the WebTransport interop protoco
       expect(r.err.split('\n')[0]).toContain(`h3-wasi wt-get: ${line}`);
     }
   }, 60_000);
+
+  it('-m: a server that never answers times out with exit 28 and that one line (the sessions closed for it add none)', async () => {
+    const sink = dgram.createSocket('udp4'); // bound and never read: every Initial vanishes
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+    try {
+      const r = await wtGet(['-m', '1', '--pin', 'a'.repeat(64), `https://127.0.0.1:${sink.address().port}/x/a`]);
+      expect(r.status).toBe(28);
+      expect(r.err.trim().split('\n')).toEqual(['h3-wasi wt-get: timed out after 1 s']);
+    } finally {
+      sink.close();
+    }
+  }, 30_000);
 });
